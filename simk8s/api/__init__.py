@@ -1,0 +1,1 @@
+"""The Kubernetes API's rules as pure functions: kinds, errors, selectors, validation, patches."""

@@ -1,0 +1,159 @@
+"""Immutable JSON-shaped values: how stored objects are shared without copies.
+
+The store keeps every object as a tree of :class:`FrozenDict` and :class:`FrozenList`. They are
+real ``dict`` and ``list`` subclasses, so reading, ``json.dumps`` and equality with plain values
+work unchanged, but every mutating method raises :class:`TypeError`. Readers get the stored tree
+itself (no copy); writers build a new version with :func:`assoc_in` / :func:`evolve`, which copy
+only the containers along the changed path and share the rest (structural sharing), or with a
+plain mutable copy from :func:`thaw` that the store freezes again on write.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, NoReturn
+
+__all__ = [
+    "FrozenDict",
+    "FrozenList",
+    "assoc_in",
+    "dissoc_in",
+    "evolve",
+    "freeze",
+    "get_in",
+    "thaw",
+]
+
+
+def _read_only(self: object, *args: object, **kwargs: object) -> NoReturn:
+    raise TypeError(f"{type(self).__name__} is immutable: thaw() it or use assoc_in()/evolve()")
+
+
+class FrozenDict(dict[str, Any]):
+    """A dict that refuses mutation. Hashable by identity only (it is still a dict)."""
+
+    __slots__ = ()
+    __setitem__ = __delitem__ = clear = pop = popitem = setdefault = update = __ior__ = _read_only
+
+    def __copy__(self) -> FrozenDict:
+        return self
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> FrozenDict:
+        return self
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (FrozenDict, (dict(self),))
+
+    def __repr__(self) -> str:
+        return dict.__repr__(self)
+
+
+class FrozenList(list[Any]):
+    """A list that refuses mutation."""
+
+    __slots__ = ()
+    __setitem__ = __delitem__ = append = extend = insert = pop = remove = clear = _read_only
+    sort = reverse = __iadd__ = __imul__ = _read_only
+
+    def __copy__(self) -> FrozenList:
+        return self
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> FrozenList:
+        return self
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (FrozenList, (list(self),))
+
+    def __repr__(self) -> str:
+        return list.__repr__(self)
+
+
+EMPTY = FrozenDict()
+
+
+def freeze(value: Any) -> Any:
+    """Return an immutable version of a JSON-shaped value.
+
+    Already-frozen subtrees are returned as they are, so freezing an object built from frozen
+    parts costs only the new parts. Tuples become lists, as they would through JSON.
+    """
+    t = type(value)
+    if t is FrozenDict or t is FrozenList:
+        return value
+    if t is dict or isinstance(value, Mapping):
+        return FrozenDict({str(k): freeze(v) for k, v in value.items()})
+    if t is list or t is tuple:
+        return FrozenList([freeze(v) for v in value])
+    return value
+
+
+def thaw(value: Any) -> Any:
+    """Return a deep, plain, mutable copy of a JSON-shaped value."""
+    if isinstance(value, dict):
+        return {k: thaw(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [thaw(v) for v in value]
+    return value
+
+
+def get_in(obj: Any, path: Iterable[str | int], default: Any = None) -> Any:
+    """``obj[p0][p1]...``, or ``default`` when any step is missing or of the wrong type."""
+    cur = obj
+    for key in path:
+        if isinstance(key, int):
+            if not isinstance(cur, list) or not -len(cur) <= key < len(cur):
+                return default
+            cur = cur[key]
+        else:
+            if not isinstance(cur, dict) or key not in cur:
+                return default
+            cur = cur[key]
+    return cur
+
+
+def assoc_in(obj: Mapping[str, Any], path: Sequence[str | int], value: Any) -> FrozenDict:
+    """A frozen copy of ``obj`` with ``value`` at ``path``; missing dicts along the path are created.
+
+    Only the containers on the path are copied; everything else is shared.
+    """
+    if not path:
+        raise ValueError("empty path")
+    return _assoc(obj, tuple(path), 0, freeze(value))
+
+
+def _assoc(node: Any, path: tuple[str | int, ...], i: int, value: Any) -> Any:
+    key = path[i]
+    last = i == len(path) - 1
+    if isinstance(key, int):
+        items = list(node) if isinstance(node, list) else []
+        child = value if last else _assoc(items[key] if key < len(items) else None, path, i + 1, value)
+        if key == len(items):
+            items.append(child)
+        else:
+            items[key] = child
+        return FrozenList(items)
+    d = dict(node) if isinstance(node, Mapping) else {}
+    d[key] = value if last else _assoc(d.get(key), path, i + 1, value)
+    return FrozenDict(d)
+
+
+def dissoc_in(obj: Mapping[str, Any], path: Sequence[str]) -> FrozenDict:
+    """A frozen copy of ``obj`` without the key at ``path`` (unchanged if it is not there)."""
+    parent = get_in(obj, path[:-1])
+    if not isinstance(parent, Mapping) or path[-1] not in parent:
+        return obj if isinstance(obj, FrozenDict) else freeze(obj)
+    new_parent = {k: v for k, v in parent.items() if k != path[-1]}
+    if len(path) == 1:
+        return freeze(new_parent)
+    return assoc_in(obj, tuple(path[:-1]), new_parent)
+
+
+def evolve(obj: Mapping[str, Any], changes: Mapping[tuple[str | int, ...], Any]) -> FrozenDict:
+    """Apply several :func:`assoc_in` changes; a value of ``...`` (Ellipsis) removes the key."""
+    out: Mapping[str, Any] = obj
+    for path, value in changes.items():
+        if value is Ellipsis:
+            out = dissoc_in(out, [str(p) for p in path])
+        else:
+            out = assoc_in(out, path, value)
+    return out if isinstance(out, FrozenDict) else freeze(out)
