@@ -1,0 +1,89 @@
+"""Per-kind server behaviour that is not validation: the registry strategies of the API server.
+
+Which kinds track ``metadata.generation``, which have a status subresource, what status a new
+object starts with, which kinds delete gracefully and with what grace period. Pure functions over
+plain (thawed) dicts; the store calls them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from simk8s.api.kinds import Kind
+
+__all__ = [
+    "GENERATION_KINDS",
+    "STATUS_KINDS",
+    "deletion_grace_period",
+    "initial_status",
+    "pod_qos_class",
+]
+
+# Kinds whose strategy bumps metadata.generation on every spec change.
+GENERATION_KINDS = frozenset({"StatefulSet", "Deployment", "ReplicaSet"})
+
+# Kinds with a status subresource: the main resource ignores status writes and /status ignores
+# everything but status.
+STATUS_KINDS = frozenset({
+    "Pod", "Node", "Namespace", "Service", "PersistentVolumeClaim", "PersistentVolume",
+    "StatefulSet", "Deployment", "ReplicaSet",
+})
+
+
+def pod_qos_class(pod: Mapping[str, Any]) -> str:
+    """``Guaranteed``, ``Burstable`` or ``BestEffort`` from the containers' requests and limits."""
+    containers = [*pod.get("spec", {}).get("initContainers", []), *pod.get("spec", {}).get("containers", [])]
+    any_resources = False
+    guaranteed = True
+    for c in containers:
+        res = c.get("resources") or {}
+        requests = {k: v for k, v in (res.get("requests") or {}).items() if k in ("cpu", "memory")}
+        limits = {k: v for k, v in (res.get("limits") or {}).items() if k in ("cpu", "memory")}
+        if requests or limits:
+            any_resources = True
+        if set(limits) != {"cpu", "memory"} or any(requests.get(k, limits[k]) != limits[k] for k in limits):
+            guaranteed = False
+    if not any_resources:
+        return "BestEffort"
+    return "Guaranteed" if guaranteed else "Burstable"
+
+
+def initial_status(kind: Kind, obj: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The status a newly created object starts with, or None to keep what the client sent."""
+    k = kind.kind
+    if k == "Pod":
+        return {"phase": "Pending", "qosClass": pod_qos_class(obj)}
+    if k in ("PersistentVolumeClaim", "PersistentVolume"):
+        return {"phase": "Pending"}
+    if k == "Namespace":
+        return {"phase": "Active"}
+    if k == "StatefulSet":
+        return {"replicas": 0, "availableReplicas": 0}
+    if k == "ReplicaSet":
+        return {"replicas": 0}
+    if k == "Deployment":
+        return {}
+    if k == "Service":
+        return {"loadBalancer": {}}
+    return None
+
+
+def deletion_grace_period(kind: Kind, obj: Mapping[str, Any], requested: int | None) -> int:
+    """Seconds of graceful deletion the API server grants (pod strategy's CheckGracefulDelete).
+
+    Only pods delete gracefully: the requested period, else the pod's
+    ``terminationGracePeriodSeconds``; but at once when the pod was never scheduled or has
+    already finished.
+    """
+    if kind.kind != "Pod":
+        return 0
+    if requested is not None:
+        period = requested
+    else:
+        period = int(obj.get("spec", {}).get("terminationGracePeriodSeconds", 30) or 0)
+    if not obj.get("spec", {}).get("nodeName"):
+        return 0
+    if obj.get("status", {}).get("phase") in ("Failed", "Succeeded"):
+        return 0
+    return max(0, period)
