@@ -1,0 +1,149 @@
+"""Endpoints and EndpointSlices of a Service, computed from its pods as the controllers do.
+
+Pure: ``endpoints_for(service, pods)`` and ``slice_endpoints(service, pods)`` return the desired
+content; the controller compares and writes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+__all__ = [
+    "MAX_ENDPOINTS",
+    "MAX_SLICE_ENDPOINTS",
+    "endpoints_subsets",
+    "pod_is_ready",
+    "service_ports_for_pod",
+    "should_set_hostname",
+    "slice_content",
+]
+
+MAX_ENDPOINTS = 1000
+MAX_SLICE_ENDPOINTS = 100
+
+
+def pod_is_ready(pod: Mapping[str, Any]) -> bool:
+    for c in pod.get("status", {}).get("conditions") or ():
+        if c.get("type") == "Ready":
+            return c.get("status") == "True"
+    return False
+
+
+def should_set_hostname(pod: Mapping[str, Any], svc: Mapping[str, Any]) -> bool:
+    """An endpoint is named only when the pod's hostname and subdomain point at this Service."""
+    spec = pod.get("spec", {})
+    return bool(spec.get("hostname")) and spec.get("subdomain") == svc["metadata"]["name"] and \
+        pod["metadata"].get("namespace") == svc["metadata"].get("namespace")
+
+
+def _find_port(pod: Mapping[str, Any], port: Mapping[str, Any]) -> int | None:
+    target = port.get("targetPort", port.get("port"))
+    if isinstance(target, int):
+        return target
+    if isinstance(target, str) and target.isdigit():
+        return int(target)
+    protocol = port.get("protocol", "TCP")
+    for c in pod.get("spec", {}).get("containers") or ():
+        for cp in c.get("ports") or ():
+            if cp.get("name") == target and cp.get("protocol", "TCP") == protocol:
+                return int(cp["containerPort"])
+    return None
+
+
+def service_ports_for_pod(svc: Mapping[str, Any], pod: Mapping[str, Any]) -> list[dict[str, Any]]:
+    out = []
+    for p in svc["spec"].get("ports") or ():
+        port = _find_port(pod, p)
+        if port is None:
+            continue
+        entry: dict[str, Any] = {}
+        if p.get("name"):
+            entry["name"] = p["name"]
+        entry["port"] = port
+        entry["protocol"] = p.get("protocol", "TCP")
+        if p.get("appProtocol"):
+            entry["appProtocol"] = p["appProtocol"]
+        out.append(entry)
+    return out
+
+
+def _eligible(pod: Mapping[str, Any]) -> bool:
+    return bool(pod.get("status", {}).get("podIP")) and pod.get("status", {}).get("phase") not in (
+        "Succeeded", "Failed")
+
+
+def _target_ref(pod: Mapping[str, Any]) -> dict[str, Any]:
+    meta = pod["metadata"]
+    return {"kind": "Pod", "name": meta["name"], "namespace": meta["namespace"], "uid": meta["uid"]}
+
+
+def endpoints_subsets(svc: Mapping[str, Any], pods: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """``subsets`` of the v1 Endpoints object: addresses grouped by identical port lists."""
+    publish = bool(svc["spec"].get("publishNotReadyAddresses"))
+    groups: dict[str, dict[str, Any]] = {}
+    count = 0
+    for pod in pods:
+        if not _eligible(pod):
+            continue
+        if pod["metadata"].get("deletionTimestamp") and not publish:
+            continue
+        ports = service_ports_for_pod(svc, pod)
+        if svc["spec"].get("ports") and not ports:
+            continue
+        addr: dict[str, Any] = {}
+        if should_set_hostname(pod, svc):
+            addr["hostname"] = pod["spec"]["hostname"]
+        addr["ip"] = pod["status"]["podIP"]
+        if pod["spec"].get("nodeName"):
+            addr["nodeName"] = pod["spec"]["nodeName"]
+        addr["targetRef"] = _target_ref(pod)
+        key = repr(ports)
+        group = groups.setdefault(key, {"addresses": [], "notReadyAddresses": [], "ports": ports})
+        ready = publish or pod_is_ready(pod)
+        if count >= MAX_ENDPOINTS:
+            break
+        count += 1
+        group["addresses" if ready else "notReadyAddresses"].append(addr)
+    subsets = []
+    for group in groups.values():
+        subset: dict[str, Any] = {}
+        for field in ("addresses", "notReadyAddresses"):
+            if group[field]:
+                subset[field] = sorted(group[field], key=lambda a: (a["ip"], a["targetRef"]["uid"]))
+        if group["ports"]:
+            subset["ports"] = group["ports"]
+        subsets.append(subset)
+    subsets.sort(key=lambda s: repr(s.get("ports")))
+    return subsets
+
+
+def slice_content(svc: Mapping[str, Any], pods: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """The desired slices (``endpoints`` and ``ports`` of each), at most 100 endpoints per slice."""
+    publish = bool(svc["spec"].get("publishNotReadyAddresses"))
+    by_ports: dict[str, tuple[list[dict[str, Any]], list[dict[str, Any]]]] = {}
+    for pod in pods:
+        if not _eligible(pod):
+            continue
+        ports = service_ports_for_pod(svc, pod)
+        terminating = bool(pod["metadata"].get("deletionTimestamp"))
+        ready = pod_is_ready(pod)
+        ep: dict[str, Any] = {"addresses": [pod["status"]["podIP"]],
+                              "conditions": {"ready": publish or (ready and not terminating),
+                                             "serving": ready or publish,
+                                             "terminating": terminating}}
+        if should_set_hostname(pod, svc):
+            ep["hostname"] = pod["spec"]["hostname"]
+        if pod["spec"].get("nodeName"):
+            ep["nodeName"] = pod["spec"]["nodeName"]
+        ep["targetRef"] = _target_ref(pod)
+        by_ports.setdefault(repr(ports), (ports, []))[1].append(ep)
+    slices = []
+    for ports, eps in by_ports.values():
+        eps.sort(key=lambda e: e["targetRef"]["name"])
+        for i in range(0, len(eps), MAX_SLICE_ENDPOINTS):
+            slices.append({"endpoints": eps[i:i + MAX_SLICE_ENDPOINTS], "ports": ports})
+    if not slices:
+        # A selector that matches nothing still gets one slice, with null endpoints and ports.
+        slices.append({"endpoints": None, "ports": None})
+    return slices

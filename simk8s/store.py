@@ -1,0 +1,529 @@
+"""The object store: the etcd + API server analogue, and the only state of a cluster.
+
+Every write goes through the API layer's rules (strict decoding, defaulting, admission,
+validation), gets a resourceVersion from one monotonic counter, is frozen (so nobody can change it
+behind the store's back), appended to the watch log and announced to subscribers. Reads hand out
+the frozen objects themselves: callers that want to change one build a new object
+(:func:`~simk8s.api.frozen.assoc_in`, :func:`~simk8s.api.frozen.thaw`) and write it back.
+
+The store knows no simpy: time comes from an injected clock (seconds since the cluster's epoch),
+randomness (uids, generated names) from an injected ``random.Random``.
+"""
+
+from __future__ import annotations
+
+import random
+import uuid
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
+
+from simk8s.api import kinds
+from simk8s.api.defaults import apply_defaults
+from simk8s.api.errors import (
+    AlreadyExists,
+    BadRequest,
+    Conflict,
+    Expired,
+    FieldError,
+    Invalid,
+    NotFound,
+)
+from simk8s.api.frozen import FrozenDict, freeze, get_in, thaw
+from simk8s.api.kinds import Kind
+from simk8s.api.schema import unknown_fields
+from simk8s.api.strategy import GENERATION_KINDS, STATUS_KINDS, deletion_grace_period, initial_status
+from simk8s.api.validation import validate
+
+__all__ = [
+    "DEFAULT_EPOCH",
+    "Admission",
+    "Store",
+    "WatchEvent",
+    "format_time",
+    "parse_time",
+]
+
+DEFAULT_EPOCH = datetime(2024, 6, 1, 9, 0, 0, tzinfo=UTC)
+NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
+GENERATE_NAME_BASE_MAX = 58
+
+# The order in which the API server (Go's ObjectMeta struct) serialises metadata fields.
+_META_ORDER = (
+    "name", "generateName", "namespace", "selfLink", "uid", "resourceVersion", "generation",
+    "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "labels", "annotations",
+    "ownerReferences", "finalizers", "managedFields",
+)
+
+Obj = Mapping[str, Any]
+KindRef = Kind | str
+
+
+def format_time(t: datetime) -> str:
+    """RFC 3339 with second precision, as metav1.Time serialises (``2024-06-01T09:00:18Z``)."""
+    return t.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_time(s: str) -> datetime:
+    return datetime.strptime(s, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class WatchEvent:
+    """One entry of the watch log: ``type`` is ADDED, MODIFIED or DELETED."""
+
+    rv: int
+    type: str
+    kind: Kind
+    obj: FrozenDict
+    old: FrozenDict | None = None
+
+    @property
+    def key(self) -> tuple[str, str]:
+        meta = self.obj["metadata"]
+        return meta.get("namespace", ""), meta["name"]
+
+
+class Admission(Protocol):
+    """A mutating admission plugin: changes a mutable (thawed) object before validation.
+
+    ``operation`` is ``CREATE`` or ``UPDATE``; ``old`` is the stored object on update. Raising an
+    :class:`ApiError` refuses the request.
+    """
+
+    def __call__(self, operation: str, kind: Kind, obj: dict[str, Any], old: Obj | None) -> None: ...
+
+
+def _ordered_meta(meta: Mapping[str, Any]) -> dict[str, Any]:
+    out = {k: meta[k] for k in _META_ORDER if k in meta}
+    out.update({k: v for k, v in meta.items() if k not in out})
+    return out
+
+
+def _ordered_obj(kind: Kind, obj: Mapping[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {"apiVersion": kind.api_version, "kind": kind.kind}
+    for k, v in obj.items():
+        if k not in out:
+            out[k] = v
+    out["metadata"] = _ordered_meta(obj.get("metadata") or {})
+    order = ["apiVersion", "kind", "metadata"]
+    return {k: out[k] for k in order} | {k: v for k, v in out.items() if k not in order}
+
+
+class Store:
+    """CRUD with resourceVersions, graceful deletion, finalizers, subresources and a watch log."""
+
+    def __init__(self, *, clock: Callable[[], float] = lambda: 0.0, rng: random.Random | None = None,
+                 epoch: datetime = DEFAULT_EPOCH, admission: Sequence[Admission] = ()) -> None:
+        self.clock = clock
+        self.rng = rng or random.Random(0)
+        self.epoch = epoch
+        self.admission: list[Admission] = list(admission)
+        self._objs: dict[str, dict[tuple[str, str], FrozenDict]] = {k.kind: {} for k in kinds.KINDS}
+        self._rv = 0
+        self.log: list[WatchEvent] = []
+        self._log_start = 0
+        self._subscribers: list[Callable[[WatchEvent], None]] = []
+
+    # ---------------------------------------------------------------------------------- helpers
+    @property
+    def resource_version(self) -> int:
+        return self._rv
+
+    def now(self) -> datetime:
+        """The virtual wall clock: the epoch plus the simulated seconds, truncated to the second."""
+        return self.epoch + timedelta(seconds=int(self.clock()))
+
+    def timestamp(self, offset: float = 0) -> str:
+        return format_time(self.epoch + timedelta(seconds=int(self.clock() + offset)))
+
+    def new_uid(self) -> str:
+        return str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
+
+    def random_suffix(self, n: int = 5) -> str:
+        return "".join(self.rng.choice(NAME_ALPHABET) for _ in range(n))
+
+    def subscribe(self, fn: Callable[[WatchEvent], None]) -> Callable[[], None]:
+        """Call ``fn`` synchronously after every write; returns an unsubscribe function.
+
+        Subscribers must not write to the store from the callback (enqueue work instead).
+        """
+        self._subscribers.append(fn)
+        return lambda: self._subscribers.remove(fn) if fn in self._subscribers else None
+
+    def events_since(self, rv: int) -> list[WatchEvent]:
+        """The watch events after ``rv``; :class:`Expired` when that history was compacted."""
+        if rv < self._log_start:
+            raise Expired(f"too old resource version: {rv} ({self._log_start})")
+        lo, hi = 0, len(self.log)
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if self.log[mid].rv <= rv:
+                lo = mid + 1
+            else:
+                hi = mid
+        return self.log[lo:]
+
+    def compact(self, keep: int) -> None:
+        """Forget all but the last ``keep`` watch events."""
+        if len(self.log) > keep:
+            drop = len(self.log) - keep
+            self._log_start = self.log[drop - 1].rv
+            del self.log[:drop]
+
+    def _emit(self, type_: str, kind: Kind, obj: FrozenDict, old: FrozenDict | None) -> None:
+        ev = WatchEvent(self._rv, type_, kind, obj, old)
+        self.log.append(ev)
+        for fn in list(self._subscribers):
+            fn(ev)
+
+    @staticmethod
+    def _kind(kind: KindRef) -> Kind:
+        return kind if isinstance(kind, Kind) else kinds.resolve(kind)
+
+    def _ns(self, kind: Kind, namespace: str | None) -> str:
+        return (namespace or "default") if kind.namespaced else ""
+
+    def _check_namespace(self, kind: Kind, ns: str) -> None:
+        if not kind.namespaced:
+            return
+        existing = self._objs["Namespace"].get(("", ns))
+        if existing is None:
+            raise NotFound(f'namespaces "{ns}" not found', details={"name": ns, "kind": "namespaces"})
+
+    # ------------------------------------------------------------------------------------ reads
+    def try_get(self, kind: KindRef, name: str, namespace: str | None = None) -> FrozenDict | None:
+        k = self._kind(kind)
+        return self._objs[k.kind].get((self._ns(k, namespace), name))
+
+    def get(self, kind: KindRef, name: str, namespace: str | None = None) -> FrozenDict:
+        k = self._kind(kind)
+        obj = self._objs[k.kind].get((self._ns(k, namespace), name))
+        if obj is None:
+            raise NotFound.for_object(k, name)
+        return obj
+
+    def list(self, kind: KindRef, namespace: str | None = None, *,
+             selector: Any = None, field_selector: Any = None,
+             where: Callable[[FrozenDict], bool] | None = None) -> list[FrozenDict]:
+        """Objects of ``kind`` sorted by (namespace, name) as etcd lists them.
+
+        ``namespace=None`` lists all namespaces. ``selector`` / ``field_selector`` are parsed
+        selectors (anything with ``matches``); ``where`` is a plain predicate.
+        """
+        k = self._kind(kind)
+        table = self._objs[k.kind]
+        out = []
+        for key in sorted(table):
+            if namespace is not None and k.namespaced and key[0] != namespace:
+                continue
+            obj = table[key]
+            if selector is not None and not selector.matches(obj["metadata"].get("labels") or {}):
+                continue
+            if field_selector is not None and not field_selector.matches(obj):
+                continue
+            if where is not None and not where(obj):
+                continue
+            out.append(obj)
+        return out
+
+    def iter_all(self) -> Iterator[tuple[Kind, FrozenDict]]:
+        for k in kinds.KINDS:
+            for key in sorted(self._objs[k.kind]):
+                yield k, self._objs[k.kind][key]
+
+    def count(self, kind: KindRef) -> int:
+        return len(self._objs[self._kind(kind).kind])
+
+    # ----------------------------------------------------------------------------------- create
+    def create(self, kind: KindRef, obj: Obj, namespace: str | None = None, *,
+               dry_run: bool = False) -> FrozenDict:
+        """Create ``obj``: the API server's whole create pipeline; returns the stored object."""
+        k = self._kind(kind)
+        body = thaw(obj)
+        self._check_type(k, body)
+        meta = body.setdefault("metadata", {}) or {}
+        body["metadata"] = meta
+        ns = self._ns(k, namespace or meta.get("namespace"))
+        if k.namespaced:
+            if meta.get("namespace") and namespace and meta["namespace"] != namespace:
+                raise BadRequest("the namespace of the provided object does not match the namespace sent "
+                                 "on the request")
+            meta["namespace"] = ns
+        else:
+            meta.pop("namespace", None)
+        self._check_namespace(k, ns)
+        if not meta.get("name") and meta.get("generateName"):
+            meta["name"] = self._generate_name(k, ns, meta["generateName"])
+        for field in ("uid", "resourceVersion", "creationTimestamp", "deletionTimestamp",
+                      "deletionGracePeriodSeconds", "generation", "selfLink"):
+            meta.pop(field, None)
+        apply_defaults(k, body)
+        for plugin in self.admission:
+            plugin("CREATE", k, body, None)
+        status = initial_status(k, body)
+        if status is not None:
+            body["status"] = status
+        name = meta.get("name", "")
+        errors = validate(k, body)
+        if errors:
+            raise Invalid.for_object(k, name, errors)
+        if (ns, name) in self._objs[k.kind]:
+            raise AlreadyExists.for_object(k, name)
+        if dry_run:
+            return freeze(_ordered_obj(k, body))
+        self._rv += 1
+        meta["uid"] = self.new_uid()
+        meta["resourceVersion"] = str(self._rv)
+        if k.kind in GENERATION_KINDS:
+            meta["generation"] = 1
+        meta["creationTimestamp"] = self.timestamp()
+        stored = freeze(_ordered_obj(k, body))
+        self._objs[k.kind][(ns, name)] = stored
+        self._emit("ADDED", k, stored, None)
+        return stored
+
+    def _check_type(self, k: Kind, body: dict[str, Any]) -> None:
+        api_version = body.get("apiVersion")
+        kind_name = body.get("kind")
+        if (kind_name is not None and kind_name != k.kind) or (
+                api_version is not None and api_version != k.api_version):
+            raise BadRequest(f"the API version in the data ({api_version}) does not match the expected API "
+                             f"version ({k.api_version})" if kind_name == k.kind else
+                             f"{kind_name} in version \"{k.version}\" cannot be handled as a {k.kind}: "
+                             f"the kind in the data does not match the expected kind")
+        unknown = unknown_fields(k, body)
+        if unknown:
+            from simk8s.api.schema import strict_decoding_message
+
+            raise BadRequest(strict_decoding_message(k, unknown))
+
+    def _generate_name(self, k: Kind, ns: str, base: str) -> str:
+        base = base[:GENERATE_NAME_BASE_MAX]
+        for _ in range(8):
+            name = base + self.random_suffix()
+            if (ns, name) not in self._objs[k.kind]:
+                return name
+        return base + self.random_suffix()
+
+    # ----------------------------------------------------------------------------------- update
+    def update(self, kind: KindRef, obj: Obj, *, subresource: str | None = None,
+               dry_run: bool = False) -> FrozenDict:
+        """Replace an object (PUT), honouring ``metadata.resourceVersion`` as a precondition.
+
+        For kinds with a status subresource, the main resource keeps the stored status and
+        ``subresource="status"`` changes only the status (and finalizers cannot be touched there).
+        """
+        k = self._kind(kind)
+        body = thaw(obj)
+        self._check_type(k, body)
+        meta = body.get("metadata") or {}
+        body["metadata"] = meta
+        ns = self._ns(k, meta.get("namespace"))
+        name = meta.get("name", "")
+        old = self._objs[k.kind].get((ns, name))
+        if old is None:
+            raise NotFound.for_object(k, name)
+        rv = meta.get("resourceVersion")
+        if rv and rv != old["metadata"]["resourceVersion"]:
+            raise Conflict.for_object(k, name)
+        if subresource == "status":
+            new = thaw(old)
+            new["status"] = body.get("status", {})
+            body = new
+        else:
+            if k.kind in STATUS_KINDS:
+                if "status" in old:
+                    body["status"] = thaw(old["status"])
+                else:
+                    body.pop("status", None)
+            # Fields the server owns cannot be changed by a client.
+            for field in ("uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds",
+                          "generation", "namespace", "name"):
+                if field in old["metadata"]:
+                    meta[field] = old["metadata"][field]
+                else:
+                    meta.pop(field, None)
+            apply_defaults(k, body)
+            for plugin in self.admission:
+                plugin("UPDATE", k, body, old)
+        errors = validate(k, body, old)
+        if errors:
+            raise Invalid.for_object(k, name, errors)
+        return self._commit_update(k, ns, name, old, body, dry_run=dry_run)
+
+    def _commit_update(self, k: Kind, ns: str, name: str, old: FrozenDict, body: dict[str, Any], *,
+                       dry_run: bool = False) -> FrozenDict:
+        meta = body["metadata"]
+        meta["resourceVersion"] = old["metadata"]["resourceVersion"]
+        if k.kind in GENERATION_KINDS and body.get("spec") != thaw(old.get("spec")):
+            meta["generation"] = old["metadata"].get("generation", 1) + 1
+        candidate = freeze(_ordered_obj(k, body))
+        if candidate == old:
+            return old
+        if dry_run:
+            return candidate
+        # An object being deleted goes away once its last finalizer is removed.
+        if (old["metadata"].get("deletionTimestamp") and not meta.get("finalizers")
+                and not meta.get("deletionGracePeriodSeconds")):
+            return self._remove(k, ns, name, candidate)
+        self._rv += 1
+        meta["resourceVersion"] = str(self._rv)
+        stored = freeze(_ordered_obj(k, body))
+        self._objs[k.kind][(ns, name)] = stored
+        self._emit("MODIFIED", k, stored, old)
+        return stored
+
+    def update_status(self, kind: KindRef, obj: Obj) -> FrozenDict:
+        return self.update(kind, obj, subresource="status")
+
+    def mutate(self, kind: KindRef, name: str, namespace: str | None, fn: Callable[[dict[str, Any]], Any],
+               *, subresource: str | None = None) -> FrozenDict:
+        """Read, change a thawed copy with ``fn`` and write it back (a read-modify-write)."""
+        cur = self.get(kind, name, namespace)
+        body = thaw(cur)
+        fn(body)
+        return self.update(kind, body, subresource=subresource)
+
+    def patch(self, kind: KindRef, name: str, patch: Any, namespace: str | None = None, *,
+              patch_type: str = "strategic", subresource: str | None = None,
+              dry_run: bool = False) -> FrozenDict:
+        """PATCH: ``strategic`` (default), ``merge`` or ``json``."""
+        from simk8s.api import patch as patches
+
+        k = self._kind(kind)
+        cur = self.get(k, name, namespace)
+        base = thaw(cur)
+        try:
+            if patch_type == "merge":
+                new = patches.merge_patch(base, patch)
+            elif patch_type == "json":
+                new = patches.json_patch(base, patch)
+            elif patch_type == "strategic":
+                new = patches.strategic_merge_patch(base, patch, k.kind)
+            else:
+                raise BadRequest(f"unknown patch type {patch_type!r}")
+        except patches.PatchError as e:
+            raise Invalid(str(e), details={"name": name, "kind": k.kind}) from None
+        if not isinstance(new, dict):
+            raise BadRequest("the patch did not produce an object")
+        new.setdefault("metadata", {})
+        new["metadata"]["name"] = name
+        new["metadata"].pop("resourceVersion", None)
+        if subresource == "status":
+            new["metadata"]["resourceVersion"] = cur["metadata"]["resourceVersion"]
+        return self.update(k, new, subresource=subresource, dry_run=dry_run)
+
+    # ----------------------------------------------------------------------------------- delete
+    def delete(self, kind: KindRef, name: str, namespace: str | None = None, *,
+               grace_period: int | None = None, propagation: str | None = None,
+               uid: str | None = None, dry_run: bool = False) -> FrozenDict | None:
+        """Delete as the API server does; returns the object as it stands afterwards.
+
+        Pods with a grace period get ``deletionTimestamp`` and stay until the kubelet (or a
+        zero-grace delete) finishes; objects with finalizers stay until those are removed.
+        ``propagation`` (Orphan / Foreground / Background) adds the garbage collector's
+        finalizers. Returns None when the object is gone.
+        """
+        k = self._kind(kind)
+        ns = self._ns(k, namespace)
+        old = self._objs[k.kind].get((ns, name))
+        if old is None:
+            raise NotFound.for_object(k, name)
+        if uid is not None and old["metadata"]["uid"] != uid:
+            raise Conflict.for_object(
+                k, name, f"Precondition failed: UID in precondition: {uid}, UID in object meta: "
+                f"{old['metadata']['uid']}")
+        if dry_run:
+            return old
+        meta = thaw(old["metadata"])
+        finalizers: list[str] = list(meta.get("finalizers") or [])
+        policy = propagation
+        if policy == "Orphan" and "orphan" not in finalizers:
+            finalizers.append("orphan")
+        elif policy == "Foreground" and "foregroundDeletion" not in finalizers:
+            finalizers.append("foregroundDeletion")
+        grace = deletion_grace_period(k, old, grace_period)
+        existing_ts = meta.get("deletionTimestamp")
+        if existing_ts:
+            # Already terminating: a delete may only shorten the grace period.
+            current = meta.get("deletionGracePeriodSeconds", 0) or 0
+            if grace >= current and finalizers == list(meta.get("finalizers") or []):
+                return old
+            if grace < current:
+                meta["deletionGracePeriodSeconds"] = grace
+                meta["deletionTimestamp"] = self.timestamp(grace)
+        elif grace > 0 or finalizers:
+            meta["deletionTimestamp"] = self.timestamp(grace)
+            meta["deletionGracePeriodSeconds"] = grace
+        else:
+            body = thaw(old)
+            return self._remove(k, ns, name, freeze(body))
+        if finalizers:
+            meta["finalizers"] = finalizers
+        body = thaw(old)
+        body["metadata"] = meta
+        if not finalizers and meta.get("deletionGracePeriodSeconds", 0) == 0:
+            return self._remove(k, ns, name, freeze(_ordered_obj(k, body)))
+        self._rv += 1
+        meta["resourceVersion"] = str(self._rv)
+        stored = freeze(_ordered_obj(k, body))
+        self._objs[k.kind][(ns, name)] = stored
+        self._emit("MODIFIED", k, stored, old)
+        return stored
+
+    def _remove(self, k: Kind, ns: str, name: str, last: FrozenDict) -> None:
+        old = self._objs[k.kind].pop((ns, name))
+        self._rv += 1
+        body = thaw(last)
+        body["metadata"]["resourceVersion"] = str(self._rv)
+        final = freeze(body)
+        self._emit("DELETED", k, final, old)
+        return None
+
+    # ------------------------------------------------------------------------------ subresources
+    def bind(self, pod_name: str, namespace: str, node_name: str) -> FrozenDict:
+        """The pods/binding subresource: set ``spec.nodeName`` and the PodScheduled condition."""
+        k = kinds.lookup("Pod")
+        pod = self.get(k, pod_name, namespace)
+        if get_in(pod, ("spec", "nodeName")):
+            raise Conflict.for_object(k, pod_name, f"pod {pod_name} is already assigned to node "
+                                                   f'"{pod["spec"]["nodeName"]}"')
+        if pod["metadata"].get("deletionTimestamp"):
+            raise Conflict.for_object(k, pod_name, f"pod {pod_name} is being deleted, cannot be assigned "
+                                                   f"to a host")
+        body = thaw(pod)
+        body["spec"]["nodeName"] = node_name
+        conditions = [c for c in body["status"].get("conditions", []) if c.get("type") != "PodScheduled"]
+        conditions.append({"lastProbeTime": None, "lastTransitionTime": self.timestamp(),
+                           "status": "True", "type": "PodScheduled"})
+        body["status"]["conditions"] = conditions
+        return self._commit_update(k, namespace, pod_name, pod, body)
+
+    def scale(self, kind: KindRef, name: str, replicas: int, namespace: str | None = None) -> FrozenDict:
+        """The scale subresource: change ``spec.replicas`` only."""
+        k = self._kind(kind)
+        if k.kind not in ("StatefulSet", "Deployment", "ReplicaSet"):
+            raise NotFound("the server could not find the requested resource")
+        if replicas < 0:
+            raise Invalid.for_object(k, name, [FieldError.invalid(
+                "spec.replicas", replicas, "must be greater than or equal to 0")])
+        return self.mutate(k, name, namespace, lambda b: b["spec"].__setitem__("replicas", replicas))
+
+    # ------------------------------------------------------------------------------------ state
+    def snapshot(self) -> dict[str, Any]:
+        """Everything needed to resume: objects, counters, RNG state."""
+        return {"objects": {k: dict(v) for k, v in self._objs.items()}, "rv": self._rv,
+                "rng": self.rng.getstate()}
+
+
+def owner_uids(obj: Obj) -> Iterable[str]:
+    return (ref["uid"] for ref in obj["metadata"].get("ownerReferences") or ())
+
+
+def controller_ref(obj: Obj) -> Mapping[str, Any] | None:
+    for ref in obj["metadata"].get("ownerReferences") or ():
+        if ref.get("controller"):
+            return ref
+    return None

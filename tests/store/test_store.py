@@ -1,0 +1,180 @@
+"""The store behaves like the API server: versions, conflicts, graceful deletion, finalizers, watch."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from simk8s.api.errors import AlreadyExists, Conflict, Expired, NotFound
+from simk8s.api.frozen import FrozenDict, thaw
+from simk8s.store import Store, WatchEvent
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.t = 0.0
+
+    def __call__(self) -> float:
+        return self.t
+
+
+def make_store() -> tuple[Store, Clock]:
+    clock = Clock()
+    s = Store(clock=clock, rng=random.Random(1))
+    s.create("Namespace", {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "default"}})
+    return s, clock
+
+
+def pod(name: str, node: str | None = None) -> dict:
+    spec: dict = {"containers": [{"name": "nginx", "image": "nginx"}], "terminationGracePeriodSeconds": 30}
+    if node:
+        spec["nodeName"] = node
+    return {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "labels": {"app": "nginx"}}, "spec": spec}
+
+
+def test_create_sets_server_fields_and_hands_out_frozen_objects() -> None:
+    s, clock = make_store()
+    clock.t = 18.7
+    p = s.create("pods", pod("web-0"))
+    meta = p["metadata"]
+    assert meta["namespace"] == "default"
+    assert meta["creationTimestamp"] == "2024-06-01T09:00:18Z"
+    assert int(meta["resourceVersion"]) == s.resource_version
+    assert len(meta["uid"]) == 36
+    assert p["status"]["phase"] == "Pending"
+    assert isinstance(p, FrozenDict)
+    with pytest.raises(TypeError):
+        p["metadata"]["name"] = "x"  # type: ignore[index]
+    assert list(p)[:3] == ["apiVersion", "kind", "metadata"]
+
+
+def test_same_seed_gives_same_uids() -> None:
+    a, _ = make_store()
+    b, _ = make_store()
+    assert a.create("pods", pod("x"))["metadata"]["uid"] == b.create("pods", pod("x"))["metadata"]["uid"]
+
+
+def test_duplicate_name_is_already_exists_and_changes_nothing() -> None:
+    s, _ = make_store()
+    s.create("pods", pod("web-0"))
+    rv = s.resource_version
+    with pytest.raises(AlreadyExists, match='pods "web-0" already exists'):
+        s.create("pods", pod("web-0"))
+    assert s.resource_version == rv
+
+
+def test_missing_namespace_is_not_found() -> None:
+    s, _ = make_store()
+    with pytest.raises(NotFound, match='namespaces "prod" not found'):
+        s.create("pods", pod("web-0"), "prod")
+
+
+def test_generate_name_uses_the_upstream_alphabet() -> None:
+    s, _ = make_store()
+    body = pod("")
+    body["metadata"] = {"generateName": "deploy-cf9b57fb9-"}
+    name = s.create("pods", body)["metadata"]["name"]
+    assert name.startswith("deploy-cf9b57fb9-") and len(name) == len("deploy-cf9b57fb9-") + 5
+    assert set(name[-5:]) <= set("bcdfghjklmnpqrstvwxz2456789")
+
+
+def test_stale_resource_version_is_a_conflict() -> None:
+    s, _ = make_store()
+    p = thaw(s.create("pods", pod("web-0")))
+    p["metadata"]["labels"]["x"] = "1"
+    s.update("pods", p)
+    p["metadata"]["labels"]["x"] = "2"
+    with pytest.raises(Conflict, match='Operation cannot be fulfilled on pods "web-0": the object has been modified'):
+        s.update("pods", p)
+
+
+def test_no_op_update_keeps_the_resource_version() -> None:
+    s, _ = make_store()
+    p = s.create("pods", pod("web-0"))
+    assert s.update("pods", thaw(p)) is p
+
+
+def test_main_resource_ignores_status_and_status_subresource_ignores_spec() -> None:
+    s, _ = make_store()
+    p = thaw(s.create("pods", pod("web-0")))
+    p["status"]["phase"] = "Running"
+    assert s.update("pods", p)["status"]["phase"] == "Pending"
+    p = thaw(s.get("pods", "web-0"))
+    p["status"]["phase"] = "Running"
+    p["metadata"]["labels"]["changed"] = "yes"
+    after = s.update_status("pods", p)
+    assert after["status"]["phase"] == "Running"
+    assert "changed" not in after["metadata"]["labels"]
+
+
+def test_scheduled_pod_deletes_gracefully_and_goes_with_a_zero_grace_delete() -> None:
+    s, clock = make_store()
+    s.create("pods", pod("web-0", node="k8s-w1"))
+    clock.t = 10
+    after = s.delete("pods", "web-0")
+    assert after is not None
+    assert after["metadata"]["deletionTimestamp"] == "2024-06-01T09:00:40Z"
+    assert after["metadata"]["deletionGracePeriodSeconds"] == 30
+    assert s.delete("pods", "web-0", grace_period=0) is None
+    assert s.try_get("pods", "web-0") is None
+
+
+def test_unscheduled_pod_is_removed_at_once() -> None:
+    s, _ = make_store()
+    s.create("pods", pod("web-0"))
+    assert s.delete("pods", "web-0") is None
+
+
+def test_finalizers_hold_an_object_until_removed() -> None:
+    s, _ = make_store()
+    body = pod("web-0")
+    body["metadata"]["finalizers"] = ["example.com/hold"]
+    s.create("pods", body)
+    held = s.delete("pods", "web-0")
+    assert held is not None and held["metadata"]["deletionTimestamp"]
+    s.mutate("pods", "web-0", "default", lambda b: b["metadata"].update(finalizers=[]))
+    assert s.try_get("pods", "web-0") is None
+
+
+def test_orphan_propagation_adds_the_orphan_finalizer() -> None:
+    s, _ = make_store()
+    s.create("pods", pod("web-0"))
+    held = s.delete("pods", "web-0", propagation="Orphan")
+    assert held is not None and held["metadata"]["finalizers"] == ["orphan"]
+
+
+def test_watch_log_replays_from_a_resource_version_and_expires_when_compacted() -> None:
+    s, _ = make_store()
+    seen: list[WatchEvent] = []
+    s.subscribe(seen.append)
+    rv = s.resource_version
+    s.create("pods", pod("a"))
+    s.create("pods", pod("b"))
+    s.delete("pods", "a")
+    assert [(e.type, e.obj["metadata"]["name"]) for e in s.events_since(rv)] == [
+        ("ADDED", "a"), ("ADDED", "b"), ("DELETED", "a")]
+    assert [e.rv for e in seen] == [e.rv for e in s.events_since(rv)]
+    s.compact(1)
+    with pytest.raises(Expired):
+        s.events_since(rv)
+
+
+def test_binding_sets_node_and_condition_once() -> None:
+    s, _ = make_store()
+    s.create("pods", pod("web-0"))
+    bound = s.bind("web-0", "default", "k8s-w1")
+    assert bound["spec"]["nodeName"] == "k8s-w1"
+    assert bound["status"]["conditions"][-1]["type"] == "PodScheduled"
+    with pytest.raises(Conflict, match="already assigned"):
+        s.bind("web-0", "default", "k8s-w2")
+
+
+def test_lists_are_sorted_by_namespace_and_name() -> None:
+    s, _ = make_store()
+    s.create("Namespace", {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "a"}})
+    for ns, name in (("default", "web-1"), ("a", "z"), ("default", "web-0")):
+        s.create("pods", pod(name), ns)
+    assert [(p["metadata"]["namespace"], p["metadata"]["name"]) for p in s.list("pods")] == [
+        ("a", "z"), ("default", "web-0"), ("default", "web-1")]
+    assert [p["metadata"]["name"] for p in s.list("pods", "default")] == ["web-0", "web-1"]
