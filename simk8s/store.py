@@ -295,7 +295,7 @@ class Store:
                              f"the kind in the data does not match the expected kind")
         unknown = unknown_fields(k, body)
         if unknown:
-            from simk8s.api.schema import strict_decoding_message
+            from simk8s.api.schema import strict_decoding_message  # type: ignore[attr-defined,unused-ignore]
 
             raise BadRequest(strict_decoding_message(k, unknown))
 
@@ -390,7 +390,7 @@ class Store:
               patch_type: str = "strategic", subresource: str | None = None,
               dry_run: bool = False) -> FrozenDict:
         """PATCH: ``strategic`` (default), ``merge`` or ``json``."""
-        from simk8s.api import patch as patches
+        from simk8s.api import patch as patches  # type: ignore[attr-defined,unused-ignore]
 
         k = self._kind(kind)
         cur = self.get(k, name, namespace)
@@ -458,14 +458,15 @@ class Store:
             meta["deletionTimestamp"] = self.timestamp(grace)
             meta["deletionGracePeriodSeconds"] = grace
         else:
-            body = thaw(old)
-            return self._remove(k, ns, name, freeze(body))
+            self._remove(k, ns, name, old)
+            return None
         if finalizers:
             meta["finalizers"] = finalizers
         body = thaw(old)
         body["metadata"] = meta
         if not finalizers and meta.get("deletionGracePeriodSeconds", 0) == 0:
-            return self._remove(k, ns, name, freeze(_ordered_obj(k, body)))
+            self._remove(k, ns, name, freeze(_ordered_obj(k, body)))
+            return None
         self._rv += 1
         meta["resourceVersion"] = str(self._rv)
         stored = freeze(_ordered_obj(k, body))
@@ -473,14 +474,14 @@ class Store:
         self._emit("MODIFIED", k, stored, old)
         return stored
 
-    def _remove(self, k: Kind, ns: str, name: str, last: FrozenDict) -> None:
+    def _remove(self, k: Kind, ns: str, name: str, last: FrozenDict) -> FrozenDict:
         old = self._objs[k.kind].pop((ns, name))
         self._rv += 1
         body = thaw(last)
         body["metadata"]["resourceVersion"] = str(self._rv)
         final = freeze(body)
         self._emit("DELETED", k, final, old)
-        return None
+        return final
 
     # ------------------------------------------------------------------------------ subresources
     def bind(self, pod_name: str, namespace: str, node_name: str) -> FrozenDict:

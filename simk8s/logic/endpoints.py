@@ -138,7 +138,7 @@ def slice_content(svc: Mapping[str, Any], pods: Sequence[Mapping[str, Any]]) -> 
             ep["nodeName"] = pod["spec"]["nodeName"]
         ep["targetRef"] = _target_ref(pod)
         by_ports.setdefault(repr(ports), (ports, []))[1].append(ep)
-    slices = []
+    slices: list[dict[str, Any]] = []
     for ports, eps in by_ports.values():
         eps.sort(key=lambda e: e["targetRef"]["name"])
         for i in range(0, len(eps), MAX_SLICE_ENDPOINTS):
