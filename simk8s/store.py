@@ -78,6 +78,7 @@ class WatchEvent:
     kind: Kind
     obj: FrozenDict
     old: FrozenDict | None = None
+    t: float = 0.0
 
     @property
     def key(self) -> tuple[str, str]:
@@ -125,11 +126,16 @@ class Store:
         self.log: list[WatchEvent] = []
         self._log_start = 0
         self._subscribers: list[Callable[[WatchEvent], None]] = []
+        self._kind_rv: dict[str, int] = {}
 
     # ---------------------------------------------------------------------------------- helpers
     @property
     def resource_version(self) -> int:
         return self._rv
+
+    def kind_version(self, kind: KindRef) -> int:
+        """The resourceVersion of the last change to any object of ``kind`` (0 if none)."""
+        return self._kind_rv.get(self._kind(kind).kind, 0)
 
     def now(self) -> datetime:
         """The virtual wall clock: the epoch plus the simulated seconds, truncated to the second."""
@@ -173,7 +179,8 @@ class Store:
             del self.log[:drop]
 
     def _emit(self, type_: str, kind: Kind, obj: FrozenDict, old: FrozenDict | None) -> None:
-        ev = WatchEvent(self._rv, type_, kind, obj, old)
+        ev = WatchEvent(self._rv, type_, kind, obj, old, float(self.clock()))
+        self._kind_rv[kind.kind] = self._rv
         self.log.append(ev)
         for fn in list(self._subscribers):
             fn(ev)
