@@ -19,7 +19,7 @@ from typing import Any
 
 from simk8s.shell.context import Command, CommandContext
 
-__all__ = ["COMMANDS", "CURL_VERSION", "REASONS", "Url", "fetch", "parse_url"]
+__all__ = ["COMMANDS", "CURL_VERSION", "REASONS", "Url", "fetch", "make_curl", "parse_url"]
 
 CURL_VERSION = "7.88.1"
 REASONS = {
@@ -127,7 +127,25 @@ def _curl_args(ctx: CommandContext) -> tuple[dict[str, str], list[str]] | None:
     return opts, urls
 
 
-def _curl(ctx: CommandContext) -> int:
+def _connect_failure(version: str, host: str, port: int) -> str:
+    """curl's exit-7 text: the "after N ms" part came in 7.78, "Couldn't connect" in 7.86."""
+    v = tuple(int(x) for x in version.split(".")[:3] if x.isdigit())
+    if v < (7, 78):
+        return f"Failed to connect to {host} port {port}: Connection refused"
+    reason = "Connection refused" if v < (7, 86) else "Couldn't connect to server"
+    return f"Failed to connect to {host} port {port} after 0 ms: {reason}"
+
+
+def make_curl(version: str = CURL_VERSION) -> Command:
+    """A ``curl`` command whose wording and User-Agent are those of ``version``."""
+
+    def curl(ctx: CommandContext) -> int:
+        return _curl(ctx, version)
+
+    return curl
+
+
+def _curl(ctx: CommandContext, version: str = CURL_VERSION) -> int:
     parsed = _curl_args(ctx)
     if parsed is None:
         return 2
@@ -150,11 +168,11 @@ def _curl(ctx: CommandContext) -> int:
             status = fail(1, f'Protocol "{scheme}" not supported or disabled in libcurl') if "://" in text \
                 else fail(3, "URL using bad/illegal format or missing URL")
             continue
-        status = _curl_one(ctx, opts, url, fail)
+        status = _curl_one(ctx, opts, url, fail, version)
     return status
 
 
-def _curl_one(ctx: CommandContext, opts: dict[str, str], url: Url, fail: Any) -> int:
+def _curl_one(ctx: CommandContext, opts: dict[str, str], url: Url, fail: Any, version: str) -> int:
     verbose = "v" in opts
     method = opts.get("X") or ("HEAD" if "I" in opts else "POST" if "d" in opts else "GET")
     ip = resolve(ctx, url.host)
@@ -164,8 +182,7 @@ def _curl_one(ctx: CommandContext, opts: dict[str, str], url: Url, fail: Any) ->
         ctx.err(f"*   Trying {ip}:{url.port}...\n")
     reply = fetch(ctx, ip, url.port, method, url.path)
     if reply is None:
-        return int(fail(7, f"Failed to connect to {url.host} port {url.port} after 0 ms: "
-                           "Couldn't connect to server"))
+        return int(fail(7, _connect_failure(version, url.host, url.port)))
     code, headers, body = reply
     head = f"HTTP/1.1 {code} {REASONS.get(code, '')}\r\n" + "".join(
         f"{k}: {v}\r\n" for k, v in headers) + "\r\n"
@@ -173,7 +190,7 @@ def _curl_one(ctx: CommandContext, opts: dict[str, str], url: Url, fail: Any) ->
         ctx.err(f"* Connected to {url.host} ({ip}) port {url.port} (#0)\n"
                 f"> {method} {url.path} HTTP/1.1\n> Host: {url.host}"
                 f"{'' if url.port in (80, 443) else ':' + str(url.port)}\n"
-                f"> User-Agent: curl/{CURL_VERSION}\n> Accept: */*\n> \n"
+                f"> User-Agent: curl/{version}\n> Accept: */*\n> \n"
                 + "".join(f"< {line}\n" for line in head.rstrip("\r\n").split("\r\n")) + "< \n")
     if "f" in opts and code >= 400:
         return int(fail(22, f"The requested URL returned error: {code}"))
