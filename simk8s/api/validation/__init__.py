@@ -1,13 +1,17 @@
 """Validation of API objects as the API server does it, with its exact error texts.
 
 Entry point: :func:`validate` returns the list of :class:`~simk8s.api.errors.FieldError` for an
-object about to be created (``old is None``) or updated; an empty list means valid.
+object about to be created (``old is None``) or updated; an empty list means valid. Objects are
+expected to be defaulted already (:func:`simk8s.api.defaults.apply_defaults`), as on the server.
+
+One module per area: :mod:`.common` (ObjectMeta, labels, selectors), :mod:`.pod`, :mod:`.apps`,
+:mod:`.service`, :mod:`.storage`, :mod:`.cluster`; :mod:`.names` holds the string checks.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from functools import cache
 from typing import Any
 
 from simk8s.api.errors import FieldError
@@ -15,19 +19,42 @@ from simk8s.api.kinds import Kind
 
 __all__ = ["validate"]
 
-_DNS1123_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+Validator = Callable[[Mapping[str, Any], Mapping[str, Any] | None], list[FieldError]]
+
+
+@cache
+def _validators() -> dict[str, Validator]:
+    # Imported here: selectors imports validation.names, and apps imports selectors.
+    from simk8s.api.validation import apps, cluster, pod, service, storage
+
+    def pod_validator(obj: Mapping[str, Any], old: Mapping[str, Any] | None) -> list[FieldError]:
+        return pod.validate_pod(obj) if old is None else pod.validate_pod_update(obj, old)
+
+    return {
+        "Pod": pod_validator,
+        "StatefulSet": apps.validate_stateful_set,
+        "Deployment": apps.validate_deployment,
+        "ReplicaSet": apps.validate_replica_set,
+        "ControllerRevision": apps.validate_controller_revision,
+        "Service": service.validate_service,
+        "Endpoints": service.validate_endpoints,
+        "EndpointSlice": service.validate_endpoint_slice,
+        "PersistentVolumeClaim": storage.validate_pvc,
+        "PersistentVolume": storage.validate_pv,
+        "StorageClass": storage.validate_storage_class,
+        "Namespace": cluster.validate_namespace,
+        "Node": cluster.validate_node,
+        "Event": cluster.validate_event,
+    }
 
 
 def validate(kind: Kind, obj: Mapping[str, Any], old: Mapping[str, Any] | None = None) -> list[FieldError]:
-    """All field errors of ``obj`` (an update when ``old`` is given)."""
-    errors: list[FieldError] = []
-    name = obj.get("metadata", {}).get("name", "")
-    if old is None and not name:
-        errors.append(FieldError.required("metadata.name", "name or generateName is required"))
-    elif old is None and (len(name) > 253 or not _DNS1123_SUBDOMAIN.match(name)):
-        errors.append(FieldError.invalid(
-            "metadata.name", name,
-            "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', "
-            "and must start and end with an alphanumeric character (e.g. 'example.com', regex used for "
-            "validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')"))
-    return errors
+    """All field errors of ``obj`` (an update when ``old`` is given), in the API server's order."""
+    validator = _validators().get(kind.kind)
+    if validator is None:
+        from simk8s.api.validation import common
+        meta = obj.get("metadata") or {}
+        if old is None:
+            return common.validate_object_meta(meta, kind.namespaced, common.name_is_dns1123_subdomain)
+        return common.validate_object_meta_update(meta, old.get("metadata") or {})
+    return validator(obj, old)

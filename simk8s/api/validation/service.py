@@ -1,0 +1,157 @@
+"""core/v1 Service, Endpoints and discovery/v1 EndpointSlice validation."""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Mapping
+from typing import Any
+
+from simk8s.api.errors import FieldError, GoValue
+from simk8s.api.validation import common, names
+from simk8s.api.validation.pod import PROTOCOLS
+
+__all__ = ["validate_endpoint_slice", "validate_endpoints", "validate_service"]
+
+Errors = list[FieldError]
+
+_TYPES = ("ClusterIP", "ExternalName", "LoadBalancer", "NodePort")
+_AFFINITY = ("ClientIP", "None")
+_IP_ERROR = "must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)"
+
+
+def _valid_ip(ip: Any) -> bool:
+    try:
+        ipaddress.ip_address(str(ip))
+    except ValueError:
+        return False
+    return True
+
+
+def _cluster_ips(spec: Mapping[str, Any]) -> list[str]:
+    ips = spec.get("clusterIPs")
+    if ips:
+        return [str(i) for i in ips]
+    return [spec["clusterIP"]] if spec.get("clusterIP") else []
+
+
+def _go_service_port(port: Any, protocol: Any) -> GoValue:
+    return GoValue(f'core.ServicePort{{Name:"", Protocol:"{protocol}", AppProtocol:(*string)(nil), Port:{port}, '
+                   'TargetPort:intstr.IntOrString{Type:0, IntVal:0, StrVal:""}, NodePort:0}')
+
+
+def _service_ports(spec: Mapping[str, Any], stype: str) -> Errors:
+    errs: Errors = []
+    ports = spec.get("ports") or []
+    seen_names: set[str] = set()
+    seen_ports: set[tuple[Any, Any]] = set()
+    for i, port in enumerate(ports):
+        p = f"spec.ports[{i}]"
+        name = port.get("name") or ""
+        if len(ports) > 1 and not name:
+            errs.append(FieldError.required(f"{p}.name", ""))
+        elif name:
+            errs.extend(FieldError.invalid(f"{p}.name", name, m) for m in names.is_dns1123_label(name))
+            if name in seen_names:
+                errs.append(FieldError.duplicate(f"{p}.name", name))
+            seen_names.add(name)
+        errs.extend(common.port_range(port.get("port", 0), f"{p}.port"))
+        errs.extend(common.not_supported(port.get("protocol"), PROTOCOLS, f"{p}.protocol"))
+        target = port.get("targetPort")
+        if target not in (None, 0, ""):
+            errs.extend(common.validate_port_num_or_name(target, f"{p}.targetPort"))
+        if port.get("nodePort") and stype not in ("NodePort", "LoadBalancer"):
+            errs.append(FieldError.forbidden(f"{p}.nodePort", f"may not be used when `type` is '{stype}'"))
+        key = (port.get("port"), port.get("protocol"))
+        if key in seen_ports:
+            errs.append(FieldError.duplicate(p, _go_service_port(*key)))
+        seen_ports.add(key)
+    return errs
+
+
+def validate_service(obj: Mapping[str, Any], old: Mapping[str, Any] | None) -> Errors:
+    meta = obj.get("metadata") or {}
+    spec = obj.get("spec") or {}
+    if old is None:
+        errs = common.validate_object_meta(meta, True, common.name_is_dns1035_label)
+    else:
+        errs = common.validate_object_meta_update(meta, old.get("metadata") or {})
+    stype = spec.get("type") or "ClusterIP"
+    ips = _cluster_ips(spec)
+    headless = bool(ips) and ips[0] == "None"
+    if not spec.get("ports") and not headless and stype != "ExternalName":
+        errs.append(FieldError.required("spec.ports", ""))
+    if stype not in _TYPES:
+        errs.append(FieldError.not_supported("spec.type", stype, _TYPES))
+    if stype in ("NodePort", "LoadBalancer") and headless:
+        errs.append(FieldError.invalid("spec.clusterIPs[0]", "None", f"may not be set to 'None' for {stype} services"))
+    if stype == "ExternalName":
+        if not spec.get("externalName"):
+            errs.append(FieldError.required("spec.externalName", ""))
+        if ips:
+            errs.append(FieldError.forbidden("spec.clusterIPs", "may not be set for ExternalName services"))
+    for i, ip in enumerate(ips):
+        if ip != "None" and not _valid_ip(ip):
+            errs.append(FieldError.invalid(f"spec.clusterIPs[{i}]", ip, _IP_ERROR))
+    errs.extend(_service_ports(spec, stype))
+    errs.extend(common.validate_labels(spec.get("selector"), "spec.selector"))
+    aff = spec.get("sessionAffinity")
+    if aff not in (None, ""):
+        errs.extend(common.not_supported(aff, _AFFINITY, "spec.sessionAffinity"))
+    if old is not None:
+        old_ips = _cluster_ips(old.get("spec") or {})
+        if old_ips and ips and old_ips[0] != ips[0] and stype != "ExternalName":
+            errs.append(FieldError.invalid("spec.clusterIPs[0]", common.go_string_slice(ips), "may not change once set"))
+    return errs
+
+
+def validate_endpoints(obj: Mapping[str, Any], old: Mapping[str, Any] | None) -> Errors:
+    meta = obj.get("metadata") or {}
+    if old is None:
+        errs = common.validate_object_meta(meta, True, common.name_is_dns1123_subdomain)
+    else:
+        errs = common.validate_object_meta_update(meta, old.get("metadata") or {})
+    for i, subset in enumerate(obj.get("subsets") or []):
+        p = f"subsets[{i}]"
+        for key in ("addresses", "notReadyAddresses"):
+            for j, addr in enumerate(subset.get(key) or []):
+                if not _valid_ip(addr.get("ip", "")):
+                    errs.append(FieldError.invalid(f"{p}.{key}[{j}].ip", addr.get("ip", ""), _IP_ERROR))
+                if addr.get("hostname"):
+                    errs.extend(FieldError.invalid(f"{p}.{key}[{j}].hostname", addr["hostname"], m)
+                                for m in names.is_dns1123_label(addr["hostname"]))
+        for j, port in enumerate(subset.get("ports") or []):
+            pp = f"{p}.ports[{j}]"
+            if port.get("name"):
+                errs.extend(FieldError.invalid(f"{pp}.name", port["name"], m)
+                            for m in names.is_dns1123_label(port["name"]))
+            errs.extend(common.port_range(port.get("port", 0), f"{pp}.port"))
+            errs.extend(common.not_supported(port.get("protocol"), PROTOCOLS, f"{pp}.protocol"))
+    return errs
+
+
+def validate_endpoint_slice(obj: Mapping[str, Any], old: Mapping[str, Any] | None) -> Errors:
+    meta = obj.get("metadata") or {}
+    if old is None:
+        errs = common.validate_object_meta(meta, True, common.name_is_dns1123_subdomain)
+    else:
+        errs = common.validate_object_meta_update(meta, old.get("metadata") or {})
+    at = obj.get("addressType")
+    errs.extend(common.not_supported(at, ("IPv4", "IPv6", "FQDN"), "addressType"))
+    for i, ep in enumerate(obj.get("endpoints") or []):
+        addrs = ep.get("addresses") or []
+        if not addrs:
+            errs.append(FieldError.required(f"endpoints[{i}].addresses", "must contain at least 1 address"))
+        for j, a in enumerate(addrs):
+            if at in ("IPv4", "IPv6") and not _valid_ip(a):
+                errs.append(FieldError.invalid(f"endpoints[{i}].addresses[{j}]", a, _IP_ERROR))
+        if ep.get("hostname"):
+            errs.extend(FieldError.invalid(f"endpoints[{i}].hostname", ep["hostname"], m)
+                        for m in names.is_dns1123_label(ep["hostname"]))
+    for i, port in enumerate(obj.get("ports") or []):
+        if port.get("port") is not None:
+            errs.extend(common.port_range(port["port"], f"ports[{i}].port"))
+        if port.get("protocol") is not None:
+            errs.extend(common.not_supported(port["protocol"], PROTOCOLS, f"ports[{i}].protocol"))
+    if old is not None and old.get("addressType") != at:
+        errs.extend(common.immutable(at, old.get("addressType"), "addressType"))
+    return errs

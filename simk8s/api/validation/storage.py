@@ -1,0 +1,181 @@
+"""PersistentVolumeClaim, PersistentVolume (core/v1) and StorageClass (storage.k8s.io/v1) validation."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from simk8s.api.errors import FieldError, GoValue
+from simk8s.api.quantity import Quantity
+from simk8s.api.validation import common, names
+
+__all__ = ["PVC_SPEC_FORBIDDEN", "validate_pv", "validate_pvc", "validate_storage_class"]
+
+Errors = list[FieldError]
+
+ACCESS_MODES = ("ReadOnlyMany", "ReadWriteMany", "ReadWriteOnce", "ReadWriteOncePod")
+VOLUME_MODES = ("Block", "Filesystem")
+PVC_SPEC_FORBIDDEN = "spec is immutable after creation except resources.requests and volumeAttributesClassName for bound claims"
+_PV_SOURCES = (
+    "gcePersistentDisk", "awsElasticBlockStore", "hostPath", "glusterfs", "nfs", "rbd", "iscsi", "cinder",
+    "cephfs", "fc", "flocker", "flexVolume", "azureFile", "vsphereVolume", "quobyte", "azureDisk",
+    "photonPersistentDisk", "portworxVolume", "scaleIO", "local", "storageos", "csi",
+)
+_RECLAIM = ("Delete", "Recycle", "Retain")
+
+
+def _class_name(name: Any, path: str) -> Errors:
+    if not name:
+        return []
+    return [FieldError.invalid(path, name, m) for m in names.is_dns1123_subdomain(str(name))]
+
+
+def _access_modes(modes: list[Any], path: str, required_detail: str) -> Errors:
+    errs: Errors = []
+    if not modes:
+        errs.append(FieldError.required(path, required_detail))
+    if "ReadWriteOncePod" in modes and len(modes) > 1:
+        errs.append(FieldError.forbidden(path, "may not use ReadWriteOncePod with other access modes"))
+    for m in modes:
+        if m not in ACCESS_MODES:
+            errs.append(FieldError.not_supported(path, m, ACCESS_MODES))
+    return errs
+
+
+def _pvc_spec(spec: Mapping[str, Any], path: str = "spec") -> Errors:
+    errs = _access_modes(list(spec.get("accessModes") or []), f"{path}.accessModes",
+                         "at least 1 access mode is required")
+    if spec.get("selector") is not None:
+        errs.extend(common.validate_label_selector(spec["selector"], f"{path}.selector"))
+    requests = (spec.get("resources") or {}).get("requests") or {}
+    if "storage" not in requests:
+        errs.append(FieldError.required(f"{path}.resources[storage]", ""))
+    else:
+        try:
+            q = Quantity.parse(requests["storage"])
+        except (ValueError, TypeError):
+            q = None
+        if q is not None and q.value <= 0:
+            errs.append(FieldError.invalid(f"{path}.resources.requests[storage]", str(q), "must be greater than zero"))
+    errs.extend(_class_name(spec.get("storageClassName"), f"{path}.storageClassName"))
+    vm = spec.get("volumeMode")
+    if vm is not None and vm not in VOLUME_MODES:
+        errs.append(FieldError.not_supported(f"{path}.volumeMode", vm, VOLUME_MODES))
+    return errs
+
+
+def validate_pvc(obj: Mapping[str, Any], old: Mapping[str, Any] | None) -> Errors:
+    meta = obj.get("metadata") or {}
+    spec = obj.get("spec") or {}
+    if old is None:
+        errs = common.validate_object_meta(meta, True, common.name_is_dns1123_subdomain)
+        return errs + _pvc_spec(spec)
+    errs = common.validate_object_meta_update(meta, old.get("metadata") or {})
+    errs.extend(_pvc_spec(spec))
+    old_spec = old.get("spec") or {}
+    bound = (old.get("status") or {}).get("phase") == "Bound"
+    new_cmp, old_cmp = dict(spec), dict(old_spec)
+    if not old_spec.get("volumeName") and spec.get("volumeName"):
+        # Binding a claim sets volumeName once.
+        old_cmp["volumeName"] = spec["volumeName"]
+    if bound:
+        for s in (new_cmp, old_cmp):
+            s.pop("volumeAttributesClassName", None)
+        new_res = dict(new_cmp.get("resources") or {})
+        new_res["requests"] = (old_cmp.get("resources") or {}).get("requests")
+        new_cmp["resources"] = new_res
+    if new_cmp != old_cmp:
+        errs.append(FieldError.forbidden(
+            "spec", PVC_SPEC_FORBIDDEN + "\n" + common.spec_diff("core.PersistentVolumeClaimSpec", old_spec, spec)))
+    return errs
+
+
+def _pv_spec(spec: Mapping[str, Any]) -> Errors:
+    errs = _access_modes(list(spec.get("accessModes") or []), "spec.accessModes", "")
+    cap = spec.get("capacity") or {}
+    if not cap:
+        errs.append(FieldError.required("spec.capacity", ""))
+    elif "storage" not in cap or len(cap) > 1:
+        errs.append(FieldError.not_supported("spec.capacity", common.go_string_map(cap, "core.ResourceList"),
+                                             ["storage"]))
+    else:
+        try:
+            q = Quantity.parse(cap["storage"])
+            if q.value <= 0:
+                errs.append(FieldError.invalid("spec.capacity[storage]", str(q), "must be greater than zero"))
+        except (ValueError, TypeError):
+            pass
+    rp = spec.get("persistentVolumeReclaimPolicy")
+    if rp is not None and rp not in _RECLAIM:
+        errs.append(FieldError.not_supported("spec.persistentVolumeReclaimPolicy", rp, _RECLAIM))
+    errs.extend(_class_name(spec.get("storageClassName"), "spec.storageClassName"))
+    present = [s for s in _PV_SOURCES if spec.get(s) is not None]
+    if not present:
+        errs.append(FieldError.required("spec", "must specify a volume type"))
+    errs.extend(FieldError.forbidden(f"spec.{s}", "may not specify more than 1 volume type") for s in present[1:])
+    if spec.get("hostPath") is not None and not spec["hostPath"].get("path"):
+        errs.append(FieldError.required("spec.hostPath.path", ""))
+    if spec.get("local") is not None:
+        if not spec["local"].get("path"):
+            errs.append(FieldError.required("spec.local.path", ""))
+        if not spec.get("nodeAffinity"):
+            errs.append(FieldError.required("spec.nodeAffinity", "Local volume requires node affinity"))
+    vm = spec.get("volumeMode")
+    if vm is not None and vm not in VOLUME_MODES:
+        errs.append(FieldError.not_supported("spec.volumeMode", vm, VOLUME_MODES))
+    return errs
+
+
+def validate_pv(obj: Mapping[str, Any], old: Mapping[str, Any] | None) -> Errors:
+    meta = obj.get("metadata") or {}
+    spec = obj.get("spec") or {}
+    if old is None:
+        return common.validate_object_meta(meta, False, common.name_is_dns1123_subdomain) + _pv_spec(spec)
+    errs = common.validate_object_meta_update(meta, old.get("metadata") or {})
+    errs.extend(_pv_spec(spec))
+    old_spec = old.get("spec") or {}
+    new_src = {k: spec[k] for k in _PV_SOURCES if k in spec}
+    old_src = {k: old_spec[k] for k in _PV_SOURCES if k in old_spec}
+    if new_src != old_src:
+        errs.append(FieldError.forbidden(
+            "spec.persistentvolumesource", "spec.persistentvolumesource is immutable after creation\n"
+            + common.spec_diff("core.PersistentVolumeSource", old_src, new_src)))
+    errs.extend(common.immutable(spec.get("volumeMode"), old_spec.get("volumeMode"), "spec.volumeMode"))
+    if old_spec.get("nodeAffinity") is not None and spec.get("nodeAffinity") != old_spec.get("nodeAffinity"):
+        errs.append(FieldError.invalid("spec.nodeAffinity", GoValue("core.VolumeNodeAffinity{...}"),
+                                       "field is immutable"))
+    return errs
+
+
+def validate_storage_class(obj: Mapping[str, Any], old: Mapping[str, Any] | None) -> Errors:
+    meta = obj.get("metadata") or {}
+    errs = common.validate_object_meta(meta, False, common.name_is_dns1123_subdomain) if old is None \
+        else common.validate_object_meta_update(meta, old.get("metadata") or {})
+    prov = obj.get("provisioner") or ""
+    if not prov:
+        errs.append(FieldError.required("provisioner", ""))
+    else:
+        errs.extend(FieldError.invalid("provisioner", prov, m) for m in names.is_qualified_name(prov.lower()))
+    params = obj.get("parameters") or {}
+    if len(params) > 512:
+        errs.append(FieldError("FieldValueTooLong", "parameters", "", "must have at most 512 parameters"))
+    for k in sorted(params):
+        if not k:
+            errs.append(FieldError.invalid("parameters", k, "field can not be empty."))
+    rp = obj.get("reclaimPolicy")
+    if rp is not None and rp not in ("Delete", "Retain"):
+        errs.append(FieldError.not_supported("reclaimPolicy", rp, ["Delete", "Retain"]))
+    vbm = obj.get("volumeBindingMode")
+    if vbm is None:
+        errs.append(FieldError.required("volumeBindingMode", ""))
+    elif vbm not in ("Immediate", "WaitForFirstConsumer"):
+        errs.append(FieldError.not_supported("volumeBindingMode", vbm, ["Immediate", "WaitForFirstConsumer"]))
+    if old is not None:
+        if (old.get("parameters") or {}) != params:
+            errs.append(FieldError.forbidden("parameters", "updates to parameters are forbidden."))
+        if old.get("provisioner") != prov:
+            errs.append(FieldError.forbidden("provisioner", "updates to provisioner are forbidden."))
+        if old.get("reclaimPolicy") != rp:
+            errs.append(FieldError.forbidden("reclaimPolicy", "updates to reclaimPolicy are forbidden."))
+        errs.extend(common.immutable(vbm, old.get("volumeBindingMode"), "volumeBindingMode"))
+    return errs

@@ -1,0 +1,317 @@
+"""Shell builtins: the commands that change the shell itself, plus echo, printf and test.
+
+``echo``, ``printf``, ``test``/``[``, ``true``, ``false`` and ``pwd`` are also installed as
+external commands (``/bin/echo``) by :mod:`simk8s.shell.coreutils`; they behave the same.
+"""
+
+from __future__ import annotations
+
+import re
+
+from simk8s.shell.context import Command, CommandContext
+from simk8s.shell.interp import ExitShell, LoopControl
+
+__all__ = ["BUILTINS", "echo", "printf", "test"]
+
+
+def _true(ctx: CommandContext) -> int:
+    return 0
+
+
+def _false(ctx: CommandContext) -> int:
+    return 1
+
+
+def _escapes(text: str) -> tuple[str, bool]:
+    """Interpret echo/printf ``%b`` backslash escapes; the flag is True after ``\\c``."""
+    out: list[str] = []
+    i = 0
+    table = {"a": "\a", "b": "\b", "e": "\x1b", "f": "\f", "n": "\n", "r": "\r", "t": "\t",
+             "v": "\v", "\\": "\\"}
+    while i < len(text):
+        c = text[i]
+        if c != "\\" or i + 1 >= len(text):
+            out.append(c)
+            i += 1
+            continue
+        n = text[i + 1]
+        if n == "c":
+            return "".join(out), True
+        if n in table:
+            out.append(table[n])
+            i += 2
+        elif n == "0" or n.isdigit():
+            m = re.match(r"0?([0-7]{1,3})", text[i + 1:])
+            assert m is not None
+            out.append(chr(int(m.group(1), 8)))
+            i += 1 + m.end()
+        else:
+            out.append(c)
+            i += 1
+    return "".join(out), False
+
+
+def echo(ctx: CommandContext) -> int:
+    """dash's echo takes only ``-n`` and always interprets escapes; bash's and busybox's take
+    ``-neE`` and interpret only with ``-e``; zsh's interpret by default."""
+    args = ctx.argv[1:]
+    dialect = ctx.shell.dialect if ctx.argv[0] == "echo" else "ash"
+    newline, interpret = True, dialect in ("dash", "zsh")
+    while args and re.fullmatch(r"-[neE]+", args[0]):
+        if dialect == "dash" and args[0] != "-n":
+            break
+        for flag in args[0][1:]:
+            if flag == "n":
+                newline = False
+            else:
+                interpret = flag == "e"
+        args = args[1:]
+    text = " ".join(args)
+    if interpret:
+        text, stop = _escapes(text)
+        if stop:
+            ctx.out(text)
+            return 0
+    ctx.out(text + ("\n" if newline else ""))
+    return 0
+
+
+def printf(ctx: CommandContext) -> int:
+    """``printf FORMAT [ARG...]`` with %s %d %i %x %o %c %b %% and width/precision; the format is
+    reused while arguments remain."""
+    if len(ctx.argv) < 2:
+        ctx.err("printf: usage: printf format [arguments]\n" if ctx.shell.dialect == "bash"
+                else f"{ctx.name}: usage: printf format [arg ...]\n")
+        return 2
+    fmt, args = ctx.argv[1], ctx.argv[2:]
+    spec = re.compile(r"%([-+ #0]*)(\d*)(?:\.(\d+))?([sdiouxXcb%])")
+    status = 0
+    while True:
+        consumed = 0
+
+        def sub(m: re.Match[str], args: list[str] = args) -> str:
+            nonlocal consumed, status
+            flags, width, prec, conv = m.groups()
+            if conv == "%":
+                return "%"
+            arg = args[consumed] if consumed < len(args) else ""
+            consumed += 1
+            if conv == "b":
+                return _escapes(arg)[0]
+            if conv == "c":
+                return arg[:1]
+            if conv == "s":
+                return ("%" + flags + width + ("." + prec if prec else "") + "s") % arg
+            try:
+                num = int(arg or "0", 0) if not arg.startswith("'") else ord(arg[1:2] or "\0")
+            except ValueError:
+                ctx.err(f"{ctx.name}: {arg}: invalid number\n" if ctx.shell.dialect != "dash"
+                        else ctx.shell.diag(f"{arg}: expected numeric value", "printf") + "\n")
+                status, num = 1, 0
+            conv = "d" if conv in "iu" else conv
+            return ("%" + flags + width + ("." + prec if prec else "") + conv) % num
+
+        body = spec.sub(sub, fmt)
+        text, stop = _escapes(body)
+        ctx.out(text)
+        if stop or consumed == 0 or consumed >= len(args):
+            return status
+        args = args[consumed:]
+
+
+def test(ctx: CommandContext) -> int:
+    """``test EXPR`` / ``[ EXPR ]``: file, string and integer tests, ``!``, ``-a``, ``-o``."""
+    args = ctx.argv[1:]
+    if ctx.name == "[":
+        if not args or args[-1] != "]":
+            ctx.err(ctx.shell.diag("missing ]", "[") + "\n")
+            return 2
+        args = args[:-1]
+    try:
+        return 0 if _test_or(ctx, args) else 1
+    except ValueError as e:
+        ctx.err(ctx.shell.diag(str(e), ctx.name) + "\n")
+        return 2
+
+
+def _test_or(ctx: CommandContext, args: list[str]) -> bool:
+    if "-o" in args[1:-1]:
+        i = args.index("-o", 1)
+        return _test_or(ctx, args[:i]) or _test_or(ctx, args[i + 1:])
+    if "-a" in args[1:-1]:
+        i = args.index("-a", 1)
+        return _test_or(ctx, args[:i]) and _test_or(ctx, args[i + 1:])
+    return _test1(ctx, args)
+
+
+_INT_OPS = {"-eq": int.__eq__, "-ne": int.__ne__, "-lt": int.__lt__, "-le": int.__le__,
+            "-gt": int.__gt__, "-ge": int.__ge__}
+
+
+def _test1(ctx: CommandContext, args: list[str]) -> bool:
+    if not args:
+        return False
+    if args[0] == "!" and len(args) > 1:
+        return not _test1(ctx, args[1:])
+    if len(args) == 1:
+        return args[0] != ""
+    if len(args) == 2:
+        op, arg = args
+        if op == "-z":
+            return arg == ""
+        if op == "-n":
+            return arg != ""
+        path = ctx.path(arg) if arg else ""
+        fs = ctx.fs
+        if op == "-e":
+            return bool(arg) and fs.exists(path)
+        if op == "-f":
+            return bool(arg) and fs.exists(path) and not fs.isdir(path)
+        if op == "-d":
+            return bool(arg) and fs.isdir(path)
+        if op == "-s":
+            return bool(arg) and fs.exists(path) and fs.stat(path).size > 0
+        if op in ("-r", "-w", "-x"):
+            return bool(arg) and fs.exists(path) and (op != "-x" or fs.isdir(path))
+        raise ValueError(f"{op}: unexpected operator")
+    if len(args) == 3:
+        a, op, b = args
+        if op in ("=", "=="):
+            return a == b
+        if op == "!=":
+            return a != b
+        if op in _INT_OPS:
+            for v in (a, b):
+                if not re.fullmatch(r"\s*-?\d+\s*", v):
+                    raise ValueError(f"Illegal number: {v}")
+            return bool(_INT_OPS[op](int(a), int(b)))
+        raise ValueError(f"{op}: unexpected operator")
+    raise ValueError("too many arguments")
+
+
+def _cd(ctx: CommandContext) -> int:
+    sh = ctx.shell
+    target = ctx.argv[1] if len(ctx.argv) > 1 else sh.get("HOME") or "/"
+    if target == "-":
+        target = sh.get("OLDPWD") or sh.cwd
+        ctx.out(target + "\n")
+    path = ctx.path(target)
+    if sh.fs.isdir(path):
+        sh.chdir(path)
+        return 0
+    reason = "Not a directory" if sh.fs.exists(path) else "No such file or directory"
+    if sh.dialect == "dash":
+        ctx.err(sh.diag(f"can't cd to {target}", "cd") + "\n")
+        return 2
+    if sh.dialect == "zsh":
+        ctx.err(f"cd: {reason.lower()}: {target}\n")
+        return 1
+    ctx.err(sh.diag(f"{target}: {reason}", "cd") + "\n")
+    return 1
+
+
+def _exit(ctx: CommandContext) -> int:
+    arg = ctx.argv[1] if len(ctx.argv) > 1 else str(ctx.shell.status)
+    if not re.fullmatch(r"-?\d+", arg):
+        ctx.err(ctx.shell.diag(f"Illegal number: {arg}", "exit") + "\n")
+        raise ExitShell(2)
+    raise ExitShell(int(arg) & 0xFF)
+
+
+def _export(ctx: CommandContext) -> int:
+    sh = ctx.shell
+    args = [a for a in ctx.argv[1:] if a != "-p"]
+    if not args:
+        for k, v in sorted(sh.environ().items()):
+            ctx.out(f"export {k}='{v}'\n")
+        return 0
+    for arg in args:
+        name, eq, value = arg.partition("=")
+        if eq:
+            sh.set(name, value, export=True)
+        else:
+            sh.set(name, sh.get(name) or "", export=True)
+    return 0
+
+
+def _unset(ctx: CommandContext) -> int:
+    for name in ctx.argv[1:]:
+        if not name.startswith("-"):
+            ctx.shell.unset(name)
+    return 0
+
+
+def _set(ctx: CommandContext) -> int:
+    args = ctx.argv[1:]
+    if args and args[0] == "--":
+        ctx.shell.params = args[1:]
+    elif not args:
+        for k, v in sorted(ctx.shell.st.vars.items()):
+            ctx.out(f"{k}='{v}'\n")
+    return 0
+
+
+def _shift(ctx: CommandContext) -> int:
+    n = int(ctx.argv[1]) if len(ctx.argv) > 1 else 1
+    if n > len(ctx.shell.params):
+        ctx.err(ctx.shell.diag("can't shift that many", "shift") + "\n")
+        return 2
+    ctx.shell.params = ctx.shell.params[n:]
+    return 0
+
+
+def _read(ctx: CommandContext) -> int:
+    names = [a for a in ctx.argv[1:] if not a.startswith("-")] or ["REPLY"]
+    line = ctx.read_line()
+    if line is None:
+        return 1
+    fields = line.split(None, len(names) - 1)
+    for i, name in enumerate(names):
+        ctx.shell.set(name, fields[i] if i < len(fields) else "")
+    return 0
+
+
+def _loop_control(ctx: CommandContext) -> int:
+    levels = int(ctx.argv[1]) if len(ctx.argv) > 1 and ctx.argv[1].isdigit() else 1
+    raise LoopControl(ctx.argv[0], max(levels, 1))
+
+
+def _pwd(ctx: CommandContext) -> int:
+    ctx.out(ctx.cwd + "\n")
+    return 0
+
+
+def _eval(ctx: CommandContext) -> int:
+    return ctx.shell.run_into(" ".join(ctx.argv[1:]), ctx=ctx)
+
+
+def _command(ctx: CommandContext) -> int:
+    """``command -v NAME``: print how NAME resolves; otherwise run NAME bypassing nothing."""
+    sh = ctx.shell
+    args = ctx.argv[1:]
+    if args and args[0] in ("-v", "-V"):
+        status = 0
+        for name in args[1:]:
+            if name in sh.builtins:
+                ctx.out(name + "\n")
+            elif sh.lookup(name) is not None:
+                ctx.out((name if "/" in name else f"/usr/bin/{name}") + "\n")
+            else:
+                status = 1
+        return status
+    if not args:
+        return 0
+    cmd = sh.lookup(args[0])
+    if cmd is None:
+        ctx.err(sh.not_found_message(args[0]) + "\n")
+        return 127
+    ctx.argv = args
+    return cmd(ctx)
+
+
+BUILTINS: dict[str, Command] = {
+    ":": _true, "true": _true, "false": _false, "echo": echo, "printf": printf, "test": test,
+    "[": test, "cd": _cd, "exit": _exit, "export": _export, "unset": _unset, "set": _set,
+    "shift": _shift, "read": _read, "break": _loop_control, "continue": _loop_control,
+    "pwd": _pwd, "eval": _eval, "command": _command,
+}

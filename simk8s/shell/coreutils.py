@@ -1,0 +1,579 @@
+"""External commands for simulated images: a small coreutils, worded as GNU or busybox word it.
+
+:data:`COMMANDS` maps every name to its implementation; an image exposes only the names in its
+tool set (:func:`commands_for`). Tools read the flavour from the shell: a busybox image
+(``sh_dialect == "ash"``) gets busybox wording, everything else GNU's in the C locale.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable, Iterable
+
+from simk8s.shell import builtins as bi
+from simk8s.shell.context import Command, CommandContext
+
+__all__ = ["COMMANDS", "commands_for", "parse_opts"]
+
+
+def _busybox(ctx: CommandContext) -> bool:
+    return ctx.shell.sh_dialect == "ash"
+
+
+def _why(e: OSError) -> str:
+    return e.strerror or "Input/output error"
+
+
+class _Usage(Exception):
+    pass
+
+
+def parse_opts(ctx: CommandContext, flags: str, with_value: str = "") -> tuple[dict[str, str], list[str]]:
+    """Split ``argv[1:]`` into short options and operands (``-abc``, ``-n 5``, ``-n5``, ``--``).
+
+    ``-5`` style numbers are returned under ``"#"``. An unknown option prints the GNU/busybox
+    complaint and raises :class:`_Usage`.
+    """
+    opts: dict[str, str] = {}
+    rest: list[str] = []
+    args = ctx.argv[1:]
+    i = 0
+    while i < len(args):
+        a = args[i]
+        i += 1
+        if a == "--":
+            rest.extend(args[i:])
+            break
+        if not a.startswith("-") or a == "-":
+            rest.append(a)
+            continue
+        if a[1:].isdigit() and "#" in flags:
+            opts["#"] = a[1:]
+            continue
+        j = 1
+        while j < len(a):
+            f = a[j]
+            if f in with_value:
+                value = a[j + 1:] or (args[i] if i < len(args) else "")
+                if not a[j + 1:]:
+                    i += 1
+                opts[f] = value
+                break
+            if f not in flags:
+                if _busybox(ctx):
+                    ctx.err(f"{ctx.name}: unrecognized option: {f}\n")
+                else:
+                    ctx.err(f"{ctx.name}: invalid option -- '{f}'\n"
+                            f"Try '{ctx.name} --help' for more information.\n")
+                raise _Usage
+            opts[f] = ""
+            j += 1
+    return opts, rest
+
+
+def _tool(fn: Callable[[CommandContext], int], usage_status: int = 1) -> Command:
+    def run(ctx: CommandContext) -> int:
+        try:
+            return fn(ctx)
+        except _Usage:
+            return usage_status
+    run.__doc__ = fn.__doc__
+    return run
+
+
+def _read_inputs(ctx: CommandContext, files: list[str], tool: str) -> Iterable[tuple[str, str | None]]:
+    """(name, text) per operand, ``-``/none meaning stdin; text None after printing an error."""
+    for name in files or ["-"]:
+        if name == "-":
+            yield name, ctx.stdin
+            continue
+        try:
+            yield name, ctx.fs.read(ctx.path(name))
+        except OSError as e:
+            if tool in ("head", "tail") and not _busybox(ctx):
+                ctx.err(f"{tool}: cannot open '{name}' for reading: {_why(e)}\n")
+            elif tool == "sort" and not _busybox(ctx):
+                ctx.err(f"sort: cannot read: {name}: {_why(e)}\n")
+            elif _busybox(ctx) and e.errno != 21:
+                ctx.err(f"{tool}: can't open '{name}': {_why(e)}\n")
+            elif _busybox(ctx):
+                ctx.err(f"{tool}: read error: {_why(e)}\n")
+            else:
+                ctx.err(f"{tool}: {name}: {_why(e)}\n")
+            yield name, None
+
+
+def _lines(text: str) -> list[str]:
+    return text.splitlines(keepends=True)
+
+
+# ---- file tools -----------------------------------------------------------------------------
+
+
+def _cat(ctx: CommandContext) -> int:
+    _, files = parse_opts(ctx, "uAns")
+    status = 0
+    for _name, text in _read_inputs(ctx, files, "cat"):
+        if text is None:
+            status = 1
+        else:
+            ctx.out(text)
+    return status
+
+
+def _mode_string(is_dir: bool, mode: int) -> str:
+    bits = "".join(c if mode & (1 << (8 - i)) else "-" for i, c in enumerate("rwxrwxrwx"))
+    return ("d" if is_dir else "-") + bits
+
+
+def _ls(ctx: CommandContext) -> int:
+    opts, paths = parse_opts(ctx, "laA1dhR")
+    status = 0
+    fs = ctx.fs
+    files: list[str] = []
+    dirs: list[str] = []
+    for p in paths or ["."]:
+        full = ctx.path(p)
+        if not fs.exists(full):
+            if _busybox(ctx):
+                ctx.err(f"ls: {p}: No such file or directory\n")
+                status = 1
+            else:
+                ctx.err(f"ls: cannot access '{p}': No such file or directory\n")
+                status = 2
+        elif fs.isdir(full) and "d" not in opts:
+            dirs.append(p)
+        else:
+            files.append(p)
+
+    def show(names: list[str], base: str | None) -> None:
+        if "l" not in opts:
+            for n in names:
+                ctx.out(n + "\n")
+            return
+        rows = []
+        total = 0
+        for n in names:
+            st = fs.stat(ctx.path(n if base is None else f"{base}/{n}"))
+            total += 4 if st.is_dir or st.size else 0
+            stamp = time.strftime("%b %e %H:%M", time.gmtime(st.mtime))
+            rows.append((_mode_string(st.is_dir, st.mode), str(st.size), stamp, n))
+        if base is not None:
+            ctx.out(f"total {total}\n")
+        width = max((len(r[1]) for r in rows), default=1)
+        for mode, size, stamp, n in rows:
+            ctx.out(f"{mode} {'2' if mode[0] == 'd' else '1'} root root {size:>{width}} {stamp} {n}\n")
+
+    show(sorted(files), None)
+    for i, d in enumerate(sorted(dirs)):
+        names = fs.listdir(ctx.path(d))
+        if "a" in opts:
+            names = [".", "..", *names]
+        elif "A" not in opts:
+            names = [n for n in names if not n.startswith(".")]
+        if len(paths) > 1:
+            ctx.out(("\n" if i or files else "") + f"{d}:\n")
+        show(sorted(names, key=lambda n: n.lstrip(".").lower() or n), d)
+    return status
+
+
+def _mkdir(ctx: CommandContext) -> int:
+    opts, paths = parse_opts(ctx, "pv", "m")
+    status = 0
+    for p in paths:
+        try:
+            ctx.fs.mkdir(ctx.path(p), parents="p" in opts)
+        except OSError as e:
+            what = "can't create directory" if _busybox(ctx) else "cannot create directory"
+            ctx.err(f"mkdir: {what} '{p}': {_why(e)}\n")
+            status = 1
+    return status
+
+
+def _rm(ctx: CommandContext) -> int:
+    opts, paths = parse_opts(ctx, "rRfiv")
+    recursive = "r" in opts or "R" in opts
+    status = 0
+    for p in paths:
+        full = ctx.path(p)
+        if not ctx.fs.exists(full):
+            if "f" not in opts:
+                verb = "can't remove" if _busybox(ctx) else "cannot remove"
+                ctx.err(f"rm: {verb} '{p}': No such file or directory\n")
+                status = 1
+            continue
+        if ctx.fs.isdir(full) and not recursive:
+            ctx.err(f"rm: '{p}' is a directory\n" if _busybox(ctx)
+                    else f"rm: cannot remove '{p}': Is a directory\n")
+            status = 1
+            continue
+        try:
+            ctx.fs.remove(full, recursive=recursive)
+        except OSError as e:
+            ctx.err(f"rm: cannot remove '{p}': {_why(e)}\n")
+            status = 1
+    return status
+
+
+def _copy_tree(ctx: CommandContext, src: str, dst: str) -> None:
+    fs = ctx.fs
+    if fs.isdir(src):
+        fs.mkdir(dst, parents=True)
+        for n in fs.listdir(src):
+            _copy_tree(ctx, f"{src}/{n}", f"{dst}/{n}")
+    else:
+        fs.write(dst, fs.read(src))
+
+
+def _target(ctx: CommandContext, src: str, dst: str) -> str:
+    full = ctx.path(dst)
+    return f"{full.rstrip('/')}/{src.rstrip('/').rsplit('/', 1)[-1]}" if ctx.fs.isdir(full) else full
+
+
+def _cp_mv(ctx: CommandContext) -> int:
+    move = ctx.name == "mv"
+    opts, paths = parse_opts(ctx, "rRfaipv" if not move else "fivn")
+    tool = ctx.name
+    if len(paths) < 2:
+        ctx.err(f"{tool}: missing file operand\n" if not paths else
+                f"{tool}: missing destination file operand after '{paths[0]}'\n")
+        if not _busybox(ctx):
+            ctx.err(f"Try '{tool} --help' for more information.\n")
+        return 1
+    *srcs, dst = paths
+    status = 0
+    for s in srcs:
+        src = ctx.path(s)
+        if not ctx.fs.exists(src):
+            ctx.err(f"{tool}: can't stat '{s}': No such file or directory\n" if _busybox(ctx)
+                    else f"{tool}: cannot stat '{s}': No such file or directory\n")
+            status = 1
+            continue
+        target = _target(ctx, s, dst)
+        try:
+            if move:
+                try:
+                    ctx.fs.rename(src, target)
+                except OSError as e:
+                    if e.errno != 18:  # EXDEV: copy across the mount, then delete
+                        raise
+                    _copy_tree(ctx, src, target)
+                    ctx.fs.remove(src, recursive=True)
+            elif ctx.fs.isdir(src) and not ({"r", "R", "a"} & set(opts)):
+                ctx.err(f"cp: omitting directory '{s}'\n" if _busybox(ctx)
+                        else f"cp: -r not specified; omitting directory '{s}'\n")
+                status = 1
+            else:
+                _copy_tree(ctx, src, target)
+        except OSError as e:
+            verb = "cannot move" if move else "cannot create regular file"
+            ctx.err(f"{tool}: {verb} '{dst}': {_why(e)}\n")
+            status = 1
+    return status
+
+
+def _touch(ctx: CommandContext) -> int:
+    _, paths = parse_opts(ctx, "acm")
+    status = 0
+    for p in paths:
+        try:
+            ctx.fs.write(ctx.path(p), "", append=True)
+        except OSError as e:
+            ctx.err(f"touch: {p}: {_why(e)}\n" if _busybox(ctx) else f"touch: cannot touch '{p}': {_why(e)}\n")
+            status = 1
+    return status
+
+
+def _head_tail(ctx: CommandContext) -> int:
+    opts, files = parse_opts(ctx, "#qvf", "nc")
+    count = opts.get("n", opts.get("#", "10"))
+    tool = ctx.name
+    from_start = count.startswith("+")
+    try:
+        n = int(count.lstrip("+-"))
+    except ValueError:
+        ctx.err(f"{tool}: invalid number of lines: '{count}'\n")
+        return 1
+    status = 0
+    inputs = list(_read_inputs(ctx, files, tool))
+    for i, (name, text) in enumerate(inputs):
+        if text is None:
+            status = 1
+            continue
+        if len(inputs) > 1:
+            ctx.out(("\n" if i else "") + f"==> {'standard input' if name == '-' else name} <==\n")
+        lines = _lines(text)
+        if tool == "head":
+            chosen = lines[:n]
+        elif from_start:
+            chosen = lines[max(n - 1, 0):]
+        else:
+            chosen = lines[-n:] if n else []
+        ctx.out("".join(chosen))
+    return status
+
+
+def _grep(ctx: CommandContext) -> int:
+    opts, args = parse_opts(ctx, "vcilnqEFshwo", "e")
+    if "e" in opts:
+        pattern = opts["e"]
+    elif args:
+        pattern, args = args[0], args[1:]
+    else:
+        ctx.err("Usage: grep [OPTION]... PATTERNS [FILE]...\nTry 'grep --help' for more information.\n")
+        return 2
+    flags = re.IGNORECASE if "i" in opts else 0
+    if "F" in opts:
+        src = re.escape(pattern)
+    elif "E" in opts:
+        src = pattern
+    else:  # basic regex: \( \) \| \{ \} are the operators; bare ones are literal
+        src = re.sub(r"\\([(){}|+?])|([(){}|+?])", lambda m: m.group(1) or "\\" + m.group(2), pattern)
+    if "w" in opts:
+        src = rf"\b(?:{src})\b"
+    try:
+        rx = re.compile(src, flags)
+    except re.error:
+        ctx.err("grep: Unmatched ( or \\(\n")
+        return 2
+    found, status = False, 0
+    multi = len(args) > 1 and "h" not in opts
+    for name, text in _read_inputs(ctx, args, "grep"):
+        if text is None:
+            status = 2
+            continue
+        count = 0
+        for no, line in enumerate(text.splitlines(), 1):
+            if bool(rx.search(line)) == ("v" in opts):
+                continue
+            count += 1
+            found = True
+            if "q" in opts:
+                return 0
+            if "c" in opts or "l" in opts:
+                continue
+            prefix = (f"{'(standard input)' if name == '-' else name}:" if multi else "") + (
+                f"{no}:" if "n" in opts else "")
+            ctx.out(prefix + line + "\n")
+        if "c" in opts:
+            ctx.out((f"{name}:" if multi else "") + f"{count}\n")
+        elif "l" in opts and count:
+            ctx.out(("(standard input)" if name == "-" else name) + "\n")
+    return status if status and not found else (0 if found else 1)
+
+
+def _wc(ctx: CommandContext) -> int:
+    opts, files = parse_opts(ctx, "lwcm")
+    which = [k for k in "lwc" if k in opts or (k == "c" and "m" in opts)] or ["l", "w", "c"]
+    rows: list[tuple[list[int], str]] = []
+    status = 0
+    for name, text in _read_inputs(ctx, files, "wc"):
+        if text is None:
+            status = 1
+            continue
+        counts = {"l": text.count("\n"), "w": len(text.split()), "c": len(text.encode())}
+        rows.append(([counts[k] for k in which], "" if name == "-" else name))
+    if len(rows) > 1:
+        rows.append(([sum(r[0][i] for r in rows) for i in range(len(which))], "total"))
+    if _busybox(ctx) or (len(which) == 1 and len(rows) == 1):
+        width = 0 if len(which) == 1 and not _busybox(ctx) else 7 if _busybox(ctx) else 0
+    else:
+        width = 7 if any(n in ("", "-") for _, n in rows) else max(
+            len(str(v)) for vals, _ in rows for v in vals)
+    for vals, name in rows:
+        cells = " ".join(f"{v:>{width}}" for v in vals)
+        ctx.out(cells + (f" {name}" if name else "") + "\n")
+    return status
+
+
+def _sort(ctx: CommandContext) -> int:
+    opts, files = parse_opts(ctx, "rnuf")
+    lines: list[str] = []
+    for _, text in _read_inputs(ctx, files, "sort"):
+        if text is None:
+            return 2
+        lines.extend(text.splitlines())
+
+    def key(line: str) -> tuple[float, str]:
+        if "n" in opts:
+            m = re.match(r"\s*(-?\d+(?:\.\d+)?)", line)
+            return (float(m.group(1)) if m else 0.0, line)
+        return (0.0, line.lower() if "f" in opts else line)
+
+    lines.sort(key=key, reverse="r" in opts)
+    if "u" in opts:
+        lines = list(dict.fromkeys(lines))
+    ctx.out("".join(line + "\n" for line in lines))
+    return 0
+
+
+def _tee(ctx: CommandContext) -> int:
+    opts, files = parse_opts(ctx, "a")
+    text = ctx.stdin
+    status = 0
+    for f in files:
+        try:
+            ctx.fs.write(ctx.path(f), text, append="a" in opts)
+        except OSError as e:
+            ctx.err(f"tee: {f}: {_why(e)}\n")
+            status = 1
+    ctx.out(text)
+    return status
+
+
+# ---- system information ---------------------------------------------------------------------
+
+
+def _hostname(ctx: CommandContext) -> int:
+    opts, _ = parse_opts(ctx, "ifsI")
+    if "i" in opts or "I" in opts:
+        ip = ctx.service("pod_ip")
+        ctx.out(f"{ip}\n" if ip else "\n")
+        return 0
+    ctx.out(ctx.shell.hostname.split(".")[0] if "s" in opts else ctx.shell.hostname)
+    ctx.out("\n")
+    return 0
+
+
+def _now(ctx: CommandContext) -> float:
+    now = ctx.service("now")
+    return float(now()) if callable(now) else 0.0
+
+
+def _date(ctx: CommandContext) -> int:
+    fmt = next((a[1:] for a in ctx.argv[1:] if a.startswith("+")), "%a %b %e %H:%M:%S UTC %Y")
+    ctx.out(time.strftime(fmt, time.gmtime(_now(ctx))) + "\n")
+    return 0
+
+
+def _id(ctx: CommandContext) -> int:
+    ctx.out("uid=0(root) gid=0(root) groups=0(root)\n")
+    return 0
+
+
+def _whoami(ctx: CommandContext) -> int:
+    ctx.out("root\n")
+    return 0
+
+
+def _uname(ctx: CommandContext) -> int:
+    opts, _ = parse_opts(ctx, "asnrvmo")
+    release = str(ctx.service("kernel_release") or "5.15.0-91-generic")
+    fields = {"s": "Linux", "n": ctx.shell.hostname, "r": release,
+              "v": "#101-Ubuntu SMP Tue Nov 14 13:30:08 UTC 2023", "m": "x86_64", "o": "GNU/Linux"}
+    keys = "snrvmo" if "a" in opts else [k for k in "snrvmo" if k in opts] or ["s"]
+    ctx.out(" ".join(fields[k] for k in keys) + "\n")
+    return 0
+
+
+def _env(ctx: CommandContext) -> int:
+    args = ctx.argv[1:]
+    env = dict(ctx.env)
+    while args and "=" in args[0]:
+        k, _, v = args.pop(0).partition("=")
+        env[k] = v
+    if not args:
+        ctx.out("".join(f"{k}={v}\n" for k, v in env.items()))
+        return 0
+    cmd = ctx.shell.lookup(args[0])
+    if cmd is None or (args[0] in ctx.shell.builtins and args[0] not in ctx.shell.commands):
+        ctx.err(f"env: '{args[0]}': No such file or directory\n")
+        return 127
+    return cmd(CommandContext(args, ctx.input, ctx.stdout, ctx.stderr, env, ctx.fs, ctx.cwd,
+                              ctx.shell, ctx.services))
+
+
+def _sleep(ctx: CommandContext) -> int:
+    total = 0.0
+    if len(ctx.argv) < 2:
+        ctx.err("sleep: missing operand\nTry 'sleep --help' for more information.\n")
+        return 1
+    for arg in ctx.argv[1:]:
+        m = re.fullmatch(r"(\d+(?:\.\d*)?|\.\d+)([smhd]?)", arg)
+        if m is None:
+            ctx.err(f"sleep: invalid time interval '{arg}'\n"
+                    "Try 'sleep --help' for more information.\n")
+            return 1
+        total += float(m.group(1)) * {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}[m.group(2)]
+    sleeper = ctx.service("sleep")
+    if callable(sleeper):
+        sleeper(total)
+    return 0
+
+
+def _seq(ctx: CommandContext) -> int:
+    try:
+        nums = [int(a) for a in ctx.argv[1:]]
+    except ValueError:
+        bad = next(a for a in ctx.argv[1:] if not re.fullmatch(r"-?\d+", a))
+        ctx.err(f"seq: invalid floating point argument: '{bad}'\n"
+                "Try 'seq --help' for more information.\n")
+        return 1
+    if not 1 <= len(nums) <= 3:
+        ctx.err("seq: missing operand\nTry 'seq --help' for more information.\n")
+        return 1
+    first, step, last = (1, 1, nums[0]) if len(nums) == 1 else (
+        (nums[0], 1, nums[1]) if len(nums) == 2 else (nums[0], nums[1], nums[2]))
+    if step == 0:
+        ctx.err("seq: invalid Zero increment value: '0'\nTry 'seq --help' for more information.\n")
+        return 1
+    ctx.out("".join(f"{i}\n" for i in range(first, last + (1 if step > 0 else -1), step)))
+    return 0
+
+
+def _shell_command(ctx: CommandContext) -> int:
+    """``sh``/``bash``/``zsh`` [-c SCRIPT [NAME [ARG...]]] | [FILE] | (script on stdin)."""
+    base = ctx.name
+    dialect = {"sh": ctx.shell.sh_dialect, "ash": "ash", "dash": "dash"}.get(base, base)
+    args = ctx.argv[1:]
+    while args and args[0] in ("-e", "-x", "-l", "-i", "-s"):
+        args = args[1:]
+    child = ctx.shell.child(dialect, name=ctx.argv[0])
+    if args and args[0] == "-c":
+        if len(args) < 2:
+            ctx.err(f"{ctx.argv[0]}: -c: option requires an argument\n" if dialect != "dash"
+                    else f"{ctx.argv[0]}: 0: -c requires an argument\n")
+            return 2
+        script = args[1]
+        if len(args) > 2:
+            child.name = args[2]
+            child.params = args[3:]
+        return child.run_into(script, ctx=ctx)
+    if args:
+        try:
+            script = ctx.fs.read(ctx.path(args[0]))
+        except OSError:
+            msg = "Can't open" if dialect in ("dash", "ash") else "No such file or directory"
+            ctx.err(f"{ctx.argv[0]}: 0: {msg} {args[0]}\n" if dialect == "dash"
+                    else f"{ctx.argv[0]}: {args[0]}: {msg}\n")
+            return 127 if dialect != "dash" else 2
+        child.name, child.params = args[0], args[1:]
+        return child.run_into(script, ctx=ctx)
+    return child.run_into(ctx.stdin, ctx=ctx)
+
+
+def _external_echo(ctx: CommandContext) -> int:
+    # /bin/echo is GNU (or busybox) echo: -n/-e/-E, no escapes by default, whatever the shell.
+    return bi.echo(CommandContext(["/bin/echo", *ctx.argv[1:]], ctx.input, ctx.stdout, ctx.stderr,
+                                  ctx.env, ctx.fs, ctx.cwd, ctx.shell, ctx.services))
+
+
+COMMANDS: dict[str, Command] = {
+    "cat": _tool(_cat), "ls": _tool(_ls, 2), "mkdir": _tool(_mkdir), "rm": _tool(_rm),
+    "mv": _tool(_cp_mv), "cp": _tool(_cp_mv), "touch": _tool(_touch), "head": _tool(_head_tail),
+    "tail": _tool(_head_tail), "grep": _tool(_grep, 2), "wc": _tool(_wc), "sort": _tool(_sort, 2),
+    "tee": _tool(_tee), "hostname": _tool(_hostname), "date": _date, "id": _id, "whoami": _whoami,
+    "uname": _tool(_uname), "env": _env, "sleep": _sleep, "seq": _seq, "sh": _shell_command,
+    "bash": _shell_command, "zsh": _shell_command, "ash": _shell_command, "dash": _shell_command,
+    "echo": _external_echo, "printf": bi.printf, "test": bi.test, "[": bi.test,
+    "true": lambda ctx: 0, "false": lambda ctx: 1, "pwd": lambda ctx: bi.BUILTINS["pwd"](ctx),
+}
+
+
+def commands_for(tools: Iterable[str]) -> dict[str, Command]:
+    """The implementations of ``tools`` (names with no implementation here are skipped)."""
+    from simk8s.shell import net
+
+    table = {**COMMANDS, **net.COMMANDS}
+    return {name: table[name] for name in tools if name in table}

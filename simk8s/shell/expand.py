@@ -1,0 +1,186 @@
+"""Word expansion helpers: field building, globbing against a FileSystem, shell arithmetic."""
+
+from __future__ import annotations
+
+import ast
+import fnmatch
+import re
+
+from simk8s.vfs import FileSystem, normalize
+
+__all__ = ["Fields", "arith", "glob", "glob_escape", "remove_affix"]
+
+_GLOB_CHARS = "*?["
+_IFS_RE = re.compile(r"[ \t\n]+")
+
+
+def glob_escape(text: str) -> str:
+    """``text`` as an fnmatch pattern that matches only itself."""
+    return "".join(f"[{c}]" if c in _GLOB_CHARS else c for c in text)
+
+
+class Fields:
+    """Accumulates expanded text into fields, tracking which characters may glob."""
+
+    def __init__(self) -> None:
+        self.done: list[tuple[str, str, bool]] = []  # (value, pattern, globbable)
+        self._val: list[str] = []
+        self._pat: list[str] = []
+        self._glob = False
+        self._started = False
+
+    def add(self, text: str, quoted: bool) -> None:
+        """Text that is not field-split (literals, or anything inside double quotes)."""
+        self._val.append(text)
+        if quoted:
+            self._pat.append(glob_escape(text))
+            self._started = True
+        else:
+            self._pat.append(text)
+            self._glob = self._glob or any(c in text for c in _GLOB_CHARS)
+            self._started = self._started or bool(text)
+
+    def add_split(self, text: str) -> None:
+        """The result of an unquoted expansion: split on IFS whitespace."""
+        for i, piece in enumerate(_IFS_RE.split(text)):
+            if i:
+                self.end()
+            if piece:
+                self.add(piece, quoted=False)
+
+    def end(self) -> None:
+        if self._started:
+            self.done.append(("".join(self._val), "".join(self._pat), self._glob))
+        self._val, self._pat, self._glob, self._started = [], [], False, False
+
+    def start(self) -> None:
+        """Force a (possibly empty) field to exist, as ``""`` does."""
+        self._started = True
+
+
+def glob(fs: FileSystem, cwd: str, pattern: str) -> list[str]:
+    """Paths matching ``pattern`` (relative results stay relative), sorted; [] when none."""
+    absolute = pattern.startswith("/")
+    comps = [c for c in pattern.split("/") if c]
+    results = [("/" if absolute else "", normalize(".", cwd) if not absolute else "/")]
+    for i, comp in enumerate(comps):
+        last = i == len(comps) - 1
+        nxt: list[tuple[str, str]] = []
+        for shown, real in results:
+            if not any(c in comp for c in _GLOB_CHARS):
+                name = comp
+                cand = normalize(name, real)
+                if fs.exists(cand) and (last or fs.isdir(cand)):
+                    nxt.append((_join(shown, name), cand))
+                continue
+            try:
+                names = fs.listdir(real)
+            except OSError:
+                continue
+            for name in names:
+                if name.startswith(".") and not comp.startswith("."):
+                    continue
+                if fnmatch.fnmatchcase(name, comp):
+                    cand = normalize(name, real)
+                    if last or fs.isdir(cand):
+                        nxt.append((_join(shown, name), cand))
+        results = nxt
+    return sorted(shown for shown, _ in results)
+
+
+def _join(shown: str, name: str) -> str:
+    if not shown:
+        return name
+    return shown + name if shown.endswith("/") else shown + "/" + name
+
+
+def remove_affix(value: str, op: str, pattern: str) -> str:
+    """``${v#p}``, ``${v##p}``, ``${v%p}``, ``${v%%p}``."""
+    n = len(value)
+    if op in ("#", "##"):
+        rng = range(n + 1) if op == "#" else range(n, -1, -1)
+        for i in rng:
+            if fnmatch.fnmatchcase(value[:i], pattern):
+                return value[i:]
+    else:
+        rng = range(n, -1, -1) if op == "%" else range(n + 1)
+        for i in rng:
+            if fnmatch.fnmatchcase(value[i:], pattern):
+                return value[:i]
+    return value
+
+
+class ArithError(ValueError):
+    """A bad arithmetic expression; the message is the shell's complaint."""
+
+
+_ARITH_OPS = {
+    ast.Add: lambda a, b: a + b,
+    ast.Sub: lambda a, b: a - b,
+    ast.Mult: lambda a, b: a * b,
+    ast.LShift: lambda a, b: a << b,
+    ast.RShift: lambda a, b: a >> b,
+    ast.BitAnd: lambda a, b: a & b,
+    ast.BitOr: lambda a, b: a | b,
+    ast.BitXor: lambda a, b: a ^ b,
+}
+_CMP_OPS = {
+    ast.Lt: lambda a, b: a < b, ast.LtE: lambda a, b: a <= b, ast.Gt: lambda a, b: a > b,
+    ast.GtE: lambda a, b: a >= b, ast.Eq: lambda a, b: a == b, ast.NotEq: lambda a, b: a != b,
+}
+
+
+def arith(expr: str, lookup: dict[str, str]) -> int:
+    """Evaluate a ``$((...))`` expression (already parameter-expanded) with C integer rules."""
+    text = re.sub(r"[A-Za-z_][A-Za-z0-9_]*", lambda m: _var(lookup, m.group()), expr)
+    text = text.replace("&&", " and ").replace("||", " or ")
+    text = re.sub(r"!(?!=)", " not ", text)
+    if not text.strip():
+        return 0
+    try:
+        tree = ast.parse(text.strip(), mode="eval")
+    except SyntaxError:
+        raise ArithError(f"arithmetic expression: expecting primary: \"{expr}\"") from None
+    return _eval(tree.body, expr)
+
+
+def _var(lookup: dict[str, str], name: str) -> str:
+    value = lookup.get(name, "").strip() or "0"
+    return value if re.fullmatch(r"-?\d+", value) else "0"
+
+
+def _eval(node: ast.expr, expr: str) -> int:
+    if isinstance(node, ast.Constant) and isinstance(node.value, int):
+        return int(node.value)
+    if isinstance(node, ast.UnaryOp):
+        v = _eval(node.operand, expr)
+        if isinstance(node.op, ast.USub):
+            return -v
+        if isinstance(node.op, ast.Not):
+            return int(not v)
+        if isinstance(node.op, ast.Invert):
+            return ~v
+        return v
+    if isinstance(node, ast.BinOp):
+        a, b = _eval(node.left, expr), _eval(node.right, expr)
+        if isinstance(node.op, ast.Div | ast.FloorDiv | ast.Mod):
+            if b == 0:
+                raise ArithError("arithmetic expression: division by zero: " + f'"{expr}"')
+            q = abs(a) // abs(b) * (1 if (a >= 0) == (b >= 0) else -1)
+            return q if not isinstance(node.op, ast.Mod) else a - q * b
+        fn = _ARITH_OPS.get(type(node.op))
+        if fn is not None:
+            return int(fn(a, b))
+    if isinstance(node, ast.BoolOp):
+        vals = [_eval(v, expr) for v in node.values]
+        return int(all(vals)) if isinstance(node.op, ast.And) else int(any(vals))
+    if isinstance(node, ast.Compare):
+        left = _eval(node.left, expr)
+        for op, right_node in zip(node.ops, node.comparators, strict=True):
+            right = _eval(right_node, expr)
+            cmp = _CMP_OPS.get(type(op))
+            if cmp is None or not cmp(left, right):
+                return 0
+            left = right
+        return 1
+    raise ArithError(f"arithmetic expression: expecting primary: \"{expr}\"")

@@ -1,0 +1,636 @@
+"""The interpreter: runs parsed scripts against simulated commands and a simulated file system.
+
+Everything is synchronous and in memory: a pipeline runs its commands one after another, each
+reading the previous one's whole output. Diagnostics follow the dialect: ``dash`` (Debian's
+``sh``), ``ash`` (busybox ``sh``), ``bash`` and ``zsh``.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from simk8s.shell import syntax as sx
+from simk8s.shell.context import Command, CommandContext, Input, Result, Sink
+from simk8s.shell.expand import ArithError, Fields, arith, glob, remove_affix
+from simk8s.vfs import FileSystem, normalize
+
+__all__ = ["DIALECTS", "ExitShell", "LoopControl", "Shell", "ShellError"]
+
+DIALECTS = ("dash", "ash", "bash", "zsh")
+_DEFAULT_NAME = {"dash": "sh", "ash": "sh", "bash": "bash", "zsh": "zsh"}
+_BIN_DIRS = frozenset({"/bin", "/usr/bin", "/sbin", "/usr/sbin", "/usr/local/bin", "/usr/local/sbin"})
+_LOOP_LIMIT = 100_000
+_ARITH_PARAM = re.compile(r"\$\{(\w+|[?#$])\}|\$(\w+|[?#$])")
+
+
+class ExitShell(Exception):
+    """``exit N`` (or a fatal error): unwinds to the nearest (sub)shell boundary."""
+
+    def __init__(self, code: int) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+class LoopControl(Exception):
+    """``break N`` / ``continue N``."""
+
+    def __init__(self, kind: str, levels: int) -> None:
+        super().__init__(kind, levels)
+        self.kind = kind
+        self.levels = levels
+
+
+class ShellError(Exception):
+    """An expansion error (``${x:?}``, bad arithmetic): the message is printed, status 2."""
+
+
+class _Buffer:
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+
+    def write(self, text: str) -> None:
+        self.parts.append(text)
+
+    def text(self) -> str:
+        return "".join(self.parts)
+
+
+class _Transcript:
+    """Top-level stream: keeps its own text and feeds the interleaved TTY view."""
+
+    def __init__(self, shared: list[str]) -> None:
+        self.own: list[str] = []
+        self.shared = shared
+
+    def write(self, text: str) -> None:
+        self.own.append(text)
+        self.shared.append(text)
+
+
+class _Null:
+    def write(self, text: str) -> None:
+        pass
+
+
+@dataclass
+class _FileSink:
+    fs: FileSystem
+    path: str
+
+    def write(self, text: str) -> None:
+        if text:
+            self.fs.write(self.path, text, append=True)
+
+
+@dataclass
+class _IO:
+    input: Input
+    out: Sink
+    err: Sink
+
+
+@dataclass
+class _State:
+    vars: dict[str, str]
+    exported: set[str]
+    cwd: str
+    params: list[str] = field(default_factory=list)
+    status: int = 0
+
+    def copy(self) -> _State:
+        return _State(dict(self.vars), set(self.exported), self.cwd, list(self.params), self.status)
+
+
+class Shell:
+    """A shell session over ``fs`` whose external commands are ``commands`` (name → callable).
+
+    ``env`` seeds the exported variables. ``dialect`` picks the diagnostics (``dash``, ``ash``,
+    ``bash``, ``zsh``); ``name`` is ``$0`` (default ``sh``/``bash``/``zsh``); ``sh_dialect`` is
+    what ``sh`` means in this image (dash on Debian, ash on busybox/alpine). ``services`` is passed
+    through to every command untouched.
+    """
+
+    def __init__(
+        self,
+        commands: Mapping[str, Command],
+        fs: FileSystem,
+        env: Mapping[str, str] | None = None,
+        dialect: str = "dash",
+        hostname: str = "localhost",
+        services: Any = None,
+        cwd: str = "/",
+        name: str | None = None,
+        sh_dialect: str = "dash",
+        pid: int = 1,
+    ) -> None:
+        if dialect not in DIALECTS:
+            raise ValueError(f"unknown shell dialect {dialect!r}; expected one of {DIALECTS}")
+        from simk8s.shell.builtins import BUILTINS  # the builtins need Shell; import late
+
+        self.commands = dict(commands)
+        self.builtins: Mapping[str, Command] = BUILTINS
+        self.fs = fs
+        self.dialect = dialect
+        self.hostname = hostname
+        self.services = services
+        self.name = name or _DEFAULT_NAME[dialect]
+        self.sh_dialect = sh_dialect
+        self.pid = pid
+        env = dict(env or {})
+        env.setdefault("PWD", cwd)
+        self.st = _State(dict(env), set(env), cwd)
+        self.interactive_mode = False
+        self.lineno = 1
+        self._line_offset = 0
+
+    # -- public API --------------------------------------------------------------------------
+
+    def run(self, script: str, stdin: str = "") -> Result:
+        """Run ``script`` as ``sh -c`` would, feeding ``stdin``; returns streams and status."""
+        shared: list[str] = []
+        out, err = _Transcript(shared), _Transcript(shared)
+        code = self.run_into(script, _IO(Input(stdin), out, err))
+        return Result("".join(out.own), "".join(err.own), code, "".join(shared))
+
+    def run_into(self, script: str, io: _IO | None = None, *, ctx: CommandContext | None = None) -> int:
+        """Run ``script`` writing to an existing IO (or a command context's streams)."""
+        if io is None:
+            assert ctx is not None
+            io = _IO(ctx.input, ctx.stdout, ctx.stderr)
+        self._current_err = io.err
+        try:
+            tree = sx.parse(script, first_line=1 + self._line_offset)
+        except sx.ParseError as e:
+            io.err.write(self.syntax_message(e) + "\n")
+            self.st.status = 2 if self.dialect != "zsh" else 1
+            return self.st.status
+        try:
+            self.st.status = self.execute(tree, io)
+        except ExitShell as e:
+            self.st.status = e.code
+        except LoopControl:
+            pass
+        return self.st.status
+
+    def interactive(self, lines: list[str], prompt: str = "", echo: bool = True,
+                    continuation: str = "> ") -> Result:
+        """Feed ``lines`` one at a time as typed at a terminal; stop at ``exit`` (or the end).
+
+        With ``echo`` each line is shown after the prompt as a TTY echoes it. A line that leaves
+        a construct open (``for ... do``) waits for more lines under the continuation prompt.
+        """
+        self.interactive_mode = True
+        shared: list[str] = []
+        out, err = _Transcript(shared), _Transcript(shared)
+        io = _IO(Input(""), out, err)
+        self._current_err = err
+        pending: list[str] = []
+        exited = False
+        for line in lines:
+            if echo:
+                out.write((continuation if pending else prompt) + line + "\n")
+            pending.append(line)
+            script = "\n".join(pending)
+            try:
+                tree = sx.parse(script, first_line=1 + self._line_offset)
+            except sx.ParseError as e:
+                if e.at_eof:
+                    continue
+                err.write(self.syntax_message(e) + "\n")
+                self.st.status = 2 if self.dialect != "zsh" else 1
+                self._line_offset += len(pending)
+                pending = []
+                continue
+            self._line_offset += len(pending)
+            pending = []
+            try:
+                self.st.status = self.execute(tree, io)
+            except ExitShell as e:
+                self.st.status = e.code
+                exited = True
+                break
+            except LoopControl:
+                pass
+        if not exited and echo:
+            out.write(prompt)
+        return Result("".join(out.own), "".join(err.own), self.st.status, "".join(shared))
+
+    @property
+    def cwd(self) -> str:
+        return self.st.cwd
+
+    @property
+    def status(self) -> int:
+        return self.st.status
+
+    def get(self, name: str) -> str | None:
+        """A variable's value (None when unset)."""
+        return self.st.vars.get(name)
+
+    def set(self, name: str, value: str, export: bool = False) -> None:
+        self.st.vars[name] = value
+        if export:
+            self.st.exported.add(name)
+
+    def unset(self, name: str) -> None:
+        self.st.vars.pop(name, None)
+        self.st.exported.discard(name)
+
+    def environ(self) -> dict[str, str]:
+        """The exported variables (what a child process inherits)."""
+        return {k: v for k, v in self.st.vars.items() if k in self.st.exported}
+
+    def chdir(self, path: str) -> None:
+        self.st.cwd = path
+        self.st.vars["OLDPWD"] = self.st.vars.get("PWD", "/")
+        self.st.vars["PWD"] = path
+
+    @property
+    def params(self) -> list[str]:
+        return self.st.params
+
+    @params.setter
+    def params(self, value: list[str]) -> None:
+        self.st.params = list(value)
+
+    def child(self, dialect: str, name: str | None = None) -> Shell:
+        """A new shell process (``sh -c``) inheriting exported variables and cwd."""
+        return Shell(self.commands, self.fs, self.environ(), dialect, self.hostname, self.services,
+                     self.st.cwd, name, self.sh_dialect, self.pid + 1)
+
+    def lookup(self, name: str) -> Command | None:
+        """The builtin or external command ``name`` resolves to (``/bin/x`` works for ``x``)."""
+        if "/" in name:
+            directory, base = posixpath.split(normalize(name, self.st.cwd))
+            return self.commands.get(base) if directory in _BIN_DIRS else None
+        return self.builtins.get(name) or self.commands.get(name)
+
+    # -- diagnostics -------------------------------------------------------------------------
+
+    def diag(self, msg: str, command: str = "") -> str:
+        """A message prefixed as the dialect prefixes errors (``sh: 1: ``, ``bash: line 1: ``)."""
+        if self.dialect == "dash":
+            return f"{self.name}: {self.lineno}: {command + ': ' if command else ''}{msg}"
+        if self.dialect == "bash":
+            where = f"{self.name}: " if self.interactive_mode else f"{self.name}: line {self.lineno}: "
+            return f"{where}{command + ': ' if command else ''}{msg}"
+        if self.dialect == "zsh":
+            return f"{command or self.name}: {msg}"
+        return f"{self.name}: {command + ': ' if command else ''}{msg}"
+
+    def not_found_message(self, name: str) -> str:
+        if self.dialect == "zsh":
+            return f"zsh: command not found: {name}"
+        if self.dialect == "bash":
+            return self.diag("command not found", name)
+        return self.diag("not found", name)
+
+    def syntax_message(self, e: sx.ParseError) -> str:
+        self.lineno = e.line
+        if self.dialect == "dash":
+            return f"{self.name}: {e.line}: Syntax error: {e.dash_text()}"
+        if self.dialect == "zsh":
+            if e.message == "Unterminated quoted string":
+                return f"zsh: unmatched {chr(34)}"
+            near = "\\n" if e.token == "newline" else e.text
+            return f"zsh: parse error near `{near}'" if e.token != "end of file" else \
+                "zsh: parse error near `\\n'"
+        if self.dialect == "bash":
+            where = self.name + ": " + ("" if self.interactive_mode else f"-c: line {e.line}: ")
+            if e.token == "end of file" or e.message:
+                return where + "syntax error: unexpected end of file"
+            tok = "newline" if e.token == "newline" else e.text
+            return where + f"syntax error near unexpected token `{tok}'"
+        text = e.message or (f"unexpected {e.token}" if e.token != "end of file" else
+                             "unexpected end of file")
+        return f"{self.name}: syntax error: {text}"
+
+    # -- execution ---------------------------------------------------------------------------
+
+    def execute(self, node: sx.Node, io: _IO) -> int:
+        """Run one syntax node; returns its exit status (``$?`` is updated as it goes)."""
+        if isinstance(node, sx.Simple):
+            status = self._simple(node, io)
+        elif isinstance(node, sx.Sequence):
+            status = 0
+            for item in node.items:
+                status = self.st.status = self.execute(item, io)
+        elif isinstance(node, sx.AndOr):
+            status = self.execute(node.first, io)
+            for op, rest in node.rest:
+                self.st.status = status
+                if (op == "&&") == (status == 0):
+                    status = self.execute(rest, io)
+        elif isinstance(node, sx.Pipeline):
+            status = self._pipeline(node, io)
+        else:
+            status = self._compound(node, io)
+        self.st.status = status
+        return status
+
+    def _compound(self, node: sx.Node, io: _IO) -> int:
+        redirs: tuple[sx.Redir, ...] = getattr(node, "redirs", ())
+        if redirs:
+            rio = self._redirect(redirs, io)
+            if rio is None:
+                return 2 if self.dialect == "dash" else 1
+            io = rio
+        if isinstance(node, sx.For):
+            return self._for(node, io)
+        if isinstance(node, sx.If):
+            for cond, body in node.branches:
+                if self.execute(cond, io) == 0:
+                    return self.execute(body, io)
+            return self.execute(node.orelse, io) if node.orelse is not None else 0
+        if isinstance(node, sx.While):
+            return self._while(node, io)
+        if isinstance(node, sx.Subshell):
+            return self.subshell(lambda: self.execute(node.body, io))
+        if isinstance(node, sx.BraceGroup):
+            return self.execute(node.body, io)
+        raise TypeError(f"not a syntax node: {node!r}")
+
+    def _for(self, node: sx.For, io: _IO) -> int:
+        items = self.expand_words(node.words) if node.words is not None else list(self.st.params)
+        status = 0
+        for item in items:
+            self.st.vars[node.name] = item
+            with self._loop() as ctl:
+                status = self.execute(node.body, io)
+            if ctl.brk:
+                break
+        return status
+
+    def _while(self, node: sx.While, io: _IO) -> int:
+        status = 0
+        for _ in range(_LOOP_LIMIT):
+            if (self.execute(node.cond, io) == 0) == node.until:
+                return status
+            with self._loop() as ctl:
+                status = self.execute(node.body, io)
+            if ctl.brk:
+                return status
+        raise RuntimeError(f"shell loop ran {_LOOP_LIMIT} times; the simulation refuses to spin")
+
+    @contextmanager
+    def _loop(self) -> Iterator[_LoopState]:
+        ctl = _LoopState()
+        try:
+            yield ctl
+        except LoopControl as e:
+            if e.levels > 1:
+                raise LoopControl(e.kind, e.levels - 1) from None
+            ctl.brk = e.kind == "break"
+
+    def subshell(self, fn: Callable[[], int]) -> int:
+        """Run ``fn`` with a copy of the shell state; ``exit`` inside ends only the copy."""
+        saved = self.st
+        self.st = saved.copy()
+        try:
+            return fn()
+        except ExitShell as e:
+            return e.code
+        except LoopControl:
+            return self.st.status
+        finally:
+            self.st = saved
+
+    def _pipeline(self, node: sx.Pipeline, io: _IO) -> int:
+        data: Input = io.input
+        status = 0
+        for i, cmd in enumerate(node.commands):
+            last = i == len(node.commands) - 1
+            buf = _Buffer()
+            step = _IO(data, io.out if last else buf, io.err)
+            if len(node.commands) == 1:
+                status = self.execute(cmd, step)
+            else:
+                status = self.subshell(lambda c=cmd, s=step: self.execute(c, s))  # type: ignore[misc]
+            data = Input(buf.text())
+        return int(status == 0) if node.negate else status
+
+    # -- simple commands ---------------------------------------------------------------------
+
+    def _simple(self, node: sx.Simple, io: _IO) -> int:
+        self.lineno = node.line
+        self._subst_status: int | None = None
+        try:
+            argv = self.expand_words(node.words)
+            assigns = [(a.name, self.expand_str(a.value)) for a in node.assigns]
+        except ShellError as e:
+            io.err.write(str(e) + "\n")
+            if self.interactive_mode:
+                return 2
+            raise ExitShell(2) from None
+        rio = self._redirect(node.redirs, io)
+        if rio is None:
+            return 2 if self.dialect == "dash" else 1
+        if not argv:
+            for name, value in assigns:
+                self.st.vars[name] = value
+            return self._subst_status or 0
+        cmd = self.lookup(argv[0])
+        if cmd is None:
+            rio.err.write(self.not_found_message(argv[0]) + "\n")
+            return 127
+        env = self.environ()
+        env.update(assigns)
+        ctx = CommandContext(argv, rio.input, rio.out, rio.err, env, self.fs, self.st.cwd, self,
+                             self.services)
+        return cmd(ctx)
+
+    def _redirect(self, redirs: tuple[sx.Redir, ...], io: _IO) -> _IO | None:
+        """``io`` with ``redirs`` applied, or None after printing why a file could not open."""
+        fds: dict[int, Any] = {0: io.input, 1: io.out, 2: io.err}
+        for r in redirs:
+            target = self.expand_str(r.target)
+            if r.op in (">&", "<&"):
+                if target == "-":
+                    fds[r.fd] = _Null() if r.fd else Input("")
+                elif target.isdigit() and int(target) in fds:
+                    fds[r.fd] = fds[int(target)]
+                elif r.op == ">&" and r.fd == 1 and self.dialect != "dash":
+                    fds[1] = fds[2] = self._open_out(target, False, io)  # bash/zsh `>&file`
+                else:
+                    io.err.write(self.diag(f"{target}: Bad file descriptor") + "\n")
+                    return None
+                continue
+            if target == "/dev/null":
+                fds[r.fd] = Input("") if r.op == "<" else _Null()
+                continue
+            if target in ("/dev/stdout", "/dev/stderr") and r.op != "<":
+                fds[r.fd] = fds[1 if target == "/dev/stdout" else 2]
+                continue
+            path = normalize(target, self.st.cwd)
+            if r.op == "<":
+                try:
+                    fds[r.fd] = Input(self.fs.read(path))
+                except OSError as e:
+                    io.err.write(self._open_error(target, e, create=False) + "\n")
+                    return None
+            else:
+                sink = self._open_out(target, r.op == ">>", io)
+                if sink is None:
+                    return None
+                fds[r.fd] = sink
+        return _IO(fds[0], fds[1], fds[2])
+
+    def _open_out(self, target: str, append: bool, io: _IO) -> _FileSink | None:
+        path = normalize(target, self.st.cwd)
+        try:
+            if self.fs.isdir(path):
+                raise IsADirectoryError(21, "Is a directory", path)
+            self.fs.write(path, "", append=append or False)
+        except OSError as e:
+            io.err.write(self._open_error(target, e, create=True) + "\n")
+            return None
+        return _FileSink(self.fs, path)
+
+    def _open_error(self, target: str, e: OSError, create: bool) -> str:
+        reason = e.strerror or "Input/output error"
+        if self.dialect == "dash":
+            if e.errno == 2:
+                reason = "Directory nonexistent" if create else "No such file"
+            verb = "cannot create" if create else "cannot open"
+            return self.diag(f"{verb} {target}: {reason}")
+        if self.dialect == "zsh":
+            return f"zsh: {reason[0].lower() + reason[1:]}: {target}"
+        if self.dialect == "ash":
+            if e.errno == 2 and create:
+                reason = "nonexistent directory"
+            verb = "can't create" if create else "can't open"
+            return self.diag(f"{verb} {target}: {reason}")
+        return self.diag(reason, target)
+
+    # -- expansion ---------------------------------------------------------------------------
+
+    def expand_words(self, words: tuple[sx.Word, ...]) -> list[str]:
+        """Expand, field-split and glob ``words`` into arguments."""
+        out: list[str] = []
+        for word in words:
+            fields = Fields()
+            self._expand_into(word, fields, split=True)
+            fields.end()
+            for value, pattern, globbable in fields.done:
+                matches = glob(self.fs, self.st.cwd, pattern) if globbable else []
+                out.extend(matches or [value])
+        return out
+
+    def expand_str(self, word: sx.Word) -> str:
+        """Expand ``word`` to one string without splitting or globbing (assignments, targets)."""
+        fields = Fields()
+        self._expand_into(word, fields, split=False)
+        fields.end()
+        return " ".join(v for v, _, _ in fields.done)
+
+    def _expand_into(self, word: sx.Word, fields: Fields, split: bool) -> None:
+        for part in word:
+            if isinstance(part, sx.Lit):
+                text = part.text
+                if not part.quoted and part is word[0] and text.startswith("~"):
+                    head, sep, tail = text.partition("/")
+                    if head == "~":
+                        text = self.st.vars.get("HOME", "/root") + sep + tail
+                fields.add(text, part.quoted or not split)
+            elif isinstance(part, sx.Param) and part.name == "@" and part.quoted and not part.op:
+                for i, p in enumerate(self.st.params):
+                    if i:
+                        fields.end()
+                    fields.add(p, True)
+            else:
+                value = self._part_value(part)
+                if part.quoted or not split:
+                    fields.add(value, True)
+                else:
+                    fields.add_split(value)
+
+    def _part_value(self, part: sx.Part) -> str:
+        if isinstance(part, sx.CmdSub):
+            return self.command_substitution(part.body)
+        if isinstance(part, sx.Arith):
+            expr = _ARITH_PARAM.sub(lambda m: self.special(m.group(1) or m.group(2)) or "", part.expr)
+            try:
+                return str(arith(expr, self.st.vars))
+            except ArithError as e:
+                raise ShellError(self.diag(str(e))) from None
+        assert isinstance(part, sx.Param)
+        return self._param(part)
+
+    def _param(self, part: sx.Param) -> str:
+        value = self.special(part.name)
+        op = part.op
+        if op == "len":
+            return str(len(value or ""))
+        if not op:
+            return value or ""
+        unset_or_empty = value is None or (op.startswith(":") and value == "")
+        if op in ("-", ":-"):
+            return self.expand_str(part.arg) if unset_or_empty else value or ""
+        if op in ("=", ":="):
+            if unset_or_empty:
+                value = self.expand_str(part.arg)
+                self.st.vars[part.name] = value
+            return value or ""
+        if op in ("+", ":+"):
+            return "" if unset_or_empty else self.expand_str(part.arg)
+        if op in ("?", ":?"):
+            if unset_or_empty:
+                msg = self.expand_str(part.arg) or ("parameter not set" if value is None else
+                                                    "parameter null or not set")
+                raise ShellError(self.diag(msg, part.name))
+            return value or ""
+        return remove_affix(value or "", op, self.expand_str(part.arg))
+
+    def special(self, name: str) -> str | None:
+        """The value of ``$name`` including special parameters; None when unset."""
+        st = self.st
+        if name == "?":
+            return str(st.status)
+        if name == "$":
+            return str(self.pid)
+        if name == "#":
+            return str(len(st.params))
+        if name in ("@", "*"):
+            return " ".join(st.params)
+        if name == "0":
+            return self.name
+        if name.isdigit():
+            i = int(name)
+            return st.params[i - 1] if i <= len(st.params) else None
+        if name == "-":
+            return "i" if self.interactive_mode else ""
+        if name == "!":
+            return ""
+        if name == "LINENO":
+            return str(self.lineno)
+        return st.vars.get(name)
+
+    def command_substitution(self, body: sx.Node) -> str:
+        """Run ``body`` in a subshell and return its output minus trailing newlines."""
+        buf = _Buffer()
+        err = self._current_err
+        line = self.lineno
+
+        def run() -> int:
+            return self.execute(body, _IO(Input(""), buf, err))
+
+        status = self.subshell(run)
+        self.lineno = line
+        self.st.status = status
+        self._subst_status = status
+        return buf.text().rstrip("\n")
+
+    # Errors inside $(...) go to the shell's stderr rather than to the stderr of the command
+    # being expanded; the two differ only when that command redirects 2>, which is rare.
+    _current_err: Sink = _Null()
+
+
+@dataclass
+class _LoopState:
+    brk: bool = False
+

@@ -1,0 +1,290 @@
+"""Network tools: ``curl`` (7.88 wording), busybox ``wget``, and thin DNS tool wrappers.
+
+The tools reach the simulated network only through the shell's ``services`` object:
+
+- ``services.resolve_host(name) -> ip | None`` (``localhost`` and IP literals are handled here;
+  ``127.0.0.1`` means the container itself, which ``services.http`` must understand);
+- ``services.http(ip, port, method, path) -> (status, headers, body) | None`` where ``None`` means
+  the connection was refused and ``headers`` is a sequence of (name, value) pairs or a mapping;
+- ``services.dns_tool(argv) -> (stdout, stderr, code)`` runs ``nslookup``/``dig``/``host``/``getent``.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import posixpath
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from simk8s.shell.context import Command, CommandContext
+
+__all__ = ["COMMANDS", "CURL_VERSION", "REASONS", "Url", "fetch", "make_curl", "parse_url"]
+
+CURL_VERSION = "7.88.1"
+REASONS = {
+    200: "OK", 201: "Created", 204: "No Content", 301: "Moved Permanently", 302: "Found",
+    304: "Not Modified", 400: "Bad Request", 401: "Unauthorized", 403: "Forbidden",
+    404: "Not Found", 405: "Not Allowed", 500: "Internal Server Error", 502: "Bad Gateway",
+    503: "Service Unavailable", 504: "Gateway Time-out",
+}
+
+
+@dataclass(frozen=True)
+class Url:
+    scheme: str
+    host: str
+    port: int
+    path: str
+
+
+def parse_url(text: str) -> Url | None:
+    """``http://host[:port]/path`` (scheme optional, as curl allows); None when unusable."""
+    scheme = "http"
+    rest = text
+    if "://" in text:
+        scheme, rest = text.split("://", 1)
+        scheme = scheme.lower()
+        if scheme not in ("http", "https"):
+            return None
+    hostport, slash, path = rest.partition("/")
+    path = "/" + path if slash else "/"
+    hostport = hostport.rpartition("@")[2]
+    host, colon, port = hostport.rpartition(":") if hostport.count(":") == 1 else (hostport, "", "")
+    if not colon:
+        host = hostport
+    if host.startswith("[") and host.endswith("]"):
+        host = host[1:-1]
+    if not host or (port and not port.isdigit()):
+        return None
+    return Url(scheme, host, int(port) if port else (443 if scheme == "https" else 80), path)
+
+
+def resolve(ctx: CommandContext, host: str) -> str | None:
+    """The IP ``host`` names inside this container: IP literals as is, ``localhost`` loopback."""
+    try:
+        return str(ipaddress.ip_address(host))
+    except ValueError:
+        pass
+    if host == "localhost" or (host == ctx.shell.hostname and ctx.service("resolve_host") is None):
+        return "127.0.0.1"
+    resolver = ctx.service("resolve_host")
+    return resolver(host) if callable(resolver) else None
+
+
+def fetch(ctx: CommandContext, ip: str, port: int, method: str, path: str
+          ) -> tuple[int, list[tuple[str, str]], str] | None:
+    http = ctx.service("http")
+    if not callable(http):
+        return None
+    reply = http(ip, port, method, path)
+    if reply is None:
+        return None
+    status, headers, body = reply
+    pairs = list(headers.items()) if isinstance(headers, Mapping) else list(headers)
+    return int(status), pairs, body
+
+
+_CURL_VALUE_OPTS = frozenset({"o", "X", "H", "m", "w", "d", "A", "u", "e", "x"})
+_CURL_LONG = {"--silent": "s", "--output": "o", "--head": "I", "--verbose": "v", "--include": "i",
+              "--fail": "f", "--request": "X", "--header": "H", "--max-time": "m", "--location": "L",
+              "--show-error": "S", "--insecure": "k", "--write-out": "w", "--remote-name": "O",
+              "--data": "d", "--user-agent": "A"}
+
+
+def _curl_args(ctx: CommandContext) -> tuple[dict[str, str], list[str]] | None:
+    opts: dict[str, str] = {}
+    urls: list[str] = []
+    args = ctx.argv[1:]
+    i = 0
+    while i < len(args):
+        a = args[i]
+        i += 1
+        if a.startswith("--"):
+            name, eq, value = a.partition("=")
+            if name == "--connect-timeout":
+                i += 0 if eq else 1
+                continue
+            flag = _CURL_LONG.get(name)
+            if flag is None:
+                ctx.err(f"curl: option {a}: is unknown\n"
+                        "curl: try 'curl --help' or 'curl --manual' for more information\n")
+                return None
+            if flag in _CURL_VALUE_OPTS and not eq:
+                value = args[i] if i < len(args) else ""
+                i += 1
+            opts[flag] = value
+        elif a.startswith("-") and len(a) > 1:
+            for j, f in enumerate(a[1:], 1):
+                if f in _CURL_VALUE_OPTS:
+                    opts[f] = a[j + 1:] or (args[i] if i < len(args) else "")
+                    if not a[j + 1:]:
+                        i += 1
+                    break
+                opts[f] = ""
+        else:
+            urls.append(a)
+    return opts, urls
+
+
+def _connect_failure(version: str, host: str, port: int) -> str:
+    """curl's exit-7 text: the "after N ms" part came in 7.78, "Couldn't connect" in 7.86."""
+    v = tuple(int(x) for x in version.split(".")[:3] if x.isdigit())
+    if v < (7, 78):
+        return f"Failed to connect to {host} port {port}: Connection refused"
+    reason = "Connection refused" if v < (7, 86) else "Couldn't connect to server"
+    return f"Failed to connect to {host} port {port} after 0 ms: {reason}"
+
+
+def make_curl(version: str = CURL_VERSION) -> Command:
+    """A ``curl`` command whose wording and User-Agent are those of ``version``."""
+
+    def curl(ctx: CommandContext) -> int:
+        return _curl(ctx, version)
+
+    return curl
+
+
+def _curl(ctx: CommandContext, version: str = CURL_VERSION) -> int:
+    parsed = _curl_args(ctx)
+    if parsed is None:
+        return 2
+    opts, urls = parsed
+    quiet = "s" in opts and "S" not in opts
+
+    def fail(code: int, msg: str) -> int:
+        if not quiet:
+            ctx.err(f"curl: ({code}) {msg}\n")
+        return code
+
+    if not urls:
+        ctx.err("curl: no URL specified!\ncurl: try 'curl --help' or 'curl --manual' for more information\n")
+        return 2
+    status = 0
+    for text in urls:
+        url = parse_url(text)
+        if url is None:
+            scheme = text.split("://", 1)[0]
+            status = fail(1, f'Protocol "{scheme}" not supported or disabled in libcurl') if "://" in text \
+                else fail(3, "URL using bad/illegal format or missing URL")
+            continue
+        status = _curl_one(ctx, opts, url, fail, version)
+    return status
+
+
+def _curl_one(ctx: CommandContext, opts: dict[str, str], url: Url, fail: Any, version: str) -> int:
+    verbose = "v" in opts
+    method = opts.get("X") or ("HEAD" if "I" in opts else "POST" if "d" in opts else "GET")
+    ip = resolve(ctx, url.host)
+    if ip is None:
+        return int(fail(6, f"Could not resolve host: {url.host}"))
+    if verbose:
+        ctx.err(f"*   Trying {ip}:{url.port}...\n")
+    reply = fetch(ctx, ip, url.port, method, url.path)
+    if reply is None:
+        return int(fail(7, _connect_failure(version, url.host, url.port)))
+    code, headers, body = reply
+    head = f"HTTP/1.1 {code} {REASONS.get(code, '')}\r\n" + "".join(
+        f"{k}: {v}\r\n" for k, v in headers) + "\r\n"
+    if verbose:
+        ctx.err(f"* Connected to {url.host} ({ip}) port {url.port} (#0)\n"
+                f"> {method} {url.path} HTTP/1.1\n> Host: {url.host}"
+                f"{'' if url.port in (80, 443) else ':' + str(url.port)}\n"
+                f"> User-Agent: curl/{version}\n> Accept: */*\n> \n"
+                + "".join(f"< {line}\n" for line in head.rstrip("\r\n").split("\r\n")) + "< \n")
+    if "f" in opts and code >= 400:
+        return int(fail(22, f"The requested URL returned error: {code}"))
+    shown = head if "I" in opts else (head if "i" in opts else "") + body
+    target = opts.get("o") or (posixpath.basename(url.path) if "O" in opts else None)
+    if target is not None and target != "-":
+        if not target:
+            return int(fail(23, "Failure writing output to destination"))
+        try:
+            ctx.fs.write(ctx.path(target), shown)
+        except OSError as e:
+            return int(fail(23, f"Failed to open the file {target}: {e.strerror}"))
+    else:
+        ctx.out(shown)
+    if verbose:
+        ctx.err(f"* Connection #0 to host {url.host} left intact\n")
+    if "w" in opts:
+        ctx.out(opts["w"].replace("%{http_code}", f"{code:03d}").replace("\\n", "\n"))
+    return 0
+
+
+def _wget(ctx: CommandContext) -> int:
+    """busybox wget: ``wget [-q] [-O FILE|-] [-T SEC] URL``."""
+    args = ctx.argv[1:]
+    quiet, output, urls = False, None, []
+    i = 0
+    while i < len(args):
+        a = args[i]
+        i += 1
+        if a in ("-q", "--quiet"):
+            quiet = True
+        elif a.startswith("-q") and a[2:].startswith("O"):
+            quiet, output = True, a[3:] or (args[i] if i < len(args) else "-")
+            i += 0 if a[3:] else 1
+        elif a.startswith("-O"):
+            output = a[2:] or (args[i] if i < len(args) else "-")
+            i += 0 if a[2:] else 1
+        elif a in ("-T", "--timeout"):
+            i += 1
+        elif a.startswith("-"):
+            continue
+        else:
+            urls.append(a)
+    if not urls:
+        ctx.err("BusyBox v1.36.1 (2023-07-27 17:12:24 UTC) multi-call binary.\n\n"
+                "Usage: wget [-cqS] [--spider] [-O FILE] [-o LOGFILE] [--header STR]\n")
+        return 1
+    url = parse_url(urls[0])
+    if url is None:
+        ctx.err(f"wget: not an http or ftp url: {urls[0]}\n")
+        return 1
+    ip = resolve(ctx, url.host)
+    if ip is None:
+        ctx.err(f"wget: bad address '{url.host}'\n")
+        return 1
+    if not quiet:
+        ctx.err(f"Connecting to {url.host}{'' if url.port == 80 else f':{url.port}'} ({ip}:{url.port})\n")
+    reply = fetch(ctx, ip, url.port, "GET", url.path)
+    if reply is None:
+        ctx.err(f"wget: can't connect to remote host ({ip}): Connection refused\n")
+        return 1
+    code, _, body = reply
+    if code >= 400:
+        ctx.err(f"wget: server returned error: HTTP/1.1 {code} {REASONS.get(code, '')}\n")
+        return 1
+    name = output or posixpath.basename(url.path) or "index.html"
+    if name == "-":
+        ctx.out(body)
+        return 0
+    if not quiet:
+        size = len(body.encode())
+        ctx.err(f"saving to '{name}'\n{name:<20} 100% |{'*' * 31}| {size:>5}  0:00:00 ETA\n"
+                f"'{name}' saved\n")
+    try:
+        ctx.fs.write(ctx.path(name), body)
+    except OSError as e:
+        ctx.err(f"wget: can't open '{name}': {e.strerror}\n")
+        return 1
+    return 0
+
+
+def _dns_tool(ctx: CommandContext) -> int:
+    tool = ctx.service("dns_tool")
+    if not callable(tool):
+        # What the tools print when no name server answers.
+        ctx.out(";; connection timed out; no servers could be reached\n\n")
+        return 1
+    out, err, code = tool(list(ctx.argv))
+    ctx.out(out)
+    ctx.err(err)
+    return int(code)
+
+
+COMMANDS: dict[str, Command] = {
+    "curl": _curl, "wget": _wget, "nslookup": _dns_tool, "dig": _dns_tool, "host": _dns_tool,
+    "getent": _dns_tool,
+}

@@ -1,0 +1,26 @@
+"""Shared helpers: a shell over an nginx-like container with the coreutils installed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from simk8s.shell import Shell
+from simk8s.shell.coreutils import COMMANDS
+from simk8s.shell.net import COMMANDS as NET
+from simk8s.vfs import ContainerFS, MemFS
+
+
+def _make_shell(dialect: str = "dash", hostname: str = "web-0", services: Any = None,
+               volume: MemFS | None = None, sh_dialect: str = "dash") -> Shell:
+    fs = ContainerFS({"/etc/hostname": f"{hostname}\n", "/root/.keep": ""},
+                     {"/usr/share/nginx/html": volume if volume is not None else MemFS()})
+    return Shell({**COMMANDS, **NET}, fs, {"HOME": "/root", "PATH": "/usr/bin:/bin"}, dialect,
+                 hostname, services, sh_dialect=sh_dialect)
+
+
+@pytest.fixture
+def make_shell() -> Any:
+    """Factory: ``make_shell(dialect="dash", hostname="web-0", services=None, volume=None)``."""
+    return _make_shell
