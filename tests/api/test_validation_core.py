@@ -196,8 +196,10 @@ def test_storage_class_rules():
 
 
 def test_namespace_name_is_a_dns_label_and_nodes_need_valid_taints():
+    assert errors("Namespace", {"metadata": {"name": "My_ns"}}) == [
+        f'metadata.name: Invalid value: "My_ns": {DNS1123_LABEL}']
     assert errors("Namespace", {"metadata": {"name": "my.ns"}}) == [
-        f'metadata.name: Invalid value: "my.ns": {DNS1123_LABEL}']
+        'metadata.name: Invalid value: "my.ns": must not contain dots']
     node = {"metadata": {"name": "k8s-w1"}, "spec": {"taints": [{"key": "a", "effect": "Sometimes"}]}}
     assert errors("Node", node) == [
         'spec.taints[0].effect: Unsupported value: "Sometimes": supported values: "NoSchedule", '
