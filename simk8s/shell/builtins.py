@@ -241,13 +241,28 @@ def _unset(ctx: CommandContext) -> int:
     return 0
 
 
+_SET_FLAGS = {"e": "errexit", "x": "xtrace", "u": "nounset"}
+
+
 def _set(ctx: CommandContext) -> int:
+    """``set [-+ex] [-o name] [-- args]``: shell options and positional parameters."""
     args = ctx.argv[1:]
-    if args and args[0] == "--":
-        ctx.shell.params = args[1:]
-    elif not args:
-        for k, v in sorted(ctx.shell.st.vars.items()):
+    sh = ctx.shell
+    if not args:
+        for k, v in sorted(sh.st.vars.items()):
             ctx.out(f"{k}='{v}'\n")
+        return 0
+    while args and args[0][:1] in "-+" and args[0] != "--":
+        flag = args.pop(0)
+        on = flag[0] == "-"
+        names = [args.pop(0)] if flag[1:] == "o" and args else [
+            _SET_FLAGS.get(f, f) for f in flag[1:]]
+        for name in names:
+            (sh.options.add if on else sh.options.discard)(name)
+    if args and args[0] == "--":
+        args = args[1:]
+    if args or ctx.argv[1:2] == ["--"]:
+        sh.params = args
     return 0
 
 

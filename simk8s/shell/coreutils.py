@@ -174,7 +174,7 @@ def _ls(ctx: CommandContext) -> int:
             names = [n for n in names if not n.startswith(".")]
         if len(paths) > 1:
             ctx.out(("\n" if i or files else "") + f"{d}:\n")
-        show(sorted(names, key=lambda n: n.lstrip(".").lower() or n), d)
+        show(sorted(names), d)  # containers run in the C locale: byte order
     return status
 
 
@@ -376,11 +376,14 @@ def _wc(ctx: CommandContext) -> int:
         rows.append(([counts[k] for k in which], "" if name == "-" else name))
     if len(rows) > 1:
         rows.append(([sum(r[0][i] for r in rows) for i in range(len(which))], "total"))
-    if _busybox(ctx) or (len(which) == 1 and len(rows) == 1):
-        width = 0 if len(which) == 1 and not _busybox(ctx) else 7 if _busybox(ctx) else 0
+    # GNU pads to the digits of the largest count (7 when reading a pipe), except for a single
+    # count of a single input; busybox always pads to 7 unless it prints one bare number.
+    if len(which) == 1 and len(rows) == 1:
+        width = 0
+    elif _busybox(ctx) or any(not n for _, n in rows):
+        width = 7
     else:
-        width = 7 if any(n in ("", "-") for _, n in rows) else max(
-            len(str(v)) for vals, _ in rows for v in vals)
+        width = max((len(str(v)) for vals, _ in rows for v in vals), default=1)
     for vals, name in rows:
         cells = " ".join(f"{v:>{width}}" for v in vals)
         ctx.out(cells + (f" {name}" if name else "") + "\n")

@@ -145,6 +145,8 @@ class Shell:
         env.setdefault("PWD", cwd)
         self.st = _State(dict(env), set(env), cwd)
         self.interactive_mode = False
+        self.options: set[str] = set()  # "errexit", "xtrace"
+        self._cond_depth = 0
         self.lineno = 1
         self._line_offset = 0
 
@@ -177,12 +179,14 @@ class Shell:
             pass
         return self.st.status
 
-    def interactive(self, lines: list[str], prompt: str = "", echo: bool = True,
-                    continuation: str = "> ") -> Result:
+    def interactive(self, lines: list[str], prompt: str | Callable[[Shell], str] = "",
+                    echo: bool = True, continuation: str = "> ") -> Result:
         """Feed ``lines`` one at a time as typed at a terminal; stop at ``exit`` (or the end).
 
-        With ``echo`` each line is shown after the prompt as a TTY echoes it. A line that leaves
-        a construct open (``for ... do``) waits for more lines under the continuation prompt.
+        With ``echo`` each line is shown after the prompt as a TTY echoes it; ``prompt`` may be a
+        function of the shell (to follow ``cd``). A line that leaves a construct open
+        (``for ... do``) waits for more lines under the continuation prompt. At the end of the
+        lines without ``exit`` the session is left at a fresh prompt, as a terminal would be.
         """
         self.interactive_mode = True
         shared: list[str] = []
@@ -190,14 +194,17 @@ class Shell:
         io = _IO(Input(""), out, err)
         self._current_err = err
         pending: list[str] = []
+
+        def show_prompt() -> str:
+            return prompt(self) if callable(prompt) else prompt
+
         exited = False
         for line in lines:
             if echo:
-                out.write((continuation if pending else prompt) + line + "\n")
+                out.write((continuation if pending else show_prompt()) + line + "\n")
             pending.append(line)
-            script = "\n".join(pending)
             try:
-                tree = sx.parse(script, first_line=1 + self._line_offset)
+                tree = sx.parse("\n".join(pending), first_line=1 + self._line_offset)
             except sx.ParseError as e:
                 if e.at_eof:
                     continue
@@ -213,12 +220,37 @@ class Shell:
             except ExitShell as e:
                 self.st.status = e.code
                 exited = True
+                if self.dialect == "bash":
+                    err.write("exit\n")  # interactive bash announces it is leaving
                 break
             except LoopControl:
                 pass
         if not exited and echo:
-            out.write(prompt)
+            out.write(show_prompt())
         return Result("".join(out.own), "".join(err.own), self.st.status, "".join(shared))
+
+    def exec_argv(self, argv: list[str], stdin: str = "") -> Result | None:
+        """Run one program directly, without a shell (``kubectl exec pod -- curl ...``).
+
+        Only external commands count: ``cd`` or ``exit`` are not programs. Returns None when
+        ``argv[0]`` is not in the image, so the caller can word the runtime's exec failure.
+        """
+        name = argv[0]
+        cmd = self.commands.get(name.rsplit("/", 1)[-1] if "/" in name else name)
+        if "/" in name and self.lookup(name) is None:
+            cmd = None
+        if cmd is None:
+            return None
+        shared: list[str] = []
+        out, err = _Transcript(shared), _Transcript(shared)
+        self._current_err = err
+        ctx = CommandContext(list(argv), Input(stdin), out, err, self.environ(), self.fs, self.st.cwd,
+                             self, self.services)
+        try:
+            code = cmd(ctx)
+        except ExitShell as e:
+            code = e.code
+        return Result("".join(out.own), "".join(err.own), code, "".join(shared))
 
     @property
     def cwd(self) -> str:
@@ -262,6 +294,15 @@ class Shell:
         """A new shell process (``sh -c``) inheriting exported variables and cwd."""
         return Shell(self.commands, self.fs, self.environ(), dialect, self.hostname, self.services,
                      self.st.cwd, name, self.sh_dialect, self.pid + 1)
+
+    @contextmanager
+    def condition(self) -> Iterator[None]:
+        """Evaluate a condition: ``set -e`` does not fire inside it."""
+        self._cond_depth += 1
+        try:
+            yield
+        finally:
+            self._cond_depth -= 1
 
     def lookup(self, name: str) -> Command | None:
         """The builtin or external command ``name`` resolves to (``/bin/x`` works for ``x``)."""
@@ -314,20 +355,28 @@ class Shell:
 
     def execute(self, node: sx.Node, io: _IO) -> int:
         """Run one syntax node; returns its exit status (``$?`` is updated as it goes)."""
-        if isinstance(node, sx.Simple):
-            status = self._simple(node, io)
-        elif isinstance(node, sx.Sequence):
+        if isinstance(node, sx.Simple | sx.Pipeline):
+            status = self._simple(node, io) if isinstance(node, sx.Simple) else self._pipeline(node, io)
+            self.st.status = status
+            negated = isinstance(node, sx.Pipeline) and node.negate
+            if status and "errexit" in self.options and not self._cond_depth and not negated:
+                raise ExitShell(status)
+            return status
+        if isinstance(node, sx.Sequence):
             status = 0
             for item in node.items:
                 status = self.st.status = self.execute(item, io)
         elif isinstance(node, sx.AndOr):
-            status = self.execute(node.first, io)
-            for op, rest in node.rest:
+            with self.condition():
+                status = self.execute(node.first, io)
+            for i, (op, rest) in enumerate(node.rest):
                 self.st.status = status
                 if (op == "&&") == (status == 0):
-                    status = self.execute(rest, io)
-        elif isinstance(node, sx.Pipeline):
-            status = self._pipeline(node, io)
+                    if i == len(node.rest) - 1:
+                        status = self.execute(rest, io)
+                    else:
+                        with self.condition():
+                            status = self.execute(rest, io)
         else:
             status = self._compound(node, io)
         self.st.status = status
@@ -344,7 +393,9 @@ class Shell:
             return self._for(node, io)
         if isinstance(node, sx.If):
             for cond, body in node.branches:
-                if self.execute(cond, io) == 0:
+                with self.condition():
+                    taken = self.execute(cond, io) == 0
+                if taken:
                     return self.execute(body, io)
             return self.execute(node.orelse, io) if node.orelse is not None else 0
         if isinstance(node, sx.While):
@@ -369,7 +420,9 @@ class Shell:
     def _while(self, node: sx.While, io: _IO) -> int:
         status = 0
         for _ in range(_LOOP_LIMIT):
-            if (self.execute(node.cond, io) == 0) == node.until:
+            with self.condition():
+                done = (self.execute(node.cond, io) == 0) == node.until
+            if done:
                 return status
             with self._loop() as ctl:
                 status = self.execute(node.body, io)
@@ -407,7 +460,10 @@ class Shell:
             last = i == len(node.commands) - 1
             buf = _Buffer()
             step = _IO(data, io.out if last else buf, io.err)
-            if len(node.commands) == 1:
+            if len(node.commands) == 1 and node.negate:
+                with self.condition():
+                    status = self.execute(cmd, step)
+            elif len(node.commands) == 1:
                 status = self.execute(cmd, step)
             else:
                 status = self.subshell(lambda c=cmd, s=step: self.execute(c, s))  # type: ignore[misc]
@@ -430,6 +486,9 @@ class Shell:
         rio = self._redirect(node.redirs, io)
         if rio is None:
             return 2 if self.dialect == "dash" else 1
+        if "xtrace" in self.options:
+            words = [f"{n}={v}" for n, v in assigns] + argv
+            io.err.write("+ " + " ".join(_xtrace_quote(w) for w in words) + "\n")
         if not argv:
             for name, value in assigns:
                 self.st.vars[name] = value
@@ -448,6 +507,9 @@ class Shell:
         """``io`` with ``redirs`` applied, or None after printing why a file could not open."""
         fds: dict[int, Any] = {0: io.input, 1: io.out, 2: io.err}
         for r in redirs:
+            if r.heredoc is not None:
+                fds[r.fd] = Input(self.expand_str(r.heredoc.body))
+                continue
             target = self.expand_str(r.target)
             if r.op in (">&", "<&"):
                 if target == "-":
@@ -628,6 +690,12 @@ class Shell:
     # Errors inside $(...) go to the shell's stderr rather than to the stderr of the command
     # being expanded; the two differ only when that command redirects 2>, which is rare.
     _current_err: Sink = _Null()
+
+
+def _xtrace_quote(word: str) -> str:
+    if word and all(c.isalnum() or c in "@%+=:,./-_" for c in word):
+        return word
+    return "'" + word.replace("'", "'\\''") + "'"
 
 
 @dataclass

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 __all__ = [
-    "AndOr", "Arith", "Assign", "BraceGroup", "CmdSub", "For", "If", "Lit", "Node", "Param",
+    "AndOr", "Arith", "Assign", "BraceGroup", "CmdSub", "For", "HereDoc", "If", "Lit", "Node", "Param",
     "ParseError", "Pipeline", "Redir", "Sequence", "Simple", "Subshell", "While", "Word", "parse",
 ]
 
@@ -63,11 +63,22 @@ Word = tuple[Part, ...]
 # Commands
 
 
+@dataclass
+class HereDoc:
+    """A here-document's body, filled in by the lexer once it reaches the next newline."""
+
+    delimiter: str
+    strip_tabs: bool
+    quoted: bool
+    body: Word = ()
+
+
 @dataclass(frozen=True)
 class Redir:
     fd: int
-    op: str  # one of < > >> >& <& >|
+    op: str  # one of < > >> >& <& >| << <<-
     target: Word
+    heredoc: HereDoc | None = None
 
 
 @dataclass(frozen=True)
@@ -173,7 +184,7 @@ class ParseError(Exception):
 KEYWORDS = frozenset(
     {"if", "then", "else", "elif", "fi", "do", "done", "for", "in", "while", "until", "case",
      "esac", "{", "}", "!"})
-OPERATORS = ("&&", "||", ";;", ">>", ">&", "<&", ">|", "<<", ";", "&", "|", "(", ")", "<", ">")
+OPERATORS = ("&&", "||", ";;", ">>", ">&", "<&", ">|", "<<-", "<<", ";", "&", "|", "(", ")", "<", ">")
 _META = " \t\n;&|()<>"
 _SPECIAL_PARAMS = "?$#@*!-0123456789"
 
@@ -194,7 +205,7 @@ class Token:
             return "end of file"
         if self.kind == "NEWLINE":
             return "newline"
-        if self.kind == "IO" or (self.kind == "OP" and self.text in _REDIR_OPS | {"<<"}):
+        if self.kind == "IO" or (self.kind == "OP" and self.text in _REDIR_OPS):
             return "redirection"
         if self.kind == "OP" or self.keyword():
             return f'"{self.text}"'
@@ -211,6 +222,7 @@ class _Lexer:
     pos: int = 0
     line: int = 1
     peeked: list[Token] = field(default_factory=list)
+    heredocs: list[HereDoc] = field(default_factory=list)
 
     def error_eof(self, expecting: str = "") -> ParseError:
         return ParseError("end of file", "", self.line, expecting)
@@ -245,7 +257,9 @@ class _Lexer:
         if c == "\n":
             self.pos += 1
             self.line += 1
-            return Token("NEWLINE", "\n", self.line - 1)
+            line = self.line - 1
+            self._read_heredocs()
+            return Token("NEWLINE", "\n", line)
         for op in OPERATORS:
             if s.startswith(op, self.pos):
                 self.pos += len(op)
@@ -257,6 +271,54 @@ class _Lexer:
         if text.isdigit() and self.pos < len(s) and s[self.pos] in "<>":
             return Token("IO", text, line)
         return Token("WORD", text, line, word, plain)
+
+    def _read_heredocs(self) -> None:
+        """Consume the bodies of pending here-documents, which start after this newline."""
+        s = self.src
+        for doc in self.heredocs:
+            lines: list[str] = []
+            while self.pos < len(s):
+                end = s.find("\n", self.pos)
+                end = len(s) if end < 0 else end
+                line = s[self.pos:end]
+                self.pos = min(end + 1, len(s))
+                self.line += 1
+                if doc.strip_tabs:
+                    line = line.lstrip("\t")
+                if line == doc.delimiter:
+                    break
+                lines.append(line + "\n")
+            text = "".join(lines)
+            doc.body = (Lit(text, True),) if doc.quoted else _Lexer(text).heredoc_word()
+        self.heredocs.clear()
+
+    def heredoc_word(self) -> Word:
+        """The whole source as an unquoted here-document body: ``$`` and backquotes expand,
+        backslash escapes only ``$ ` \\`` and newline, quotes are ordinary characters."""
+        parts: list[Part] = []
+        buf: list[str] = []
+        s = self.src
+        while self.pos < len(s):
+            c = s[self.pos]
+            if c == "\\" and self.pos + 1 < len(s) and s[self.pos + 1] in "$`\\\n":
+                if s[self.pos + 1] != "\n":
+                    buf.append(s[self.pos + 1])
+                self.pos += 2
+            elif c in "$`":
+                part = self._dollar(True) if c == "$" else self._backquote(True)
+                if isinstance(part, Lit):
+                    buf.append(part.text)
+                else:
+                    if buf:
+                        parts.append(Lit("".join(buf), True))
+                        buf.clear()
+                    parts.append(part)
+            else:
+                buf.append(c)
+                self.pos += 1
+        if buf:
+            parts.append(Lit("".join(buf), True))
+        return tuple(parts)
 
     def _word(self, stop: str, in_brace: bool = False) -> tuple[Word, bool]:
         """Read one word's parts up to an unquoted char in ``stop`` (or ``}`` in ``${..}``)."""
@@ -462,7 +524,7 @@ class _Lexer:
 # Parser
 
 
-_REDIR_OPS = frozenset({"<", ">", ">>", ">&", "<&", ">|"})
+_REDIR_OPS = frozenset({"<", ">", ">>", ">&", "<&", ">|", "<<", "<<-"})
 _LIST_END = frozenset({"then", "else", "elif", "fi", "do", "done", "}", "esac"})
 
 
@@ -616,7 +678,12 @@ class _Parser:
             raise self.unexpected(target)
         op = tok.text
         if fd is None:
-            fd = 0 if op in ("<", "<&") else 1
+            fd = 0 if op.startswith("<") else 1
+        if op.startswith("<<"):
+            delimiter = "".join(p.text for p in target.word if isinstance(p, Lit))
+            doc = HereDoc(delimiter, op == "<<-", not target.plain)
+            self.lex.heredocs.append(doc)
+            return Redir(fd, "<<", target.word, doc)
         return Redir(fd, op, target.word)
 
     def simple(self) -> Simple:

@@ -1,4 +1,6 @@
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from simk8s.api.errors import BadRequest
 from simk8s.api.selectors import (
@@ -101,3 +103,22 @@ def test_unsupported_field_label_is_a_bad_request():
     with pytest.raises(BadRequest) as exc:
         parse_field_selector("status.phase")
     assert str(exc.value) == "invalid selector: 'status.phase'; can't understand 'status.phase'"
+
+
+_names = st.from_regex(r"\A[a-z][a-z0-9-]{0,8}[a-z0-9]\Z")
+_values = st.from_regex(r"\A([A-Za-z0-9][-A-Za-z0-9_.]{0,6}[A-Za-z0-9])?\Z")
+_requirements = st.one_of(
+    st.builds(lambda k, v, op: f"{k}{op}{v}", _names, _values, st.sampled_from(["=", "==", "!="])),
+    st.builds(lambda k, vs, op: f"{k} {op} ({','.join(vs)})", _names,
+              st.lists(_values.filter(bool), min_size=1, max_size=3), st.sampled_from(["in", "notin"])),
+    st.builds(lambda k, neg: ("!" if neg else "") + k, _names, st.booleans()),
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(_requirements, min_size=1, max_size=4), st.dictionaries(_names, _values, max_size=4))
+def test_printed_selector_parses_back_to_the_same_meaning(terms, labels):
+    sel = parse_label_selector(",".join(terms))
+    again = parse_label_selector(str(sel))
+    assert str(again) == str(sel)
+    assert again.matches(labels) == sel.matches(labels)

@@ -14,7 +14,7 @@ from simk8s.vfs import ContainerFS, MemFS
 
 def _make_shell(dialect: str = "dash", hostname: str = "web-0", services: Any = None,
                volume: MemFS | None = None, sh_dialect: str = "dash") -> Shell:
-    fs = ContainerFS({"/etc/hostname": f"{hostname}\n", "/root/.keep": ""},
+    fs = ContainerFS({"/etc/hostname": f"{hostname}\n", "/root/.keep": "", "/tmp/.keep": ""},
                      {"/usr/share/nginx/html": volume if volume is not None else MemFS()})
     return Shell({**COMMANDS, **NET}, fs, {"HOME": "/root", "PATH": "/usr/bin:/bin"}, dialect,
                  hostname, services, sh_dialect=sh_dialect)

@@ -50,6 +50,10 @@ def is_dns1123_label(value: str) -> list[str]:
     if len(value) > 63:
         errs.append(max_len_error(63))
     if not _DNS1123_LABEL.match(value):
+        if _DNS1123_SUBDOMAIN.match(value):
+            # A valid subdomain that is not a label: it has dots.
+            errs.append("must not contain dots")
+            return errs
         errs.append(regex_error(
             "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', "
             "and must start and end with an alphanumeric character", DNS1123_LABEL_FMT, "my-name", "123-abc"))
@@ -129,7 +133,7 @@ def is_port_name(port: str) -> list[str]:
     if not _HAS_LETTER.search(port):
         errs.append("must contain at least one letter (a-z)")
     if "--" in port:
-        errs.append("must not contain consecutive hyphens (--)")
+        errs.append("must not contain consecutive hyphens")
     if port and (port[0] == "-" or port[-1] == "-"):
-        errs.append("must not begin or end with a hyphen (-)")
+        errs.append("must not begin or end with a hyphen")
     return errs
