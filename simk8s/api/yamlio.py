@@ -335,6 +335,12 @@ def _escape(ch: str) -> str | None:
 class _GoEmitter(Emitter):
     """PyYAML's emitter (a libyaml port, like go-yaml's) with go-yaml's double-quoted folding."""
 
+    def expect_document_start(self, first: bool = False) -> None:
+        # go-yaml's encoder clears open_ended before the stream end: no "..." after a |+ block.
+        if isinstance(self.event, StreamEndEvent):
+            self.open_ended = False
+        super().expect_document_start(first)
+
     def write_double_quoted(self, text: str, split: bool = True) -> None:
         self.write_indicator('"', True)
         spaces = False
