@@ -1,0 +1,595 @@
+"""Patches, as the API server applies them and as ``kubectl apply`` computes them.
+
+* :func:`merge_patch` — JSON merge patch (RFC 7386, ``kubectl patch --type=merge``).
+* :func:`json_patch` — JSON patch (RFC 6902, ``kubectl patch --type=json``).
+* :func:`strategic_merge_patch` — Kubernetes strategic merge patch (``kubectl patch``'s default),
+  driven by the ``patchStrategy``/``patchMergeKey`` tags of the built-in types.
+* :func:`create_three_way_merge_patch` / :func:`apply_patch` — what client-side ``kubectl apply``
+  sends: deletions of what the last applied configuration had and the new manifest dropped, plus
+  additions and changes of the new manifest against the live object.
+
+Every function is pure: inputs (possibly frozen) are never mutated, results are new plain values.
+
+A JSON patch that does not apply is a :class:`PatchError`. The API server answers it with HTTP 422,
+reason ``Invalid``, message :data:`REJECTED_MESSAGE` and the evanphx/json-patch text as the only
+cause; kubectl prints :data:`KUBECTL_REJECTED` (see :func:`rejected_status`).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+from simk8s.api.frozen import thaw
+from simk8s.api.manifest import yaml_error_text
+from simk8s.api.yamlio import yaml_to_json
+
+__all__ = [
+    "KUBECTL_REJECTED",
+    "LAST_APPLIED",
+    "REJECTED_MESSAGE",
+    "PatchError",
+    "apply_patch",
+    "create_three_way_merge_patch",
+    "json_patch",
+    "last_applied_configuration",
+    "merge_patch",
+    "parse_patch",
+    "rejected_status",
+    "strategic_merge_patch",
+]
+
+LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
+REJECTED_MESSAGE = "the server rejected our request due to an error in our request"
+KUBECTL_REJECTED = f"The request is invalid: {REJECTED_MESSAGE}"
+
+
+class PatchError(ValueError):
+    """A patch that cannot be applied; ``str(err)`` is the patch library's own explanation."""
+
+
+def rejected_status(err: PatchError) -> dict[str, Any]:
+    """The ``Status`` the API server returns for a JSON patch that does not apply (HTTP 422)."""
+    return {
+        "kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
+        "message": REJECTED_MESSAGE, "reason": "Invalid",
+        "details": {"causes": [{"reason": "UnexpectedServerResponse", "message": str(err)}]},
+        "code": 422,
+    }
+
+
+# --------------------------------------------------------------------------------------------
+# JSON merge patch (RFC 7386)
+
+
+def merge_patch(obj: Any, patch: Any) -> Any:
+    """Apply an RFC 7386 merge patch: maps merge recursively, ``null`` deletes, all else replaces."""
+    if not isinstance(patch, Mapping):
+        return thaw(patch)
+    out: dict[str, Any] = thaw(obj) if isinstance(obj, Mapping) else {}
+    for key, value in patch.items():
+        if value is None:
+            out.pop(key, None)
+        else:
+            out[key] = merge_patch(out.get(key), value)
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# JSON patch (RFC 6902)
+
+
+def _pointer(path: Any) -> list[str]:
+    if not isinstance(path, str) or (path and not path.startswith("/")):
+        raise PatchError(f"JSON pointer must be empty or start with a \"/\": {path!r}")
+    if path == "":
+        return []
+    return [p.replace("~1", "/").replace("~0", "~") for p in path[1:].split("/")]
+
+
+def _index(container: list[Any], token: str, path: str, *, append_ok: bool) -> int:
+    if append_ok and token == "-":
+        return len(container)
+    if not token.isdigit() or (len(token) > 1 and token.startswith("0")):
+        raise PatchError(f"Unable to access invalid index: {token}: invalid index referenced")
+    i = int(token)
+    limit = len(container) if append_ok else len(container) - 1
+    if i > limit:
+        raise PatchError(f"Unable to access invalid index: {i}: invalid index referenced")
+    return i
+
+
+def _parent(doc: Any, tokens: list[str], op: str, path: str) -> Any:
+    cur = doc
+    for token in tokens[:-1]:
+        if isinstance(cur, dict) and token in cur:
+            cur = cur[token]
+        elif isinstance(cur, list) and token.isdigit() and int(token) < len(cur):
+            cur = cur[int(token)]
+        else:
+            raise PatchError(f"{op} operation does not apply: doc is missing path: \"{path}\": missing value")
+    return cur
+
+
+def _get(doc: Any, path: str, op: str) -> Any:
+    tokens = _pointer(path)
+    if not tokens:
+        return doc
+    parent = _parent(doc, tokens, op, path)
+    last = tokens[-1]
+    if isinstance(parent, dict) and last in parent:
+        return parent[last]
+    if isinstance(parent, list) and last.isdigit() and int(last) < len(parent):
+        return parent[int(last)]
+    raise PatchError(f"{op} operation does not apply: doc is missing path: \"{path}\": missing value")
+
+
+def _add(doc: Any, path: str, value: Any, op: str = "add") -> Any:
+    tokens = _pointer(path)
+    if not tokens:
+        return value
+    parent = _parent(doc, tokens, op, path)
+    last = tokens[-1]
+    if isinstance(parent, dict):
+        parent[last] = value
+    elif isinstance(parent, list):
+        parent.insert(_index(parent, last, path, append_ok=True), value)
+    else:
+        raise PatchError(f"{op} operation does not apply: doc is missing path: \"{path}\": missing value")
+    return doc
+
+
+def _remove(doc: Any, path: str, op: str = "remove") -> tuple[Any, Any]:
+    tokens = _pointer(path)
+    if not tokens:
+        return None, doc
+    parent = _parent(doc, tokens, op, path)
+    last = tokens[-1]
+    if isinstance(parent, dict):
+        if last not in parent:
+            raise PatchError(f"Unable to remove nonexistent key: {last}: missing value")
+        return doc, parent.pop(last)
+    if isinstance(parent, list):
+        return doc, parent.pop(_index(parent, last, path, append_ok=False))
+    raise PatchError(f"{op} operation does not apply: doc is missing path: \"{path}\": missing value")
+
+
+def _json_equal(a: Any, b: Any) -> bool:
+    """Equality of JSON values (``true`` is not ``1``, unlike in Python)."""
+    if isinstance(a, bool) or isinstance(b, bool):
+        return a is b
+    if isinstance(a, Mapping) and isinstance(b, Mapping):
+        return a.keys() == b.keys() and all(_json_equal(a[k], b[k]) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(_json_equal(x, y) for x, y in zip(a, b, strict=True))
+    return (type(a) is type(b) and a == b) or (isinstance(a, int | float) and isinstance(b, int | float) and a == b)
+
+
+def json_patch(obj: Any, ops: Sequence[Mapping[str, Any]]) -> Any:
+    """Apply an RFC 6902 patch: ``add``, ``remove``, ``replace``, ``move``, ``copy``, ``test``.
+
+    Operations apply in order to a copy; the first failing one raises :class:`PatchError` with
+    evanphx/json-patch's wording (``Unable to remove nonexistent key: foo: missing value``,
+    ``replace operation does not apply: doc is missing key: /spec/x: missing value``,
+    ``testing value /spec/replicas failed: test failed``).
+    """
+    doc = thaw(obj)
+    for op in ops:
+        if not isinstance(op, Mapping):
+            raise PatchError("json: cannot unmarshal into Go value of type jsonpatch.Operation")
+        kind = op.get("op")
+        path = op.get("path")
+        if not isinstance(path, str):
+            raise PatchError(f"{kind} operation does not apply: doc is missing path: missing value")
+        if kind in ("add", "replace", "test") and "value" not in op:
+            raise PatchError(f"{kind} operation does not apply: doc is missing value: missing value")
+        if kind == "add":
+            doc = _add(doc, path, thaw(op["value"]))
+        elif kind == "remove":
+            doc, _ = _remove(doc, path)
+        elif kind == "replace":
+            tokens = _pointer(path)
+            if tokens:
+                parent = _parent(doc, tokens, "replace", path)
+                if not (isinstance(parent, dict) and tokens[-1] in parent) and not (
+                        isinstance(parent, list) and tokens[-1].isdigit() and int(tokens[-1]) < len(parent)):
+                    raise PatchError(f"replace operation does not apply: doc is missing key: {path}: missing value")
+                doc, _ = _remove(doc, path, "replace")
+            doc = _add(doc, path, thaw(op["value"]), "replace")
+        elif kind in ("move", "copy"):
+            source = op.get("from")
+            if not isinstance(source, str):
+                raise PatchError(f"{kind} operation does not apply: doc is missing from path: missing value")
+            if kind == "move":
+                doc, value = _remove(doc, source, "move")
+            else:
+                value = copy.deepcopy(_get(doc, source, "copy"))
+            doc = _add(doc, path, value, kind)
+        elif kind == "test":
+            try:
+                actual = _get(doc, path, "test")
+            except PatchError:
+                actual = None
+            if not _json_equal(actual, op["value"]):
+                raise PatchError(f"testing value {path} failed: test failed")
+        else:
+            raise PatchError(f"Unexpected kind: {kind}")
+    return doc
+
+
+# --------------------------------------------------------------------------------------------
+# Patch metadata of the built-in types (the patchStrategy / patchMergeKey struct tags)
+
+
+@dataclass(frozen=True)
+class _Field:
+    sub: str | None = None  # name of the (element) type in _TYPES
+    merge: bool = False  # patchStrategy includes "merge"
+    key: str | None = None  # patchMergeKey (None for merged primitive lists)
+
+
+_TYPES: dict[str, dict[str, _Field]] = {
+    "ObjectMeta": {
+        "finalizers": _Field(merge=True),
+        "ownerReferences": _Field(merge=True, key="uid"),
+    },
+    "PodTemplateSpec": {"metadata": _Field("ObjectMeta"), "spec": _Field("PodSpec")},
+    "PodSpec": {
+        "volumes": _Field(merge=True, key="name"),
+        "initContainers": _Field("Container", True, "name"),
+        "containers": _Field("Container", True, "name"),
+        "ephemeralContainers": _Field("Container", True, "name"),
+        "imagePullSecrets": _Field(merge=True, key="name"),
+        "hostAliases": _Field(merge=True, key="ip"),
+        "topologySpreadConstraints": _Field(merge=True, key="topologyKey"),
+        "resourceClaims": _Field(merge=True, key="name"),
+        "schedulingGates": _Field(merge=True, key="name"),
+        # tolerations, readinessGates and everything under affinity are atomic lists.
+    },
+    "Container": {
+        "ports": _Field(merge=True, key="containerPort"),
+        "env": _Field(merge=True, key="name"),
+        "volumeMounts": _Field(merge=True, key="mountPath"),
+        "volumeDevices": _Field(merge=True, key="devicePath"),
+    },
+    "PodStatus": {
+        "conditions": _Field(merge=True, key="type"),
+        "podIPs": _Field(merge=True, key="ip"),
+        "hostIPs": _Field(merge=True, key="ip"),
+    },
+    "Conditions": {"conditions": _Field(merge=True, key="type")},
+    "WorkloadSpec": {"template": _Field("PodTemplateSpec")},  # volumeClaimTemplates: atomic
+    "ServiceSpec": {"ports": _Field(merge=True, key="port")},
+    "NodeSpec": {"podCIDRs": _Field(merge=True)},
+    "NodeStatus": {"conditions": _Field(merge=True, key="type"), "addresses": _Field(merge=True, key="type")},
+}
+
+
+def _kind_type(spec: str | None = None, status: str | None = None) -> dict[str, _Field]:
+    fields = {"metadata": _Field("ObjectMeta")}
+    if spec:
+        fields["spec"] = _Field(spec)
+    if status:
+        fields["status"] = _Field(status)
+    return fields
+
+
+_KIND_TYPES: dict[str, dict[str, _Field]] = {
+    "Pod": _kind_type("PodSpec", "PodStatus"),
+    "PodTemplate": {"metadata": _Field("ObjectMeta"), "template": _Field("PodTemplateSpec")},
+    "StatefulSet": _kind_type("WorkloadSpec", "Conditions"),
+    "Deployment": _kind_type("WorkloadSpec", "Conditions"),
+    "ReplicaSet": _kind_type("WorkloadSpec", "Conditions"),
+    "Service": _kind_type("ServiceSpec", "Conditions"),
+    "Node": _kind_type("NodeSpec", "NodeStatus"),
+    "PersistentVolumeClaim": _kind_type(None, "Conditions"),
+    "Namespace": _kind_type(None, "Conditions"),
+}
+_NO_FIELDS: dict[str, _Field] = {}
+_DEFAULT_KIND = {"metadata": _Field("ObjectMeta")}
+
+
+def _schema(kind_name: str) -> dict[str, _Field]:
+    return _KIND_TYPES.get(kind_name, _DEFAULT_KIND)
+
+
+def _sub(schema: Mapping[str, _Field], key: str) -> tuple[_Field, dict[str, _Field]]:
+    field = schema.get(key, _Field())
+    return field, (_TYPES[field.sub] if field.sub else _NO_FIELDS)
+
+
+# --------------------------------------------------------------------------------------------
+# Strategic merge patch: applying
+
+_PATCH = "$patch"
+_RETAIN = "$retainKeys"
+_DELETE_PRIM = "$deleteFromPrimitiveList/"
+_ORDER = "$setElementOrder/"
+
+
+def strategic_merge_patch(obj: Mapping[str, Any], patch: Mapping[str, Any], kind_name: str) -> dict[str, Any]:
+    """Apply a strategic merge patch to an object of kind ``kind_name`` (``StatefulSet``).
+
+    Lists tagged ``patchStrategy:"merge"`` merge element-wise by their merge key (containers by
+    ``name``, ports by ``containerPort``, ...) or, for lists of scalars, as a set; other lists are
+    replaced. ``null`` deletes a key. Directives: ``$patch: replace|merge|delete`` (in maps and list
+    elements), ``$retainKeys``, ``$deleteFromPrimitiveList/<key>``, ``$setElementOrder/<key>``.
+    Kinds without built-in metadata (custom resources) merge maps and replace lists.
+    """
+    if not isinstance(patch, Mapping):
+        raise PatchError("strategic merge patch must be a JSON object")
+    return _merge_map(thaw(obj), patch, _schema(kind_name))
+
+
+def _merge_map(original: dict[str, Any], patch: Mapping[str, Any], schema: Mapping[str, _Field]) -> dict[str, Any]:
+    directive = patch.get(_PATCH)
+    if directive == "replace":
+        return _strip(patch, schema)
+    if directive == "delete":
+        return {}
+    if directive not in (None, "merge"):
+        raise PatchError(f"Unknown patch type: {directive} in map: {dict(patch)}")
+    if _RETAIN in patch:
+        keep = set(patch[_RETAIN] or [])
+        original = {k: v for k, v in original.items() if k in keep}
+    orders: dict[str, list[Any]] = {}
+    for key, value in patch.items():
+        if key.startswith(_DELETE_PRIM):
+            name = key[len(_DELETE_PRIM):]
+            if isinstance(original.get(name), list):
+                original[name] = [v for v in original[name] if v not in value]
+        elif key.startswith(_ORDER):
+            orders[key[len(_ORDER):]] = list(value or [])
+    for key, value in patch.items():
+        if key in (_PATCH, _RETAIN) or key.startswith((_DELETE_PRIM, _ORDER)):
+            continue
+        field, sub = _sub(schema, key)
+        if value is None:
+            original.pop(key, None)
+        elif isinstance(value, Mapping):
+            old = original.get(key)
+            original[key] = _merge_map(thaw(old) if isinstance(old, dict) else {}, value, sub)
+        elif isinstance(value, list):
+            old = original.get(key)
+            original[key] = _merge_list(old if isinstance(old, list) else [], value, field, sub)
+        else:
+            original[key] = value
+    for key, order in orders.items():
+        if isinstance(original.get(key), list):
+            original[key] = _reorder(original[key], order, schema.get(key, _Field()).key)
+    return original
+
+
+def _strip(value: Any, schema: Mapping[str, _Field]) -> Any:
+    """A patch fragment as a plain value: directives and nulls dropped (``$patch: replace`` bodies)."""
+    if isinstance(value, Mapping):
+        out = {}
+        for k, v in value.items():
+            if k in (_PATCH, _RETAIN) or k.startswith((_DELETE_PRIM, _ORDER)) or v is None:
+                continue
+            out[k] = _strip(v, _sub(schema, k)[1])
+        return out
+    if isinstance(value, list):
+        return [_strip(v, schema) for v in value if not (isinstance(v, Mapping) and _PATCH in v)]
+    return value
+
+
+def _merge_list(original: list[Any], patch: list[Any], field: _Field,
+                sub: Mapping[str, _Field]) -> list[Any]:
+    if any(isinstance(p, Mapping) and p.get(_PATCH) == "replace" for p in patch):
+        return [_strip(p, sub) for p in patch if not (isinstance(p, Mapping) and _PATCH in p)]
+    if not field.merge:
+        return [_strip(p, sub) for p in patch]
+    if field.key is None:
+        merged = thaw(original)
+        for p in patch:
+            if p not in merged:
+                merged.append(p)
+        return merged
+    key = field.key
+    merged = thaw(original)
+    for p in patch:
+        if not isinstance(p, Mapping):
+            raise PatchError(f"unable to find api field in struct for the list element: {p!r}")
+        if key not in p:
+            raise PatchError(f"map: {dict(p)} does not contain declared merge key: {key}")
+        at = next((i for i, o in enumerate(merged) if isinstance(o, dict) and o.get(key) == p[key]), None)
+        if p.get(_PATCH) == "delete":
+            merged = [o for o in merged if not (isinstance(o, dict) and o.get(key) == p[key])]
+        elif at is None:
+            merged.append(_merge_map({}, p, sub))
+        else:
+            merged[at] = _merge_map(merged[at], p, sub)
+    return merged
+
+
+def _reorder(items: list[Any], order: list[Any], key: str | None) -> list[Any]:
+    """``$setElementOrder``: listed items take the given order; the rest keep their relative place."""
+    def ident(item: Any) -> Any:
+        return item.get(key) if key and isinstance(item, dict) else item
+
+    wanted = [o.get(key) if key and isinstance(o, Mapping) else o for o in order]
+    listed = sorted((i for i in items if ident(i) in wanted), key=lambda i: wanted.index(ident(i)))
+    server_order = [ident(i) for i in items]
+    rest = [i for i in items if ident(i) not in wanted]
+    out: list[Any] = []
+    while listed and rest:
+        if server_order.index(ident(listed[0])) < server_order.index(ident(rest[0])):
+            out.append(listed.pop(0))
+        else:
+            out.append(rest.pop(0))
+    return out + listed + rest
+
+
+# --------------------------------------------------------------------------------------------
+# Strategic merge patch: computing (kubectl apply)
+
+
+@dataclass(frozen=True)
+class _Diff:
+    ignore_deletions: bool = False
+    ignore_changes: bool = False
+
+
+def _diff_maps(original: Mapping[str, Any], modified: Mapping[str, Any], schema: Mapping[str, _Field],
+               opts: _Diff) -> dict[str, Any]:
+    patch: dict[str, Any] = {}
+    for key, new in modified.items():
+        field, sub = _sub(schema, key)
+        if key not in original:
+            if not opts.ignore_changes:
+                patch[key] = thaw(new)
+            continue
+        old = original[key]
+        if isinstance(old, Mapping) and isinstance(new, Mapping):
+            inner = _diff_maps(old, new, sub, opts)
+            if inner:
+                patch[key] = inner
+        elif isinstance(old, list) and isinstance(new, list) and field.merge:
+            patch.update(_diff_lists(key, old, new, field, sub, opts))
+        elif (old != new or type(old) is not type(new)) and not opts.ignore_changes:
+            patch[key] = thaw(new)
+    if not opts.ignore_deletions:
+        for key in original:
+            if key not in modified:
+                patch[key] = None
+    return patch
+
+
+def _diff_lists(name: str, old: list[Any], new: list[Any], field: _Field, sub: Mapping[str, _Field],
+                opts: _Diff) -> dict[str, Any]:
+    """The patch entries for one merged list: changed elements, deletions and the element order."""
+    out: dict[str, Any] = {}
+    changes: list[Any] = []
+    deletions: list[Any] = []
+    if field.key is None:
+        if not opts.ignore_changes:
+            changes = [v for v in new if v not in old]
+        if not opts.ignore_deletions:
+            deletions = [v for v in old if v not in new]
+        if changes:
+            out[name] = changes
+        if deletions:
+            out[_DELETE_PRIM + name] = deletions
+    else:
+        key = field.key
+        old_by = {o.get(key): o for o in old if isinstance(o, Mapping)}
+        new_keys = {n.get(key) for n in new if isinstance(n, Mapping)}
+        for n in new:
+            if not isinstance(n, Mapping):
+                continue
+            if n.get(key) not in old_by:
+                if not opts.ignore_changes:
+                    changes.append(thaw(n))
+                continue
+            inner = _diff_maps(old_by[n.get(key)], n, sub, opts)
+            if inner:
+                changes.append({key: n.get(key), **inner})
+        if not opts.ignore_deletions:
+            deletions = [{key: k, _PATCH: "delete"} for k in old_by if k not in new_keys]
+        if changes or deletions:
+            out[name] = _sorted_by(changes + deletions, key)
+    if changes or deletions:
+        out[_ORDER + name] = [{field.key: n.get(field.key)} if field.key and isinstance(n, Mapping) else n
+                              for n in new]
+    return out
+
+
+def _sorted_by(items: list[dict[str, Any]], key: str) -> list[dict[str, Any]]:
+    # apimachinery sorts the patch list by merge key before emitting it.
+    return sorted(items, key=lambda i: (str(type(i.get(key))), i.get(key)))
+
+
+def _combine(a: Mapping[str, Any], b: Mapping[str, Any], schema: Mapping[str, _Field]) -> dict[str, Any]:
+    """Merge two patches (deletions ``a`` and changes ``b``) into one that does both."""
+    out = dict(a)
+    for key, value in b.items():
+        field, sub = _sub(schema, key)
+        old = out.get(key)
+        if isinstance(old, Mapping) and isinstance(value, Mapping):
+            out[key] = _combine(old, value, sub)
+        elif isinstance(old, list) and isinstance(value, list) and field.key and not key.startswith(_ORDER):
+            merged = {i.get(field.key): i for i in old}
+            for item in value:
+                k = item.get(field.key)
+                merged[k] = _combine(merged[k], item, sub) if k in merged else item
+            out[key] = _sorted_by(list(merged.values()), field.key)
+        else:
+            out[key] = value
+    return out
+
+
+def create_three_way_merge_patch(original: Mapping[str, Any] | None, modified: Mapping[str, Any],
+                                 current: Mapping[str, Any], kind_name: str) -> dict[str, Any]:
+    """The strategic merge patch ``kubectl apply`` sends (apimachinery's CreateThreeWayMergePatch).
+
+    ``original`` is the last applied configuration (or None), ``modified`` the new manifest,
+    ``current`` the live object. Fields that ``original`` had and ``modified`` dropped are deleted
+    (``null``, ``$patch: delete``, ``$deleteFromPrimitiveList/…``); fields of ``modified`` that
+    differ from ``current`` are set; merged lists carry ``$setElementOrder/…``. Fields only the
+    live object has (set by controllers or defaulting) are left alone. ``{}`` means no change.
+    """
+    schema = _schema(kind_name)
+    delta = _diff_maps(current, modified, schema, _Diff(ignore_deletions=True))
+    deletions = _diff_maps(original or {}, modified, schema, _Diff(ignore_changes=True))
+    return _combine(deletions, delta, schema)
+
+
+def last_applied_configuration(manifest: Mapping[str, Any]) -> str:
+    """The ``last-applied-configuration`` annotation value kubectl stores for ``manifest``.
+
+    Compact JSON with sorted keys, HTML-escaped and newline-terminated, as Go's json.Encoder
+    writes it; the manifest's own annotations appear without this one (``"annotations":{}`` when
+    it had none).
+    """
+    obj = thaw(manifest)
+    meta = obj.setdefault("metadata", {})
+    annotations = dict(meta.get("annotations") or {})
+    annotations.pop(LAST_APPLIED, None)
+    meta["annotations"] = annotations
+    text = json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    for ch, esc in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"),
+                    ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
+        text = text.replace(ch, esc)
+    return text + "\n"
+
+
+def apply_patch(live: Mapping[str, Any], last_applied: Mapping[str, Any] | str | None,
+                new: Mapping[str, Any], kind_name: str) -> tuple[dict[str, Any], bool]:
+    """Client-side ``kubectl apply`` of ``new`` over ``live``: ``(patched object, changed)``.
+
+    ``last_applied`` is the previous configuration (the annotation's JSON text, its parsed value,
+    or None when the object was not created by apply). The new manifest is annotated with its own
+    last-applied configuration first, as kubectl does. ``changed`` is False exactly when the
+    computed patch is ``{}`` (kubectl then prints ``unchanged``, otherwise ``configured``).
+    """
+    modified = thaw(new)
+    meta = modified.setdefault("metadata", {})
+    annotations = dict(meta.get("annotations") or {})
+    annotations[LAST_APPLIED] = last_applied_configuration(new)
+    meta["annotations"] = annotations
+    original = json.loads(last_applied) if isinstance(last_applied, str) else last_applied
+    patch = create_three_way_merge_patch(original, modified, live, kind_name)
+    if not patch:
+        return thaw(live), False
+    return strategic_merge_patch(live, patch, kind_name), True
+
+
+def parse_patch(text: str) -> Any:
+    """Parse a ``kubectl patch -p`` argument: JSON, or YAML converted as sigs.k8s.io/yaml does.
+
+    A syntax error raises :class:`PatchError` worded as kubectl's ``unable to parse "...": yaml: ...``.
+    """
+    try:
+        return json.loads(text)
+    except ValueError:
+        pass
+    try:
+        return yaml_to_json(text)
+    except yaml.YAMLError as err:
+        raise PatchError(f"unable to parse {json.dumps(text, ensure_ascii=False)}: {yaml_error_text(err)}") from None
