@@ -105,6 +105,11 @@ class ServiceAllocator:
             for field in ("clusterIP", "clusterIPs"):
                 if field not in spec and field in old["spec"]:
                     spec[field] = list(old["spec"][field]) if field == "clusterIPs" else old["spec"][field]
+            # The registry keeps clusterIP and clusterIPs[0] in step (so validation sees the change).
+            ips = spec.get("clusterIPs") or []
+            if spec.get("clusterIP") and ips and spec["clusterIP"] != ips[0] and \
+                    list(ips) == list(old["spec"].get("clusterIPs") or []):
+                spec["clusterIPs"] = [spec["clusterIP"], *ips[1:]]
             return
         if spec.get("type") == "ExternalName":
             return

@@ -71,6 +71,9 @@ class FrozenList(list[Any]):
 EMPTY = FrozenDict()
 
 
+_LEAVES = frozenset({str, int, float, bool, type(None)})
+
+
 def freeze(value: Any) -> Any:
     """Return an immutable version of a JSON-shaped value.
 
@@ -78,21 +81,25 @@ def freeze(value: Any) -> Any:
     parts costs only the new parts. Tuples become lists, as they would through JSON.
     """
     t = type(value)
-    if t is FrozenDict or t is FrozenList:
+    if t in _LEAVES or t is FrozenDict or t is FrozenList:
         return value
     if t is dict or isinstance(value, Mapping):
-        return FrozenDict({str(k): freeze(v) for k, v in value.items()})
+        leaves = _LEAVES
+        return FrozenDict({k if type(k) is str else str(k): v if type(v) in leaves else freeze(v)
+                           for k, v in value.items()})
     if t is list or t is tuple:
-        return FrozenList([freeze(v) for v in value])
+        leaves = _LEAVES
+        return FrozenList([v if type(v) in leaves else freeze(v) for v in value])
     return value
 
 
 def thaw(value: Any) -> Any:
     """Return a deep, plain, mutable copy of a JSON-shaped value."""
+    leaves = _LEAVES
     if isinstance(value, dict):
-        return {k: thaw(v) for k, v in value.items()}
+        return {k: v if type(v) in leaves else thaw(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [thaw(v) for v in value]
+        return [v if type(v) in leaves else thaw(v) for v in value]
     return value
 
 
