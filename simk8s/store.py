@@ -112,6 +112,47 @@ def _ordered_obj(kind: Kind, obj: Mapping[str, Any]) -> dict[str, Any]:
     return {k: out[k] for k in order} | {k: v for k, v in out.items() if k not in order}
 
 
+class _Table:
+    """The objects of one kind: O(1) lookups, and (namespace, name)-ordered listings cached until
+    an object is added or removed (updates keep the order)."""
+
+    def __init__(self) -> None:
+        self.by_key: dict[tuple[str, str], FrozenDict] = {}
+        self.by_ns: dict[str, dict[str, FrozenDict]] = {}
+        self._order: dict[str | None, list[tuple[str, str]]] = {}
+
+    def get(self, key: tuple[str, str]) -> FrozenDict | None:
+        return self.by_key.get(key)
+
+    def __contains__(self, key: tuple[str, str]) -> bool:
+        return key in self.by_key
+
+    def __len__(self) -> int:
+        return len(self.by_key)
+
+    def put(self, key: tuple[str, str], obj: FrozenDict) -> None:
+        if key not in self.by_key:
+            self._order.clear()
+        self.by_key[key] = obj
+        self.by_ns.setdefault(key[0], {})[key[1]] = obj
+
+    def pop(self, key: tuple[str, str]) -> FrozenDict:
+        obj = self.by_key.pop(key)
+        del self.by_ns[key[0]][key[1]]
+        self._order.clear()
+        return obj
+
+    def ordered(self, ns: str | None = None) -> list[tuple[str, str]]:
+        order = self._order.get(ns)
+        if order is None:
+            if ns is None:
+                order = sorted(self.by_key)
+            else:
+                order = [(ns, n) for n in sorted(self.by_ns.get(ns, ()))]
+            self._order[ns] = order
+        return order
+
+
 class Store:
     """CRUD with resourceVersions, graceful deletion, finalizers, subresources and a watch log."""
 
@@ -121,7 +162,7 @@ class Store:
         self.rng = rng or random.Random(0)
         self.epoch = epoch
         self.admission: list[Admission] = list(admission)
-        self._objs: dict[str, dict[tuple[str, str], FrozenDict]] = {k.kind: {} for k in kinds.KINDS}
+        self._objs: dict[str, _Table] = {k.kind: _Table() for k in kinds.KINDS}
         self._rv = 0
         self.log: list[WatchEvent] = []
         self._log_start = 0
@@ -222,10 +263,9 @@ class Store:
         k = self._kind(kind)
         table = self._objs[k.kind]
         out = []
-        for key in sorted(table):
-            if namespace is not None and k.namespaced and key[0] != namespace:
-                continue
-            obj = table[key]
+        by_key = table.by_key
+        for key in table.ordered(namespace if k.namespaced else None):
+            obj = by_key[key]
             if selector is not None and not selector.matches(obj["metadata"].get("labels") or {}):
                 continue
             if field_selector is not None and not field_selector.matches(obj):
@@ -237,8 +277,9 @@ class Store:
 
     def iter_all(self) -> Iterator[tuple[Kind, FrozenDict]]:
         for k in kinds.KINDS:
-            for key in sorted(self._objs[k.kind]):
-                yield k, self._objs[k.kind][key]
+            table = self._objs[k.kind]
+            for key in table.ordered():
+                yield k, table.by_key[key]
 
     def count(self, kind: KindRef) -> int:
         return len(self._objs[self._kind(kind).kind])
@@ -287,7 +328,7 @@ class Store:
             meta["generation"] = 1
         meta["creationTimestamp"] = self.timestamp()
         stored = freeze(_ordered_obj(k, body))
-        self._objs[k.kind][(ns, name)] = stored
+        self._objs[k.kind].put((ns, name), stored)
         self._emit("ADDED", k, stored, None)
         return stored
 
@@ -378,7 +419,34 @@ class Store:
         self._rv += 1
         meta["resourceVersion"] = str(self._rv)
         stored = freeze(_ordered_obj(k, body))
-        self._objs[k.kind][(ns, name)] = stored
+        self._objs[k.kind].put((ns, name), stored)
+        self._emit("MODIFIED", k, stored, old)
+        return stored
+
+    def set_status(self, kind: KindRef, name: str, namespace: str | None, status: Mapping[str, Any], *,
+                   uid: str | None = None) -> FrozenDict:
+        """The status subresource for trusted in-cluster writers (kubelet, controllers).
+
+        Only ``status`` changes: the rest of the stored object is shared, not copied or
+        re-validated, which is what makes status-heavy workloads cheap. ``uid`` is a precondition.
+        """
+        k = self._kind(kind)
+        ns = self._ns(k, namespace)
+        old = self._objs[k.kind].get((ns, name))
+        if old is None:
+            raise NotFound.for_object(k, name)
+        if uid is not None and old["metadata"]["uid"] != uid:
+            raise Conflict.for_object(k, name, f"Precondition failed: UID in precondition: {uid}, UID in object "
+                                               f"meta: {old['metadata']['uid']}")
+        new_status = freeze(status)
+        if old.get("status") == new_status:
+            return old
+        self._rv += 1
+        body = dict(old)
+        body["metadata"] = FrozenDict({**old["metadata"], "resourceVersion": str(self._rv)})
+        body["status"] = new_status
+        stored = FrozenDict(body)
+        self._objs[k.kind].put((ns, name), stored)
         self._emit("MODIFIED", k, stored, old)
         return stored
 
@@ -454,7 +522,8 @@ class Store:
         grace = deletion_grace_period(k, old, grace_period)
         existing_ts = meta.get("deletionTimestamp")
         if existing_ts:
-            # Already terminating: a delete may only shorten the grace period.
+            # Already terminating: a delete may only shorten the grace period. The shortened
+            # object is written (MODIFIED) before it is removed, as the API server's store does.
             current = meta.get("deletionGracePeriodSeconds", 0) or 0
             if grace >= current and finalizers == list(meta.get("finalizers") or []):
                 return old
@@ -471,14 +540,17 @@ class Store:
             meta["finalizers"] = finalizers
         body = thaw(old)
         body["metadata"] = meta
-        if not finalizers and meta.get("deletionGracePeriodSeconds", 0) == 0:
+        if not finalizers and meta.get("deletionGracePeriodSeconds", 0) == 0 and not existing_ts:
             self._remove(k, ns, name, freeze(_ordered_obj(k, body)))
             return None
         self._rv += 1
         meta["resourceVersion"] = str(self._rv)
         stored = freeze(_ordered_obj(k, body))
-        self._objs[k.kind][(ns, name)] = stored
+        self._objs[k.kind].put((ns, name), stored)
         self._emit("MODIFIED", k, stored, old)
+        if not finalizers and meta.get("deletionGracePeriodSeconds", 0) == 0:
+            self._remove(k, ns, name, stored)
+            return None
         return stored
 
     def _remove(self, k: Kind, ns: str, name: str, last: FrozenDict) -> FrozenDict:
@@ -522,7 +594,7 @@ class Store:
     # ------------------------------------------------------------------------------------ state
     def snapshot(self) -> dict[str, Any]:
         """Everything needed to resume: objects, counters, RNG state."""
-        return {"objects": {k: dict(v) for k, v in self._objs.items()}, "rv": self._rv,
+        return {"objects": {k: dict(v.by_key) for k, v in self._objs.items()}, "rv": self._rv,
                 "rng": self.rng.getstate()}
 
 
