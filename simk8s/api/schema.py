@@ -14,7 +14,7 @@ from typing import Any
 
 from simk8s.api.kinds import Kind
 
-__all__ = ["ANY", "LEAF", "MAP", "SCHEMAS", "strict_decoding_message", "unknown_fields"]
+__all__ = ["ANY", "LEAF", "MAP", "SCHEMAS", "strict_decoding_message", "unknown_field_warnings", "unknown_fields"]
 
 LEAF = "leaf"
 MAP = "map"
@@ -205,3 +205,8 @@ def strict_decoding_message(kind: Kind, paths: list[str]) -> str:
     fields = ", ".join(f'unknown field "{p}"' for p in paths)
     return (f'{kind.kind} in version "{kind.version}" cannot be handled as a {kind.kind}: '
             f"strict decoding error: {fields}")
+
+
+def unknown_field_warnings(paths: list[str]) -> list[str]:
+    """The warnings a server sends under ``fieldValidation=Warn`` (kubectl prints ``Warning: <w>``)."""
+    return [f'unknown field "{p}"' for p in paths]

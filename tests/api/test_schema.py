@@ -2,7 +2,7 @@ import pytest
 
 from simk8s.api import kinds
 from simk8s.api.defaults import apply_defaults
-from simk8s.api.schema import strict_decoding_message, unknown_fields
+from simk8s.api.schema import strict_decoding_message, unknown_field_warnings, unknown_fields
 from tests.api.test_defaults import web_sts
 
 STS = kinds.lookup("StatefulSet")
@@ -63,3 +63,7 @@ def test_defaulted_objects_of_other_kinds_are_known():
     svc = {"metadata": {"name": "s"}, "spec": {"type": "LoadBalancer", "ports": [{"port": 80}]}}
     apply_defaults(kinds.lookup("Service"), svc)
     assert unknown_fields(kinds.lookup("Service"), svc) == []
+
+
+def test_warn_mode_words_each_unknown_field():
+    assert unknown_field_warnings(["spec.replica"]) == ['unknown field "spec.replica"']
