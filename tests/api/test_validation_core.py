@@ -131,8 +131,14 @@ def test_service_ports_need_unique_names_when_several():
         "spec.ports[0].name: Required value", "spec.ports[1].name: Required value"]
     assert errors("Service", svc(ports=[{"port": 80, "name": "web"}, {"port": 443, "name": "web"}])) == [
         'spec.ports[1].name: Duplicate value: "web"']
+    # targetPort defaults to port, so it is reported too.
     assert errors("Service", svc(ports=[{"port": 0}])) == [
-        "spec.ports[0].port: Invalid value: 0: must be between 1 and 65535, inclusive"]
+        "spec.ports[0].port: Invalid value: 0: must be between 1 and 65535, inclusive",
+        "spec.ports[0].targetPort: Invalid value: 0: must be between 1 and 65535, inclusive"]
+    assert errors("Service", svc(ports=[{"port": 80}, {"port": 80, "name": "b"}])) == [
+        "spec.ports[0].name: Required value",
+        'spec.ports[1]: Duplicate value: core.ServicePort{Name:"", Protocol:"TCP", AppProtocol:(*string)(nil), '
+        'Port:80, TargetPort:intstr.IntOrString{Type:0, IntVal:0, StrVal:""}, NodePort:0}']
     assert errors("Service", svc(type="ClusterIP")) == ["spec.ports: Required value"]
 
 
@@ -202,7 +208,7 @@ def test_namespace_name_is_a_dns_label_and_nodes_need_valid_taints():
         'metadata.name: Invalid value: "my.ns": must not contain dots']
     node = {"metadata": {"name": "k8s-w1"}, "spec": {"taints": [{"key": "a", "effect": "Sometimes"}]}}
     assert errors("Node", node) == [
-        'spec.taints[0].effect: Unsupported value: "Sometimes": supported values: "NoSchedule", '
+        'metadata.taints[0].effect: Unsupported value: "Sometimes": supported values: "NoSchedule", '
         '"PreferNoSchedule", "NoExecute"']
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from simk8s.api.errors import FieldError
+from simk8s.api.errors import FieldError, GoValue
 from simk8s.api.validation import common, names
 
 __all__ = ["validate_event", "validate_namespace", "validate_node"]
@@ -41,17 +41,25 @@ def _finalizer(name: str, path: str) -> Errors:
 def validate_node(obj: Mapping[str, Any], old: Mapping[str, Any] | None) -> Errors:
     errs = _meta(obj, old, False, common.name_is_dns1123_subdomain)
     seen: set[tuple[str, str]] = set()
+    # Upstream validates spec.taints under the path "metadata.taints".
     for i, t in enumerate((obj.get("spec") or {}).get("taints") or []):
-        p = f"spec.taints[{i}]"
+        p = f"metadata.taints[{i}]"
         errs.extend(common.validate_label_name(t.get("key", ""), f"{p}.key"))
-        if t.get("value"):
-            errs.extend(FieldError.invalid(f"{p}.value", t["value"], m) for m in names.is_label_value(t["value"]))
+        value_errs = names.is_label_value(t.get("value", ""))
+        if value_errs:
+            errs.append(FieldError.invalid(f"{p}.value", t.get("value", ""), ";".join(value_errs)))
         errs.extend(common.not_supported(t.get("effect"), _TAINT_EFFECTS, f"{p}.effect"))
         key = (t.get("key", ""), t.get("effect", ""))
         if key in seen:
-            errs.append(FieldError.invalid(p, f"{key[0]}:{key[1]}", "taints must be unique by key and effect pair"))
+            errs.append(FieldError("FieldValueDuplicate", p, _go_taint(t), "taints must be unique by key and effect pair"))
+            continue
         seen.add(key)
     return errs
+
+
+def _go_taint(t: Mapping[str, Any]) -> GoValue:
+    return GoValue(f'core.Taint{{Key:"{t.get("key", "")}", Value:"{t.get("value", "")}", '
+                   f'Effect:"{t.get("effect", "")}", TimeAdded:<nil>}}')
 
 
 def validate_event(obj: Mapping[str, Any], old: Mapping[str, Any] | None) -> Errors:
