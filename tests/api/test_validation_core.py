@@ -223,3 +223,14 @@ def test_endpoints_and_slices_minimal_checks():
     sl = {"metadata": {"name": "nginx-abcde", "namespace": "default"}, "addressType": "IPv5", "endpoints": []}
     assert errors("EndpointSlice", sl) == [
         'addressType: Unsupported value: "IPv5": supported values: "IPv4", "IPv6", "FQDN"']
+
+
+def test_pod_update_may_add_tolerations_and_shorten_the_deadline():
+    old = pod(activeDeadlineSeconds=100)
+    new = copy.deepcopy(old)
+    new["spec"]["activeDeadlineSeconds"] = 50
+    new["spec"]["tolerations"] = [{"key": "dedicated", "operator": "Exists", "effect": "NoSchedule"}]
+    assert errors("Pod", new, old) == []
+    new["spec"]["activeDeadlineSeconds"] = 200
+    assert errors("Pod", new, old) == [
+        "spec.activeDeadlineSeconds: Invalid value: 200: must be less than or equal to previous value"]

@@ -254,24 +254,69 @@ def validate_pod(pod: Mapping[str, Any]) -> Errors:
     return errs
 
 
+def _container_updates(new: Sequence[Mapping[str, Any]], old: Sequence[Mapping[str, Any]],
+                       path: str) -> tuple[Errors, bool]:
+    if len(new) != len(old):
+        return [FieldError.forbidden(path, "pod updates may not add or remove containers")], True
+    errs: Errors = []
+    for i, c in enumerate(new):
+        image = c.get("image") or ""
+        if not image:
+            errs.append(FieldError.required(f"{path}[{i}].image", ""))
+        if image.strip() != image:
+            errs.append(FieldError.invalid(f"{path}[{i}].image", image, "must not have leading or trailing whitespace"))
+    return errs, False
+
+
+def _deadline_update(new: Any, old: Any) -> tuple[Errors, bool]:
+    path = "spec.activeDeadlineSeconds"
+    if new is not None:
+        if not 0 <= new <= 2147483647:
+            return [FieldError.invalid(path, new, "must be between 0 and 2147483647, inclusive")], True
+        if old is not None and old < new:
+            return [FieldError.invalid(path, new, "must be less than or equal to previous value")], True
+    elif old is not None:
+        return [FieldError.invalid(path, None, "must not update from a positive integer to nil value")], False
+    return [], False
+
+
+def _only_added_tolerations(new: Sequence[Mapping[str, Any]], old: Sequence[Mapping[str, Any]]) -> Errors:
+    def same(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
+        keys = ("key", "operator", "value", "effect")
+        return all((a.get(k) or "") == (b.get(k) or "") for k in keys)
+
+    errs: Errors = []
+    for i, o in enumerate(old):
+        if not any(same(o, n) for n in new):
+            errs.append(FieldError.forbidden(f"spec.tolerations[{i}]",
+                                             "existing toleration can not be modified except its tolerationSeconds"))
+    return errs
+
+
 def validate_pod_update(pod: Mapping[str, Any], old: Mapping[str, Any]) -> Errors:
     """ValidatePodUpdate: only images, activeDeadlineSeconds, added tolerations and a few more may change."""
     errs = common.validate_object_meta_update(pod.get("metadata") or {}, old.get("metadata") or {})
     spec, old_spec = pod.get("spec") or {}, old.get("spec") or {}
     errs.extend(validate_pod_spec(spec))
-    new_cs, old_cs = spec.get("containers") or [], old_spec.get("containers") or []
-    if len(new_cs) != len(old_cs):
-        errs.append(FieldError.forbidden("spec.containers", "pod updates may not add or remove containers"))
+    for key in ("containers", "initContainers"):
+        found, stop = _container_updates(spec.get(key) or [], old_spec.get(key) or [], f"spec.{key}")
+        errs.extend(found)
+        if stop:
+            return errs
+    found, stop = _deadline_update(spec.get("activeDeadlineSeconds"), old_spec.get("activeDeadlineSeconds"))
+    errs.extend(found)
+    if stop:
         return errs
+    errs.extend(_only_added_tolerations(spec.get("tolerations") or [], old_spec.get("tolerations") or []))
     if spec == old_spec:
         return errs
     munged = dict(spec)
     for key in ("containers", "initContainers"):
         olds = old_spec.get(key) or []
-        news = spec.get(key) or []
-        if key in spec and len(olds) == len(news):
-            munged[key] = [{**n, "image": o.get("image")} if "image" in o else n for n, o in zip(news, olds, strict=True)]
-    for key in ("activeDeadlineSeconds", "tolerations"):
+        if key in spec:
+            munged[key] = [{**n, "image": o.get("image")} if "image" in o else n
+                           for n, o in zip(spec[key] or [], olds, strict=True)]
+    for key in ("activeDeadlineSeconds", "tolerations", "schedulingGates"):
         if key in old_spec:
             munged[key] = old_spec[key]
         else:
