@@ -234,3 +234,14 @@ def test_pod_update_may_add_tolerations_and_shorten_the_deadline():
     new["spec"]["activeDeadlineSeconds"] = 200
     assert errors("Pod", new, old) == [
         "spec.activeDeadlineSeconds: Invalid value: 200: must be less than or equal to previous value"]
+
+
+def test_pvc_without_class_may_get_the_default_class_later_and_rwop_is_exclusive():
+    old = pvc(accessModes=["ReadWriteOnce"], resources={"requests": {"storage": "1Gi"}})
+    new = copy.deepcopy(old)
+    new["spec"]["storageClassName"] = "local-path"
+    assert errors("PersistentVolumeClaim", new, old) == []
+    both = pvc(accessModes=["ReadWriteOnce", "ReadWriteOncePod"], resources={"requests": {"storage": "0"}})
+    assert errors("PersistentVolumeClaim", both) == [
+        "spec.accessModes: Forbidden: may not use ReadWriteOncePod with other access modes",
+        'spec.resources[storage]: Invalid value: "0": must be greater than zero']
