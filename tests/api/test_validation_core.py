@@ -245,3 +245,16 @@ def test_pvc_without_class_may_get_the_default_class_later_and_rwop_is_exclusive
     assert errors("PersistentVolumeClaim", both) == [
         "spec.accessModes: Forbidden: may not use ReadWriteOncePod with other access modes",
         'spec.resources[storage]: Invalid value: "0": must be greater than zero']
+
+
+def test_no_new_finalizers_while_deleting_and_owner_references_need_names():
+    old = pod()
+    old["metadata"].update({"deletionTimestamp": "2024-01-01T00:00:00Z", "finalizers": ["a/b"]})
+    new = copy.deepcopy(old)
+    new["metadata"]["finalizers"] = ["a/b", "example.com/hold"]
+    assert errors("Pod", new, old) == [
+        'metadata.finalizers: Forbidden: no new finalizers can be added if the object is being deleted, '
+        'found new finalizers []string{"example.com/hold"}']
+    p = pod()
+    p["metadata"]["ownerReferences"] = [{"apiVersion": "apps/v1", "kind": "StatefulSet", "name": "", "uid": "u"}]
+    assert errors("Pod", p) == ['metadata.ownerReferences.name: Invalid value: "": must not be empty']
