@@ -194,8 +194,10 @@ def _service(obj: Obj) -> None:
         spec["clusterIPs"] = [spec["clusterIP"]]
     if stype != "ExternalName":
         spec.setdefault("internalTrafficPolicy", "Cluster")
-        # Set by the service registry's IP-family logic; single-stack IPv4 cluster.
-        spec.setdefault("ipFamilyPolicy", "SingleStack")
+        # Set by the service registry's IP-family logic (single-stack IPv4 cluster); a headless
+        # service without a selector asks for every family the cluster has.
+        headless_no_selector = spec.get("clusterIP") == "None" and not spec.get("selector")
+        spec.setdefault("ipFamilyPolicy", "RequireDualStack" if headless_no_selector else "SingleStack")
         spec.setdefault("ipFamilies", ["IPv4"])
 
 
