@@ -25,16 +25,9 @@ def _meta(obj: Mapping[str, Any], old: Mapping[str, Any] | None, namespaced: boo
 
 def validate_namespace(obj: Mapping[str, Any], old: Mapping[str, Any] | None) -> Errors:
     errs = _meta(obj, old, False, common.name_is_dns1123_label)
-    for i, f in enumerate((obj.get("spec") or {}).get("finalizers") or []):
-        errs.extend(_finalizer(f, f"spec.finalizers[{i}]"))
-    return errs
-
-
-def _finalizer(name: str, path: str) -> Errors:
-    errs = [FieldError.invalid(path, name, m) for m in names.is_qualified_name(name)]
-    if not errs and "/" not in name and name != "kubernetes":
-        errs.append(FieldError.invalid(path, name, "name is neither a standard finalizer name nor is it fully "
-                                       "qualified"))
+    for f in (obj.get("spec") or {}).get("finalizers") or []:
+        errs.extend(FieldError.invalid("spec.finalizers", f, m) for m in names.is_qualified_name(f))
+        errs.extend(common.kube_finalizer_name(f, "spec.finalizers"))
     return errs
 
 

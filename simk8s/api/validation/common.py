@@ -185,6 +185,16 @@ def not_supported(value: Any, supported: Iterable[str], path: str, required: boo
 # ObjectMeta
 
 
+STANDARD_FINALIZERS = frozenset({"kubernetes", "orphan", "foregroundDeletion"})
+
+
+def kube_finalizer_name(name: str, path: str) -> Errors:
+    """A finalizer without a '/' must be one of the standard names."""
+    if "/" not in name and name not in STANDARD_FINALIZERS:
+        return [FieldError.invalid(path, name, "name is neither a standard finalizer name nor is it fully qualified")]
+    return []
+
+
 def validate_object_meta(meta: Mapping[str, Any], namespaced: bool, name_fn: NameFn,
                          path: str = "metadata") -> Errors:
     errs: Errors = []
@@ -210,6 +220,8 @@ def validate_object_meta(meta: Mapping[str, Any], namespaced: bool, name_fn: Nam
     errs.extend(_validate_owner_references(meta.get("ownerReferences") or [], f"{path}.ownerReferences"))
     for f in meta.get("finalizers") or []:
         errs.extend(FieldError.invalid(f"{path}.finalizers", f, m) for m in names.is_qualified_name(f))
+    for f in meta.get("finalizers") or []:
+        errs.extend(kube_finalizer_name(f, f"{path}.finalizers"))
     return errs
 
 
