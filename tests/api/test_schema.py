@@ -26,9 +26,11 @@ def test_misspelled_fields_are_reported_with_their_paths():
 def test_strict_decoding_message_matches_the_api_server():
     assert strict_decoding_message(STS, ["spec.replica"]) == (
         'StatefulSet in version "v1" cannot be handled as a StatefulSet: strict decoding error: '
-        'unknown field "spec.replica"')
+        'unknown field "spec.replica"'
+    )
     assert strict_decoding_message(STS, ["spec.a", "spec.b"]).endswith(
-        'strict decoding error: unknown field "spec.a", unknown field "spec.b"')
+        'strict decoding error: unknown field "spec.a", unknown field "spec.b"'
+    )
 
 
 def test_free_key_maps_accept_any_key():
@@ -40,24 +42,36 @@ def test_free_key_maps_accept_any_key():
     assert unknown_fields(STS, sts) == []
 
 
-@pytest.mark.parametrize("kind,obj,expected", [
-    ("Service", {"spec": {"ports": [{"port": 80, "targetport": 80}], "clusterIp": "None"}},
-     ["spec.ports[0].targetport", "spec.clusterIp"]),
-    ("PersistentVolumeClaim", {"spec": {"accessMode": ["ReadWriteOnce"]}}, ["spec.accessMode"]),
-    ("StorageClass", {"provisioner": "x", "bindingMode": "Immediate"}, ["bindingMode"]),
-    ("Pod", {"metadata": {"name": "p", "label": {}}}, ["metadata.label"]),
-    ("Deployment", {"spec": {"strategy": {"rollingupdate": {}}}}, ["spec.strategy.rollingupdate"]),
-    ("Namespace", {"spec": {"finalizers": ["kubernetes"]}}, []),
-    ("Event", {"involvedObject": {"kind": "Pod", "nam": "x"}}, ["involvedObject.nam"]),
-])
+@pytest.mark.parametrize(
+    "kind,obj,expected",
+    [
+        (
+            "Service",
+            {"spec": {"ports": [{"port": 80, "targetport": 80}], "clusterIp": "None"}},
+            ["spec.ports[0].targetport", "spec.clusterIp"],
+        ),
+        ("PersistentVolumeClaim", {"spec": {"accessMode": ["ReadWriteOnce"]}}, ["spec.accessMode"]),
+        ("StorageClass", {"provisioner": "x", "bindingMode": "Immediate"}, ["bindingMode"]),
+        ("Pod", {"metadata": {"name": "p", "label": {}}}, ["metadata.label"]),
+        ("Deployment", {"spec": {"strategy": {"rollingupdate": {}}}}, ["spec.strategy.rollingupdate"]),
+        ("Namespace", {"spec": {"finalizers": ["kubernetes"]}}, []),
+        ("Event", {"involvedObject": {"kind": "Pod", "nam": "x"}}, ["involvedObject.nam"]),
+    ],
+)
 def test_other_kinds(kind, obj, expected):
     assert unknown_fields(kinds.lookup(kind), obj) == expected
 
 
 def test_defaulted_objects_of_other_kinds_are_known():
-    pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p", "namespace": "default"},
-           "spec": {"containers": [{"name": "c", "image": "busybox", "readinessProbe": {"httpGet": {"port": 80}}}],
-                    "volumes": [{"name": "v"}]}}
+    pod = {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": "p", "namespace": "default"},
+        "spec": {
+            "containers": [{"name": "c", "image": "busybox", "readinessProbe": {"httpGet": {"port": 80}}}],
+            "volumes": [{"name": "v"}],
+        },
+    }
     apply_defaults(kinds.lookup("Pod"), pod)
     assert unknown_fields(kinds.lookup("Pod"), pod) == []
     svc = {"metadata": {"name": "s"}, "spec": {"type": "LoadBalancer", "ports": [{"port": 80}]}}

@@ -15,8 +15,9 @@ Errors = list[FieldError]
 _TAINT_EFFECTS = ("NoSchedule", "PreferNoSchedule", "NoExecute")
 
 
-def _meta(obj: Mapping[str, Any], old: Mapping[str, Any] | None, namespaced: bool,
-          name_fn: common.NameFn) -> Errors:
+def _meta(
+    obj: Mapping[str, Any], old: Mapping[str, Any] | None, namespaced: bool, name_fn: common.NameFn
+) -> Errors:
     meta = obj.get("metadata") or {}
     if old is None:
         return common.validate_object_meta(meta, namespaced, name_fn)
@@ -44,15 +45,21 @@ def validate_node(obj: Mapping[str, Any], old: Mapping[str, Any] | None) -> Erro
         errs.extend(common.not_supported(t.get("effect"), _TAINT_EFFECTS, f"{p}.effect"))
         key = (t.get("key", ""), t.get("effect", ""))
         if key in seen:
-            errs.append(FieldError("FieldValueDuplicate", p, _go_taint(t), "taints must be unique by key and effect pair"))
+            errs.append(
+                FieldError(
+                    "FieldValueDuplicate", p, _go_taint(t), "taints must be unique by key and effect pair"
+                )
+            )
             continue
         seen.add(key)
     return errs
 
 
 def _go_taint(t: Mapping[str, Any]) -> GoValue:
-    return GoValue(f'core.Taint{{Key:"{t.get("key", "")}", Value:"{t.get("value", "")}", '
-                   f'Effect:"{t.get("effect", "")}", TimeAdded:<nil>}}')
+    return GoValue(
+        f'core.Taint{{Key:"{t.get("key", "")}", Value:"{t.get("value", "")}", '
+        f'Effect:"{t.get("effect", "")}", TimeAdded:<nil>}}'
+    )
 
 
 def validate_event(obj: Mapping[str, Any], old: Mapping[str, Any] | None) -> Errors:

@@ -35,8 +35,10 @@ def _cluster_ips(spec: Mapping[str, Any]) -> list[str]:
 
 
 def _go_service_port(port: Any, protocol: Any) -> GoValue:
-    return GoValue(f'core.ServicePort{{Name:"", Protocol:"{protocol}", AppProtocol:(*string)(nil), Port:{port}, '
-                   'TargetPort:intstr.IntOrString{Type:0, IntVal:0, StrVal:""}, NodePort:0}')
+    return GoValue(
+        f'core.ServicePort{{Name:"", Protocol:"{protocol}", AppProtocol:(*string)(nil), Port:{port}, '
+        'TargetPort:intstr.IntOrString{Type:0, IntVal:0, StrVal:""}, NodePort:0}'
+    )
 
 
 def _service_port(port: Mapping[str, Any], p: str, require_name: bool, names_seen: set[str]) -> Errors:
@@ -59,7 +61,9 @@ def _service_port(port: Mapping[str, Any], p: str, require_name: bool, names_see
 
 def _type_rules(spec: Mapping[str, Any], stype: str, ips: list[str], headless: bool) -> Errors:
     if stype in ("NodePort", "LoadBalancer") and headless:
-        return [FieldError.invalid("spec.clusterIPs[0]", ips[0], f"may not be set to 'None' for {stype} services")]
+        return [
+            FieldError.invalid("spec.clusterIPs[0]", ips[0], f"may not be set to 'None' for {stype} services")
+        ]
     if stype != "ExternalName":
         return []
     errs: Errors = []
@@ -71,7 +75,9 @@ def _type_rules(spec: Mapping[str, Any], stype: str, ips: list[str], headless: b
         errs.append(FieldError.forbidden("spec.ipFamilyPolicy", "may not be set for ExternalName services"))
     cname = str(spec.get("externalName") or "").removesuffix(".")
     if cname:
-        errs.extend(FieldError.invalid("spec.externalName", cname, m) for m in names.is_dns1123_subdomain(cname))
+        errs.extend(
+            FieldError.invalid("spec.externalName", cname, m) for m in names.is_dns1123_subdomain(cname)
+        )
     else:
         errs.append(FieldError.required("spec.externalName", ""))
     return errs
@@ -98,8 +104,11 @@ def _validate_service_spec(spec: Mapping[str, Any]) -> Errors:
             errs.append(FieldError.invalid(f"spec.clusterIPs[{i}]", ip, _IP_ERROR))
     errs.extend(common.not_supported(stype, _TYPES, "spec.type"))
     if stype == "ClusterIP":
-        errs.extend(FieldError.forbidden(f"spec.ports[{i}].nodePort", "may not be used when `type` is 'ClusterIP'")
-                    for i, port in enumerate(ports) if port.get("nodePort"))
+        errs.extend(
+            FieldError.forbidden(f"spec.ports[{i}].nodePort", "may not be used when `type` is 'ClusterIP'")
+            for i, port in enumerate(ports)
+            if port.get("nodePort")
+        )
     seen_ports: set[tuple[Any, Any]] = set()
     for i, port in enumerate(ports):
         key = (port.get("port"), port.get("protocol"))
@@ -117,15 +126,22 @@ def _cluster_ip_changes(spec: Mapping[str, Any], old_spec: Mapping[str, Any]) ->
     if not new_ips or not old_ips or (new_ips[0] == "None" and old_ips[0] == "None"):
         # An omitted cluster IP is carried over from the stored object by the server.
         return []
-    return [FieldError.invalid(f"spec.clusterIPs[{i}]", common.go_string_slice(new_ips), "may not change once set")
-            for i, ip in enumerate(old_ips[:len(new_ips)]) if ip != new_ips[i]]
+    return [
+        FieldError.invalid(
+            f"spec.clusterIPs[{i}]", common.go_string_slice(new_ips), "may not change once set"
+        )
+        for i, ip in enumerate(old_ips[: len(new_ips)])
+        if ip != new_ips[i]
+    ]
 
 
 def validate_service(obj: Mapping[str, Any], old: Mapping[str, Any] | None) -> Errors:
     meta = obj.get("metadata") or {}
     spec = obj.get("spec") or {}
     if old is None:
-        return common.validate_object_meta(meta, True, common.name_is_dns1035_label) + _validate_service_spec(spec)
+        return common.validate_object_meta(meta, True, common.name_is_dns1035_label) + _validate_service_spec(
+            spec
+        )
     errs = common.validate_object_meta_update(meta, old.get("metadata") or {})
     errs.extend(_cluster_ip_changes(spec, old.get("spec") or {}))
     return errs + _validate_service_spec(spec)
@@ -144,13 +160,17 @@ def validate_endpoints(obj: Mapping[str, Any], old: Mapping[str, Any] | None) ->
                 if not _valid_ip(addr.get("ip", "")):
                     errs.append(FieldError.invalid(f"{p}.{key}[{j}].ip", addr.get("ip", ""), _IP_ERROR))
                 if addr.get("hostname"):
-                    errs.extend(FieldError.invalid(f"{p}.{key}[{j}].hostname", addr["hostname"], m)
-                                for m in names.is_dns1123_label(addr["hostname"]))
+                    errs.extend(
+                        FieldError.invalid(f"{p}.{key}[{j}].hostname", addr["hostname"], m)
+                        for m in names.is_dns1123_label(addr["hostname"])
+                    )
         for j, port in enumerate(subset.get("ports") or []):
             pp = f"{p}.ports[{j}]"
             if port.get("name"):
-                errs.extend(FieldError.invalid(f"{pp}.name", port["name"], m)
-                            for m in names.is_dns1123_label(port["name"]))
+                errs.extend(
+                    FieldError.invalid(f"{pp}.name", port["name"], m)
+                    for m in names.is_dns1123_label(port["name"])
+                )
             errs.extend(common.port_range(port.get("port", 0), f"{pp}.port"))
             errs.extend(common.not_supported(port.get("protocol"), PROTOCOLS, f"{pp}.protocol"))
     return errs
@@ -172,8 +192,10 @@ def validate_endpoint_slice(obj: Mapping[str, Any], old: Mapping[str, Any] | Non
             if at in ("IPv4", "IPv6") and not _valid_ip(a):
                 errs.append(FieldError.invalid(f"endpoints[{i}].addresses[{j}]", a, _IP_ERROR))
         if ep.get("hostname"):
-            errs.extend(FieldError.invalid(f"endpoints[{i}].hostname", ep["hostname"], m)
-                        for m in names.is_dns1123_label(ep["hostname"]))
+            errs.extend(
+                FieldError.invalid(f"endpoints[{i}].hostname", ep["hostname"], m)
+                for m in names.is_dns1123_label(ep["hostname"])
+            )
     for i, port in enumerate(obj.get("ports") or []):
         if port.get("port") is not None:
             errs.extend(common.port_range(port["port"], f"ports[{i}].port"))

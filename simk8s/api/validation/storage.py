@@ -15,11 +15,33 @@ Errors = list[FieldError]
 
 ACCESS_MODES = ("ReadOnlyMany", "ReadWriteMany", "ReadWriteOnce", "ReadWriteOncePod")
 VOLUME_MODES = ("Block", "Filesystem")
-PVC_SPEC_FORBIDDEN = "spec is immutable after creation except resources.requests and volumeAttributesClassName for bound claims"
+PVC_SPEC_FORBIDDEN = (
+    "spec is immutable after creation except resources.requests and volumeAttributesClassName "
+    "for bound claims"
+)
 _PV_SOURCES = (
-    "gcePersistentDisk", "awsElasticBlockStore", "hostPath", "glusterfs", "nfs", "rbd", "iscsi", "cinder",
-    "cephfs", "fc", "flocker", "flexVolume", "azureFile", "vsphereVolume", "quobyte", "azureDisk",
-    "photonPersistentDisk", "portworxVolume", "scaleIO", "local", "storageos", "csi",
+    "gcePersistentDisk",
+    "awsElasticBlockStore",
+    "hostPath",
+    "glusterfs",
+    "nfs",
+    "rbd",
+    "iscsi",
+    "cinder",
+    "cephfs",
+    "fc",
+    "flocker",
+    "flexVolume",
+    "azureFile",
+    "vsphereVolume",
+    "quobyte",
+    "azureDisk",
+    "photonPersistentDisk",
+    "portworxVolume",
+    "scaleIO",
+    "local",
+    "storageos",
+    "csi",
 )
 _RECLAIM = ("Delete", "Recycle", "Retain")
 
@@ -106,20 +128,31 @@ def validate_pvc(obj: Mapping[str, Any], old: Mapping[str, Any] | None) -> Error
         new_cmp.pop("storageClassName")
     if phase == "Bound":
         new_res = dict(new_cmp.get("resources") or {})
-        new_res["requests"] = {**(new_res.get("requests") or {}),
-                               "storage": ((old_cmp.get("resources") or {}).get("requests") or {}).get("storage")}
+        new_res["requests"] = {
+            **(new_res.get("requests") or {}),
+            "storage": ((old_cmp.get("resources") or {}).get("requests") or {}).get("storage"),
+        }
         new_cmp["resources"] = new_res
         if "volumeAttributesClassName" in new_cmp:
             new_cmp["volumeAttributesClassName"] = old_cmp.get("volumeAttributesClassName")
     if new_cmp != old_cmp:
-        errs.append(FieldError.forbidden(
-            "spec", PVC_SPEC_FORBIDDEN + "\n" + common.spec_diff("core.PersistentVolumeClaimSpec", old_cmp, new_cmp)))
+        errs.append(
+            FieldError.forbidden(
+                "spec",
+                PVC_SPEC_FORBIDDEN
+                + "\n"
+                + common.spec_diff("core.PersistentVolumeClaimSpec", old_cmp, new_cmp),
+            )
+        )
     new_size, old_size = _storage_request(obj), _storage_request(old)
     if new_size is not None and old_size is not None and new_size < old_size:
         capacity = _quantity(((old.get("status") or {}).get("capacity") or {}).get("storage", 0))
         if capacity is not None and new_size <= capacity:
-            errs.append(FieldError.forbidden("spec.resources.requests.storage",
-                                             "field can not be less than status.capacity"))
+            errs.append(
+                FieldError.forbidden(
+                    "spec.resources.requests.storage", "field can not be less than status.capacity"
+                )
+            )
     errs.extend(common.immutable(spec.get("volumeMode"), old_spec.get("volumeMode"), "volumeMode"))
     return errs
 
@@ -132,8 +165,11 @@ def _pv_spec(spec: Mapping[str, Any]) -> Errors:
     if not cap:
         errs.append(FieldError.required("spec.capacity", ""))
     elif "storage" not in cap or len(cap) > 1:
-        errs.append(FieldError.not_supported("spec.capacity", common.go_string_map(cap, "core.ResourceList"),
-                                             ["storage"]))
+        errs.append(
+            FieldError.not_supported(
+                "spec.capacity", common.go_string_map(cap, "core.ResourceList"), ["storage"]
+            )
+        )
     else:
         try:
             q = Quantity.parse(cap["storage"])
@@ -148,7 +184,9 @@ def _pv_spec(spec: Mapping[str, Any]) -> Errors:
     present = [s for s in _PV_SOURCES if spec.get(s) is not None]
     if not present:
         errs.append(FieldError.required("spec", "must specify a volume type"))
-    errs.extend(FieldError.forbidden(f"spec.{s}", "may not specify more than 1 volume type") for s in present[1:])
+    errs.extend(
+        FieldError.forbidden(f"spec.{s}", "may not specify more than 1 volume type") for s in present[1:]
+    )
     if spec.get("hostPath") is not None and not spec["hostPath"].get("path"):
         errs.append(FieldError.required("spec.hostPath.path", ""))
     if spec.get("local") is not None:
@@ -173,20 +211,30 @@ def validate_pv(obj: Mapping[str, Any], old: Mapping[str, Any] | None) -> Errors
     new_src = {k: spec[k] for k in _PV_SOURCES if k in spec}
     old_src = {k: old_spec[k] for k in _PV_SOURCES if k in old_spec}
     if new_src != old_src:
-        errs.append(FieldError.forbidden(
-            "spec.persistentvolumesource", "spec.persistentvolumesource is immutable after creation\n"
-            + common.spec_diff("core.PersistentVolumeSource", old_src, new_src)))
+        errs.append(
+            FieldError.forbidden(
+                "spec.persistentvolumesource",
+                "spec.persistentvolumesource is immutable after creation\n"
+                + common.spec_diff("core.PersistentVolumeSource", old_src, new_src),
+            )
+        )
     errs.extend(common.immutable(spec.get("volumeMode"), old_spec.get("volumeMode"), "spec.volumeMode"))
     if old_spec.get("nodeAffinity") is not None and spec.get("nodeAffinity") != old_spec.get("nodeAffinity"):
-        errs.append(FieldError.invalid("spec.nodeAffinity", GoValue("core.VolumeNodeAffinity{...}"),
-                                       "field is immutable"))
+        errs.append(
+            FieldError.invalid(
+                "spec.nodeAffinity", GoValue("core.VolumeNodeAffinity{...}"), "field is immutable"
+            )
+        )
     return errs
 
 
 def validate_storage_class(obj: Mapping[str, Any], old: Mapping[str, Any] | None) -> Errors:
     meta = obj.get("metadata") or {}
-    errs = common.validate_object_meta(meta, False, common.name_is_dns1123_subdomain) if old is None \
+    errs = (
+        common.validate_object_meta(meta, False, common.name_is_dns1123_subdomain)
+        if old is None
         else common.validate_object_meta_update(meta, old.get("metadata") or {})
+    )
     prov = obj.get("provisioner") or ""
     if not prov:
         errs.append(FieldError.required("provisioner", ""))
