@@ -224,3 +224,21 @@ def test_controller_revision_needs_data():
         "data: Required value: data is mandatory",
         "revision: Invalid value: -1: must be greater than or equal to 0",
     ]
+
+
+def test_validation_and_schema_accept_frozen_objects_without_mutating_them():
+    from simk8s.api.frozen import freeze
+    from simk8s.api.schema import unknown_fields
+
+    sts = web_sts()
+    apply_defaults(STS, sts)
+    frozen = freeze(sts)
+    assert validate(STS, frozen, frozen) == []
+    assert unknown_fields(STS, frozen) == []
+    assert selectors_match(frozen)
+
+
+def selectors_match(sts):
+    from simk8s.api.selectors import from_api
+
+    return from_api(sts["spec"]["selector"]).matches(sts["spec"]["template"]["metadata"]["labels"])
