@@ -326,3 +326,12 @@ def test_no_new_finalizers_while_deleting_and_owner_references_need_names():
         {"apiVersion": "apps/v1", "kind": "StatefulSet", "name": "", "uid": "u"}
     ]
     assert errors("Pod", p) == ['metadata.ownerReferences.name: Invalid value: "": must not be empty']
+
+
+def test_events_only_get_the_legacy_namespace_checks():
+    ev = {"metadata": {"name": "web-0.17c", "namespace": "default"},
+          "involvedObject": {"kind": "Pod", "name": "web-0", "namespace": "default"}, "type": "Normal"}
+    assert errors("Event", ev) == []
+    ev["involvedObject"]["namespace"] = "other"
+    assert errors("Event", ev) == [
+        'involvedObject.namespace: Invalid value: "other": does not match event.namespace']

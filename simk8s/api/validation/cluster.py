@@ -63,12 +63,15 @@ def _go_taint(t: Mapping[str, Any]) -> GoValue:
 
 
 def validate_event(obj: Mapping[str, Any], old: Mapping[str, Any] | None) -> Errors:
-    errs = _meta(obj, old, True, common.name_is_dns1123_subdomain)
-    ns = (obj.get("metadata") or {}).get("namespace", "")
-    involved = obj.get("involvedObject") or {}
-    ins = involved.get("namespace", "")
-    if ins and ins != ns:
-        errs.append(FieldError.invalid("involvedObject.namespace", ins, "does not match event.namespace"))
-    if obj.get("type") not in (None, "", "Normal", "Warning"):
-        errs.append(FieldError.not_supported("type", obj.get("type"), ["Normal", "Warning"]))
+    """core/v1 Events get only the legacy checks (for backwards compatibility upstream): the
+    involved object's namespace must agree with the event's, and that namespace is a subdomain."""
+    errs: Errors = []
+    if old is not None:
+        errs.extend(common.validate_object_meta_update(obj.get("metadata") or {}, old.get("metadata") or {}))
+    ns = (obj.get("metadata") or {}).get("namespace") or ""
+    ins = (obj.get("involvedObject") or {}).get("namespace") or ""
+    if not obj.get("eventTime"):
+        if (not ins and ns not in ("", "default")) or (ins and ins != ns):
+            errs.append(FieldError.invalid("involvedObject.namespace", ins, "does not match event.namespace"))
+    errs.extend(FieldError.invalid("namespace", ns, m) for m in names.is_dns1123_subdomain(ns))
     return errs
