@@ -70,8 +70,8 @@ def validate_event(obj: Mapping[str, Any], old: Mapping[str, Any] | None) -> Err
         errs.extend(common.validate_object_meta_update(obj.get("metadata") or {}, old.get("metadata") or {}))
     ns = (obj.get("metadata") or {}).get("namespace") or ""
     ins = (obj.get("involvedObject") or {}).get("namespace") or ""
-    if not obj.get("eventTime"):
-        if (not ins and ns not in ("", "default")) or (ins and ins != ns):
-            errs.append(FieldError.invalid("involvedObject.namespace", ins, "does not match event.namespace"))
+    mismatch = (not ins and ns not in ("", "default")) or (ins and ins != ns)
+    if not obj.get("eventTime") and mismatch:
+        errs.append(FieldError.invalid("involvedObject.namespace", ins, "does not match event.namespace"))
     errs.extend(FieldError.invalid("namespace", ns, m) for m in names.is_dns1123_subdomain(ns))
     return errs
