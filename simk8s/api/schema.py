@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from simk8s.api.errors import BadRequest
 from simk8s.api.kinds import Kind
 
 __all__ = [
@@ -19,6 +20,7 @@ __all__ = [
     "LEAF",
     "MAP",
     "SCHEMAS",
+    "strict_decoding_error",
     "strict_decoding_message",
     "unknown_field_warnings",
     "unknown_fields",
@@ -329,3 +331,9 @@ def strict_decoding_message(kind: Kind, paths: list[str]) -> str:
 def unknown_field_warnings(paths: list[str]) -> list[str]:
     """The warnings a server sends under ``fieldValidation=Warn`` (kubectl prints ``Warning: <w>``)."""
     return [f'unknown field "{p}"' for p in paths]
+
+
+def strict_decoding_error(kind: Kind, obj: Mapping[str, Any]) -> BadRequest | None:
+    """The BadRequest a create/update of ``obj`` fails with under strict validation, or None."""
+    paths = unknown_fields(kind, obj)
+    return BadRequest(strict_decoding_message(kind, paths)) if paths else None

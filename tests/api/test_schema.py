@@ -2,7 +2,12 @@ import pytest
 
 from simk8s.api import kinds
 from simk8s.api.defaults import apply_defaults
-from simk8s.api.schema import strict_decoding_message, unknown_field_warnings, unknown_fields
+from simk8s.api.schema import (
+    strict_decoding_error,
+    strict_decoding_message,
+    unknown_field_warnings,
+    unknown_fields,
+)
 from tests.api.test_defaults import web_sts
 
 STS = kinds.lookup("StatefulSet")
@@ -81,3 +86,12 @@ def test_defaulted_objects_of_other_kinds_are_known():
 
 def test_warn_mode_words_each_unknown_field():
     assert unknown_field_warnings(["spec.replica"]) == ['unknown field "spec.replica"']
+
+
+def test_strict_decoding_error_is_a_bad_request():
+    sts = web_sts()
+    assert strict_decoding_error(STS, sts) is None
+    sts["spec"]["replica"] = 3
+    err = strict_decoding_error(STS, sts)
+    assert err is not None and err.status["code"] == 400
+    assert str(err).endswith('strict decoding error: unknown field "spec.replica"')
