@@ -1,3 +1,5 @@
+import copy
+
 from simk8s.api import kinds
 from simk8s.api.defaults import apply_defaults, image_pull_policy
 
@@ -65,8 +67,6 @@ def test_statefulset_gets_the_fields_kubectl_shows_after_create():
 def test_defaulting_twice_changes_nothing():
     sts = web_sts()
     apply_defaults(kinds.lookup("StatefulSet"), sts)
-    import copy
-
     again = copy.deepcopy(sts)
     apply_defaults(kinds.lookup("StatefulSet"), again)
     assert again == sts
