@@ -26,7 +26,7 @@ def test_object_meta_rules_apply_to_every_kind():
     assert errors("Pod", p) == [
         "metadata.name: Required value: name or generateName is required",
         'metadata.labels: Invalid value: "-x": a valid label must be an empty string or consist of '
-        'alphanumeric '
+        "alphanumeric "
         "characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. "
         "'MyValue',  "
         "or 'my_value',  or '12345', regex used for validation is "
@@ -123,7 +123,7 @@ def test_requests_may_not_exceed_limits():
     c = {"name": "c", "image": "x", "resources": {"requests": {"cpu": "2"}, "limits": {"cpu": "1"}}}
     assert errors("Pod", pod(containers=[c])) == [
         'spec.containers[0].resources.requests: Invalid value: "2": must be less than or equal to '
-        'cpu limit of 1'
+        "cpu limit of 1"
     ]
 
 
@@ -174,7 +174,7 @@ def test_service_ports_need_unique_names_when_several():
     assert errors("Service", svc(ports=[{"port": 80}, {"port": 80, "name": "b"}])) == [
         "spec.ports[0].name: Required value",
         'spec.ports[1]: Duplicate value: core.ServicePort{Name:"", Protocol:"TCP", '
-        'AppProtocol:(*string)(nil), '
+        "AppProtocol:(*string)(nil), "
         'Port:80, TargetPort:intstr.IntOrString{Type:0, IntVal:0, StrVal:""}, NodePort:0}',
     ]
     assert errors("Service", svc(type="ClusterIP")) == ["spec.ports: Required value"]
@@ -329,9 +329,32 @@ def test_no_new_finalizers_while_deleting_and_owner_references_need_names():
 
 
 def test_events_only_get_the_legacy_namespace_checks():
-    ev = {"metadata": {"name": "web-0.17c", "namespace": "default"},
-          "involvedObject": {"kind": "Pod", "name": "web-0", "namespace": "default"}, "type": "Normal"}
+    ev = {
+        "metadata": {"name": "web-0.17c", "namespace": "default"},
+        "involvedObject": {"kind": "Pod", "name": "web-0", "namespace": "default"},
+        "type": "Normal",
+    }
     assert errors("Event", ev) == []
     ev["involvedObject"]["namespace"] = "other"
     assert errors("Event", ev) == [
-        'involvedObject.namespace: Invalid value: "other": does not match event.namespace']
+        'involvedObject.namespace: Invalid value: "other": does not match event.namespace'
+    ]
+
+
+def test_pv_needs_one_source_capacity_and_local_node_affinity():
+    pv = {
+        "metadata": {"name": "pv1"},
+        "spec": {"accessModes": ["ReadWriteOnce"], "capacity": {"storage": "1Gi"}},
+    }
+    assert errors("PersistentVolume", pv) == ["spec: Required value: must specify a volume type"]
+    pv["spec"]["local"] = {"path": "/mnt/disk"}
+    assert errors("PersistentVolume", pv) == [
+        "spec.nodeAffinity: Required value: Local volume requires node affinity"
+    ]
+    pv["spec"]["hostPath"] = {"path": "/x"}
+    del pv["spec"]["capacity"]
+    assert errors("PersistentVolume", pv) == [
+        "spec.capacity: Required value",
+        'spec.capacity: Unsupported value: core.ResourceList{}: supported values: "storage"',
+        "spec.local: Forbidden: may not specify more than 1 volume type",
+    ]

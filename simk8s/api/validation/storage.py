@@ -157,43 +157,51 @@ def validate_pvc(obj: Mapping[str, Any], old: Mapping[str, Any] | None) -> Error
     return errs
 
 
-def _pv_spec(spec: Mapping[str, Any]) -> Errors:
-    modes = list(spec.get("accessModes") or [])
-    errs = _access_modes(modes, "spec.accessModes", "")
-    errs.extend(_access_mode_values(modes, "spec.accessModes"))
-    cap = spec.get("capacity") or {}
+def _pv_capacity(cap: Mapping[str, Any]) -> Errors:
+    errs: Errors = []
     if not cap:
         errs.append(FieldError.required("spec.capacity", ""))
-    elif "storage" not in cap or len(cap) > 1:
-        errs.append(
-            FieldError.not_supported(
-                "spec.capacity", common.go_string_map(cap, "core.ResourceList"), ["storage"]
-            )
-        )
-    else:
-        try:
-            q = Quantity.parse(cap["storage"])
-            if q.value <= 0:
-                errs.append(FieldError.invalid("spec.capacity[storage]", str(q), "must be greater than zero"))
-        except (ValueError, TypeError):
-            pass
-    rp = spec.get("persistentVolumeReclaimPolicy")
-    if rp is not None and rp not in _RECLAIM:
-        errs.append(FieldError.not_supported("spec.persistentVolumeReclaimPolicy", rp, _RECLAIM))
-    errs.extend(_class_name(spec.get("storageClassName"), "spec.storageClassName"))
+    if "storage" not in cap or len(cap) > 1:
+        shown = common.go_string_map(cap, "core.ResourceList")
+        errs.append(FieldError.not_supported("spec.capacity", shown, ["storage"]))
+    for name in sorted(cap):
+        q = _quantity(cap[name])
+        if q is not None and q.value <= 0:
+            errs.append(FieldError.invalid(f"spec.capacity[{name}]", str(q), "must be greater than zero"))
+    return errs
+
+
+def _pv_sources(spec: Mapping[str, Any]) -> Errors:
+    """The first volume source counts; each further one is Forbidden (ValidatePersistentVolumeSpec)."""
+    errs: Errors = []
     present = [s for s in _PV_SOURCES if spec.get(s) is not None]
-    if not present:
-        errs.append(FieldError.required("spec", "must specify a volume type"))
     errs.extend(
         FieldError.forbidden(f"spec.{s}", "may not specify more than 1 volume type") for s in present[1:]
     )
-    if spec.get("hostPath") is not None and not spec["hostPath"].get("path"):
+    first = present[0] if present else ""
+    if first == "hostPath" and not spec["hostPath"].get("path"):
         errs.append(FieldError.required("spec.hostPath.path", ""))
-    if spec.get("local") is not None:
+    if first == "local":
         if not spec["local"].get("path"):
             errs.append(FieldError.required("spec.local.path", ""))
         if not spec.get("nodeAffinity"):
             errs.append(FieldError.required("spec.nodeAffinity", "Local volume requires node affinity"))
+    if not present:
+        errs.append(FieldError.required("spec", "must specify a volume type"))
+    return errs
+
+
+def _pv_spec(spec: Mapping[str, Any]) -> Errors:
+    """ValidatePersistentVolumeSpec, in its order."""
+    modes = list(spec.get("accessModes") or [])
+    errs = _access_modes(modes, "spec.accessModes", "")
+    errs.extend(_access_mode_values(modes, "spec.accessModes"))
+    errs.extend(_pv_capacity(spec.get("capacity") or {}))
+    rp = spec.get("persistentVolumeReclaimPolicy")
+    if rp and rp not in _RECLAIM:
+        errs.append(FieldError.not_supported("spec.persistentVolumeReclaimPolicy", rp, _RECLAIM))
+    errs.extend(_pv_sources(spec))
+    errs.extend(_class_name(spec.get("storageClassName"), "spec.storageClassName"))
     vm = spec.get("volumeMode")
     if vm is not None and vm not in VOLUME_MODES:
         errs.append(FieldError.not_supported("spec.volumeMode", vm, VOLUME_MODES))
@@ -218,13 +226,11 @@ def validate_pv(obj: Mapping[str, Any], old: Mapping[str, Any] | None) -> Errors
                 + common.spec_diff("core.PersistentVolumeSource", old_src, new_src),
             )
         )
-    errs.extend(common.immutable(spec.get("volumeMode"), old_spec.get("volumeMode"), "spec.volumeMode"))
+    # Upstream reports these two without the "spec." prefix.
+    errs.extend(common.immutable(spec.get("volumeMode"), old_spec.get("volumeMode"), "volumeMode"))
     if old_spec.get("nodeAffinity") is not None and spec.get("nodeAffinity") != old_spec.get("nodeAffinity"):
-        errs.append(
-            FieldError.invalid(
-                "spec.nodeAffinity", GoValue("core.VolumeNodeAffinity{...}"), "field is immutable"
-            )
-        )
+        shown = GoValue("&core.VolumeNodeAffinity{...}")
+        errs.append(FieldError.invalid("nodeAffinity", shown, "field is immutable"))
     return errs
 
 
