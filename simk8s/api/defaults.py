@@ -20,8 +20,18 @@ Obj = dict[str, Any]
 
 _PROBES = ("livenessProbe", "readinessProbe", "startupProbe")
 _DEFAULT_TOLERATIONS = (
-    {"effect": "NoExecute", "key": "node.kubernetes.io/not-ready", "operator": "Exists", "tolerationSeconds": 300},
-    {"effect": "NoExecute", "key": "node.kubernetes.io/unreachable", "operator": "Exists", "tolerationSeconds": 300},
+    {
+        "effect": "NoExecute",
+        "key": "node.kubernetes.io/not-ready",
+        "operator": "Exists",
+        "tolerationSeconds": 300,
+    },
+    {
+        "effect": "NoExecute",
+        "key": "node.kubernetes.io/unreachable",
+        "operator": "Exists",
+        "tolerationSeconds": 300,
+    },
 )
 
 
@@ -72,10 +82,36 @@ def _container(c: Obj) -> None:
 
 
 _VOLUME_SOURCE_KEYS = (
-    "hostPath", "emptyDir", "gcePersistentDisk", "awsElasticBlockStore", "gitRepo", "secret", "nfs", "iscsi",
-    "glusterfs", "persistentVolumeClaim", "rbd", "flexVolume", "cinder", "cephfs", "flocker", "downwardAPI",
-    "fc", "azureFile", "configMap", "vsphereVolume", "quobyte", "azureDisk", "photonPersistentDisk",
-    "projected", "portworxVolume", "scaleIO", "storageos", "csi", "ephemeral", "image",
+    "hostPath",
+    "emptyDir",
+    "gcePersistentDisk",
+    "awsElasticBlockStore",
+    "gitRepo",
+    "secret",
+    "nfs",
+    "iscsi",
+    "glusterfs",
+    "persistentVolumeClaim",
+    "rbd",
+    "flexVolume",
+    "cinder",
+    "cephfs",
+    "flocker",
+    "downwardAPI",
+    "fc",
+    "azureFile",
+    "configMap",
+    "vsphereVolume",
+    "quobyte",
+    "azureDisk",
+    "photonPersistentDisk",
+    "projected",
+    "portworxVolume",
+    "scaleIO",
+    "storageos",
+    "csi",
+    "ephemeral",
+    "image",
 )
 
 
@@ -129,7 +165,9 @@ def _pod(pod: Obj) -> None:
     spec.setdefault("serviceAccount", spec["serviceAccountName"])
     tolerations = spec.setdefault("tolerations", [])
     for tol in _DEFAULT_TOLERATIONS:
-        if not any(t.get("key") == tol["key"] and t.get("effect") in ("NoExecute", None, "") for t in tolerations):
+        if not any(
+            t.get("key") == tol["key"] and t.get("effect") in ("NoExecute", None, "") for t in tolerations
+        ):
             tolerations.append(dict(tol))
 
 
@@ -194,8 +232,10 @@ def _service(obj: Obj) -> None:
         spec["clusterIPs"] = [spec["clusterIP"]]
     if stype != "ExternalName":
         spec.setdefault("internalTrafficPolicy", "Cluster")
-        # Set by the service registry's IP-family logic; single-stack IPv4 cluster.
-        spec.setdefault("ipFamilyPolicy", "SingleStack")
+        # Set by the service registry's IP-family logic (single-stack IPv4 cluster); a headless
+        # service without a selector asks for every family the cluster has.
+        headless_no_selector = spec.get("clusterIP") == "None" and not spec.get("selector")
+        spec.setdefault("ipFamilyPolicy", "RequireDualStack" if headless_no_selector else "SingleStack")
         spec.setdefault("ipFamilies", ["IPv4"])
 
 

@@ -17,6 +17,7 @@ from typing import Any
 from simk8s.api.errors import BadRequest, FieldError, aggregate
 from simk8s.api.frozen import get_in
 from simk8s.api.validation import names
+from simk8s.api.validation.common import go_string_slice
 
 __all__ = [
     "Everything",
@@ -107,19 +108,29 @@ def _new_requirement(key: str, op: str, values: Sequence[str], path: str = "<nil
         errs.append(FieldError.invalid(_child(path, "key"), key, "; ".join(key_errs)))
     vpath = _child(path, "values")
     vals = list(values)
+    shown = go_string_slice(vals)
     if op in ("in", "notin") and not vals:
-        errs.append(FieldError.invalid(vpath, vals, "for 'in', 'notin' operators, values set can't be empty"))
+        errs.append(
+            FieldError.invalid(vpath, shown, "for 'in', 'notin' operators, values set can't be empty")
+        )
     elif op in ("=", "==", "!=") and len(vals) != 1:
-        errs.append(FieldError.invalid(vpath, vals, "exact-match compatibility requires one single value"))
+        errs.append(FieldError.invalid(vpath, shown, "exact-match compatibility requires one single value"))
     elif op in ("exists", "!") and vals:
-        errs.append(FieldError.invalid(vpath, vals, "values set must be empty for exists and does not exist"))
+        errs.append(
+            FieldError.invalid(vpath, shown, "values set must be empty for exists and does not exist")
+        )
     elif op in ("gt", "lt"):
         if len(vals) != 1:
-            errs.append(FieldError.invalid(vpath, vals, "for 'Gt', 'Lt' operators, exactly one value is required"))
+            errs.append(
+                FieldError.invalid(vpath, shown, "for 'Gt', 'Lt' operators, exactly one value is required")
+            )
         for i, v in enumerate(vals):
             if not _is_int(v):
-                errs.append(FieldError.invalid(f"{vpath}[{i}]", v,
-                                               "for 'Gt', 'Lt' operators, the value must be an integer"))
+                errs.append(
+                    FieldError.invalid(
+                        f"{vpath}[{i}]", v, "for 'Gt', 'Lt' operators, the value must be an integer"
+                    )
+                )
     elif op not in _ALL_OPS:
         errs.append(FieldError.not_supported(_child(path, "operator"), op, _ALL_OPS))
     for i, v in enumerate(vals):
@@ -340,15 +351,34 @@ def parse_label_selector(text: str) -> LabelSelector:
 # Field labels each kind's API supports (its AddFieldLabelConversionFunc); all kinds have the
 # metadata ones.
 _FIELD_LABELS: dict[str, frozenset[str]] = {
-    "Pod": frozenset({
-        "spec.nodeName", "spec.restartPolicy", "spec.schedulerName", "spec.serviceAccountName",
-        "spec.hostNetwork", "status.phase", "status.podIP", "status.podIPs", "status.nominatedNodeName",
-    }),
-    "Event": frozenset({
-        "involvedObject.kind", "involvedObject.namespace", "involvedObject.name", "involvedObject.uid",
-        "involvedObject.apiVersion", "involvedObject.resourceVersion", "involvedObject.fieldPath",
-        "reason", "reportingComponent", "source", "type",
-    }),
+    "Pod": frozenset(
+        {
+            "spec.nodeName",
+            "spec.restartPolicy",
+            "spec.schedulerName",
+            "spec.serviceAccountName",
+            "spec.hostNetwork",
+            "status.phase",
+            "status.podIP",
+            "status.podIPs",
+            "status.nominatedNodeName",
+        }
+    ),
+    "Event": frozenset(
+        {
+            "involvedObject.kind",
+            "involvedObject.namespace",
+            "involvedObject.name",
+            "involvedObject.uid",
+            "involvedObject.apiVersion",
+            "involvedObject.resourceVersion",
+            "involvedObject.fieldPath",
+            "reason",
+            "reportingComponent",
+            "source",
+            "type",
+        }
+    ),
     "Namespace": frozenset({"status.phase"}),
     "Node": frozenset({"spec.unschedulable"}),
     "ReplicaSet": frozenset({"status.replicas"}),
@@ -426,7 +456,7 @@ def _split_term(term: str) -> tuple[str, str, str] | None:
             continue
         for op in ("!=", "==", "="):
             if term.startswith(op, i):
-                return term[:i], op, term[i + len(op):]
+                return term[:i], op, term[i + len(op) :]
         i += 1
     return None
 
@@ -437,7 +467,7 @@ def _unescape(v: str) -> str:
         ch = v[i]
         if ch == "\\":
             if i + 1 >= len(v) or v[i + 1] not in "\\,=":
-                raise BadRequest(f"invalid field selector: invalid escape sequence: {v[i:i + 2]}")
+                raise BadRequest(f"invalid field selector: invalid escape sequence: {v[i : i + 2]}")
             out.append(v[i + 1])
             i += 2
             continue

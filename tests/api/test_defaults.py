@@ -1,26 +1,36 @@
+import copy
+
 from simk8s.api import kinds
 from simk8s.api.defaults import apply_defaults, image_pull_policy
 
 
 def web_sts():
     return {
-        "apiVersion": "apps/v1", "kind": "StatefulSet",
+        "apiVersion": "apps/v1",
+        "kind": "StatefulSet",
         "metadata": {"name": "web", "namespace": "default"},
         "spec": {
             "serviceName": "nginx",
             "selector": {"matchLabels": {"app": "nginx"}},
             "template": {
                 "metadata": {"labels": {"app": "nginx"}},
-                "spec": {"containers": [{
-                    "name": "nginx", "image": "registry.k8s.io/nginx-slim:0.24",
-                    "ports": [{"containerPort": 80, "name": "web"}],
-                    "volumeMounts": [{"name": "www", "mountPath": "/usr/share/nginx/html"}],
-                }]},
+                "spec": {
+                    "containers": [
+                        {
+                            "name": "nginx",
+                            "image": "registry.k8s.io/nginx-slim:0.24",
+                            "ports": [{"containerPort": 80, "name": "web"}],
+                            "volumeMounts": [{"name": "www", "mountPath": "/usr/share/nginx/html"}],
+                        }
+                    ]
+                },
             },
-            "volumeClaimTemplates": [{
-                "metadata": {"name": "www"},
-                "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}}},
-            }],
+            "volumeClaimTemplates": [
+                {
+                    "metadata": {"name": "www"},
+                    "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}}},
+                }
+            ],
         },
     }
 
@@ -57,7 +67,6 @@ def test_statefulset_gets_the_fields_kubectl_shows_after_create():
 def test_defaulting_twice_changes_nothing():
     sts = web_sts()
     apply_defaults(kinds.lookup("StatefulSet"), sts)
-    import copy
     again = copy.deepcopy(sts)
     apply_defaults(kinds.lookup("StatefulSet"), again)
     assert again == sts
@@ -72,8 +81,10 @@ def test_image_pull_policy_depends_on_the_tag():
 
 
 def test_pod_gets_admission_fields_and_requests_from_limits():
-    pod = {"metadata": {"name": "p"}, "spec": {"containers": [
-        {"name": "c", "image": "busybox", "resources": {"limits": {"cpu": "1"}}}]}}
+    pod = {
+        "metadata": {"name": "p"},
+        "spec": {"containers": [{"name": "c", "image": "busybox", "resources": {"limits": {"cpu": "1"}}}]},
+    }
     apply_defaults(kinds.lookup("Pod"), pod)
     spec = pod["spec"]
     assert spec["enableServiceLinks"] is True
@@ -82,13 +93,18 @@ def test_pod_gets_admission_fields_and_requests_from_limits():
     assert spec["serviceAccountName"] == "default"
     assert spec["containers"][0]["resources"] == {"limits": {"cpu": "1"}, "requests": {"cpu": "1"}}
     assert spec["containers"][0]["imagePullPolicy"] == "Always"
-    assert [t["key"] for t in spec["tolerations"]] == ["node.kubernetes.io/not-ready", "node.kubernetes.io/unreachable"]
+    assert [t["key"] for t in spec["tolerations"]] == [
+        "node.kubernetes.io/not-ready",
+        "node.kubernetes.io/unreachable",
+    ]
     assert spec["tolerations"][0]["tolerationSeconds"] == 300
 
 
 def test_service_defaults_target_port_and_single_stack():
-    svc = {"metadata": {"name": "nginx"}, "spec": {"clusterIP": "None", "selector": {"app": "nginx"},
-                                                   "ports": [{"port": 80, "name": "web"}]}}
+    svc = {
+        "metadata": {"name": "nginx"},
+        "spec": {"clusterIP": "None", "selector": {"app": "nginx"}, "ports": [{"port": 80, "name": "web"}]},
+    }
     apply_defaults(kinds.lookup("Service"), svc)
     spec = svc["spec"]
     assert spec["ports"] == [{"port": 80, "name": "web", "protocol": "TCP", "targetPort": 80}]
@@ -101,10 +117,15 @@ def test_service_defaults_target_port_and_single_stack():
 
 
 def test_deployment_storage_and_namespace_defaults():
-    dep = {"metadata": {"name": "d"}, "spec": {"template": {"spec": {"containers": [{"name": "c", "image": "x:1"}]}}}}
+    dep = {
+        "metadata": {"name": "d"},
+        "spec": {"template": {"spec": {"containers": [{"name": "c", "image": "x:1"}]}}},
+    }
     apply_defaults(kinds.lookup("Deployment"), dep)
-    assert dep["spec"]["strategy"] == {"type": "RollingUpdate",
-                                       "rollingUpdate": {"maxUnavailable": "25%", "maxSurge": "25%"}}
+    assert dep["spec"]["strategy"] == {
+        "type": "RollingUpdate",
+        "rollingUpdate": {"maxUnavailable": "25%", "maxSurge": "25%"},
+    }
     assert dep["spec"]["progressDeadlineSeconds"] == 600
     assert dep["spec"]["revisionHistoryLimit"] == 10
     sc = {"metadata": {"name": "local-path"}, "provisioner": "rancher.io/local-path"}

@@ -9,9 +9,11 @@ from simk8s.api.validation import validate
 from tests.api.test_defaults import web_sts
 
 STS = kinds.lookup("StatefulSet")
-DNS1123_LABEL = ("a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must "
-                 "start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for "
-                 "validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')")
+DNS1123_LABEL = (
+    "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must "
+    "start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for "
+    "validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')"
+)
 
 
 def errors(kind, obj, old=None):
@@ -50,7 +52,8 @@ def test_missing_selector_reports_both_required_and_template_mismatch():
     assert kubectl_message(err) == (
         'The StatefulSet "web" is invalid: \n* spec.selector: Required value\n'
         '* spec.template.metadata.labels: Invalid value: map[string]string{"app":"nginx"}: '
-        "`selector` does not match template `labels`")
+        "`selector` does not match template `labels`"
+    )
 
 
 def test_selector_not_matching_template_labels():
@@ -58,7 +61,8 @@ def test_selector_not_matching_template_labels():
     sts["spec"]["selector"] = {"matchLabels": {"app": "web"}}
     assert errors("StatefulSet", sts) == [
         'spec.template.metadata.labels: Invalid value: map[string]string{"app":"nginx"}: '
-        "`selector` does not match template `labels`"]
+        "`selector` does not match template `labels`"
+    ]
 
 
 def test_empty_selector_is_invalid_for_statefulset():
@@ -66,27 +70,57 @@ def test_empty_selector_is_invalid_for_statefulset():
     sts["spec"]["selector"] = {}
     assert errors("StatefulSet", sts) == [
         "spec.selector: Invalid value: v1.LabelSelector{MatchLabels:map[string]string(nil), "
-        "MatchExpressions:[]v1.LabelSelectorRequirement(nil)}: empty selector is invalid for statefulset"]
+        "MatchExpressions:[]v1.LabelSelectorRequirement(nil)}: empty selector is invalid for statefulset"
+    ]
 
 
-@pytest.mark.parametrize("path,value,message", [
-    (("replicas",), -1, "spec.replicas: Invalid value: -1: must be greater than or equal to 0"),
-    (("minReadySeconds",), -5, "spec.minReadySeconds: Invalid value: -5: must be greater than or equal to 0"),
-    (("ordinals",), {"start": -1}, "spec.ordinals.start: Invalid value: -1: must be greater than or equal to 0"),
-    (("podManagementPolicy",), "Serial",
-     "spec.podManagementPolicy: Invalid value: \"Serial\": must be 'OrderedReady' or 'Parallel'"),
-    (("updateStrategy",), {"type": "RollingUpdate", "rollingUpdate": {"partition": -1}},
-     "spec.updateStrategy.rollingUpdate.partition: Invalid value: -1: must be greater than or equal to 0"),
-    (("updateStrategy",), {"type": "OnDelete", "rollingUpdate": {"partition": 2}},
-     "spec.updateStrategy.rollingUpdate: Invalid value: apps.RollingUpdateStatefulSetStrategy{Partition:2, "
-     "MaxUnavailable:(*intstr.IntOrString)(nil)}: only allowed for updateStrategy 'RollingUpdate'"),
-    (("updateStrategy",), {"type": "Foo"},
-     'spec.updateStrategy: Invalid value: apps.StatefulSetUpdateStrategy{Type:"Foo", '
-     "RollingUpdate:(*apps.RollingUpdateStatefulSetStrategy)(nil)}: must be 'RollingUpdate' or 'OnDelete'"),
-    (("persistentVolumeClaimRetentionPolicy",), {"whenDeleted": "Keep", "whenScaled": "Delete"},
-     'spec.persistentVolumeClaimRetentionPolicy.whenDeleted: Unsupported value: "Keep": '
-     'supported values: "Retain", "Delete"'),
-])
+@pytest.mark.parametrize(
+    "path,value,message",
+    [
+        (("replicas",), -1, "spec.replicas: Invalid value: -1: must be greater than or equal to 0"),
+        (
+            ("minReadySeconds",),
+            -5,
+            "spec.minReadySeconds: Invalid value: -5: must be greater than or equal to 0",
+        ),
+        (
+            ("ordinals",),
+            {"start": -1},
+            "spec.ordinals.start: Invalid value: -1: must be greater than or equal to 0",
+        ),
+        (
+            ("podManagementPolicy",),
+            "Serial",
+            "spec.podManagementPolicy: Invalid value: \"Serial\": must be 'OrderedReady' or 'Parallel'",
+        ),
+        (
+            ("updateStrategy",),
+            {"type": "RollingUpdate", "rollingUpdate": {"partition": -1}},
+            "spec.updateStrategy.rollingUpdate.partition: Invalid value: -1: must be greater than "
+            "or equal to 0",
+        ),
+        (
+            ("updateStrategy",),
+            {"type": "OnDelete", "rollingUpdate": {"partition": 2}},
+            "spec.updateStrategy.rollingUpdate: Invalid value: "
+            "apps.RollingUpdateStatefulSetStrategy{Partition:2, "
+            "MaxUnavailable:(*intstr.IntOrString)(nil)}: only allowed for updateStrategy 'RollingUpdate'",
+        ),
+        (
+            ("updateStrategy",),
+            {"type": "Foo"},
+            'spec.updateStrategy: Invalid value: apps.StatefulSetUpdateStrategy{Type:"Foo", '
+            "RollingUpdate:(*apps.RollingUpdateStatefulSetStrategy)(nil)}: must be 'RollingUpdate' "
+            "or 'OnDelete'",
+        ),
+        (
+            ("persistentVolumeClaimRetentionPolicy",),
+            {"whenDeleted": "Keep", "whenScaled": "Delete"},
+            'spec.persistentVolumeClaimRetentionPolicy.whenDeleted: Unsupported value: "Keep": '
+            'supported values: "Retain", "Delete"',
+        ),
+    ],
+)
 def test_statefulset_spec_field_rules(path, value, message):
     sts = web_sts()
     sts["spec"][path[0]] = value
@@ -99,7 +133,8 @@ def test_statefulset_template_must_restart_always_and_has_no_deadline():
     sts["spec"]["template"]["spec"]["activeDeadlineSeconds"] = 10
     assert errors("StatefulSet", sts) == [
         'spec.template.spec.restartPolicy: Unsupported value: "Never": supported values: "Always"',
-        "spec.template.spec.activeDeadlineSeconds: Forbidden: activeDeadlineSeconds in StatefulSet is not Supported",
+        "spec.template.spec.activeDeadlineSeconds: Forbidden: activeDeadlineSeconds in StatefulSet "
+        "is not Supported",
     ]
 
 
@@ -118,9 +153,12 @@ def test_statefulset_update_may_scale_but_not_change_service_name():
     assert errors("StatefulSet", new, old) == []
     new["spec"]["serviceName"] = "other"
     assert errors("StatefulSet", new, old) == [
-        "spec: Forbidden: updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', "
-        "'updateStrategy', 'revisionHistoryLimit', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' "
-        "are forbidden"]
+        "spec: Forbidden: updates to statefulset spec for fields other than 'replicas', "
+        "'ordinals', 'template', "
+        "'updateStrategy', 'revisionHistoryLimit', 'persistentVolumeClaimRetentionPolicy' and "
+        "'minReadySeconds' "
+        "are forbidden"
+    ]
 
 
 def test_statefulset_name_is_not_revalidated_on_update_but_is_immutable():
@@ -131,10 +169,16 @@ def test_statefulset_name_is_not_revalidated_on_update_but_is_immutable():
 
 
 def deployment():
-    return {"metadata": {"name": "nginx", "namespace": "default"}, "spec": {
-        "selector": {"matchLabels": {"app": "nginx"}},
-        "template": {"metadata": {"labels": {"app": "nginx"}},
-                     "spec": {"containers": [{"name": "nginx", "image": "nginx:1.25"}]}}}}
+    return {
+        "metadata": {"name": "nginx", "namespace": "default"},
+        "spec": {
+            "selector": {"matchLabels": {"app": "nginx"}},
+            "template": {
+                "metadata": {"labels": {"app": "nginx"}},
+                "spec": {"containers": [{"name": "nginx", "image": "nginx:1.25"}]},
+            },
+        },
+    }
 
 
 def test_deployment_validates_its_pod_template():
@@ -153,13 +197,15 @@ def test_deployment_strategy_and_immutable_selector():
     dep["spec"]["strategy"] = {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 0, "maxSurge": 0}}
     assert errors("Deployment", dep) == [
         "spec.strategy.rollingUpdate.maxUnavailable: Invalid value: intstr.IntOrString{Type:0, IntVal:0, "
-        'StrVal:""}: may not be 0 when `maxSurge` is 0']
+        'StrVal:""}: may not be 0 when `maxSurge` is 0'
+    ]
     new = deployment()
     new["spec"]["selector"] = {"matchLabels": {"app": "nginx", "tier": "web"}}
     new["spec"]["template"]["metadata"]["labels"]["tier"] = "web"
     assert errors("Deployment", new, deployment()) == [
         'spec.selector: Invalid value: v1.LabelSelector{MatchLabels:map[string]string{"app":"nginx", '
-        '"tier":"web"}, MatchExpressions:[]v1.LabelSelectorRequirement(nil)}: field is immutable']
+        '"tier":"web"}, MatchExpressions:[]v1.LabelSelectorRequirement(nil)}: field is immutable'
+    ]
 
 
 def test_replicaset_requires_selector():
@@ -168,11 +214,31 @@ def test_replicaset_requires_selector():
     assert errors("ReplicaSet", rs) == [
         "spec.selector: Required value",
         'spec.template.metadata.labels: Invalid value: map[string]string{"app":"nginx"}: '
-        "`selector` does not match template `labels`"]
+        "`selector` does not match template `labels`",
+    ]
 
 
 def test_controller_revision_needs_data():
     cr = {"metadata": {"name": "web-6b5c4b8f5d", "namespace": "default"}, "revision": -1}
     assert errors("ControllerRevision", cr) == [
         "data: Required value: data is mandatory",
-        "revision: Invalid value: -1: must be greater than or equal to 0"]
+        "revision: Invalid value: -1: must be greater than or equal to 0",
+    ]
+
+
+def test_validation_and_schema_accept_frozen_objects_without_mutating_them():
+    from simk8s.api.frozen import freeze
+    from simk8s.api.schema import unknown_fields
+
+    sts = web_sts()
+    apply_defaults(STS, sts)
+    frozen = freeze(sts)
+    assert validate(STS, frozen, frozen) == []
+    assert unknown_fields(STS, frozen) == []
+    assert selectors_match(frozen)
+
+
+def selectors_match(sts):
+    from simk8s.api.selectors import from_api
+
+    return from_api(sts["spec"]["selector"]).matches(sts["spec"]["template"]["metadata"]["labels"])

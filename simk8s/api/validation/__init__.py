@@ -53,6 +53,7 @@ def validate(kind: Kind, obj: Mapping[str, Any], old: Mapping[str, Any] | None =
     validator = _validators().get(kind.kind)
     if validator is None:
         from simk8s.api.validation import common
+
         meta = obj.get("metadata") or {}
         if old is None:
             return common.validate_object_meta(meta, kind.namespaced, common.name_is_dns1123_subdomain)

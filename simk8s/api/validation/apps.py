@@ -24,9 +24,17 @@ Errors = list[FieldError]
 # 1.32 wording, with revisionHistoryLimit mutable (reference statefulset.md §9).
 STATEFULSET_SPEC_FORBIDDEN = (
     "updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', "
-    "'revisionHistoryLimit', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden")
-_STS_MUTABLE = ("replicas", "ordinals", "template", "updateStrategy", "revisionHistoryLimit",
-                "persistentVolumeClaimRetentionPolicy", "minReadySeconds")
+    "'revisionHistoryLimit', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden"
+)
+_STS_MUTABLE = (
+    "replicas",
+    "ordinals",
+    "template",
+    "updateStrategy",
+    "revisionHistoryLimit",
+    "persistentVolumeClaimRetentionPolicy",
+    "minReadySeconds",
+)
 _PERCENT = re.compile(r"^[0-9]+%$")
 
 
@@ -47,16 +55,24 @@ def _selector_errors(spec: Mapping[str, Any], path: str, what: str) -> Errors:
         return [FieldError.required(f"{path}.selector", "")]
     errs = common.validate_label_selector(sel, f"{path}.selector")
     if not (sel.get("matchLabels") or sel.get("matchExpressions")):
-        errs.append(FieldError.invalid(f"{path}.selector", common.go_label_selector(sel),
-                                       f"empty selector is invalid for {what}"))
+        errs.append(
+            FieldError.invalid(
+                f"{path}.selector", common.go_label_selector(sel), f"empty selector is invalid for {what}"
+            )
+        )
     return errs
 
 
 def _template_mismatch(spec: Mapping[str, Any], selector: selectors.LabelSelector, path: str) -> Errors:
     labels = _template_labels(spec)
     if not selector.empty and not selector.matches(labels):
-        return [FieldError.invalid(f"{path}.template.metadata.labels", common.go_string_map(labels),
-                                   "`selector` does not match template `labels`")]
+        return [
+            FieldError.invalid(
+                f"{path}.template.metadata.labels",
+                common.go_string_map(labels),
+                "`selector` does not match template `labels`",
+            )
+        ]
     return []
 
 
@@ -81,8 +97,18 @@ def _int_or_percent_value(v: Any) -> int:
 def _positive_int_or_percent(v: Any, path: str) -> Errors:
     if isinstance(v, str):
         if not _PERCENT.match(v):
-            return [FieldError.invalid(path, common.go_int_or_string(v), names.regex_error(
-                "a valid percent string must be a numeric string followed by an ending '%'", "[0-9]+%", "1%", "93%"))]
+            return [
+                FieldError.invalid(
+                    path,
+                    common.go_int_or_string(v),
+                    names.regex_error(
+                        "a valid percent string must be a numeric string followed by an ending '%'",
+                        "[0-9]+%",
+                        "1%",
+                        "93%",
+                    ),
+                )
+            ]
         return []
     return common.nonnegative(v, path)
 
@@ -107,8 +133,13 @@ def _sts_update_strategy(spec: Mapping[str, Any], path: str) -> Errors:
         return [FieldError.required(p, "")]
     if stype == "OnDelete":
         if ru is not None:
-            return [FieldError.invalid(f"{p}.rollingUpdate", _go_sts_rolling_update(ru),
-                                       "only allowed for updateStrategy 'RollingUpdate'")]
+            return [
+                FieldError.invalid(
+                    f"{p}.rollingUpdate",
+                    _go_sts_rolling_update(ru),
+                    "only allowed for updateStrategy 'RollingUpdate'",
+                )
+            ]
         return []
     if stype == "RollingUpdate":
         if ru is None:
@@ -122,16 +153,25 @@ def _sts_update_strategy(spec: Mapping[str, Any], path: str) -> Errors:
                 errs.append(FieldError.invalid(mp, common.go_int_or_string(mu), "cannot be 0"))
             errs.extend(_not_more_than_100(mu, mp))
         return errs
-    ru_text = "(*apps.RollingUpdateStatefulSetStrategy)(nil)" if ru is None else \
-        "(*apps.RollingUpdateStatefulSetStrategy)(0xc000a1c000)"
+    ru_text = (
+        "(*apps.RollingUpdateStatefulSetStrategy)(nil)"
+        if ru is None
+        else "(*apps.RollingUpdateStatefulSetStrategy)(0xc000a1c000)"
+    )
     value = GoValue(f'apps.StatefulSetUpdateStrategy{{Type:"{stype}", RollingUpdate:{ru_text}}}')
     return [FieldError.invalid(p, value, "must be 'RollingUpdate' or 'OnDelete'")]
 
 
 def _go_sts_rolling_update(ru: Mapping[str, Any]) -> GoValue:
-    mu = "(*intstr.IntOrString)(nil)" if ru.get("maxUnavailable") is None else "(*intstr.IntOrString)(0xc000a1c010)"
-    return GoValue(f"apps.RollingUpdateStatefulSetStrategy{{Partition:{int(ru.get('partition') or 0)}, "
-                   f"MaxUnavailable:{mu}}}")
+    mu = (
+        "(*intstr.IntOrString)(nil)"
+        if ru.get("maxUnavailable") is None
+        else "(*intstr.IntOrString)(0xc000a1c010)"
+    )
+    return GoValue(
+        f"apps.RollingUpdateStatefulSetStrategy{{Partition:{int(ru.get('partition') or 0)}, "
+        f"MaxUnavailable:{mu}}}"
+    )
 
 
 def _retention(policy: Mapping[str, Any] | None, path: str) -> Errors:
@@ -151,10 +191,15 @@ def _sts_spec(spec: Mapping[str, Any], path: str = "spec") -> Errors:
     if pmp == "":
         errs.append(FieldError.required(f"{path}.podManagementPolicy", ""))
     elif pmp not in ("OrderedReady", "Parallel"):
-        errs.append(FieldError.invalid(f"{path}.podManagementPolicy", pmp, "must be 'OrderedReady' or 'Parallel'"))
+        errs.append(
+            FieldError.invalid(f"{path}.podManagementPolicy", pmp, "must be 'OrderedReady' or 'Parallel'")
+        )
     errs.extend(_sts_update_strategy(spec, path))
-    errs.extend(_retention(spec.get("persistentVolumeClaimRetentionPolicy"),
-                           f"{path}.persistentVolumeClaimRetentionPolicy"))
+    errs.extend(
+        _retention(
+            spec.get("persistentVolumeClaimRetentionPolicy"), f"{path}.persistentVolumeClaimRetentionPolicy"
+        )
+    )
     errs.extend(common.nonnegative(spec.get("replicas", 0), f"{path}.replicas"))
     errs.extend(common.nonnegative(spec.get("minReadySeconds", 0), f"{path}.minReadySeconds"))
     if spec.get("ordinals") is not None:
@@ -162,7 +207,9 @@ def _sts_spec(spec: Mapping[str, Any], path: str = "spec") -> Errors:
     errs.extend(_selector_errors(spec, path, "statefulset"))
     selector = _selector_of(spec)
     if selector is None:
-        errs.append(FieldError.invalid(f"{path}.selector", common.go_label_selector(spec.get("selector") or {}), ""))
+        errs.append(
+            FieldError.invalid(f"{path}.selector", common.go_label_selector(spec.get("selector") or {}), "")
+        )
     else:
         errs.extend(_template_mismatch(spec, selector, path))
         meta = (spec.get("template") or {}).get("metadata") or {}
@@ -173,8 +220,12 @@ def _sts_spec(spec: Mapping[str, Any], path: str = "spec") -> Errors:
     if restart != "Always":
         errs.append(FieldError.not_supported(f"{path}.template.spec.restartPolicy", restart, ["Always"]))
     if pod_spec.get("activeDeadlineSeconds") is not None:
-        errs.append(FieldError.forbidden(f"{path}.template.spec.activeDeadlineSeconds",
-                                         "activeDeadlineSeconds in StatefulSet is not Supported"))
+        errs.append(
+            FieldError.forbidden(
+                f"{path}.template.spec.activeDeadlineSeconds",
+                "activeDeadlineSeconds in StatefulSet is not Supported",
+            )
+        )
     return errs
 
 
@@ -201,8 +252,13 @@ def validate_stateful_set(obj: Mapping[str, Any], old: Mapping[str, Any] | None)
 def _replica_template(spec: Mapping[str, Any], path: str, owner: str) -> Errors:
     selector = _selector_of(spec)
     if selector is None:
-        return [FieldError.invalid(f"{path}.selector", common.go_label_selector(spec.get("selector") or {}),
-                                   "invalid label selector")]
+        return [
+            FieldError.invalid(
+                f"{path}.selector",
+                common.go_label_selector(spec.get("selector") or {}),
+                "invalid label selector",
+            )
+        ]
     errs = _template_mismatch(spec, selector, path)
     template = spec.get("template") or {}
     errs.extend(validate_pod_template(template, f"{path}.template"))
@@ -211,8 +267,12 @@ def _replica_template(spec: Mapping[str, Any], path: str, owner: str) -> Errors:
     if restart != "Always":
         errs.append(FieldError.not_supported(f"{path}.template.spec.restartPolicy", restart, ["Always"]))
     if pod_spec.get("activeDeadlineSeconds") is not None:
-        errs.append(FieldError.forbidden(f"{path}.template.spec.activeDeadlineSeconds",
-                                         f"activeDeadlineSeconds in {owner} is not Supported"))
+        errs.append(
+            FieldError.forbidden(
+                f"{path}.template.spec.activeDeadlineSeconds",
+                f"activeDeadlineSeconds in {owner} is not Supported",
+            )
+        )
     return errs
 
 
@@ -221,8 +281,11 @@ def _deployment_strategy(strategy: Mapping[str, Any], path: str) -> Errors:
     ru = strategy.get("rollingUpdate")
     if stype == "Recreate":
         if ru is not None:
-            return [FieldError.forbidden(f"{path}.rollingUpdate",
-                                         "may not be specified when strategy `type` is 'Recreate'")]
+            return [
+                FieldError.forbidden(
+                    f"{path}.rollingUpdate", "may not be specified when strategy `type` is 'Recreate'"
+                )
+            ]
         return []
     if stype == "RollingUpdate":
         if ru is None:
@@ -232,11 +295,18 @@ def _deployment_strategy(strategy: Mapping[str, Any], path: str) -> Errors:
         errs = _positive_int_or_percent(mu, f"{p}.maxUnavailable")
         errs.extend(_positive_int_or_percent(ms, f"{p}.maxSurge"))
         if _int_or_percent_value(mu) == 0 and _int_or_percent_value(ms) == 0:
-            errs.append(FieldError.invalid(f"{p}.maxUnavailable", common.go_int_or_string(mu),
-                                           "may not be 0 when `maxSurge` is 0"))
+            errs.append(
+                FieldError.invalid(
+                    f"{p}.maxUnavailable", common.go_int_or_string(mu), "may not be 0 when `maxSurge` is 0"
+                )
+            )
         errs.extend(_not_more_than_100(mu, f"{p}.maxUnavailable"))
         return errs
-    ru_text = "(*apps.RollingUpdateDeployment)(nil)" if ru is None else "(*apps.RollingUpdateDeployment)(0xc000a1c020)"
+    ru_text = (
+        "(*apps.RollingUpdateDeployment)(nil)"
+        if ru is None
+        else "(*apps.RollingUpdateDeployment)(0xc000a1c020)"
+    )
     value = GoValue(f'apps.DeploymentStrategy{{Type:"{stype}", RollingUpdate:{ru_text}}}')
     return [FieldError.not_supported(path, value, ["Recreate", "RollingUpdate"])]
 
@@ -260,12 +330,21 @@ def validate_deployment(obj: Mapping[str, Any], old: Mapping[str, Any] | None) -
     if pds is not None:
         errs.extend(common.nonnegative(pds, "spec.progressDeadlineSeconds"))
         if pds <= (mrs or 0):
-            errs.append(FieldError.invalid("spec.progressDeadlineSeconds", pds, "must be greater than minReadySeconds"))
+            errs.append(
+                FieldError.invalid(
+                    "spec.progressDeadlineSeconds", pds, "must be greater than minReadySeconds"
+                )
+            )
     if old is not None:
         old_sel = (old.get("spec") or {}).get("selector")
         if old_sel != spec.get("selector"):
-            errs.append(FieldError.invalid("spec.selector", common.go_label_selector(spec.get("selector") or {}),
-                                           "field is immutable"))
+            errs.append(
+                FieldError.invalid(
+                    "spec.selector",
+                    common.go_label_selector(spec.get("selector") or {}),
+                    "field is immutable",
+                )
+            )
     return errs
 
 
@@ -283,8 +362,13 @@ def validate_replica_set(obj: Mapping[str, Any], old: Mapping[str, Any] | None) 
     if old is not None:
         old_sel = (old.get("spec") or {}).get("selector")
         if old_sel != spec.get("selector"):
-            errs.append(FieldError.invalid("spec.selector", common.go_label_selector(spec.get("selector") or {}),
-                                           "field is immutable"))
+            errs.append(
+                FieldError.invalid(
+                    "spec.selector",
+                    common.go_label_selector(spec.get("selector") or {}),
+                    "field is immutable",
+                )
+            )
     return errs
 
 
@@ -292,7 +376,9 @@ def validate_controller_revision(obj: Mapping[str, Any], old: Mapping[str, Any] 
     errs: Errors = []
     if old is not None:
         errs.extend(common.validate_object_meta_update(obj.get("metadata") or {}, old.get("metadata") or {}))
-    errs.extend(common.validate_object_meta(obj.get("metadata") or {}, True, common.name_is_dns1123_subdomain))
+    errs.extend(
+        common.validate_object_meta(obj.get("metadata") or {}, True, common.name_is_dns1123_subdomain)
+    )
     if obj.get("data") is None:
         errs.append(FieldError.required("data", "data is mandatory"))
     errs.extend(common.nonnegative(obj.get("revision", 0), "revision"))

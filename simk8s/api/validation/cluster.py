@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from simk8s.api.errors import FieldError
+from simk8s.api.errors import FieldError, GoValue
 from simk8s.api.validation import common, names
 
 __all__ = ["validate_event", "validate_namespace", "validate_node"]
@@ -15,8 +15,9 @@ Errors = list[FieldError]
 _TAINT_EFFECTS = ("NoSchedule", "PreferNoSchedule", "NoExecute")
 
 
-def _meta(obj: Mapping[str, Any], old: Mapping[str, Any] | None, namespaced: bool,
-          name_fn: common.NameFn) -> Errors:
+def _meta(
+    obj: Mapping[str, Any], old: Mapping[str, Any] | None, namespaced: bool, name_fn: common.NameFn
+) -> Errors:
     meta = obj.get("metadata") or {}
     if old is None:
         return common.validate_object_meta(meta, namespaced, name_fn)
@@ -25,42 +26,52 @@ def _meta(obj: Mapping[str, Any], old: Mapping[str, Any] | None, namespaced: boo
 
 def validate_namespace(obj: Mapping[str, Any], old: Mapping[str, Any] | None) -> Errors:
     errs = _meta(obj, old, False, common.name_is_dns1123_label)
-    for i, f in enumerate((obj.get("spec") or {}).get("finalizers") or []):
-        errs.extend(_finalizer(f, f"spec.finalizers[{i}]"))
-    return errs
-
-
-def _finalizer(name: str, path: str) -> Errors:
-    errs = [FieldError.invalid(path, name, m) for m in names.is_qualified_name(name)]
-    if not errs and "/" not in name and name != "kubernetes":
-        errs.append(FieldError.invalid(path, name, "name is neither a standard finalizer name nor is it fully "
-                                       "qualified"))
+    for f in (obj.get("spec") or {}).get("finalizers") or []:
+        errs.extend(FieldError.invalid("spec.finalizers", f, m) for m in names.is_qualified_name(f))
+        errs.extend(common.kube_finalizer_name(f, "spec.finalizers"))
     return errs
 
 
 def validate_node(obj: Mapping[str, Any], old: Mapping[str, Any] | None) -> Errors:
     errs = _meta(obj, old, False, common.name_is_dns1123_subdomain)
     seen: set[tuple[str, str]] = set()
+    # Upstream validates spec.taints under the path "metadata.taints".
     for i, t in enumerate((obj.get("spec") or {}).get("taints") or []):
-        p = f"spec.taints[{i}]"
+        p = f"metadata.taints[{i}]"
         errs.extend(common.validate_label_name(t.get("key", ""), f"{p}.key"))
-        if t.get("value"):
-            errs.extend(FieldError.invalid(f"{p}.value", t["value"], m) for m in names.is_label_value(t["value"]))
+        value_errs = names.is_label_value(t.get("value", ""))
+        if value_errs:
+            errs.append(FieldError.invalid(f"{p}.value", t.get("value", ""), ";".join(value_errs)))
         errs.extend(common.not_supported(t.get("effect"), _TAINT_EFFECTS, f"{p}.effect"))
         key = (t.get("key", ""), t.get("effect", ""))
         if key in seen:
-            errs.append(FieldError.invalid(p, f"{key[0]}:{key[1]}", "taints must be unique by key and effect pair"))
+            errs.append(
+                FieldError(
+                    "FieldValueDuplicate", p, _go_taint(t), "taints must be unique by key and effect pair"
+                )
+            )
+            continue
         seen.add(key)
     return errs
 
 
+def _go_taint(t: Mapping[str, Any]) -> GoValue:
+    return GoValue(
+        f'core.Taint{{Key:"{t.get("key", "")}", Value:"{t.get("value", "")}", '
+        f'Effect:"{t.get("effect", "")}", TimeAdded:<nil>}}'
+    )
+
+
 def validate_event(obj: Mapping[str, Any], old: Mapping[str, Any] | None) -> Errors:
-    errs = _meta(obj, old, True, common.name_is_dns1123_subdomain)
-    ns = (obj.get("metadata") or {}).get("namespace", "")
-    involved = obj.get("involvedObject") or {}
-    ins = involved.get("namespace", "")
-    if ins and ins != ns:
+    """core/v1 Events get only the legacy checks (for backwards compatibility upstream): the
+    involved object's namespace must agree with the event's, and that namespace is a subdomain."""
+    errs: Errors = []
+    if old is not None:
+        errs.extend(common.validate_object_meta_update(obj.get("metadata") or {}, old.get("metadata") or {}))
+    ns = (obj.get("metadata") or {}).get("namespace") or ""
+    ins = (obj.get("involvedObject") or {}).get("namespace") or ""
+    mismatch = (not ins and ns not in ("", "default")) or (ins and ins != ns)
+    if not obj.get("eventTime") and mismatch:
         errs.append(FieldError.invalid("involvedObject.namespace", ins, "does not match event.namespace"))
-    if obj.get("type") not in (None, "", "Normal", "Warning"):
-        errs.append(FieldError.not_supported("type", obj.get("type"), ["Normal", "Warning"]))
+    errs.extend(FieldError.invalid("namespace", ns, m) for m in names.is_dns1123_subdomain(ns))
     return errs

@@ -71,7 +71,7 @@ def go_string_slice(items: Sequence[Any] | None, type_name: str = "[]string") ->
 
 def go_int_or_string(v: Any) -> GoValue:
     if isinstance(v, str):
-        return GoValue(f'intstr.IntOrString{{Type:1, IntVal:0, StrVal:{go_repr(v)}}}')
+        return GoValue(f"intstr.IntOrString{{Type:1, IntVal:0, StrVal:{go_repr(v)}}}")
     return GoValue(f'intstr.IntOrString{{Type:0, IntVal:{int(v or 0)}, StrVal:""}}')
 
 
@@ -82,9 +82,9 @@ def go_label_selector(sel: Mapping[str, Any]) -> GoValue:
         ex = "[]v1.LabelSelectorRequirement(nil)"
     else:
         parts = [
-            f'v1.LabelSelectorRequirement{{Key:{go_repr(str(e.get("key", "")))}, '
-            f'Operator:{go_repr(str(e.get("operator", "")))}, '
-            f'Values:{go_string_slice(e.get("values")).text}}}'
+            f"v1.LabelSelectorRequirement{{Key:{go_repr(str(e.get('key', '')))}, "
+            f"Operator:{go_repr(str(e.get('operator', '')))}, "
+            f"Values:{go_string_slice(e.get('values')).text}}}"
             for e in exprs
         ]
         ex = f"[]v1.LabelSelectorRequirement{{{', '.join(parts)}}}"
@@ -130,7 +130,9 @@ def validate_annotations(annotations: Mapping[str, Any] | None, path: str) -> Er
         errs.extend(FieldError.invalid(path, k, msg) for msg in names.is_qualified_name(k.lower()))
         total += len(k) + len(str((annotations or {})[k]))
     if total > _TOTAL_ANNOTATION_SIZE:
-        errs.append(FieldError("FieldValueTooLong", path, "", f"must have at most {_TOTAL_ANNOTATION_SIZE} bytes"))
+        errs.append(
+            FieldError("FieldValueTooLong", path, "", f"may not be more than {_TOTAL_ANNOTATION_SIZE} bytes")
+        )
     return errs
 
 
@@ -145,16 +147,23 @@ def validate_label_selector(sel: Mapping[str, Any] | None, path: str) -> Errors:
         values = e.get("values") or []
         if op in ("In", "NotIn"):
             if not values:
-                errs.append(FieldError.required(f"{p}.values", "must be specified when `operator` is 'In' or 'NotIn'"))
+                errs.append(
+                    FieldError.required(f"{p}.values", "must be specified when `operator` is 'In' or 'NotIn'")
+                )
         elif op in ("Exists", "DoesNotExist"):
             if values:
-                errs.append(FieldError.forbidden(
-                    f"{p}.values", "may not be specified when `operator` is 'Exists' or 'DoesNotExist'"))
+                errs.append(
+                    FieldError.forbidden(
+                        f"{p}.values", "may not be specified when `operator` is 'Exists' or 'DoesNotExist'"
+                    )
+                )
         else:
             errs.append(FieldError.invalid(f"{p}.operator", op, "not a valid selector operator"))
         errs.extend(validate_label_name(str(e.get("key", "")), f"{p}.key"))
         for j, v in enumerate(values):
-            errs.extend(FieldError.invalid(f"{p}.values[{j}]", v, msg) for msg in names.is_label_value(str(v)))
+            errs.extend(
+                FieldError.invalid(f"{p}.values[{j}]", v, msg) for msg in names.is_label_value(str(v))
+            )
     return errs
 
 
@@ -185,8 +194,23 @@ def not_supported(value: Any, supported: Iterable[str], path: str, required: boo
 # ObjectMeta
 
 
-def validate_object_meta(meta: Mapping[str, Any], namespaced: bool, name_fn: NameFn,
-                         path: str = "metadata") -> Errors:
+STANDARD_FINALIZERS = frozenset({"kubernetes", "orphan", "foregroundDeletion"})
+
+
+def kube_finalizer_name(name: str, path: str) -> Errors:
+    """A finalizer without a '/' must be one of the standard names."""
+    if "/" not in name and name not in STANDARD_FINALIZERS:
+        return [
+            FieldError.invalid(
+                path, name, "name is neither a standard finalizer name nor is it fully qualified"
+            )
+        ]
+    return []
+
+
+def validate_object_meta(
+    meta: Mapping[str, Any], namespaced: bool, name_fn: NameFn, path: str = "metadata"
+) -> Errors:
     errs: Errors = []
     name = meta.get("name") or ""
     generate = meta.get("generateName") or ""
@@ -208,39 +232,82 @@ def validate_object_meta(meta: Mapping[str, Any], namespaced: bool, name_fn: Nam
     errs.extend(validate_labels(meta.get("labels"), f"{path}.labels"))
     errs.extend(validate_annotations(meta.get("annotations"), f"{path}.annotations"))
     errs.extend(_validate_owner_references(meta.get("ownerReferences") or [], f"{path}.ownerReferences"))
-    for i, f in enumerate(meta.get("finalizers") or []):
-        errs.extend(FieldError.invalid(f"{path}.finalizers[{i}]", f, m) for m in names.is_qualified_name(f))
+    for f in meta.get("finalizers") or []:
+        errs.extend(FieldError.invalid(f"{path}.finalizers", f, m) for m in names.is_qualified_name(f))
+    for f in meta.get("finalizers") or []:
+        errs.extend(kube_finalizer_name(f, f"{path}.finalizers"))
     return errs
 
 
 def _validate_owner_references(refs: Sequence[Mapping[str, Any]], path: str) -> Errors:
+    # Upstream reports each reference's problems under the list's path, without an index.
     errs: Errors = []
-    controllers = []
-    for i, ref in enumerate(refs):
-        p = f"{path}[{i}]"
-        if not ref.get("apiVersion"):
-            errs.append(FieldError.invalid(f"{p}.apiVersion", ref.get("apiVersion", ""), "version must not be empty"))
-        if not ref.get("kind"):
-            errs.append(FieldError.invalid(f"{p}.kind", ref.get("kind", ""), "kind must not be empty"))
-        if not ref.get("name"):
-            errs.append(FieldError.invalid(f"{p}.name", ref.get("name", ""), "name must not be empty"))
-        if not ref.get("uid"):
-            errs.append(FieldError.invalid(f"{p}.uid", ref.get("uid", ""), "uid must not be empty"))
+    first_controller = ""
+    for ref in refs:
+        version = str(ref.get("apiVersion") or "").rpartition("/")[2]
+        if not version:
+            errs.append(
+                FieldError.invalid(
+                    f"{path}.apiVersion", ref.get("apiVersion", ""), "version must not be empty"
+                )
+            )
+        for key in ("kind", "name", "uid"):
+            if not ref.get(key):
+                errs.append(FieldError.invalid(f"{path}.{key}", ref.get(key, ""), "must not be empty"))
+        if ref.get("apiVersion") == "v1" and ref.get("kind") == "Event":
+            errs.append(
+                FieldError.invalid(
+                    path,
+                    GoValue("v1.OwnerReference{...}"),
+                    "/v1, Kind=Event is disallowed from being an owner",
+                )
+            )
         if ref.get("controller"):
-            controllers.append(f"{ref.get('kind', '')}/{ref.get('name', '')}")
-    if len(controllers) > 1:
-        errs.append(FieldError.invalid(path, GoValue(""), "Only one reference can have Controller set to true. "
-                                       f"Found \"true\" in references for {' and '.join(controllers)}"))
+            name = f"{ref.get('kind', '')}/{ref.get('name', '')}"
+            if first_controller:
+                errs.append(
+                    FieldError.invalid(
+                        path,
+                        GoValue("[]v1.OwnerReference{...}"),
+                        'Only one reference can have Controller set to true. Found "true" '
+                        f"in references for {first_controller} and {name}",
+                    )
+                )
+            else:
+                first_controller = name
     return errs
 
 
-def validate_object_meta_update(new: Mapping[str, Any], old: Mapping[str, Any], path: str = "metadata") -> Errors:
-    """Identity fields may not change; absent ones are taken from the stored object (as the server does)."""
+def validate_object_meta_update(
+    new: Mapping[str, Any], old: Mapping[str, Any], path: str = "metadata"
+) -> Errors:
+    """ValidateObjectMetaUpdate. Identity fields absent from ``new`` are taken from the stored
+    object (as the server's update path does), so only values actually sent are compared."""
     errs: Errors = []
-    for key in ("name", "namespace", "uid", "creationTimestamp"):
-        if new.get(key) and new.get(key) != old.get(key):
+    if old.get("deletionTimestamp"):
+        extra = sorted(set(new.get("finalizers") or []) - set(old.get("finalizers") or []))
+        if extra:
+            errs.append(
+                FieldError.forbidden(
+                    f"{path}.finalizers",
+                    "no new finalizers can be added if the object is being deleted, "
+                    f"found new finalizers {go_string_slice(extra).text}",
+                )
+            )
+    if "generation" in new and (new.get("generation") or 0) < (old.get("generation") or 0):
+        errs.append(
+            FieldError.invalid(f"{path}.generation", new.get("generation"), "must not be decremented")
+        )
+    for key in (
+        "name",
+        "namespace",
+        "uid",
+        "creationTimestamp",
+        "deletionTimestamp",
+        "deletionGracePeriodSeconds",
+    ):
+        if new.get(key) not in (None, "") and new.get(key) != old.get(key):
             errs.append(FieldError.invalid(f"{path}.{key}", new.get(key), "field is immutable"))
-    errs.extend(nonnegative(new.get("generation", 0), f"{path}.generation"))
     errs.extend(validate_labels(new.get("labels"), f"{path}.labels"))
     errs.extend(validate_annotations(new.get("annotations"), f"{path}.annotations"))
     errs.extend(_validate_owner_references(new.get("ownerReferences") or [], f"{path}.ownerReferences"))

@@ -54,9 +54,15 @@ def is_dns1123_label(value: str) -> list[str]:
             # A valid subdomain that is not a label: it has dots.
             errs.append("must not contain dots")
             return errs
-        errs.append(regex_error(
-            "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', "
-            "and must start and end with an alphanumeric character", DNS1123_LABEL_FMT, "my-name", "123-abc"))
+        errs.append(
+            regex_error(
+                "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', "
+                "and must start and end with an alphanumeric character",
+                DNS1123_LABEL_FMT,
+                "my-name",
+                "123-abc",
+            )
+        )
     return errs
 
 
@@ -65,9 +71,15 @@ def is_dns1123_subdomain(value: str) -> list[str]:
     if len(value) > 253:
         errs.append(max_len_error(253))
     if not _DNS1123_SUBDOMAIN.match(value):
-        errs.append(regex_error(
-            "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', "
-            "and must start and end with an alphanumeric character", DNS1123_SUBDOMAIN_FMT, "example.com"))
+        errs.append(
+            regex_error(
+                "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric "
+                "characters, '-' or '.', "
+                "and must start and end with an alphanumeric character",
+                DNS1123_SUBDOMAIN_FMT,
+                "example.com",
+            )
+        )
     return errs
 
 
@@ -76,10 +88,15 @@ def is_dns1035_label(value: str) -> list[str]:
     if len(value) > 63:
         errs.append(max_len_error(63))
     if not _DNS1035_LABEL.match(value):
-        errs.append(regex_error(
-            "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an "
-            "alphabetic character, and end with an alphanumeric character", DNS1035_LABEL_FMT,
-            "my-name", "abc-123"))
+        errs.append(
+            regex_error(
+                "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an "
+                "alphabetic character, and end with an alphanumeric character",
+                DNS1035_LABEL_FMT,
+                "my-name",
+                "abc-123",
+            )
+        )
     return errs
 
 
@@ -96,18 +113,34 @@ def is_qualified_name(value: str) -> list[str]:
         else:
             errs.extend("prefix part " + e for e in is_dns1123_subdomain(prefix))
     else:
-        return [regex_error(
-            "a qualified name must consist of alphanumeric characters, '-', '_' or '.', and must start and "
-            "end with an alphanumeric character", QUALIFIED_NAME_FMT, "MyName", "my.name", "123-abc")
-            + " with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')"]
+        return [
+            regex_error(
+                "a qualified name must consist of alphanumeric characters, '-', '_' or '.', and "
+                "must start and "
+                "end with an alphanumeric character",
+                QUALIFIED_NAME_FMT,
+                "MyName",
+                "my.name",
+                "123-abc",
+            )
+            + " with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')"
+        ]
     if not name:
         errs.append("name part must be non-empty")
     elif len(name) > 63:
         errs.append("name part " + max_len_error(63))
     if name and not _QUALIFIED_NAME.match(name):
-        errs.append("name part " + regex_error(
-            "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an "
-            "alphanumeric character", QUALIFIED_NAME_FMT, "MyName", "my.name", "123-abc"))
+        errs.append(
+            "name part "
+            + regex_error(
+                "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an "
+                "alphanumeric character",
+                QUALIFIED_NAME_FMT,
+                "MyName",
+                "my.name",
+                "123-abc",
+            )
+        )
     return errs
 
 
@@ -116,10 +149,17 @@ def is_label_value(value: str) -> list[str]:
     if len(value) > 63:
         errs.append(max_len_error(63))
     if not _LABEL_VALUE.match(value):
-        errs.append(regex_error(
-            "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', "
-            "and must start and end with an alphanumeric character", LABEL_VALUE_FMT,
-            "MyValue", "my_value", "12345"))
+        errs.append(
+            regex_error(
+                "a valid label must be an empty string or consist of alphanumeric characters, '-', "
+                "'_' or '.', "
+                "and must start and end with an alphanumeric character",
+                LABEL_VALUE_FMT,
+                "MyValue",
+                "my_value",
+                "12345",
+            )
+        )
     return errs
 
 

@@ -19,20 +19,48 @@ _DNS = ("ClusterFirstWithHostNet", "ClusterFirst", "Default", "None")
 _PULL = ("Always", "IfNotPresent", "Never")
 _TERMINATION_MSG = ("File", "FallbackToLogsOnError")
 _VOLUME_SOURCES = (
-    "hostPath", "emptyDir", "gcePersistentDisk", "awsElasticBlockStore", "gitRepo", "secret", "nfs", "iscsi",
-    "glusterfs", "persistentVolumeClaim", "rbd", "flexVolume", "cinder", "cephfs", "flocker", "downwardAPI",
-    "fc", "azureFile", "configMap", "vsphereVolume", "quobyte", "azureDisk", "photonPersistentDisk",
-    "projected", "portworxVolume", "scaleIO", "storageos", "csi", "ephemeral", "image",
+    "hostPath",
+    "emptyDir",
+    "gcePersistentDisk",
+    "awsElasticBlockStore",
+    "gitRepo",
+    "secret",
+    "nfs",
+    "iscsi",
+    "glusterfs",
+    "persistentVolumeClaim",
+    "rbd",
+    "flexVolume",
+    "cinder",
+    "cephfs",
+    "flocker",
+    "downwardAPI",
+    "fc",
+    "azureFile",
+    "configMap",
+    "vsphereVolume",
+    "quobyte",
+    "azureDisk",
+    "photonPersistentDisk",
+    "projected",
+    "portworxVolume",
+    "scaleIO",
+    "storageos",
+    "csi",
+    "ephemeral",
+    "image",
 )
 _STANDARD_RESOURCES = ("cpu", "memory", "ephemeral-storage")
 _TAINT_EFFECTS = ("NoSchedule", "PreferNoSchedule", "NoExecute")
-_UPDATABLE = ",".join([
-    "`spec.containers[*].image`",
-    "`spec.initContainers[*].image`",
-    "`spec.activeDeadlineSeconds`",
-    "`spec.tolerations` (only additions to existing tolerations)",
-    "`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)",
-])
+_UPDATABLE = ",".join(
+    [
+        "`spec.containers[*].image`",
+        "`spec.initContainers[*].image`",
+        "`spec.activeDeadlineSeconds`",
+        "`spec.tolerations` (only additions to existing tolerations)",
+        "`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)",
+    ]
+)
 
 
 def _label(value: str, path: str) -> Errors:
@@ -63,7 +91,9 @@ def _volume_source(vol: Mapping[str, Any], path: str) -> Errors:
     present = [s for s in _VOLUME_SOURCES if vol.get(s) is not None]
     if not present:
         return [FieldError.required(path, "must specify a volume type")]
-    errs = [FieldError.forbidden(f"{path}.{s}", "may not specify more than 1 volume type") for s in present[1:]]
+    errs = [
+        FieldError.forbidden(f"{path}.{s}", "may not specify more than 1 volume type") for s in present[1:]
+    ]
     src, body = present[0], vol[present[0]] or {}
     required = {"hostPath": "path", "persistentVolumeClaim": "claimName", "nfs": "server"}
     if src in required and not body.get(required[src]):
@@ -146,10 +176,15 @@ def _resources(res: Mapping[str, Any], path: str) -> Errors:
             continue
         overcommit = name in _STANDARD_RESOURCES or ("/" not in name and not name.startswith("hugepages-"))
         if req != lim and not overcommit:
-            errs.append(FieldError.invalid(f"{path}.requests", str(req), f"must be equal to {name} limit of {lim}"))
+            errs.append(
+                FieldError.invalid(f"{path}.requests", str(req), f"must be equal to {name} limit of {lim}")
+            )
         elif req > lim:
-            errs.append(FieldError.invalid(f"{path}.requests", str(req),
-                                           f"must be less than or equal to {name} limit of {lim}"))
+            errs.append(
+                FieldError.invalid(
+                    f"{path}.requests", str(req), f"must be less than or equal to {name} limit of {lim}"
+                )
+            )
     return errs
 
 
@@ -162,8 +197,11 @@ def _container(c: Mapping[str, Any], volumes: set[str], path: str) -> Errors:
         errs.extend(_label(name, f"{path}.name"))
     if not c.get("image"):
         errs.append(FieldError.required(f"{path}.image", ""))
-    errs.extend(common.not_supported(c.get("terminationMessagePolicy"), _TERMINATION_MSG,
-                                     f"{path}.terminationMessagePolicy"))
+    errs.extend(
+        common.not_supported(
+            c.get("terminationMessagePolicy"), _TERMINATION_MSG, f"{path}.terminationMessagePolicy"
+        )
+    )
     errs.extend(_ports(c.get("ports") or [], f"{path}.ports"))
     for i, env in enumerate(c.get("env") or []):
         if not env.get("name"):
@@ -174,8 +212,9 @@ def _container(c: Mapping[str, Any], volumes: set[str], path: str) -> Errors:
     return errs
 
 
-def _containers(containers: Sequence[Mapping[str, Any]], volumes: set[str], path: str,
-                taken: set[str], required: bool) -> Errors:
+def _containers(
+    containers: Sequence[Mapping[str, Any]], volumes: set[str], path: str, taken: set[str], required: bool
+) -> Errors:
     errs: Errors = []
     if not containers and required:
         errs.append(FieldError.required(path, ""))
@@ -198,12 +237,20 @@ def _tolerations(tols: Sequence[Mapping[str, Any]], path: str) -> Errors:
             errs.extend(common.validate_label_name(t["key"], f"{p}.key"))
         op = t.get("operator") or "Equal"
         if not t.get("key") and op != "Exists":
-            errs.append(FieldError.invalid(f"{p}.operator", op,
-                                           "operator must be Exists when `key` is empty, which means \"match all "
-                                           "values and all keys\""))
+            errs.append(
+                FieldError.invalid(
+                    f"{p}.operator",
+                    op,
+                    'operator must be Exists when `key` is empty, which means "match all '
+                    'values and all keys"',
+                )
+            )
         if op == "Exists" and t.get("value"):
-            errs.append(FieldError.invalid(f"{p}.operator", t.get("value"),
-                                           "value must be empty when `operator` is 'Exists'"))
+            errs.append(
+                FieldError.invalid(
+                    f"{p}.operator", t.get("value"), "value must be empty when `operator` is 'Exists'"
+                )
+            )
         elif op not in ("Equal", "Exists"):
             errs.append(FieldError.not_supported(f"{p}.operator", op, ["Equal", "Exists"]))
         if t.get("effect"):
@@ -216,20 +263,27 @@ def validate_pod_spec(spec: Mapping[str, Any], path: str = "spec") -> Errors:
     volumes, errs = _volumes(spec.get("volumes") or [], f"{path}.volumes")
     taken: set[str] = set()
     errs.extend(_containers(spec.get("containers") or [], volumes, f"{path}.containers", taken, True))
-    errs.extend(_containers(spec.get("initContainers") or [], volumes, f"{path}.initContainers", taken, False))
+    errs.extend(
+        _containers(spec.get("initContainers") or [], volumes, f"{path}.initContainers", taken, False)
+    )
     errs.extend(common.not_supported(spec.get("restartPolicy"), _RESTART, f"{path}.restartPolicy"))
     errs.extend(common.not_supported(spec.get("dnsPolicy"), _DNS, f"{path}.dnsPolicy"))
     errs.extend(common.validate_labels(spec.get("nodeSelector"), f"{path}.nodeSelector"))
     if spec.get("serviceAccountName"):
         san = spec["serviceAccountName"]
-        errs.extend(FieldError.invalid(f"{path}.serviceAccountName", san, m) for m in names.is_dns1123_subdomain(san))
+        errs.extend(
+            FieldError.invalid(f"{path}.serviceAccountName", san, m) for m in names.is_dns1123_subdomain(san)
+        )
     if spec.get("nodeName"):
         nn = spec["nodeName"]
         errs.extend(FieldError.invalid(f"{path}.nodeName", nn, m) for m in names.is_dns1123_subdomain(nn))
     ads = spec.get("activeDeadlineSeconds")
     if ads is not None and not 1 <= ads <= 2147483647:
-        errs.append(FieldError.invalid(f"{path}.activeDeadlineSeconds", ads,
-                                       "must be between 1 and 2147483647, inclusive"))
+        errs.append(
+            FieldError.invalid(
+                f"{path}.activeDeadlineSeconds", ads, "must be between 1 and 2147483647, inclusive"
+            )
+        )
     if spec.get("hostname"):
         errs.extend(_label(spec["hostname"], f"{path}.hostname"))
     if spec.get("subdomain"):
@@ -254,24 +308,80 @@ def validate_pod(pod: Mapping[str, Any]) -> Errors:
     return errs
 
 
+def _container_updates(
+    new: Sequence[Mapping[str, Any]], old: Sequence[Mapping[str, Any]], path: str
+) -> tuple[Errors, bool]:
+    if len(new) != len(old):
+        return [FieldError.forbidden(path, "pod updates may not add or remove containers")], True
+    errs: Errors = []
+    for i, c in enumerate(new):
+        image = c.get("image") or ""
+        if not image:
+            errs.append(FieldError.required(f"{path}[{i}].image", ""))
+        if image.strip() != image:
+            errs.append(
+                FieldError.invalid(
+                    f"{path}[{i}].image", image, "must not have leading or trailing whitespace"
+                )
+            )
+    return errs, False
+
+
+def _deadline_update(new: Any, old: Any) -> tuple[Errors, bool]:
+    path = "spec.activeDeadlineSeconds"
+    if new is not None:
+        if not 0 <= new <= 2147483647:
+            return [FieldError.invalid(path, new, "must be between 0 and 2147483647, inclusive")], True
+        if old is not None and old < new:
+            return [FieldError.invalid(path, new, "must be less than or equal to previous value")], True
+    elif old is not None:
+        return [FieldError.invalid(path, None, "must not update from a positive integer to nil value")], False
+    return [], False
+
+
+def _only_added_tolerations(new: Sequence[Mapping[str, Any]], old: Sequence[Mapping[str, Any]]) -> Errors:
+    def same(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
+        keys = ("key", "operator", "value", "effect")
+        return all((a.get(k) or "") == (b.get(k) or "") for k in keys)
+
+    errs: Errors = []
+    for i, o in enumerate(old):
+        if not any(same(o, n) for n in new):
+            errs.append(
+                FieldError.forbidden(
+                    f"spec.tolerations[{i}]",
+                    "existing toleration can not be modified except its tolerationSeconds",
+                )
+            )
+    return errs
+
+
 def validate_pod_update(pod: Mapping[str, Any], old: Mapping[str, Any]) -> Errors:
     """ValidatePodUpdate: only images, activeDeadlineSeconds, added tolerations and a few more may change."""
     errs = common.validate_object_meta_update(pod.get("metadata") or {}, old.get("metadata") or {})
     spec, old_spec = pod.get("spec") or {}, old.get("spec") or {}
     errs.extend(validate_pod_spec(spec))
-    new_cs, old_cs = spec.get("containers") or [], old_spec.get("containers") or []
-    if len(new_cs) != len(old_cs):
-        errs.append(FieldError.forbidden("spec.containers", "pod updates may not add or remove containers"))
+    for key in ("containers", "initContainers"):
+        found, stop = _container_updates(spec.get(key) or [], old_spec.get(key) or [], f"spec.{key}")
+        errs.extend(found)
+        if stop:
+            return errs
+    found, stop = _deadline_update(spec.get("activeDeadlineSeconds"), old_spec.get("activeDeadlineSeconds"))
+    errs.extend(found)
+    if stop:
         return errs
+    errs.extend(_only_added_tolerations(spec.get("tolerations") or [], old_spec.get("tolerations") or []))
     if spec == old_spec:
         return errs
     munged = dict(spec)
     for key in ("containers", "initContainers"):
         olds = old_spec.get(key) or []
-        news = spec.get(key) or []
-        if key in spec and len(olds) == len(news):
-            munged[key] = [{**n, "image": o.get("image")} if "image" in o else n for n, o in zip(news, olds, strict=True)]
-    for key in ("activeDeadlineSeconds", "tolerations"):
+        if key in spec:
+            munged[key] = [
+                {**n, "image": o.get("image")} if "image" in o else n
+                for n, o in zip(spec[key] or [], olds, strict=True)
+            ]
+    for key in ("activeDeadlineSeconds", "tolerations", "schedulingGates"):
         if key in old_spec:
             munged[key] = old_spec[key]
         else:
@@ -280,7 +390,11 @@ def validate_pod_update(pod: Mapping[str, Any], old: Mapping[str, Any]) -> Error
     if isinstance(old_tg, int) and old_tg < 0 and spec.get("terminationGracePeriodSeconds") == 1:
         munged["terminationGracePeriodSeconds"] = old_tg
     if munged != dict(old_spec):
-        errs.append(FieldError.forbidden(
-            "spec", f"pod updates may not change fields other than {_UPDATABLE}\n"
-            + common.spec_diff("core.PodSpec", old_spec, munged)))
+        errs.append(
+            FieldError.forbidden(
+                "spec",
+                f"pod updates may not change fields other than {_UPDATABLE}\n"
+                + common.spec_diff("core.PodSpec", old_spec, munged),
+            )
+        )
     return errs

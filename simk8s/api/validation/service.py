@@ -35,73 +35,116 @@ def _cluster_ips(spec: Mapping[str, Any]) -> list[str]:
 
 
 def _go_service_port(port: Any, protocol: Any) -> GoValue:
-    return GoValue(f'core.ServicePort{{Name:"", Protocol:"{protocol}", AppProtocol:(*string)(nil), Port:{port}, '
-                   'TargetPort:intstr.IntOrString{Type:0, IntVal:0, StrVal:""}, NodePort:0}')
+    return GoValue(
+        f'core.ServicePort{{Name:"", Protocol:"{protocol}", AppProtocol:(*string)(nil), Port:{port}, '
+        'TargetPort:intstr.IntOrString{Type:0, IntVal:0, StrVal:""}, NodePort:0}'
+    )
 
 
-def _service_ports(spec: Mapping[str, Any], stype: str) -> Errors:
+def _service_port(port: Mapping[str, Any], p: str, require_name: bool, names_seen: set[str]) -> Errors:
     errs: Errors = []
+    name = port.get("name") or ""
+    if require_name and not name:
+        errs.append(FieldError.required(f"{p}.name", ""))
+    elif name:
+        errs.extend(FieldError.invalid(f"{p}.name", name, m) for m in names.is_dns1123_label(name))
+        if name in names_seen:
+            errs.append(FieldError.duplicate(f"{p}.name", name))
+        else:
+            names_seen.add(name)
+    errs.extend(common.port_range(port.get("port", 0), f"{p}.port"))
+    errs.extend(common.not_supported(port.get("protocol"), PROTOCOLS, f"{p}.protocol"))
+    target = port.get("targetPort")
+    errs.extend(common.validate_port_num_or_name(0 if target is None else target, f"{p}.targetPort"))
+    return errs
+
+
+def _type_rules(spec: Mapping[str, Any], stype: str, ips: list[str], headless: bool) -> Errors:
+    if stype in ("NodePort", "LoadBalancer") and headless:
+        return [
+            FieldError.invalid("spec.clusterIPs[0]", ips[0], f"may not be set to 'None' for {stype} services")
+        ]
+    if stype != "ExternalName":
+        return []
+    errs: Errors = []
+    if ips:
+        errs.append(FieldError.forbidden("spec.clusterIPs", "may not be set for ExternalName services"))
+    if spec.get("ipFamilies"):
+        errs.append(FieldError.forbidden("spec.ipFamilies", "may not be set for ExternalName services"))
+    if spec.get("ipFamilyPolicy") is not None:
+        errs.append(FieldError.forbidden("spec.ipFamilyPolicy", "may not be set for ExternalName services"))
+    cname = str(spec.get("externalName") or "").removesuffix(".")
+    if cname:
+        errs.extend(
+            FieldError.invalid("spec.externalName", cname, m) for m in names.is_dns1123_subdomain(cname)
+        )
+    else:
+        errs.append(FieldError.required("spec.externalName", ""))
+    return errs
+
+
+def _validate_service_spec(spec: Mapping[str, Any]) -> Errors:
+    """ValidateService's spec checks, in its order."""
+    errs: Errors = []
+    stype = spec.get("type") or ""
+    ips = _cluster_ips(spec)
+    headless = bool(ips) and ips[0] == "None"
     ports = spec.get("ports") or []
+    if not ports and not headless and stype != "ExternalName":
+        errs.append(FieldError.required("spec.ports", ""))
+    errs.extend(_type_rules(spec, stype, ips, headless))
     seen_names: set[str] = set()
+    for i, port in enumerate(ports):
+        errs.extend(_service_port(port, f"spec.ports[{i}]", len(ports) > 1, seen_names))
+    if spec.get("selector") is not None:
+        errs.extend(common.validate_labels(spec["selector"], "spec.selector"))
+    errs.extend(common.not_supported(spec.get("sessionAffinity"), _AFFINITY, "spec.sessionAffinity"))
+    for i, ip in enumerate(ips):
+        if ip != "None" and not _valid_ip(ip):
+            errs.append(FieldError.invalid(f"spec.clusterIPs[{i}]", ip, _IP_ERROR))
+    errs.extend(common.not_supported(stype, _TYPES, "spec.type"))
+    if stype == "ClusterIP":
+        errs.extend(
+            FieldError.forbidden(f"spec.ports[{i}].nodePort", "may not be used when `type` is 'ClusterIP'")
+            for i, port in enumerate(ports)
+            if port.get("nodePort")
+        )
     seen_ports: set[tuple[Any, Any]] = set()
     for i, port in enumerate(ports):
-        p = f"spec.ports[{i}]"
-        name = port.get("name") or ""
-        if len(ports) > 1 and not name:
-            errs.append(FieldError.required(f"{p}.name", ""))
-        elif name:
-            errs.extend(FieldError.invalid(f"{p}.name", name, m) for m in names.is_dns1123_label(name))
-            if name in seen_names:
-                errs.append(FieldError.duplicate(f"{p}.name", name))
-            seen_names.add(name)
-        errs.extend(common.port_range(port.get("port", 0), f"{p}.port"))
-        errs.extend(common.not_supported(port.get("protocol"), PROTOCOLS, f"{p}.protocol"))
-        target = port.get("targetPort")
-        if target not in (None, 0, ""):
-            errs.extend(common.validate_port_num_or_name(target, f"{p}.targetPort"))
-        if port.get("nodePort") and stype not in ("NodePort", "LoadBalancer"):
-            errs.append(FieldError.forbidden(f"{p}.nodePort", f"may not be used when `type` is '{stype}'"))
         key = (port.get("port"), port.get("protocol"))
         if key in seen_ports:
-            errs.append(FieldError.duplicate(p, _go_service_port(*key)))
+            errs.append(FieldError.duplicate(f"spec.ports[{i}]", _go_service_port(*key)))
         seen_ports.add(key)
     return errs
+
+
+def _cluster_ip_changes(spec: Mapping[str, Any], old_spec: Mapping[str, Any]) -> Errors:
+    """validateUpgradeDowngradeClusterIPs: an allocated cluster IP never changes (nor is unset)."""
+    if "ExternalName" in (spec.get("type"), old_spec.get("type")):
+        return []
+    new_ips, old_ips = _cluster_ips(spec), _cluster_ips(old_spec)
+    if not new_ips or not old_ips or (new_ips[0] == "None" and old_ips[0] == "None"):
+        # An omitted cluster IP is carried over from the stored object by the server.
+        return []
+    return [
+        FieldError.invalid(
+            f"spec.clusterIPs[{i}]", common.go_string_slice(new_ips), "may not change once set"
+        )
+        for i, ip in enumerate(old_ips[: len(new_ips)])
+        if ip != new_ips[i]
+    ]
 
 
 def validate_service(obj: Mapping[str, Any], old: Mapping[str, Any] | None) -> Errors:
     meta = obj.get("metadata") or {}
     spec = obj.get("spec") or {}
     if old is None:
-        errs = common.validate_object_meta(meta, True, common.name_is_dns1035_label)
-    else:
-        errs = common.validate_object_meta_update(meta, old.get("metadata") or {})
-    stype = spec.get("type") or "ClusterIP"
-    ips = _cluster_ips(spec)
-    headless = bool(ips) and ips[0] == "None"
-    if not spec.get("ports") and not headless and stype != "ExternalName":
-        errs.append(FieldError.required("spec.ports", ""))
-    if stype not in _TYPES:
-        errs.append(FieldError.not_supported("spec.type", stype, _TYPES))
-    if stype in ("NodePort", "LoadBalancer") and headless:
-        errs.append(FieldError.invalid("spec.clusterIPs[0]", "None", f"may not be set to 'None' for {stype} services"))
-    if stype == "ExternalName":
-        if not spec.get("externalName"):
-            errs.append(FieldError.required("spec.externalName", ""))
-        if ips:
-            errs.append(FieldError.forbidden("spec.clusterIPs", "may not be set for ExternalName services"))
-    for i, ip in enumerate(ips):
-        if ip != "None" and not _valid_ip(ip):
-            errs.append(FieldError.invalid(f"spec.clusterIPs[{i}]", ip, _IP_ERROR))
-    errs.extend(_service_ports(spec, stype))
-    errs.extend(common.validate_labels(spec.get("selector"), "spec.selector"))
-    aff = spec.get("sessionAffinity")
-    if aff not in (None, ""):
-        errs.extend(common.not_supported(aff, _AFFINITY, "spec.sessionAffinity"))
-    if old is not None:
-        old_ips = _cluster_ips(old.get("spec") or {})
-        if old_ips and ips and old_ips[0] != ips[0] and stype != "ExternalName":
-            errs.append(FieldError.invalid("spec.clusterIPs[0]", common.go_string_slice(ips), "may not change once set"))
-    return errs
+        return common.validate_object_meta(meta, True, common.name_is_dns1035_label) + _validate_service_spec(
+            spec
+        )
+    errs = common.validate_object_meta_update(meta, old.get("metadata") or {})
+    errs.extend(_cluster_ip_changes(spec, old.get("spec") or {}))
+    return errs + _validate_service_spec(spec)
 
 
 def validate_endpoints(obj: Mapping[str, Any], old: Mapping[str, Any] | None) -> Errors:
@@ -117,13 +160,17 @@ def validate_endpoints(obj: Mapping[str, Any], old: Mapping[str, Any] | None) ->
                 if not _valid_ip(addr.get("ip", "")):
                     errs.append(FieldError.invalid(f"{p}.{key}[{j}].ip", addr.get("ip", ""), _IP_ERROR))
                 if addr.get("hostname"):
-                    errs.extend(FieldError.invalid(f"{p}.{key}[{j}].hostname", addr["hostname"], m)
-                                for m in names.is_dns1123_label(addr["hostname"]))
+                    errs.extend(
+                        FieldError.invalid(f"{p}.{key}[{j}].hostname", addr["hostname"], m)
+                        for m in names.is_dns1123_label(addr["hostname"])
+                    )
         for j, port in enumerate(subset.get("ports") or []):
             pp = f"{p}.ports[{j}]"
             if port.get("name"):
-                errs.extend(FieldError.invalid(f"{pp}.name", port["name"], m)
-                            for m in names.is_dns1123_label(port["name"]))
+                errs.extend(
+                    FieldError.invalid(f"{pp}.name", port["name"], m)
+                    for m in names.is_dns1123_label(port["name"])
+                )
             errs.extend(common.port_range(port.get("port", 0), f"{pp}.port"))
             errs.extend(common.not_supported(port.get("protocol"), PROTOCOLS, f"{pp}.protocol"))
     return errs
@@ -145,8 +192,10 @@ def validate_endpoint_slice(obj: Mapping[str, Any], old: Mapping[str, Any] | Non
             if at in ("IPv4", "IPv6") and not _valid_ip(a):
                 errs.append(FieldError.invalid(f"endpoints[{i}].addresses[{j}]", a, _IP_ERROR))
         if ep.get("hostname"):
-            errs.extend(FieldError.invalid(f"endpoints[{i}].hostname", ep["hostname"], m)
-                        for m in names.is_dns1123_label(ep["hostname"]))
+            errs.extend(
+                FieldError.invalid(f"endpoints[{i}].hostname", ep["hostname"], m)
+                for m in names.is_dns1123_label(ep["hostname"])
+            )
     for i, port in enumerate(obj.get("ports") or []):
         if port.get("port") is not None:
             errs.extend(common.port_range(port["port"], f"ports[{i}].port"))
