@@ -1,6 +1,7 @@
 """The admission plugins a default cluster runs, as mutating hooks on the store's write path.
 
-ServiceAccount (the projected token volume), DefaultTolerationSeconds, DefaultStorageClass,
+ServiceAccount (the projected token volume; the account name and DefaultTolerationSeconds come with
+``api.defaults``), DefaultStorageClass,
 StorageObjectInUseProtection (pvc/pv-protection finalizers) and the Service IP/port allocators.
 """
 
@@ -40,16 +41,6 @@ def _service_account(store: Store, kind: Kind, obj: dict[str, Any], old: Mapping
         mounts = c.setdefault("volumeMounts", [])
         if not any(m.get("mountPath") == SA_MOUNT for m in mounts):
             mounts.append({"mountPath": SA_MOUNT, "name": name, "readOnly": True})
-
-
-def _default_tolerations(obj: dict[str, Any]) -> None:
-    tolerations = obj["spec"].setdefault("tolerations", [])
-    for key in ("node.kubernetes.io/not-ready", "node.kubernetes.io/unreachable"):
-        if any(t.get("key") == key and t.get("effect") in (None, "", "NoExecute") for t in tolerations) or any(
-                t.get("operator") == "Exists" and not t.get("key") for t in tolerations):
-            continue
-        tolerations.append({"effect": "NoExecute", "key": key, "operator": "Exists",
-                            "tolerationSeconds": 300})
 
 
 def _default_storage_class(store: Store, obj: dict[str, Any]) -> None:
@@ -132,7 +123,6 @@ def default_admission(store: Store, service_cidr: str = "10.200.0.0/16") -> list
             return
         if kind.kind == "Pod":
             _service_account(store, kind, obj, old)
-            _default_tolerations(obj)
         elif kind.kind == "PersistentVolumeClaim":
             _default_storage_class(store, obj)
             _add_finalizer(obj, "kubernetes.io/pvc-protection")
