@@ -1,5 +1,7 @@
 """ControllerRevisions: a template change makes a new revision, a revert rolls back to the old name."""
 
+from test_statefulset_fixtures import make_set, with_image
+
 from simk8s.logic.hashing import ALPHANUMS
 from simk8s.logic.revisions import (
     HASH_LABEL,
@@ -10,8 +12,6 @@ from simk8s.logic.revisions import (
     new_revision,
     revision_patch,
 )
-
-from test_statefulset_fixtures import make_set, with_image
 
 
 def test_revision_data_is_the_template_with_patch_replace():
