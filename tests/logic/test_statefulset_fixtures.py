@@ -162,9 +162,9 @@ class Harness:
                 if pod["status"].get("phase") != "Running":
                     self.ready(name)
             self.now += 1
-            if not p.actions and all(is_running_and_ready(x) for x in self.pods.values()):
-                if not self.sync().actions:
-                    return
+            quiet = not p.actions and all(is_running_and_ready(x) for x in self.pods.values())
+            if quiet and not self.sync().actions:
+                return
         raise AssertionError("did not settle")
 
     def scale(self, replicas: int) -> None:
