@@ -159,7 +159,7 @@ class Harness:
             p = self.sync()
             self.finish_terminations()
             for name, pod in self.pods.items():
-                if pod["status"].get("phase") != "Running":
+                if not is_running_and_ready(pod):
                     self.ready(name)
             self.now += 1
             quiet = not p.actions and all(is_running_and_ready(x) for x in self.pods.values())
