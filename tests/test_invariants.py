@@ -10,9 +10,9 @@ from hypothesis import strategies as st
 
 sys.path.insert(0, str(Path(__file__).parent / "logic"))
 
-from test_statefulset_fixtures import Harness, make_set  # noqa: E402
+from test_statefulset_fixtures import Harness, make_set
 
-from simk8s.invariants import (  # noqa: E402
+from simk8s.invariants import (
     check_at_most_one_pod_per_ordinal,
     check_burst,
     check_claim,
@@ -53,7 +53,7 @@ def shape_check(h: Harness) -> list[str]:
 
 @pytest.mark.parametrize("policy", ["OrderedReady", "Parallel"])
 @pytest.mark.parametrize("retention", POLICIES)
-@settings(max_examples=8, deadline=None)
+@settings(max_examples=5, deadline=None)
 @given(seed=st.integers(0, 2**32 - 1), up=st.integers(1, 5), down=st.integers(0, 4))
 def test_scale_up_and_down_keep_the_invariants(policy, retention, seed, up, down):
     rng = random.Random(seed)
@@ -71,7 +71,7 @@ def test_scale_up_and_down_keep_the_invariants(policy, retention, seed, up, down
 
 @pytest.mark.parametrize("policy", ["OrderedReady", "Parallel"])
 @pytest.mark.parametrize("retention", [None, ("Delete", "Delete")])
-@settings(max_examples=8, deadline=None)
+@settings(max_examples=5, deadline=None)
 @given(seed=st.integers(0, 2**32 - 1), n=st.integers(1, 5), partition=st.integers(0, 5))
 def test_rolling_updates_keep_current_pods_first_and_updated_pods_last(policy, retention, seed, n, partition):
     rng = random.Random(seed)
