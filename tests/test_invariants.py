@@ -113,3 +113,21 @@ def test_messages_read_like_upstream():
         "claim www-web-0 has unexpected owner ref on web for StatefulSet retain"]
     assert check_at_most_one_pod_per_ordinal(sts, [pod(1, ready), {"metadata": {"name": "web-01"}}]) == [
         "pods web-1 and web-01 both have ordinal 1"]
+
+
+@pytest.mark.parametrize("retention", POLICIES)
+@settings(max_examples=5, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(1, 5))
+def test_parallel_sets_survive_random_pod_failures(retention, seed, n):
+    rng = random.Random(seed)
+    h = Harness(make_set(replicas=n, policy="Parallel", retention=retention))
+    for _ in range(30):
+        h.sync()
+        assert not check_statefulset(h.sts, list(h.pods.values()), h.claims)
+        if h.pods and rng.random() < 0.2:
+            victim = h.pods[rng.choice(sorted(h.pods))]
+            if not victim["metadata"].get("deletionTimestamp"):
+                victim["status"] = {"phase": "Failed"}
+        advance(h, rng)
+    h.settle()
+    assert sorted(h.pods) == sorted(f"web-{i}" for i in range(n))

@@ -76,3 +76,18 @@ def test_scale_down_waits_while_an_in_range_pod_is_unready():
     h.scale(2)
     h.run("web-0")
     assert kinds(h.sync()) == []
+
+
+def test_history_stays_within_limit_plus_live_revisions():
+    h = settled(make_set(replicas=2, history=2))
+    for i in range(2, 8):
+        h.set_image(f"nginx:{i}")
+        h.settle()
+        assert len(h.revisions) <= 2 + 2
+    assert len(h.revisions) == 3   # limit 2 of history + the live one
+
+
+def test_pod_index_label_matches_the_ordinal():
+    h = settled(make_set(replicas=3, start=4))
+    assert {n: p["metadata"]["labels"]["apps.kubernetes.io/pod-index"] for n, p in h.pods.items()} == {
+        "web-4": "4", "web-5": "5", "web-6": "6"}
