@@ -26,6 +26,7 @@ __all__ = [
     "check_at_most_one_pod_per_ordinal",
     "check_burst",
     "check_claim",
+    "check_cluster",
     "check_monotonic",
     "check_statefulset",
     "check_update",
@@ -202,4 +203,18 @@ def check_statefulset(sts: Obj, pods: Sequence[Obj], claims: Iterable[Obj] | Map
     by_name = _claims_by_name(claims)
     out = check_at_most_one_pod_per_ordinal(sts, pods)
     out += check_monotonic(sts, pods, by_name) if ordered else check_burst(sts, pods, by_name)
+    return out
+
+
+def check_cluster(cluster: Any) -> list[str]:
+    """Every StatefulSet's invariants against its pods and claims in a live cluster (``sts: message``)."""
+    store = cluster.store
+    out: list[str] = []
+    for sts in store.list("StatefulSet", None):
+        uid = sts["metadata"]["uid"]
+        ns = sts["metadata"]["namespace"]
+        pods = store.list("Pod", ns, where=lambda p, uid=uid: any(
+            r.get("uid") == uid and r.get("controller") for r in p["metadata"].get("ownerReferences") or ()))
+        claims = store.list("PersistentVolumeClaim", ns)
+        out.extend(f"{ns}/{sts['metadata']['name']}: {v}" for v in check_statefulset(sts, pods, claims))
     return out
