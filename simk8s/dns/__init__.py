@@ -1,0 +1,1 @@
+"""Cluster DNS on the wire: a dnslib resolver over ``logic.dns`` and a single-threaded UDP+TCP server."""

@@ -1,0 +1,139 @@
+"""A dnslib ``BaseResolver`` over the cluster's DNS snapshot, framed as CoreDNS frames replies.
+
+``ClusterResolver.handle_wire(data, protocol)`` turns one request packet into one reply packet and
+never raises: malformed packets get FORMERR when their header can be read (and nothing otherwise),
+opcodes other than QUERY get NOTIMP, EDNS versions above 0 get BADVERS, internal errors SERVFAIL.
+Replies are cached per (question, flags, EDNS size) for as long as the snapshot is the same object,
+with only the message ID patched.
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Callable
+from typing import Any
+
+from dnslib import EDNS0, OPCODE, QTYPE, RCODE, RR, DNSError, DNSHeader, DNSRecord
+from dnslib.server import BaseResolver
+
+from simk8s.logic.dns import DnsSnapshot, answer
+
+__all__ = ["ClusterResolver", "truncate"]
+
+BADVERS = 16
+
+
+def _opt(request: DNSRecord) -> Any:
+    return next((r for r in request.ar if r.rtype == QTYPE.OPT), None)
+
+
+def truncate(reply: DNSRecord, limit: int) -> bytes:
+    """The reply packed within ``limit`` bytes: question kept, whole RRs only, TC=1 if anything was cut."""
+    wire: bytes = reply.pack()
+    if len(wire) <= limit:
+        return wire
+    opt = [r for r in reply.ar if r.rtype == QTYPE.OPT]
+    cut = DNSRecord(DNSHeader(id=reply.header.id, bitmap=reply.header.bitmap, qr=1), q=reply.q)
+    cut.header.tc = 1
+    best = cut.pack()
+    for section in ("rr", "auth", "ar"):
+        for rr in getattr(reply, section):
+            if rr.rtype == QTYPE.OPT:
+                continue
+            getattr(cut, section).append(rr)
+            trial = DNSRecord(cut.header, questions=cut.questions, rr=cut.rr, auth=cut.auth, ar=cut.ar + opt).pack()
+            if len(trial) > limit:
+                getattr(cut, section).pop()
+                return best
+            best = trial
+    return best
+
+
+class ClusterResolver(BaseResolver):  # type: ignore[misc,unused-ignore]
+    def __init__(self, snapshot_source: Callable[[], DnsSnapshot], cache_size: int = 4096) -> None:
+        self.snapshot_source = snapshot_source
+        self._cache: dict[tuple[Any, ...], bytes] = {}
+        self._cache_for: int | None = None
+        self.cache_size = cache_size
+
+    def resolve(self, request: DNSRecord, handler: Any) -> DNSRecord:
+        return self._reply(request, self.snapshot_source())
+
+    def _reply(self, request: DNSRecord, snap: DnsSnapshot) -> DNSRecord:
+        reply = request.reply(ra=0, aa=1)
+        reply.header.ad = 0
+        reply.header.tc = 0
+        opt = _opt(request)
+        if opt is not None:
+            reply.add_ar(EDNS0(udp_len=max(512, opt.edns_len), flags="do" if opt.edns_do else ""))
+        if request.header.opcode != OPCODE.QUERY:
+            reply.header.rcode = RCODE.NOTIMP
+            reply.header.aa = 0
+            return reply
+        if len(request.questions) != 1:
+            reply.header.rcode = RCODE.FORMERR
+            return reply
+        if opt is not None and opt.edns_ver > 0:
+            reply.header.rcode = BADVERS & 0xF
+            reply.ar = [RR(rtype=QTYPE.OPT, rclass=opt.edns_len, ttl=(BADVERS >> 4) << 24)]
+            return reply
+        q = request.q
+        result = answer(snap, str(q.qname), q.qtype)
+        reply.header.rcode = result.rcode
+        reply.header.aa = 1 if result.aa else 0
+        reply.header.ra = 1 if result.ra else 0
+        for rr in result.answer:
+            reply.add_answer(rr)
+        for rr in result.authority:
+            reply.add_auth(rr)
+        for rr in result.additional:
+            reply.ar.insert(len(reply.ar) - (1 if opt is not None else 0), rr)
+        return reply
+
+    def handle_wire(self, data: bytes, protocol: str = "udp") -> bytes | None:
+        """One request packet in, one reply packet out (None when nothing sensible can be sent)."""
+        if len(data) < 12:
+            return None
+        try:
+            request = DNSRecord.parse(data)
+        except (DNSError, UnicodeError, ValueError, IndexError, struct.error):
+            return self._formerr(data)
+        if request.header.qr:
+            return None
+        snap = self.snapshot_source()
+        opt = _opt(request)
+        limit = 65535 if protocol == "tcp" else max(512, opt.edns_len if opt is not None else 512)
+        key = None
+        if len(request.questions) == 1:
+            q = request.q
+            key = (str(q.qname), q.qtype, q.qclass, request.header.bitmap & ~0x8000,
+                   None if opt is None else (opt.edns_len, opt.edns_do, opt.edns_ver), limit)
+            if self._cache_for != id(snap):
+                self._cache.clear()
+                self._cache_for = id(snap)
+            cached = self._cache.get(key)
+            if cached is not None:
+                return data[:2] + cached[2:]
+        try:
+            reply = self._reply(request, snap)
+            wire = truncate(reply, limit)
+        except Exception:
+            servfail = request.reply(ra=0, aa=0)
+            servfail.header.rcode = RCODE.SERVFAIL
+            return bytes(servfail.pack())
+        if key is not None and len(self._cache) < self.cache_size:
+            self._cache[key] = wire
+        return wire
+
+    @staticmethod
+    def _formerr(data: bytes) -> bytes | None:
+        try:
+            ident, flags = struct.unpack("!HH", data[:4])
+        except struct.error:
+            return None
+        if flags & 0x8000:
+            return None
+        header = DNSHeader(id=ident, qr=1, opcode=(flags >> 11) & 0xF, rd=(flags >> 8) & 1, rcode=RCODE.FORMERR)
+        return bytes(DNSRecord(header).pack())
+
+
