@@ -1,4 +1,7 @@
-"""simk8s: a discrete-event simulator of Kubernetes StatefulSets, storage and headless-service DNS."""
+"""simk8s: a discrete-event simulator of Kubernetes StatefulSets, storage and headless-service DNS.
+
+``Cluster`` is the entry point; see the README for a tour.
+"""
 
 from simk8s.api.errors import (
     AlreadyExists,
@@ -13,6 +16,8 @@ from simk8s.api.errors import (
     MethodNotAllowed,
     NotFound,
 )
+from simk8s.cluster import Cluster, NodeSpec, NotSettled, Topology
+from simk8s.timing import Timing
 
 __version__ = "0.1.0"
 
@@ -20,6 +25,7 @@ __all__ = [
     "AlreadyExists",
     "ApiError",
     "BadRequest",
+    "Cluster",
     "Conflict",
     "Expired",
     "FieldError",
@@ -27,6 +33,10 @@ __all__ = [
     "InternalError",
     "Invalid",
     "MethodNotAllowed",
+    "NodeSpec",
     "NotFound",
+    "NotSettled",
+    "Timing",
+    "Topology",
     "__version__",
 ]

@@ -1,0 +1,122 @@
+"""Client-side operations shared by ``Cluster`` and the kubectl emulation.
+
+``kubectl apply``'s create-or-three-way-merge with the last-applied annotation lives here, so
+``Cluster.apply`` and ``kubectl apply -f`` behave identically.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from simk8s.api import kinds
+from simk8s.api.errors import ApiError, Invalid
+from simk8s.api.frozen import thaw
+from simk8s.api.kinds import Kind, UnknownKind
+from simk8s.store import Store
+
+__all__ = ["LAST_APPLIED", "ApplyError", "apply_object", "apply_objects", "last_applied", "objects_from"]
+
+LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
+
+
+class ApplyError(Exception):
+    """A client-side failure, printed by kubectl as ``error: ...``."""
+
+
+def objects_from(source: Any) -> list[tuple[str, dict[str, Any]]]:
+    """(source name, object) pairs from YAML/JSON text, a path, a dict, or a list of those."""
+    from simk8s.api.manifest import load_manifests, load_path
+
+    if isinstance(source, Mapping):
+        return [("-", thaw(source))]
+    if isinstance(source, (list, tuple)):
+        out: list[tuple[str, dict[str, Any]]] = []
+        for item in source:
+            out.extend(objects_from(item))
+        return out
+    if isinstance(source, Path):
+        return [(src, obj) for src, obj in load_path(str(source))]
+    if isinstance(source, str):
+        if "\n" not in source and ":" not in source and Path(source).exists():
+            return [(src, obj) for src, obj in load_path(source)]
+        return [("-", obj) for obj in load_manifests(source)]
+    raise TypeError(f"cannot read objects from {type(source).__name__}")
+
+
+def last_applied(obj: Mapping[str, Any]) -> str:
+    """The annotation value kubectl writes: Go's json.Marshal (sorted keys, compact) and a newline."""
+    body = thaw(obj)
+    anns = (body.get("metadata") or {}).get("annotations") or {}
+    anns.pop(LAST_APPLIED, None)
+    if "annotations" in (body.get("metadata") or {}) and not anns:
+        del body["metadata"]["annotations"]
+    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False) + "\n"
+
+
+def _kind_of(obj: Mapping[str, Any], source: str) -> Kind:
+    api_version = obj.get("apiVersion", "")
+    kind_name = obj.get("kind", "")
+    k = kinds.for_api_version(api_version, kind_name)
+    if k is None:
+        name = (obj.get("metadata") or {}).get("name", "")
+        ns = (obj.get("metadata") or {}).get("namespace", "")
+        raise ApplyError(f'resource mapping not found for name: "{name}" namespace: "{ns}" from "{source}": '
+                         f'no matches for kind "{kind_name}" in version "{api_version}"\n'
+                         f"ensure CRDs are installed first")
+    return k
+
+
+def apply_object(store: Store, obj: Mapping[str, Any], namespace: str | None = None, source: str = "-"
+                 ) -> tuple[Kind, str, str]:
+    """Apply one object; returns (kind, name, ``created`` | ``configured`` | ``unchanged``)."""
+    from simk8s.api.patch import create_three_way_merge_patch
+
+    k = _kind_of(obj, source)
+    body = thaw(obj)
+    meta = body.setdefault("metadata", {})
+    name = meta.get("name", "")
+    if not name:
+        raise ApplyError(f'error when retrieving current configuration of:\nResource: "{k.qualified_resource}", '
+                         f'GroupVersionKind: "{k.api_version}, Kind={k.kind}"\nName: "", Namespace: '
+                         f'"{namespace or "default"}"\nfrom server for: "{source}": resource name may not be empty')
+    ns = (meta.get("namespace") or namespace or "default") if k.namespaced else None
+    if k.namespaced and namespace and meta.get("namespace") and meta["namespace"] != namespace:
+        raise ApplyError(f"the namespace from the provided object \"{meta['namespace']}\" does not match the "
+                         f"namespace \"{namespace}\". You must pass '--namespace={meta['namespace']}' to perform "
+                         f"this operation.")
+    applied = last_applied(body)
+    meta.setdefault("annotations", {})[LAST_APPLIED] = applied
+    current = store.try_get(k, name, ns)
+    try:
+        if current is None:
+            store.create(k, body, ns)
+            return k, name, "created"
+        original_text = (current["metadata"].get("annotations") or {}).get(LAST_APPLIED)
+        original = json.loads(original_text) if original_text else None
+        patch = create_three_way_merge_patch(original, body, thaw(current), k.kind)
+        if not patch:
+            return k, name, "unchanged"
+        after = store.patch(k, name, patch, ns)
+        return k, name, "configured" if after is not current else "unchanged"
+    except Invalid:
+        raise
+    except ApiError as e:
+        verb = "creating" if current is None else "patching"
+        raise e.with_message(f'error when {verb} "{source}": {e.message}') from None
+
+
+def apply_objects(store: Store, items: list[tuple[str, dict[str, Any]]], namespace: str | None = None
+                  ) -> list[tuple[Kind, str, str]]:
+    return [apply_object(store, obj, namespace, src) for src, obj in items]
+
+
+def kind_or_error(resource: str) -> Kind:
+    """Resolve a resource name as kubectl does, with its error for unknown ones."""
+    try:
+        return kinds.resolve(resource)
+    except UnknownKind as e:
+        group = f".{e.group}" if e.group else ""
+        raise ApplyError(f'the server doesn\'t have a resource type "{e.resource}{group}"') from None

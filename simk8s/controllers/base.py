@@ -1,0 +1,106 @@
+"""What every controller shares: a de-duplicating work queue and a reconcile loop."""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable, Generator, Hashable, Iterable
+from typing import TYPE_CHECKING, Any
+
+import simpy
+
+from simk8s.api.errors import ApiError, Conflict, NotFound
+from simk8s.store import WatchEvent
+
+if TYPE_CHECKING:
+    from simk8s.cluster import Cluster
+
+__all__ = ["Controller", "WorkQueue"]
+
+
+class WorkQueue:
+    """A FIFO of keys where a key waiting to be processed is queued only once (client-go's queue)."""
+
+    def __init__(self, env: simpy.Environment) -> None:
+        self.env = env
+        self._items: deque[Hashable] = deque()
+        self._queued: set[Hashable] = set()
+        self._wakeup: simpy.Event | None = None
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def add(self, key: Hashable) -> None:
+        if key in self._queued:
+            return
+        self._queued.add(key)
+        self._items.append(key)
+        if self._wakeup is not None and not self._wakeup.triggered:
+            self._wakeup.succeed()
+
+    def add_after(self, key: Hashable, delay: float) -> None:
+        def later() -> Generator[simpy.Event, Any, None]:
+            yield self.env.timeout(delay)
+            self.add(key)
+
+        self.env.process(later())
+
+    def get(self) -> Generator[simpy.Event, Any, Hashable]:
+        while not self._items:
+            self._wakeup = self.env.event()
+            yield self._wakeup
+            self._wakeup = None
+        key = self._items.popleft()
+        self._queued.discard(key)
+        return key
+
+
+class Controller:
+    """A level-triggered reconciler: watch events enqueue keys, :meth:`sync` converges one key.
+
+    Subclasses set ``name``, implement :meth:`keys_for` (which keys an event touches) and
+    :meth:`sync` (returns seconds after which to look again, or None).
+    """
+
+    name = "controller"
+
+    def __init__(self, cluster: Cluster, *, subscribe: bool = True) -> None:
+        self.cluster = cluster
+        self.env = cluster.env
+        self.store = cluster.store
+        self.queue = WorkQueue(cluster.env)
+        if subscribe:
+            cluster.store.subscribe(self._on_event)
+        self.process = cluster.env.process(self._run())
+
+    def _on_event(self, ev: WatchEvent) -> None:
+        for key in self.keys_for(ev):
+            self.queue.add(key)
+
+    def keys_for(self, ev: WatchEvent) -> Iterable[Hashable]:
+        return ()
+
+    def sync(self, key: Any) -> float | None:
+        raise NotImplementedError
+
+    def _run(self) -> Generator[simpy.Event, Any, None]:
+        while True:
+            key = yield from self.queue.get()
+            try:
+                after = self.sync(key)
+            except (Conflict, NotFound):
+                # Someone else moved first: look again with fresh state.
+                self.queue.add_after(key, 0.1)
+                continue
+            except ApiError:
+                self.queue.add_after(key, 1.0)
+                continue
+            if after is not None:
+                self.queue.add_after(key, after)
+
+
+def requeue_all(queue: WorkQueue, keys: Iterable[Hashable]) -> None:
+    for k in keys:
+        queue.add(k)
+
+
+Handler = Callable[[WatchEvent], Iterable[Hashable]]

@@ -1,0 +1,141 @@
+"""The Endpoints and EndpointSlice controllers: a Service's ready (and not-ready) pod addresses."""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Iterable
+from typing import Any
+
+from simk8s.api.errors import ApiError
+from simk8s.api.frozen import FrozenDict, thaw
+from simk8s.controllers.base import Controller
+from simk8s.logic.endpoints import MAX_ENDPOINTS, endpoints_subsets, slice_content
+from simk8s.store import WatchEvent
+
+__all__ = ["EndpointsController"]
+
+SERVICE_NAME_LABEL = "kubernetes.io/service-name"
+MANAGED_BY = "endpointslice.kubernetes.io/managed-by"
+MANAGER = "endpointslice-controller.k8s.io"
+
+
+class EndpointsController(Controller):
+    """Keeps both the v1 Endpoints object and the EndpointSlices of every Service with a selector."""
+
+    name = "endpoint-controller"
+
+    def keys_for(self, ev: WatchEvent) -> Iterable[Hashable]:
+        kind = ev.kind.kind
+        ns = ev.obj["metadata"].get("namespace", "")
+        if kind == "Service":
+            return ((ns, ev.obj["metadata"]["name"]),)
+        if kind == "Pod":
+            labels_now = ev.obj["metadata"].get("labels") or {}
+            labels_old = (ev.old["metadata"].get("labels") or {}) if ev.old is not None else {}
+            keys = []
+            for svc in self.store.list("Service", ns):
+                sel = svc["spec"].get("selector")
+                if not sel:
+                    continue
+                if all(labels_now.get(k) == v for k, v in sel.items()) or all(
+                        labels_old.get(k) == v for k, v in sel.items()):
+                    keys.append((ns, svc["metadata"]["name"]))
+            return keys
+        if kind in ("Endpoints", "EndpointSlice") and ev.type == "DELETED":
+            svc = (ev.obj["metadata"].get("labels") or {}).get(SERVICE_NAME_LABEL, ev.obj["metadata"]["name"])
+            return ((ns, svc),)
+        return ()
+
+    def _pods(self, svc: FrozenDict) -> list[FrozenDict]:
+        sel = svc["spec"]["selector"]
+        return self.store.list("Pod", svc["metadata"]["namespace"], where=lambda p: all(
+            (p["metadata"].get("labels") or {}).get(k) == v for k, v in sel.items()))
+
+    def sync(self, key: Any) -> float | None:
+        ns, name = key
+        svc = self.store.try_get("Service", name, ns)
+        if svc is None:
+            # Owned slices go with the garbage collector; the Endpoints object goes here.
+            if self.store.try_get("Endpoints", name, ns) is not None:
+                self.store.delete("Endpoints", name, ns)
+            return None
+        if not svc["spec"].get("selector") or svc["spec"].get("type") == "ExternalName":
+            return None
+        pods = self._pods(svc)
+        self._sync_endpoints(svc, pods)
+        self._sync_slices(svc, pods)
+        return None
+
+    def _sync_endpoints(self, svc: FrozenDict, pods: list[FrozenDict]) -> None:
+        ns, name = svc["metadata"]["namespace"], svc["metadata"]["name"]
+        subsets = endpoints_subsets(svc, pods)
+        labels = dict(svc["metadata"].get("labels") or {})
+        if svc["spec"].get("clusterIP") == "None":
+            labels["service.kubernetes.io/headless"] = ""
+        cur = self.store.try_get("Endpoints", name, ns)
+        annotations: dict[str, str] = {}
+        total = sum(len(s.get("addresses", [])) + len(s.get("notReadyAddresses", [])) for s in subsets)
+        if total >= MAX_ENDPOINTS:
+            annotations["endpoints.kubernetes.io/over-capacity"] = "truncated"
+        if cur is None:
+            annotations["endpoints.kubernetes.io/last-change-trigger-time"] = self.store.timestamp()
+            body: dict[str, Any] = {"apiVersion": "v1", "kind": "Endpoints",
+                                    "metadata": {"name": name, "namespace": ns, "labels": labels,
+                                                 "annotations": annotations}}
+            if subsets:
+                body["subsets"] = subsets
+            self.store.create("Endpoints", body)
+            return
+        if thaw(cur.get("subsets") or []) == subsets and thaw(cur["metadata"].get("labels") or {}) == labels:
+            return
+        body = thaw(cur)
+        body["metadata"]["labels"] = labels
+        ann = body["metadata"].setdefault("annotations", {})
+        ann["endpoints.kubernetes.io/last-change-trigger-time"] = self.store.timestamp()
+        ann.pop("endpoints.kubernetes.io/over-capacity", None)
+        ann.update({k: v for k, v in annotations.items()})
+        if subsets:
+            body["subsets"] = subsets
+        else:
+            body.pop("subsets", None)
+        self.store.update("Endpoints", body)
+
+    def _sync_slices(self, svc: FrozenDict, pods: list[FrozenDict]) -> None:
+        ns, name = svc["metadata"]["namespace"], svc["metadata"]["name"]
+        wanted = slice_content(svc, pods)
+        existing = self.store.list("EndpointSlice", ns, where=lambda s: (
+            (s["metadata"].get("labels") or {}).get(SERVICE_NAME_LABEL) == name
+            and (s["metadata"].get("labels") or {}).get(MANAGED_BY) == MANAGER))
+        labels = dict(svc["metadata"].get("labels") or {})
+        labels[MANAGED_BY] = MANAGER
+        labels[SERVICE_NAME_LABEL] = name
+        if svc["spec"].get("clusterIP") == "None":
+            labels["service.kubernetes.io/headless"] = ""
+        for i, content in enumerate(wanted):
+            if i < len(existing):
+                cur = existing[i]
+                if (thaw(cur.get("endpoints")) == content["endpoints"] and thaw(cur.get("ports")) == content["ports"]
+                        and thaw(cur["metadata"].get("labels") or {}) == labels):
+                    continue
+                body = thaw(cur)
+                body["metadata"]["labels"] = labels
+                body["endpoints"] = content["endpoints"]
+                body["ports"] = content["ports"]
+                self.store.update("EndpointSlice", body)
+                continue
+            body = {
+                "apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice",
+                "metadata": {
+                    "generateName": f"{name}-", "namespace": ns, "labels": labels,
+                    "annotations": {"endpoints.kubernetes.io/last-change-trigger-time": self.store.timestamp()},
+                    "ownerReferences": [{"apiVersion": "v1", "blockOwnerDeletion": True, "controller": True,
+                                         "kind": "Service", "name": name, "uid": svc["metadata"]["uid"]}]},
+                "addressType": "IPv4",
+                "endpoints": content["endpoints"],
+                "ports": content["ports"],
+            }
+            self.store.create("EndpointSlice", body)
+        for extra in existing[len(wanted):]:
+            try:
+                self.store.delete("EndpointSlice", extra["metadata"]["name"], ns)
+            except ApiError:
+                pass

@@ -1,0 +1,563 @@
+"""The kubelet of one node: runs the pods bound to it through their lifecycle in virtual time.
+
+Per pod, one simpy process walks the steps a real kubelet reports: ContainerCreating (sandbox,
+pod IP), image pulls (slow the first time on a node), containers started and Ready, restarts with
+back-off when a container exits, and graceful termination (SIGTERM, the grace period, the final
+zero-grace delete). When the node fails the kubelet goes silent: nothing it owns changes until
+the node recovers.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Generator, Hashable, Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import simpy
+
+from simk8s.api.errors import ApiError
+from simk8s.api.frozen import FrozenDict, get_in, thaw
+from simk8s.controllers.base import Controller
+from simk8s.events import EventRecorder
+from simk8s.logic import podstatus
+from simk8s.store import WatchEvent
+
+if TYPE_CHECKING:
+    from simk8s.cluster import Cluster
+
+__all__ = ["Kubelet", "KubeletDispatcher"]
+
+
+class KubeletDispatcher:
+    """One watch for all kubelets: routes each pod event to the kubelet of its node (old or new)."""
+
+    def __init__(self, cluster: Cluster, kubelets: dict[str, Kubelet]) -> None:
+        self.kubelets = kubelets
+        cluster.store.subscribe(self._on_event)
+
+    def _on_event(self, ev: WatchEvent) -> None:
+        if ev.kind.kind != "Pod":
+            return
+        node = get_in(ev.obj, ("spec", "nodeName"))
+        if node in self.kubelets:
+            self.kubelets[node].queue.add(ev.key)
+        old = get_in(ev.old, ("spec", "nodeName")) if ev.old is not None else None
+        if old and old != node and old in self.kubelets:
+            self.kubelets[old].queue.add(ev.key)
+
+
+class _Deleted(Exception):
+    """The pod got a deletionTimestamp: stop what you are doing and terminate it."""
+
+
+@dataclass
+class PodRuntime:
+    """What the node itself holds for a pod: its sandbox, IP and containers."""
+
+    namespace: str
+    name: str
+    uid: str
+    ip: str | None = None
+    terminating: bool = False
+    terminating_started: bool = False
+    process: simpy.Process | None = None
+    started_at: dict[str, str] = field(default_factory=dict)
+    restarts: dict[str, int] = field(default_factory=dict)
+    running: set[str] = field(default_factory=set)
+    ready: dict[str, bool] = field(default_factory=dict)
+    wake: simpy.Event | None = None
+
+
+class Kubelet(Controller):
+    name = "kubelet"
+
+    def __init__(self, cluster: Cluster, node_name: str) -> None:
+        self.node_name = node_name
+        self.alive = True
+        self.up = cluster.env.event()
+        self.pulled: set[str] = set()
+        self.pods: dict[tuple[str, str], PodRuntime] = {}
+        self.recorder = EventRecorder(cluster.store, "kubelet", host=node_name)
+        self.cidr = cluster.pod_cidrs[node_name]
+        from simk8s.runtime import ContainerRuntime
+
+        self.runtime = ContainerRuntime(cluster, node_name)
+        self._next_ip = 2
+        self.host_ip = next(a["address"] for a in cluster.store.get("Node", node_name)["status"]["addresses"]
+                            if a["type"] == "InternalIP")
+        super().__init__(cluster, subscribe=False)
+
+    # ----------------------------------------------------------------------------- wiring
+    def keys_for(self, ev: WatchEvent) -> Iterable[Hashable]:
+        if ev.kind.kind != "Pod":
+            return ()
+        if get_in(ev.obj, ("spec", "nodeName")) == self.node_name or (
+                ev.old is not None and get_in(ev.old, ("spec", "nodeName")) == self.node_name):
+            return (ev.key,)
+        return ()
+
+    def sync(self, key: Any) -> float | None:
+        if not self.alive:
+            return None
+        ns, name = key
+        pod = self.store.try_get("Pod", name, ns)
+        rt = self.pods.get(key)
+        if rt is not None and (pod is None or pod["metadata"]["uid"] != rt.uid
+                               or pod["spec"].get("nodeName") != self.node_name):
+            # Force-deleted or replaced behind our back: tear the sandbox down.
+            if rt.process is not None and rt.process.is_alive:
+                rt.process.interrupt("gone")
+            self.pods.pop(key, None)
+            rt = None
+        if pod is None or pod["spec"].get("nodeName") != self.node_name:
+            return None
+        if rt is None:
+            rt = PodRuntime(ns, name, pod["metadata"]["uid"])
+            self.pods[key] = rt
+            rt.process = self.env.process(self._lifecycle(rt))
+        elif pod["metadata"].get("deletionTimestamp") and not rt.terminating:
+            rt.terminating = True
+            if rt.process is not None and rt.process.is_alive:
+                rt.process.interrupt("delete")
+        return None
+
+    # ----------------------------------------------------------------------------- faults
+    def fail(self) -> None:
+        if not self.alive:
+            return
+        self.alive = False
+        self.up = self.env.event()
+        for rt in self.pods.values():
+            if rt.process is not None and rt.process.is_alive:
+                rt.process.interrupt("down")
+        for c in self.cluster.controllers:
+            if hasattr(c, "node_failed"):
+                c.node_failed(self.node_name)
+
+    def recover(self) -> None:
+        if self.alive:
+            return
+        self.alive = True
+        self.up.succeed()
+        for c in self.cluster.controllers:
+            if hasattr(c, "node_recovered"):
+                c.node_recovered(self.node_name)
+        for pod in self.store.list("Pod", None, where=lambda p: p["spec"].get("nodeName") == self.node_name):
+            self.queue.add((pod["metadata"]["namespace"], pod["metadata"]["name"]))
+        for key in list(self.pods):
+            self.queue.add(key)
+
+    # ---------------------------------------------------------------------------- helpers
+    def _draw(self, span: tuple[float, float]) -> float:
+        return self.cluster.timing.draw(self.cluster.rng, span)
+
+    def _sleep(self, rt: PodRuntime, seconds: float) -> Generator[simpy.Event, Any, None]:
+        """Wait ``seconds``; a node outage pauses the clock of this pod; a deletion raises."""
+        end = self.env.now + seconds
+        while True:
+            try:
+                if not self.alive:
+                    yield self.up
+                    self.node_ready_again(rt)
+                remaining = end - self.env.now
+                if remaining == float("inf"):
+                    rt.wake = self.env.event()
+                    yield rt.wake
+                    return
+                if remaining > 0:
+                    yield self.env.timeout(remaining)
+                if not self.alive:
+                    continue
+                return
+            except simpy.Interrupt as interrupt:
+                if interrupt.cause == "gone":
+                    raise
+                if interrupt.cause == "delete" and not rt.terminating_started:
+                    raise _Deleted() from None
+
+    def _pod(self, rt: PodRuntime) -> FrozenDict | None:
+        pod = self.store.try_get("Pod", rt.name, rt.namespace)
+        if pod is None or pod["metadata"]["uid"] != rt.uid:
+            return None
+        return pod
+
+    def _write_status(self, rt: PodRuntime, status: dict[str, Any]) -> FrozenDict | None:
+        try:
+            return self.store.set_status("Pod", rt.name, rt.namespace, status, uid=rt.uid)
+        except ApiError:
+            return None
+
+    def _alloc_ip(self) -> str:
+        net = ipaddress.ip_network(self.cidr)
+        used = {rt.ip for rt in self.pods.values() if rt.ip}
+        for _ in range(net.num_addresses):
+            if self._next_ip >= net.num_addresses - 1:
+                self._next_ip = 2
+            ip = str(net.network_address + self._next_ip)
+            self._next_ip += 1
+            if ip not in used:
+                return ip
+        raise RuntimeError(f"node {self.node_name}: pod CIDR {net} is full")
+
+    def _image(self, ref: str) -> Any:
+        from simk8s.images import lookup_image
+
+        return lookup_image(ref)
+
+    # -------------------------------------------------------------------------- lifecycle
+    def _lifecycle(self, rt: PodRuntime) -> Generator[simpy.Event, Any, None]:
+        try:
+            try:
+                first = self._pod(rt)
+                if first is not None and first["metadata"].get("deletionTimestamp"):
+                    raise _Deleted()
+                yield from self._start(rt)
+                yield from self._serve(rt)
+            except _Deleted:
+                pass
+            rt.terminating_started = True
+            yield from self._terminate(rt)
+        except simpy.Interrupt:
+            # "gone": the API object vanished (force delete); the sandbox goes with it.
+            pass
+        finally:
+            if self.pods.get((rt.namespace, rt.name)) is rt and self._pod(rt) is None:
+                self.pods.pop((rt.namespace, rt.name), None)
+
+    def _start(self, rt: PodRuntime) -> Generator[simpy.Event, Any, None]:
+        yield from self._sleep(rt, self._draw(self.cluster.timing.kubelet_notice))
+        pod = self._pod(rt)
+        if pod is None:
+            return
+        now = self.store.timestamp()
+        yield from self._wait_volumes(rt)
+        status = podstatus.creating_status(pod, self.host_ip, now)
+        self._write_status(rt, status)
+        yield from self._sleep(rt, self._draw(self.cluster.timing.sandbox))
+        rt.ip = self._alloc_ip()
+        pod = self._pod(rt)
+        if pod is None:
+            return
+        status = thaw(pod["status"])
+        status["conditions"] = podstatus.set_condition(status["conditions"], "PodReadyToStartContainers", "True",
+                                                       self.store.timestamp())
+        status["podIP"] = rt.ip
+        status["podIPs"] = [{"ip": rt.ip}]
+        self._write_status(rt, status)
+        for container in pod["spec"]["containers"]:
+            yield from self._pull(rt, pod, container)
+            self.recorder.event(pod, "Normal", "Created", f"Created container: {container['name']}",
+                                field_path=f"spec.containers{{{container['name']}}}")
+            self.recorder.event(pod, "Normal", "Started", f"Started container {container['name']}",
+                                field_path=f"spec.containers{{{container['name']}}}")
+        yield from self._sleep(rt, self._draw(self.cluster.timing.container_start))
+        self._post_running(rt)
+
+    def _wait_volumes(self, rt: PodRuntime) -> Generator[simpy.Event, Any, None]:
+        """Wait until every claim the pod mounts is bound (the volume manager's attach/mount)."""
+        while True:
+            pod = self._pod(rt)
+            if pod is None:
+                return
+            pending = []
+            for vol in pod["spec"].get("volumes") or ():
+                claim = get_in(vol, ("persistentVolumeClaim", "claimName"))
+                if claim:
+                    pvc = self.store.try_get("PersistentVolumeClaim", claim, rt.namespace)
+                    if pvc is None or get_in(pvc, ("status", "phase")) != "Bound":
+                        pending.append(claim)
+            if not pending:
+                return
+            yield from self._sleep(rt, 2.0)
+
+    def _pull(self, rt: PodRuntime, pod: FrozenDict, container: Any) -> Generator[simpy.Event, Any, None]:
+        image_ref = container.get("image", "")
+        fp = f"spec.containers{{{container['name']}}}"
+        policy = container.get("imagePullPolicy", "IfNotPresent")
+        spec = self._image(image_ref)
+        backoff = self.cluster.timing.backoff_initial
+        while spec is None:
+            self.recorder.event(pod, "Normal", "Pulling", f'Pulling image "{image_ref}"', field_path=fp)
+            yield from self._sleep(rt, self._draw((0.5, 1.5)))
+            ref = _normalize(image_ref)
+            err = (f'failed to pull and unpack image "{ref}": failed to resolve reference "{ref}": '
+                   f'{ref}: not found')
+            self.recorder.event(pod, "Warning", "Failed",
+                                f'Failed to pull image "{image_ref}": rpc error: code = NotFound desc = {err}',
+                                field_path=fp)
+            self.recorder.event(pod, "Warning", "Failed", "Error: ErrImagePull", field_path=fp)
+            self._set_waiting(rt, container["name"], "ErrImagePull",
+                              f"rpc error: code = NotFound desc = {err}")
+            yield from self._sleep(rt, 1.0)
+            self.recorder.event(pod, "Normal", "BackOff", f'Back-off pulling image "{image_ref}"', field_path=fp)
+            self.recorder.event(pod, "Warning", "Failed", "Error: ImagePullBackOff", field_path=fp)
+            self._set_waiting(rt, container["name"], "ImagePullBackOff", f'Back-off pulling image "{image_ref}"')
+            yield from self._sleep(rt, backoff)
+            backoff = min(backoff * 2, self.cluster.timing.backoff_cap)
+            spec = self._image(image_ref)
+        key = _normalize(image_ref)
+        if key in self.pulled and policy != "Always":
+            self.recorder.event(pod, "Normal", "Pulled",
+                                f'Container image "{image_ref}" already present on machine', field_path=fp)
+            return
+        self.recorder.event(pod, "Normal", "Pulling", f'Pulling image "{image_ref}"', field_path=fp)
+        factor = float(getattr(spec, "pull_factor", 1.0))
+        seconds = self._draw(self.cluster.timing.image_pull) * factor if key not in self.pulled else \
+            self._draw((0.3, 0.9))
+        yield from self._sleep(rt, seconds)
+        self.pulled.add(key)
+        size = int(getattr(spec, "size", 0) or 0)
+        took = _go_duration(seconds)
+        self.recorder.event(pod, "Normal", "Pulled",
+                            f'Successfully pulled image "{image_ref}" in {took} ({took} including waiting). '
+                            f"Image size: {size} bytes.", field_path=fp)
+
+    def _set_waiting(self, rt: PodRuntime, name: str, reason: str, message: str) -> None:
+        pod = self._pod(rt)
+        if pod is None:
+            return
+        status = thaw(pod["status"])
+        for cs in status.get("containerStatuses", []):
+            if cs["name"] == name:
+                cs["state"] = {"waiting": {"message": message, "reason": reason}}
+        self._write_status(rt, status)
+
+    def _post_running(self, rt: PodRuntime) -> None:
+        pod = self._pod(rt)
+        if pod is None:
+            return
+        now = self.store.timestamp()
+        status = thaw(pod["status"])
+        statuses = []
+        not_ready = []
+        for c in pod["spec"]["containers"]:
+            started = rt.started_at.setdefault(c["name"], now)
+            rt.running.add(c["name"])
+            ready = rt.ready.setdefault(c["name"], not c.get("readinessProbe"))
+            if not ready:
+                not_ready.append(c["name"])
+            spec = self._image(c.get("image", ""))
+            statuses.append({
+                "containerID": f"containerd://{_hex_id(rt.uid, c['name'])}",
+                "image": getattr(spec, "canonical", None) or c.get("image", ""),
+                "imageID": getattr(spec, "image_id", "") or "",
+                "lastState": {},
+                "name": c["name"],
+                "ready": ready,
+                "restartCount": rt.restarts.get(c["name"], 0),
+                "started": True,
+                "state": {"running": {"startedAt": started}},
+            })
+        status["containerStatuses"] = statuses
+        status["conditions"] = podstatus.ready_conditions(status["conditions"], not_ready, now)
+        status["phase"] = "Running"
+        self._write_status(rt, status)
+
+    def _serve(self, rt: PodRuntime) -> Generator[simpy.Event, Any, None]:
+        """The pod runs until deleted. Readiness probes run after their initial delay, then again
+        whenever something that could change their result happens (an exec into the pod), with
+        the probe's period and thresholds: results only change when simulated state changes."""
+        pod = self._pod(rt)
+        if pod is None:
+            return
+        probed = [c for c in pod["spec"]["containers"] if c.get("readinessProbe")]
+        if not probed:
+            while True:
+                yield from self._sleep(rt, float("inf"))
+        delay = max(float(get_in(c, ("readinessProbe", "initialDelaySeconds"), 0) or 0) for c in probed)
+        yield from self._sleep(rt, delay + self._draw((0.0, 1.0)))
+        fails: dict[str, int] = {}
+        passes: dict[str, int] = {}
+        while True:
+            pod = self._pod(rt)
+            if pod is None:
+                return
+            changed = False
+            pending = False
+            for c in probed:
+                probe = c["readinessProbe"]
+                ok = self.probe(pod, c, probe)
+                name = c["name"]
+                if ok:
+                    fails[name] = 0
+                    passes[name] = passes.get(name, 0) + 1
+                    if not rt.ready.get(name) and passes[name] >= int(probe.get("successThreshold", 1) or 1):
+                        rt.ready[name] = True
+                        changed = True
+                    pending |= not rt.ready.get(name)
+                else:
+                    passes[name] = 0
+                    fails[name] = fails.get(name, 0) + 1
+                    if rt.ready.get(name) and fails[name] >= int(probe.get("failureThreshold", 3) or 3):
+                        rt.ready[name] = False
+                        changed = True
+                    pending |= bool(rt.ready.get(name))
+            if changed:
+                self._post_running(rt)
+            if pending:
+                period = min(float(get_in(c, ("readinessProbe", "periodSeconds"), 10) or 10) for c in probed)
+                yield from self._sleep(rt, period)
+            else:
+                yield from self._sleep(rt, float("inf"))
+                period = min(float(get_in(c, ("readinessProbe", "periodSeconds"), 10) or 10) for c in probed)
+                yield from self._sleep(rt, period * self.cluster.rng.random())
+
+    def probe(self, pod: Any, container: Any, probe: Any) -> bool:
+        """One probe of ``container`` against the simulated container (httpGet, tcpSocket, exec)."""
+        if "httpGet" in probe:
+            port = self._port(container, probe["httpGet"].get("port", 80))
+            reply = self.runtime.serve_http(pod, port, "GET", probe["httpGet"].get("path", "/"), self.host_ip,
+                                            user_agent="kube-probe/1.32")
+            return reply is not None and 200 <= reply[0] < 400
+        if "tcpSocket" in probe:
+            return self.runtime.listening(pod, self._port(container, probe["tcpSocket"].get("port", 0)))
+        if "exec" in probe:
+            try:
+                return self.runtime.exec(pod, container["name"], list(probe["exec"].get("command") or ["true"])).code == 0
+            except Exception:
+                return False
+        return True
+
+    @staticmethod
+    def _port(container: Any, port: Any) -> int:
+        if isinstance(port, int) or (isinstance(port, str) and port.isdigit()):
+            return int(port)
+        for p in container.get("ports") or ():
+            if p.get("name") == port:
+                return int(p["containerPort"])
+        return -1
+
+    def poke(self, namespace: str, name: str) -> None:
+        """Something inside the pod changed: probes should look again."""
+        rt = self.pods.get((namespace, name))
+        if rt is not None and rt.wake is not None and not rt.wake.triggered:
+            rt.wake.succeed()
+
+    def exec(self, namespace: str, pod_name: str, container: str | None, argv: list[str], stdin: str = "") -> Any:
+        """``kubectl exec``: run ``argv`` in a running container of the pod."""
+        from simk8s.runtime import ExecError
+
+        pod = self.store.get("Pod", pod_name, namespace)
+        rt = self.pods.get((namespace, pod_name))
+        name = container or pod["spec"]["containers"][0]["name"]
+        if not any(c["name"] == name for c in pod["spec"]["containers"]):
+            raise ExecError(f'container {name} is not valid for pod {pod_name}')
+        if get_in(pod, ("status", "phase")) in ("Succeeded", "Failed"):
+            raise ExecError(f"cannot exec into a container in a completed pod; current phase is "
+                            f"{pod['status']['phase']}")
+        if not self.alive:
+            raise ExecError(f"error dialing backend: dial tcp {self.host_ip}:10250: connect: no route to host")
+        if rt is None or name not in rt.running:
+            raise ExecError(f'unable to upgrade connection: container not found ("{name}")')
+        result = self.runtime.exec(pod, name, argv, stdin)
+        self.poke(namespace, pod_name)
+        return result
+
+    def node_ready_again(self, rt: PodRuntime) -> None:
+        if rt.running:
+            self._post_running(rt)
+
+    def _terminate(self, rt: PodRuntime) -> Generator[simpy.Event, Any, None]:
+        pod = self._pod(rt)
+        if pod is None:
+            return
+        grace = int(pod["metadata"].get("deletionGracePeriodSeconds") or 0)
+        for c in pod["spec"]["containers"]:
+            if c["name"] in rt.running:
+                self.recorder.event(pod, "Normal", "Killing", f"Stopping container {c['name']}",
+                                    field_path=f"spec.containers{{{c['name']}}}")
+        yield from self._sleep(rt, self._draw(self.cluster.timing.kill_notice))
+        pod = self._pod(rt)
+        if pod is None:
+            return
+        now = self.store.timestamp()
+        status = thaw(pod["status"])
+        names = podstatus.container_names(pod)
+        status["conditions"] = podstatus.ready_conditions(status.get("conditions", []), names, now)
+        if rt.running:
+            self._write_status(rt, status)
+        stop = 0.0
+        for c in pod["spec"]["containers"]:
+            if c["name"] not in rt.running:
+                continue
+            spec = self._image(c.get("image", ""))
+            graceful = bool(getattr(spec, "stops_on_sigterm", True)) and not _ignores_sigterm(c)
+            seconds = self._draw(getattr(spec, "stop_seconds", (0.1, 0.6))) if graceful else float(grace)
+            stop = max(stop, min(seconds, float(grace)) if grace else 0.0)
+        yield from self._sleep(rt, stop)
+        pod = self._pod(rt)
+        if pod is None:
+            return
+        now = self.store.timestamp()
+        status = thaw(pod["status"])
+        statuses = []
+        for cs in status.get("containerStatuses", []):
+            cs = dict(cs)
+            name = cs["name"]
+            if name in rt.running:
+                c = next(c for c in pod["spec"]["containers"] if c["name"] == name)
+                spec = self._image(c.get("image", ""))
+                graceful = bool(getattr(spec, "stops_on_sigterm", True)) and not _ignores_sigterm(c)
+                code = 0 if (graceful and stop < grace) or (grace == 0 and graceful) else 137
+                cs["state"] = {"terminated": {
+                    "containerID": cs.get("containerID", ""), "exitCode": code,
+                    "finishedAt": now, "reason": "Completed" if code == 0 else "Error",
+                    "startedAt": rt.started_at.get(name, now)}}
+            else:
+                cs["state"] = {"terminated": {"exitCode": 137, "finishedAt": None,
+                                              "message": "The container could not be located when the pod "
+                                                         "was terminated",
+                                              "reason": "ContainerStatusUnknown", "startedAt": None}}
+            cs["ready"] = False
+            cs["started"] = False
+            statuses.append(cs)
+        rt.running.clear()
+        if statuses:
+            status["containerStatuses"] = statuses
+            status["phase"] = podstatus.phase_for(pod, statuses, terminal=True)
+        status["conditions"] = podstatus.ready_conditions(status.get("conditions", []), names, now)
+        if status.get("podIP") or statuses:
+            self._write_status(rt, status)
+        rt.ip = None
+        self.runtime.drop(rt.uid)
+        pod = self._pod(rt)
+        if pod is None:
+            return
+        try:
+            self.store.delete("Pod", rt.name, rt.namespace, grace_period=0, uid=rt.uid)
+        except ApiError:
+            pass
+        self.pods.pop((rt.namespace, rt.name), None)
+
+
+def _ignores_sigterm(container: Any) -> bool:
+    """A shell or ``sleep`` as PID 1 has no SIGTERM handler: the kubelet must wait for SIGKILL."""
+    argv = [*(container.get("command") or []), *(container.get("args") or [])]
+    return bool(argv) and argv[0].rsplit("/", 1)[-1] in ("sleep", "sh", "bash", "zsh", "tail")
+
+
+def _normalize(ref: str) -> str:
+    name = ref
+    if "/" not in name.split(":", 1)[0] or ("." not in name.split("/", 1)[0] and ":" not in name.split("/", 1)[0]
+                                              and name.split("/", 1)[0] != "localhost"):
+        name = f"docker.io/{name}" if "/" in name else f"docker.io/library/{name}"
+    last = name.rsplit("/", 1)[-1]
+    if ":" not in last and "@" not in last:
+        name += ":latest"
+    return name
+
+
+def _go_duration(seconds: float) -> str:
+    """Go's time.Duration string rounded to milliseconds, as the kubelet prints pull times."""
+    ms = round(seconds * 1000)
+    if ms < 1000:
+        return f"{ms}ms"
+    text = f"{ms / 1000:.3f}".rstrip("0").rstrip(".")
+    return f"{text}s"
+
+
+def _hex_id(uid: str, name: str) -> str:
+    import hashlib
+
+    return hashlib.sha256(f"{uid}/{name}".encode()).hexdigest()

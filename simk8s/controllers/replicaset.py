@@ -1,0 +1,134 @@
+"""Deployment and ReplicaSet controllers, for the seed's contrast with StatefulSet naming.
+
+Deployment → ReplicaSet ``<deploy>-<pod-template-hash>`` → pods ``<rs>-<5 random chars>``
+(``generateName``, completed by the API server with the seeded RNG). Replacement pods get new
+names; a template change rolls out through a new ReplicaSet (maxSurge / maxUnavailable).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Iterable
+from typing import Any
+
+from simk8s.api.errors import AlreadyExists, ApiError
+from simk8s.api.frozen import FrozenDict, get_in, thaw
+from simk8s.controllers.base import Controller
+from simk8s.events import EventRecorder
+from simk8s.logic import replicaset as rs_logic
+from simk8s.store import WatchEvent
+
+__all__ = ["DeploymentController", "ReplicaSetController"]
+
+
+def _owner_keys(ev: WatchEvent, kind: str) -> list[tuple[str, str]]:
+    ns = ev.obj["metadata"].get("namespace", "")
+    keys = []
+    for obj in (ev.obj, ev.old):
+        if obj is None:
+            continue
+        for ref in obj["metadata"].get("ownerReferences") or ():
+            if ref.get("kind") == kind and ref.get("controller"):
+                keys.append((ns, ref["name"]))
+    return keys
+
+
+def _owned(store: Any, kind: str, owner: FrozenDict) -> list[FrozenDict]:
+    uid = owner["metadata"]["uid"]
+    return store.list(kind, owner["metadata"]["namespace"], where=lambda o: any(
+        r.get("uid") == uid and r.get("controller") for r in o["metadata"].get("ownerReferences") or ()))
+
+
+class ReplicaSetController(Controller):
+    name = "replicaset-controller"
+
+    def __init__(self, cluster: Any) -> None:
+        self.recorder = EventRecorder(cluster.store, "replicaset-controller")
+        super().__init__(cluster)
+
+    def keys_for(self, ev: WatchEvent) -> Iterable[Hashable]:
+        if ev.kind.kind == "ReplicaSet":
+            return ((ev.obj["metadata"]["namespace"], ev.obj["metadata"]["name"]),)
+        if ev.kind.kind == "Pod":
+            return _owner_keys(ev, "ReplicaSet")
+        return ()
+
+    def sync(self, key: Any) -> float | None:
+        ns, name = key
+        rs = self.store.try_get("ReplicaSet", name, ns)
+        if rs is None or rs["metadata"].get("deletionTimestamp"):
+            return None
+        pods = [p for p in _owned(self.store, "Pod", rs) if not p["metadata"].get("deletionTimestamp")
+                and get_in(p, ("status", "phase")) not in ("Succeeded", "Failed")]
+        now = self.store.epoch.timestamp() + self.env.now
+        creates, deletes, status = rs_logic.replicaset_plan(rs, pods, now=now)
+        for _ in range(creates):
+            pod = rs_logic.pod_for_replicaset(rs)
+            try:
+                created = self.store.create("Pod", pod, ns)
+            except ApiError as e:
+                self.recorder.event(rs, "Warning", "FailedCreate", f"Error creating: {e}")
+                break
+            self.recorder.event(rs, "Normal", "SuccessfulCreate", f"Created pod: {created['metadata']['name']}")
+        for pod_name in deletes:
+            try:
+                self.store.delete("Pod", pod_name, ns)
+            except ApiError:
+                continue
+            self.recorder.event(rs, "Normal", "SuccessfulDelete", f"Deleted pod: {pod_name}")
+        cur = self.store.get("ReplicaSet", name, ns)
+        if thaw(cur.get("status") or {}) != status:
+            body = thaw(cur)
+            body["status"] = status
+            self.store.update_status("ReplicaSet", body)
+        return None
+
+
+class DeploymentController(Controller):
+    name = "deployment-controller"
+
+    def __init__(self, cluster: Any) -> None:
+        self.recorder = EventRecorder(cluster.store, "deployment-controller")
+        super().__init__(cluster)
+
+    def keys_for(self, ev: WatchEvent) -> Iterable[Hashable]:
+        if ev.kind.kind == "Deployment":
+            return ((ev.obj["metadata"]["namespace"], ev.obj["metadata"]["name"]),)
+        if ev.kind.kind == "ReplicaSet":
+            return _owner_keys(ev, "Deployment")
+        return ()
+
+    def sync(self, key: Any) -> float | None:
+        ns, name = key
+        deploy = self.store.try_get("Deployment", name, ns)
+        if deploy is None or deploy["metadata"].get("deletionTimestamp"):
+            return None
+        rss = _owned(self.store, "ReplicaSet", deploy)
+        pods = self.store.list("Pod", ns)
+        now = self.store.epoch.timestamp() + self.env.now
+        plan = rs_logic.deployment_rolling_plan(deploy, rss, pods, now=now)
+        if plan.create is not None:
+            try:
+                created = self.store.create("ReplicaSet", plan.create, ns)
+            except AlreadyExists:
+                return 0.1
+            replicas = get_in(created, ("spec", "replicas"), 0)
+            self.recorder.event(deploy, "Normal", "ScalingReplicaSet",
+                                f"Scaled up replica set {created['metadata']['name']} from 0 to {replicas}")
+        scales, status = plan.scales, plan.status
+        for rs_name, replicas in scales:
+            cur = self.store.get("ReplicaSet", rs_name, ns)
+            old = int(get_in(cur, ("spec", "replicas"), 0) or 0)
+            if old == replicas:
+                continue
+            body = thaw(cur)
+            body["spec"]["replicas"] = replicas
+            self.store.update("ReplicaSet", body)
+            verb = "up" if replicas > old else "down"
+            self.recorder.event(deploy, "Normal", "ScalingReplicaSet",
+                                f"Scaled {verb} replica set {rs_name} from {old} to {replicas}")
+        cur = self.store.get("Deployment", name, ns)
+        if thaw(cur.get("status") or {}) != status:
+            body = thaw(cur)
+            body["status"] = status
+            self.store.update_status("Deployment", body)
+        return None

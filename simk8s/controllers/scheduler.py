@@ -1,0 +1,167 @@
+"""The default scheduler: one pod at a time, filters and scores from ``logic.scheduling``.
+
+With WaitForFirstConsumer claims it first writes the chosen node into the claims'
+``volume.kubernetes.io/selected-node`` annotation and binds the pod only once the claims are
+bound (the volume binding plugin's PreBind wait): that is the seed lab's ~9 s in Pending.
+Unschedulable pods get the upstream ``FailedScheduling`` event and ``PodScheduled=False``
+condition, and are retried when nodes, claims, volumes or pods change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Iterable, Iterator, Mapping
+from typing import Any
+
+from simk8s.api.errors import ApiError
+from simk8s.api.frozen import FrozenDict, get_in, thaw
+from simk8s.controllers.base import Controller
+from simk8s.controllers.volumes import SELECTED_NODE
+from simk8s.events import EventRecorder
+from simk8s.logic import podstatus
+from simk8s.logic.scheduling import schedule
+from simk8s.store import WatchEvent
+
+__all__ = ["Scheduler"]
+
+
+def _claims_of(pod: Any) -> list[str]:
+    return [v["persistentVolumeClaim"]["claimName"] for v in get_in(pod, ("spec", "volumes")) or ()
+            if get_in(v, ("persistentVolumeClaim", "claimName"))]
+
+
+class _NodePods(Mapping[str, list[FrozenDict]]):
+    """A read-only view of the scheduler cache: node name -> its pods (built on access)."""
+
+    def __init__(self, cache: dict[str, dict[tuple[str, str], FrozenDict]]) -> None:
+        self.cache = cache
+
+    def __getitem__(self, node: str) -> list[FrozenDict]:
+        return list(self.cache.get(node, {}).values())
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.cache)
+
+    def __len__(self) -> int:
+        return len(self.cache)
+
+    def get(self, node: str, default: Any = None) -> Any:  # type: ignore[override,unused-ignore]
+        pods = self.cache.get(node)
+        return list(pods.values()) if pods is not None else default
+
+
+class Scheduler(Controller):
+    name = "default-scheduler"
+
+    def __init__(self, cluster: Any) -> None:
+        self.recorder = EventRecorder(cluster.store, "default-scheduler")
+        self.unschedulable: set[tuple[str, str]] = set()
+        # The scheduler cache: the pods bound to each node that still hold resources.
+        self.node_pods: dict[str, dict[tuple[str, str], FrozenDict]] = {}
+        self.pod_node: dict[tuple[str, str], str] = {}
+        self.sched_rng = cluster.rng.__class__(f"simk8s:{cluster.seed}:scheduler")
+        super().__init__(cluster)
+
+    def _wants(self, pod: Any) -> bool:
+        return (not get_in(pod, ("spec", "nodeName")) and not pod["metadata"].get("deletionTimestamp")
+                and get_in(pod, ("spec", "schedulerName"), "default-scheduler") == "default-scheduler")
+
+    def _cache(self, ev: WatchEvent) -> None:
+        key = ev.key
+        node = get_in(ev.obj, ("spec", "nodeName"))
+        old = self.pod_node.pop(key, None)
+        if old is not None:
+            self.node_pods.get(old, {}).pop(key, None)
+        if ev.type != "DELETED" and node and get_in(ev.obj, ("status", "phase")) not in ("Succeeded", "Failed"):
+            self.node_pods.setdefault(node, {})[key] = ev.obj
+            self.pod_node[key] = node
+
+    def keys_for(self, ev: WatchEvent) -> Iterable[Hashable]:
+        kind = ev.kind.kind
+        if kind == "Pod":
+            self._cache(ev)
+            if ev.type != "DELETED" and self._wants(ev.obj):
+                return (ev.key,)
+            if ev.type == "DELETED" or get_in(ev.obj, ("spec", "nodeName")):
+                self.unschedulable.discard(ev.key)
+                if ev.type == "DELETED":
+                    return tuple(self.unschedulable)
+            return ()
+        if kind == "PersistentVolumeClaim":
+            ns = ev.obj["metadata"]["namespace"]
+            name = ev.obj["metadata"]["name"]
+            keys = [(ns, p["metadata"]["name"]) for p in self.store.list(
+                "Pod", ns, where=lambda p: self._wants(p) and name in _claims_of(p))]
+            return keys
+        if kind in ("Node", "PersistentVolume", "StorageClass"):
+            return tuple(self.unschedulable)
+        return ()
+
+    def sync(self, key: Any) -> float | None:
+        ns, name = key
+        pod = self.store.try_get("Pod", name, ns)
+        if pod is None or not self._wants(pod):
+            self.unschedulable.discard(key)
+            return None
+        claims = {c["metadata"]["name"]: c for c in self.store.list("PersistentVolumeClaim", ns)}
+        mine = _claims_of(pod)
+        # Waiting for volumes the scheduler asked for (PreBind): bind once they are all bound.
+        if any((get_in(claims.get(c), ("metadata", "annotations")) or {}).get(SELECTED_NODE)
+               and get_in(claims.get(c), ("status", "phase")) != "Bound" for c in mine if c in claims):
+            return None
+        nodes = self.store.list("Node")
+        pods_by_node = _NodePods(self.node_pods)
+        volumes = {v["metadata"]["name"]: v for v in self.store.list("PersistentVolume")}
+        classes = {c["metadata"]["name"]: c for c in self.store.list("StorageClass")}
+        result = schedule(pod, nodes, pods_by_node, claims, volumes, classes, rng=self.sched_rng)
+        if result.error:
+            self._unschedulable(pod, result.error)
+            return None
+        self.unschedulable.discard(key)
+        assert result.node is not None
+        waiting = False
+        for claim_name, pv_name in (getattr(result, "static_bindings", None) or {}).items():
+            pv = self.store.get("PersistentVolume", pv_name)
+            if not get_in(pv, ("spec", "claimRef")):
+                claim = claims[claim_name]
+                body = thaw(pv)
+                body["spec"]["claimRef"] = {"apiVersion": "v1", "kind": "PersistentVolumeClaim",
+                                            "name": claim_name, "namespace": ns,
+                                            "resourceVersion": claim["metadata"]["resourceVersion"],
+                                            "uid": claim["metadata"]["uid"]}
+                body["metadata"].setdefault("annotations", {})["pv.kubernetes.io/bound-by-controller"] = "yes"
+                self.store.update("PersistentVolume", body)
+                waiting = True
+        for claim_name in result.claims_to_select or ():
+            claim = self.store.get("PersistentVolumeClaim", claim_name, ns)
+            if get_in(claim, ("status", "phase")) == "Bound":
+                continue
+            body = thaw(claim)
+            body["metadata"].setdefault("annotations", {})[SELECTED_NODE] = result.node
+            self.store.update("PersistentVolumeClaim", body)
+            waiting = True
+        if waiting:
+            return None
+        try:
+            self.store.bind(name, ns, result.node)
+        except ApiError:
+            return None
+        self.recorder.event(pod, "Normal", "Scheduled", f"Successfully assigned {ns}/{name} to {result.node}")
+        return None
+
+    def _unschedulable(self, pod: FrozenDict, message: str) -> None:
+        key = (pod["metadata"]["namespace"], pod["metadata"]["name"])
+        self.unschedulable.add(key)
+        self.recorder.event(pod, "Warning", "FailedScheduling", message)
+        status = thaw(pod.get("status") or {})
+        conds = status.get("conditions") or []
+        current = next((c for c in conds if c.get("type") == "PodScheduled"), None)
+        if current and current.get("status") == "False" and current.get("message") == message:
+            return
+        status["conditions"] = podstatus.set_condition(conds, "PodScheduled", "False", self.store.timestamp(),
+                                                       reason="Unschedulable", message=message)
+        body = thaw(pod)
+        body["status"] = status
+        try:
+            self.store.update_status("Pod", body)
+        except ApiError:
+            pass

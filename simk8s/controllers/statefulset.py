@@ -1,0 +1,208 @@
+"""The StatefulSet controller: adoption, revisions, and the upstream sync applied action by action.
+
+All decisions come from ``logic.statefulset.plan`` (pure); this reconciler gathers the set's pods,
+claims and ControllerRevisions, applies the planned actions in order (stopping at the first that
+fails, as the upstream sync does), records the upstream events and writes the status.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Iterable
+from typing import Any
+
+from simk8s.api.errors import AlreadyExists, ApiError, NotFound
+from simk8s.api.frozen import FrozenDict, get_in, thaw
+from simk8s.api.selectors import from_api
+from simk8s.controllers.base import Controller
+from simk8s.events import EventRecorder
+from simk8s.logic import revisions as rev_logic
+from simk8s.logic import statefulset as sts_logic
+from simk8s.logic.podutil import get_ordinal
+from simk8s.store import WatchEvent
+
+__all__ = ["StatefulSetController"]
+
+
+class StatefulSetController(Controller):
+    name = "statefulset-controller"
+
+    def __init__(self, cluster: Any) -> None:
+        self.recorder = EventRecorder(cluster.store, "statefulset-controller")
+        self.max_unavailable_gate = bool(getattr(cluster, "feature_gates", {}).get("MaxUnavailableStatefulSet", False))
+        super().__init__(cluster)
+
+    # ------------------------------------------------------------------------------ wiring
+    def keys_for(self, ev: WatchEvent) -> Iterable[Hashable]:
+        kind = ev.kind.kind
+        meta = ev.obj["metadata"]
+        ns = meta.get("namespace", "")
+        if kind == "StatefulSet":
+            return ((ns, meta["name"]),)
+        if kind in ("Pod", "ControllerRevision", "PersistentVolumeClaim"):
+            keys = []
+            for obj in (ev.obj, ev.old):
+                if obj is None:
+                    continue
+                for ref in obj["metadata"].get("ownerReferences") or ():
+                    if ref.get("kind") == "StatefulSet":
+                        keys.append((ns, ref["name"]))
+            if kind == "Pod" and not keys:
+                # An orphan: any set whose selector matches may adopt it.
+                labels = meta.get("labels") or {}
+                for sts in self.store.list("StatefulSet", ns):
+                    if from_api(get_in(sts, ("spec", "selector"))).matches(labels):
+                        keys.append((ns, sts["metadata"]["name"]))
+            if kind == "PersistentVolumeClaim" and ev.type == "DELETED":
+                # A pending pod's deleted claim is recreated by its set.
+                for sts in self.store.list("StatefulSet", ns):
+                    keys.append((ns, sts["metadata"]["name"]))
+            return keys
+        return ()
+
+    # -------------------------------------------------------------------------------- sync
+    def sync(self, key: Any) -> float | None:
+        ns, name = key
+        sts = self.store.try_get("StatefulSet", name, ns)
+        if sts is None:
+            return None
+        pods = self._claim_pods(sts)
+        revisions = self._revisions(sts)
+        rev_plan = rev_logic.compute_revisions(sts, revisions)
+        if not sts["metadata"].get("deletionTimestamp"):
+            if rev_plan.to_create is not None:
+                try:
+                    self.store.create("ControllerRevision", rev_plan.to_create)
+                except ApiError:
+                    return 1.0
+            if rev_plan.to_update is not None:
+                self.store.update("ControllerRevision", rev_plan.to_update)
+        claims = self.store.list("PersistentVolumeClaim", ns)
+        now = self.store.epoch.timestamp() + self.env.now
+        plan = sts_logic.plan(sts, pods, claims, rev_plan, now, max_unavailable_gate=self.max_unavailable_gate)
+        done = 0
+        for action in plan.actions:
+            if not self._apply(sts, action):
+                break
+            done += 1
+        self._write_status(sts, plan.status_after(done))
+        if not sts["metadata"].get("deletionTimestamp"):
+            pods = self._owned_pods(sts)
+            revisions = self._revisions(sts)
+            for rname in rev_logic.history_to_truncate(self.store.get("StatefulSet", name, ns), revisions, pods,
+                                                       rev_plan.current, rev_plan.update):
+                try:
+                    self.store.delete("ControllerRevision", rname, ns)
+                except ApiError:
+                    pass
+        return plan.requeue_after
+
+    def _event(self, sts: FrozenDict, ev: Any) -> None:
+        if ev is not None:
+            self.recorder.event(sts, ev.type, ev.reason, ev.message)
+
+    def _apply(self, sts: FrozenDict, action: Any) -> bool:
+        """Apply one planned write; False (after recording the failure events) stops the sync."""
+        ns = sts["metadata"]["namespace"]
+        try:
+            if isinstance(action, sts_logic.FailSync):
+                self._event(sts, action.event)
+                return False
+            if isinstance(action, sts_logic.CreateClaim):
+                self.store.create("PersistentVolumeClaim", action.claim, ns)
+            elif isinstance(action, sts_logic.CreatePod):
+                self.store.create("Pod", action.pod, ns)
+            elif isinstance(action, sts_logic.UpdatePod):
+                self.store.update("Pod", action.pod)
+            elif isinstance(action, sts_logic.UpdateClaim):
+                self.store.update("PersistentVolumeClaim", action.claim)
+                for warning in action.warnings:
+                    self._event(sts, warning)
+            elif isinstance(action, sts_logic.DeletePod):
+                self.store.delete("Pod", action.name, ns, uid=action.uid)
+            else:
+                raise TypeError(f"unknown action {action!r}")
+        except NotFound:
+            return bool(isinstance(action, sts_logic.DeletePod) and action.reason == "Update")
+        except AlreadyExists:
+            return False
+        except ApiError as e:
+            for ev in sts_logic.failure_events(action, str(e)):
+                self._event(sts, ev)
+            return False
+        self._event(sts, getattr(action, "event", None))
+        return True
+
+    def _write_status(self, sts: FrozenDict, status: Any) -> None:
+        if status is None:
+            return
+        cur = self.store.try_get("StatefulSet", sts["metadata"]["name"], sts["metadata"]["namespace"])
+        if cur is None or thaw(cur.get("status") or {}) == status:
+            return
+        body = thaw(cur)
+        body["status"] = status
+        try:
+            self.store.update_status("StatefulSet", body)
+        except ApiError:
+            self.queue.add_after((sts["metadata"]["namespace"], sts["metadata"]["name"]), 0.1)
+
+    # ----------------------------------------------------------------- adoption and lookup
+    def _owned_pods(self, sts: FrozenDict) -> list[FrozenDict]:
+        uid = sts["metadata"]["uid"]
+        return self.store.list("Pod", sts["metadata"]["namespace"], where=lambda p: any(
+            r.get("uid") == uid and r.get("controller") for r in p["metadata"].get("ownerReferences") or ()))
+
+    def _claim_pods(self, sts: FrozenDict) -> list[FrozenDict]:
+        """Adopt matching orphans that are members by name, release owned pods that stopped matching."""
+        ns, name, uid = sts["metadata"]["namespace"], sts["metadata"]["name"], sts["metadata"]["uid"]
+        selector = from_api(get_in(sts, ("spec", "selector")))
+        out = []
+        deleting = bool(sts["metadata"].get("deletionTimestamp"))
+        for pod in self.store.list("Pod", ns):
+            refs = pod["metadata"].get("ownerReferences") or []
+            ctrl = next((r for r in refs if r.get("controller")), None)
+            matches = selector.matches(pod["metadata"].get("labels") or {})
+            if ctrl is not None and ctrl.get("uid") != uid:
+                continue
+            if ctrl is None:
+                if not matches or deleting or pod["metadata"].get("deletionTimestamp") or \
+                        get_ordinal(name, pod["metadata"]["name"]) < 0:
+                    continue
+                body = thaw(pod)
+                body["metadata"]["ownerReferences"] = [*thaw(refs), {
+                    "apiVersion": "apps/v1", "kind": "StatefulSet", "name": name, "uid": uid,
+                    "controller": True, "blockOwnerDeletion": True}]
+                try:
+                    pod = self.store.update("Pod", body)
+                except ApiError:
+                    continue
+            elif not matches and not deleting:
+                body = thaw(pod)
+                body["metadata"]["ownerReferences"] = [r for r in thaw(refs) if r.get("uid") != uid]
+                if not body["metadata"]["ownerReferences"]:
+                    del body["metadata"]["ownerReferences"]
+                try:
+                    self.store.update("Pod", body)
+                except ApiError:
+                    pass
+                continue
+            out.append(pod)
+        return out
+
+    def _revisions(self, sts: FrozenDict) -> list[FrozenDict]:
+        uid = sts["metadata"]["uid"]
+        selector = from_api(get_in(sts, ("spec", "selector")))
+        out = []
+        for rev in self.store.list("ControllerRevision", sts["metadata"]["namespace"]):
+            refs = rev["metadata"].get("ownerReferences") or []
+            if any(r.get("uid") == uid for r in refs):
+                out.append(rev)
+            elif not refs and selector.matches(rev["metadata"].get("labels") or {}):
+                body = thaw(rev)
+                body["metadata"]["ownerReferences"] = [{
+                    "apiVersion": "apps/v1", "kind": "StatefulSet", "name": sts["metadata"]["name"], "uid": uid,
+                    "controller": True, "blockOwnerDeletion": True}]
+                try:
+                    out.append(self.store.update("ControllerRevision", body))
+                except ApiError:
+                    pass
+        return out

@@ -1,0 +1,140 @@
+"""The cluster network as pods see it: DNS through the cluster resolver, and HTTP to pod and Service IPs.
+
+``dns_snapshot(cluster)`` builds (and caches until Services, EndpointSlices, Pods or Namespaces
+change) the state CoreDNS answers from; ``query`` answers one question in-process with the same
+bytes a real client would get from ``simk8s dns``. ``http`` delivers a request to the pod behind
+an IP (a Service ClusterIP picks one ready endpoint, as kube-proxy does).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import TYPE_CHECKING, Any
+
+from simk8s.api.frozen import get_in
+
+if TYPE_CHECKING:
+    from simk8s.cluster import Cluster
+
+__all__ = ["dns_snapshot", "http", "pod_by_ip", "query", "resolv_conf", "resolve"]
+
+_DNS_KINDS = ("Service", "EndpointSlice", "Pod", "Namespace")
+
+
+def _dns_version(cluster: Cluster) -> tuple[int, ...]:
+    return tuple(cluster.store.kind_version(k) for k in _DNS_KINDS)
+
+
+def dns_snapshot(cluster: Cluster) -> Any:
+    from simk8s.logic.dns import DnsConfig, DnsSnapshot
+
+    version = _dns_version(cluster)
+    cached = getattr(cluster, "_dns_cache", None)
+    if cached is not None and cached[0] == version:
+        return cached[1]
+    s = cluster.store
+    config = getattr(cluster, "dns_config", None) or DnsConfig(zone=cluster.topology.zone)
+    snap = DnsSnapshot.build(s.list("Namespace"), s.list("Service", None), s.list("EndpointSlice", None),
+                             s.list("Pod", None), config, serial=max(version) if version else 0)
+    cluster._dns_cache = (version, snap)  # type: ignore[attr-defined]
+    return snap
+
+
+def query(cluster: Cluster, qname: str, qtype: int | str) -> Any:
+    """A dnslib reply record for one question, exactly as the cluster DNS server would send it."""
+    from dnslib import QTYPE, DNSRecord
+
+    from simk8s.dns.resolver import ClusterResolver
+
+    code = getattr(QTYPE, qtype) if isinstance(qtype, str) else qtype
+    resolver = getattr(cluster, "_dns_resolver", None)
+    if resolver is None:
+        resolver = ClusterResolver(lambda: dns_snapshot(cluster))
+        cluster._dns_resolver = resolver  # type: ignore[attr-defined]
+    request = DNSRecord.question(qname, QTYPE[code])
+    request.header.id = 0
+    wire = resolver.handle_wire(request.pack(), "udp")
+    return DNSRecord.parse(wire)
+
+
+def resolv_conf(cluster: Cluster, namespace: str) -> Any:
+    from simk8s.dns.tools import ResolvConf
+
+    zone = cluster.topology.zone
+    return ResolvConf(search=[f"{namespace}.svc.{zone}", f"svc.{zone}", zone],
+                      nameserver=cluster.topology.dns_ip, ndots=5)
+
+
+def resolve(cluster: Cluster, name: str, qtype: str = "A", from_pod: str | None = None,
+            namespace: str = "default") -> list[str]:
+    """Answer data (IPs, SRV lines, PTR targets) for ``name``, walking the pod's search list."""
+    ns = namespace
+    if from_pod is not None:
+        ns = cluster.store.get("Pod", from_pod, namespace)["metadata"]["namespace"]
+    conf = resolv_conf(cluster, ns)
+    candidates = [name] if name.endswith(".") else (
+        [f"{name}.{d}" for d in conf.search] + [name] if name.count(".") < conf.ndots else
+        [name] + [f"{name}.{d}" for d in conf.search])
+    for cand in candidates:
+        reply = query(cluster, cand.rstrip("."), qtype)
+        if reply.header.rcode == 0 and reply.rr:
+            return [str(rr.rdata) for rr in reply.rr if rr.rtype == reply.q.qtype]
+    return []
+
+
+def pod_by_ip(cluster: Cluster, ip: str) -> Any:
+    for p in cluster.store.list("Pod", None):
+        if get_in(p, ("status", "podIP")) == ip and not p["metadata"].get("deletionTimestamp"):
+            return p
+    return None
+
+
+def _pick(cluster: Cluster, svc: Any, port: int) -> tuple[Any, int] | None:
+    ns, name = svc["metadata"]["namespace"], svc["metadata"]["name"]
+    sport = next((p for p in svc["spec"].get("ports") or () if p.get("port") == port), None)
+    if sport is None:
+        return None
+    slices = cluster.store.list("EndpointSlice", ns, where=lambda s: (
+        s["metadata"].get("labels") or {}).get("kubernetes.io/service-name") == name)
+    backends = []
+    for sl in slices:
+        for ep in sl.get("endpoints") or ():
+            if get_in(ep, ("conditions", "ready")):
+                target = next((p["port"] for p in sl.get("ports") or () if p.get("name", "") == sport.get("name", "")),
+                              None)
+                if target is not None:
+                    backends.append((ep["addresses"][0], target))
+    if not backends:
+        return None
+    ip, target = cluster.ip_rng.choice(sorted(backends))
+    return pod_by_ip(cluster, ip), int(target)
+
+
+def http(cluster: Cluster, src: Any, host_ip: str, port: int, method: str, path: str) -> Any:
+    """Deliver an HTTP request; ``None`` means the connection was refused or nobody answered."""
+    target = None
+    tport = port
+    if host_ip in ("127.0.0.1", "::1"):
+        target = src
+    else:
+        for svc in cluster.store.list("Service", None):
+            if svc["spec"].get("clusterIP") == host_ip:
+                picked = _pick(cluster, svc, port)
+                if picked is None:
+                    return None
+                target, tport = picked
+                break
+        else:
+            try:
+                ipaddress.ip_address(host_ip)
+            except ValueError:
+                return None
+            target = pod_by_ip(cluster, host_ip)
+    if target is None:
+        return None
+    node = get_in(target, ("spec", "nodeName"))
+    kubelet = next((c for c in cluster.controllers if getattr(c, "node_name", None) == node), None)
+    if kubelet is None or not kubelet.alive:
+        return None
+    client_ip = get_in(src, ("status", "podIP")) if src is not None else "127.0.0.1"
+    return kubelet.runtime.serve_http(target, tport, method, path, client_ip or "127.0.0.1")
