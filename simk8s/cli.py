@@ -1,0 +1,150 @@
+"""The ``simk8s`` command: thin parsing over the library.
+
+    simk8s run SCENARIO [--seed N] [--events FILE] [--quiet]
+    simk8s shell [-f FILE ...] [--seed N]          # a terminal on the simulated cluster (stdin lines)
+    simk8s dns -f MANIFEST [-f ...] [--host H] [--port P] [--seed N]
+    simk8s version
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from simk8s import __version__
+
+__all__ = ["main"]
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="simk8s", description="Simulated Kubernetes: StatefulSets, storage and "
+                                "headless-service DNS in virtual time.")
+    sub = p.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="replay a scenario file and print its transcript")
+    run.add_argument("scenario", help="a scenario YAML file (see scenarios/)")
+    run.add_argument("--seed", type=int, default=None, help="override the scenario's seed")
+    run.add_argument("--events", metavar="FILE", help="write the cluster's event log (one line per change)")
+    run.add_argument("--quiet", action="store_true", help="print only failures")
+    run.add_argument("--timeline", metavar="PNG", help="write a timeline picture of the run")
+    run.add_argument("--graph", metavar="SVG", help="write the object graph at the end of the run")
+    sh = sub.add_parser("shell", help="a terminal on a fresh simulated cluster, reading command lines from stdin")
+    sh.add_argument("-f", "--file", action="append", default=[], help="copy a local file into the home directory")
+    sh.add_argument("--seed", type=int, default=1)
+    dns = sub.add_parser("dns", help="serve the cluster DNS for the objects in the manifests")
+    dns.add_argument("-f", "--filename", action="append", required=True, help="manifest file or directory")
+    dns.add_argument("--host", default="127.0.0.1")
+    dns.add_argument("--port", type=int, default=5353)
+    dns.add_argument("--seed", type=int, default=1)
+    sub.add_parser("version", help="print the version")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.command == "version":
+        print(f"simk8s {__version__}")
+        return 0
+    if args.command == "run":
+        return _run(args)
+    if args.command == "shell":
+        return _shell(args)
+    if args.command == "dns":
+        return _dns(args)
+    return 2
+
+
+def _run(args: argparse.Namespace) -> int:
+    from simk8s.scenario import ScenarioError, load_scenario, run_scenario
+
+    try:
+        scenario = load_scenario(args.scenario)
+    except (OSError, ScenarioError) as e:
+        print(f"simk8s: {e}", file=sys.stderr)
+        return 2
+    echo = None if args.quiet else (lambda text: (sys.stdout.write(text), sys.stdout.flush()))
+    result = run_scenario(scenario, seed=args.seed, echo=echo)
+    if args.events:
+        Path(args.events).write_text(event_log(result.cluster))
+    if args.timeline or args.graph:
+        from simk8s import viz
+
+        if args.timeline:
+            viz.timeline(result.cluster).savefig(args.timeline)
+        if args.graph:
+            viz.object_graph_figure(result.cluster).savefig(args.graph)
+    for f in result.failures:
+        print(f"FAILED: {f}", file=sys.stderr)
+    return 1 if result.failures else 0
+
+
+def event_log(cluster: object) -> str:
+    """One line per stored change: ``<rv> <virtual seconds> <TYPE> <Kind> <namespace>/<name>``."""
+    from simk8s.cluster import Cluster
+
+    assert isinstance(cluster, Cluster)
+    lines = []
+    for ev in cluster.store.log:
+        meta = ev.obj["metadata"]
+        ns = meta.get("namespace", "")
+        lines.append(f"{ev.rv} {ev.t:.3f} {ev.type} {ev.kind.kind} {ns + '/' if ns else ''}{meta['name']}")
+    return "\n".join(lines) + "\n"
+
+
+def _shell(args: argparse.Namespace) -> int:
+    from simk8s.cluster import Cluster
+    from simk8s.hostshell import HostShell
+
+    cluster = Cluster(seed=args.seed)
+    files = {Path(f).name: Path(f).read_text() for f in args.file}
+    host = HostShell(cluster, files=files)
+    code = 0
+    interactive = sys.stdin.isatty()
+    while True:
+        if interactive:
+            sys.stdout.write("$ ")
+            sys.stdout.flush()
+        line = sys.stdin.readline()
+        if not line:
+            break
+        line = line.rstrip("\n")
+        if not line.strip():
+            continue
+        if line.strip() == "exit":
+            break
+        result = host.run(line)
+        sys.stdout.write(result.output)
+        sys.stdout.flush()
+        code = result.code
+    return code
+
+
+def _dns(args: argparse.Namespace) -> int:
+    from simk8s import netsim
+    from simk8s.cluster import Cluster
+    from simk8s.dns.resolver import ClusterResolver
+    from simk8s.dns.server import DnsServer
+
+    cluster = Cluster(seed=args.seed)
+    for f in args.filename:
+        cluster.apply(Path(f))
+    cluster.settle()
+    resolver = ClusterResolver(lambda: netsim.dns_snapshot(cluster))
+    server = DnsServer(resolver, host=args.host, port=args.port)
+    server.start()
+    print(f"simk8s dns: serving {cluster.topology.zone} on {args.host}:{server.port} (udp, tcp); Ctrl-C stops",
+          flush=True)
+    try:
+        import threading
+
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,140 @@
+"""kubectl 1.32, emulated against a simulated cluster: same verbs, flags, output and errors.
+
+``run_kubectl(cluster, "get pods -l app=nginx")`` returns a :class:`KubectlResult` (stdout,
+stderr, exit code). Commands that wait (``get -w``, ``delete`` waiting for removal, ``rollout
+status``, ``wait``) advance the cluster's virtual time while they wait.
+"""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from simk8s.api.errors import ApiError, kubectl_message
+from simk8s.client import ApplyError
+from simk8s.kubectl.args import Args, UsageError, parse_args
+
+if TYPE_CHECKING:
+    from simk8s.cluster import Cluster
+
+__all__ = ["KubectlResult", "Output", "run_kubectl"]
+
+VERSION = "v1.32.0"
+
+
+class CommandError(Exception):
+    """A kubectl failure printed as ``error: <message>`` (exit 1)."""
+
+
+@dataclass
+class Output:
+    """What a command printed, in order, on stdout and stderr."""
+
+    chunks: list[tuple[str, str]] = field(default_factory=list)
+
+    def out(self, text: str) -> None:
+        if text:
+            self.chunks.append(("stdout", text))
+
+    def err(self, text: str) -> None:
+        if text:
+            self.chunks.append(("stderr", text))
+
+    @property
+    def stdout(self) -> str:
+        return "".join(t for s, t in self.chunks if s == "stdout")
+
+    @property
+    def stderr(self) -> str:
+        return "".join(t for s, t in self.chunks if s == "stderr")
+
+    @property
+    def combined(self) -> str:
+        return "".join(t for _, t in self.chunks)
+
+
+@dataclass
+class KubectlResult:
+    stdout: str
+    stderr: str
+    code: int
+    combined: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.code == 0
+
+    def __str__(self) -> str:
+        return self.combined
+
+
+@dataclass
+class Context:
+    """One kubectl invocation: the cluster, its parsed args, where output goes, and watch options."""
+
+    cluster: Cluster
+    args: Args
+    verb: str
+    out: Any
+    stdin: str = ""
+    watch_for: float | None = None
+    interactive: Any = None
+    files: Any = None
+    cwd: str = "/root"
+
+    @property
+    def namespace(self) -> str:
+        return self.args.get("namespace") or "default"
+
+    @property
+    def all_namespaces(self) -> bool:
+        return self.args.bool("all-namespaces")
+
+
+def run_kubectl(cluster: Cluster, cmdline: str | Sequence[str], *, stdin: str = "",
+                watch_for: float | None = None, interactive: Any = None, output: Any = None,
+                files: Any = None, cwd: str = "/root") -> KubectlResult:
+    """Run one kubectl command line (with or without the leading ``kubectl``).
+
+    ``files`` is the file system ``-f`` paths are read from (a :class:`~simk8s.vfs.MemFS` of the
+    host shell); without it they are read from the real disk.
+    """
+    argv = shlex.split(cmdline) if isinstance(cmdline, str) else list(cmdline)
+    if argv and argv[0] == "kubectl":
+        argv = argv[1:]
+    out = output if output is not None else Output()
+    code = _dispatch(cluster, argv, out, stdin, watch_for, interactive, files, cwd)
+    return KubectlResult(out.stdout, out.stderr, code, out.combined)
+
+
+def _dispatch(cluster: Cluster, argv: list[str], out: Any, stdin: str, watch_for: float | None,
+              interactive: Any, files: Any, cwd: str) -> int:
+    from simk8s.kubectl import verbs
+
+    if not argv:
+        out.err("kubectl controls the Kubernetes cluster manager.\n")
+        return 0
+    verb = argv[0]
+    rest = argv[1:]
+    handler = verbs.VERBS.get(verb)
+    if handler is None:
+        out.err(f'error: unknown command "{verb}" for "kubectl"\n')
+        return 1
+    try:
+        args = parse_args(rest, verb)
+        ctx = Context(cluster, args, verb, out, stdin, watch_for, interactive, files, cwd)
+        return int(handler(ctx) or 0)
+    except UsageError as e:
+        out.err(f"error: {e}\nSee 'kubectl {verb} --help' for usage.\n")
+        return 1
+    except CommandError as e:
+        out.err(f"error: {e}\n")
+        return 1
+    except ApplyError as e:
+        out.err(f"error: {e}\n")
+        return 1
+    except ApiError as e:
+        out.err(kubectl_message(e) + "\n")
+        return 1

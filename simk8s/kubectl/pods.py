@@ -1,0 +1,170 @@
+"""kubectl verbs that talk to containers: exec, run (including ``-it --rm``), logs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from simk8s.api.errors import ApiError, NotFound, kubectl_message
+from simk8s.api.frozen import get_in
+from simk8s.kubectl import CommandError, Context
+
+__all__ = ["cmd_exec", "cmd_logs", "cmd_run"]
+
+ATTACH_HINT = "If you don't see a command prompt, try pressing enter.\n"
+
+
+def _kubelet(ctx: Context, pod: Any) -> Any:
+    node = get_in(pod, ("spec", "nodeName"))
+    for c in ctx.cluster.controllers:
+        if getattr(c, "node_name", None) == node:
+            return c
+    return None
+
+
+def _pod_and_container(ctx: Context, ref: str) -> tuple[Any, str]:
+    name = ref.removeprefix("pod/").removeprefix("pods/")
+    pod = ctx.cluster.store.get("Pod", name, ctx.namespace)
+    container = ctx.args.get("container")
+    names = [c["name"] for c in pod["spec"]["containers"]]
+    if container is None:
+        if len(names) > 1:
+            ctx.out.err(f'Defaulted container "{names[0]}" out of: {", ".join(names)}\n')
+        container = names[0]
+    elif container not in names:
+        raise CommandError(f"container {container} not found in pod {name}")
+    return pod, container
+
+
+def cmd_exec(ctx: Context) -> int:
+    from simk8s.runtime import ExecError
+
+    a = ctx.args
+    if not a.positional:
+        raise CommandError("expected 'exec POD_NAME COMMAND [ARG1] [ARG2] ... [ARGN]'.\n"
+                           "POD_NAME and COMMAND are required arguments for the exec command")
+    argv = a.command or a.positional[1:]
+    if not argv:
+        raise CommandError("you must specify at least one command for the container")
+    pod, container = _pod_and_container(ctx, a.positional[0])
+    kubelet = _kubelet(ctx, pod)
+    if kubelet is None:
+        raise CommandError("unable to upgrade connection: pod does not exist")
+    stdin = ctx.stdin if a.bool("stdin") else ""
+    try:
+        if a.bool("stdin") and a.bool("tty") and argv[0].rsplit("/", 1)[-1] in ("sh", "bash", "zsh", "ash") \
+                and len(argv) == 1:
+            pod_now = ctx.cluster.store.get("Pod", pod["metadata"]["name"], ctx.namespace)
+            result = kubelet.runtime.interactive(pod_now, container, argv, stdin.splitlines())
+        else:
+            result = kubelet.exec(ctx.namespace, pod["metadata"]["name"], container, argv, stdin)
+    except ExecError as e:
+        ctx.out.err(f"error: {e}\n")
+        return e.code
+    if a.bool("tty"):
+        # A TTY merges the streams in the order they were written.
+        ctx.out.out(result.output)
+    else:
+        ctx.out.out(result.stdout)
+        ctx.out.err(result.stderr)
+    if result.code:
+        ctx.out.err(f"command terminated with exit code {result.code}\n")
+    return int(result.code)
+
+
+def cmd_logs(ctx: Context) -> int:
+    if not ctx.args.positional:
+        raise CommandError("expected 'logs [-f] [-p] (POD | TYPE/NAME) [-c CONTAINER]'.\n"
+                           "POD or TYPE/NAME is a required argument for the logs command")
+    pod, container = _pod_and_container(ctx, ctx.args.positional[0])
+    kubelet = _kubelet(ctx, pod)
+    if kubelet is None:
+        raise ApiError("")
+    text = kubelet.runtime.logs(pod, container)
+    tail = ctx.args.get("tail")
+    if tail is not None and int(tail) >= 0:
+        lines = text.splitlines(keepends=True)
+        text = "".join(lines[len(lines) - int(tail):]) if int(tail) else ""
+    ctx.out.out(text)
+    return 0
+
+
+def cmd_run(ctx: Context) -> int:
+    from simk8s.kubectl.verbs import run_until
+    from simk8s.runtime import ExecError
+
+    a = ctx.args
+    if not a.positional:
+        raise CommandError("NAME is required for run")
+    name = a.positional[0]
+    image = a.get("image")
+    if not image:
+        raise CommandError("--image is required")
+    restart = a.get("restart") or "Always"
+    if restart not in ("Always", "OnFailure", "Never"):
+        raise CommandError(f"invalid restart policy: {restart}")
+    interactive = a.bool("stdin") or a.bool("attach")
+    if a.bool("rm") and not interactive:
+        raise CommandError("--rm should only be used for attached containers")
+    argv = a.command or a.positional[1:]
+    container: dict[str, Any] = {"name": name, "image": image, "resources": {}}
+    if argv:
+        container["args"] = list(argv)
+    if a.bool("stdin"):
+        container["stdin"] = True
+        container["stdinOnce"] = True
+    if a.bool("tty"):
+        container["tty"] = True
+    labels = {"run": name}
+    for spec in a.list("labels"):
+        for kv in spec.split(","):
+            k, _, v = kv.partition("=")
+            labels[k] = v
+    env = [{"name": k, "value": v} for k, _, v in (e.partition("=") for e in a.list("env"))]
+    if env:
+        container["env"] = env
+    port = a.get("port")
+    if port:
+        container["ports"] = [{"containerPort": int(port)}]
+    pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "labels": labels},
+           "spec": {"containers": [container], "dnsPolicy": "ClusterFirst", "restartPolicy": restart}}
+    store = ctx.cluster.store
+    created = store.create("Pod", pod, ctx.namespace)
+    if not interactive:
+        ctx.out.out(f"pod/{name} created\n")
+        return 0
+    uid = created["metadata"]["uid"]
+
+    def running_or_done() -> bool:
+        cur = store.try_get("Pod", name, ctx.namespace)
+        if cur is None or cur["metadata"]["uid"] != uid:
+            return True
+        return get_in(cur, ("status", "phase")) in ("Running", "Succeeded", "Failed")
+
+    run_until(ctx.cluster, running_or_done, 300.0)
+    cur = store.try_get("Pod", name, ctx.namespace)
+    if cur is None or get_in(cur, ("status", "phase")) != "Running":
+        ctx.out.err("error: timed out waiting for the condition\n")
+        return 1
+    kubelet = _kubelet(ctx, cur)
+    ctx.out.out(ATTACH_HINT)
+    code = 0
+    try:
+        result = kubelet.runtime.interactive(cur, name, list(argv), ctx.stdin.splitlines())
+        ctx.out.out(result.output)
+        code = int(result.code)
+    except ExecError as e:
+        ctx.out.err(f"error: {e}\n")
+        code = e.code
+    if a.bool("rm"):
+        try:
+            store.delete("Pod", name, ctx.namespace)
+            from simk8s.api import kinds
+            from simk8s.kubectl.verbs import _wait_gone
+
+            _wait_gone(ctx, [(kinds.lookup("Pod"), name, ctx.namespace, uid)])
+        except NotFound:
+            pass
+        except ApiError as e:
+            ctx.out.err(kubectl_message(e) + "\n")
+        ctx.out.out(f'pod "{name}" deleted\n')
+    return code

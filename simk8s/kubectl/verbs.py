@@ -1,0 +1,404 @@
+"""The kubectl verbs. Each takes a :class:`~simk8s.kubectl.Context` and returns the exit code."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from simk8s.api import kinds
+from simk8s.api.errors import ApiError, NotFound, kubectl_message
+from simk8s.api.frozen import FrozenDict, get_in, thaw
+from simk8s.api.kinds import Kind
+from simk8s.client import ApplyError, apply_object, kind_or_error
+from simk8s.kubectl import VERSION, CommandError, Context
+from simk8s.kubectl.get import cmd_get
+from simk8s.kubectl.workloads import (
+    cmd_annotate,
+    cmd_cordon,
+    cmd_drain,
+    cmd_label,
+    cmd_rollout,
+    cmd_set,
+    cmd_uncordon,
+    cmd_wait,
+)
+
+__all__ = ["VERBS"]
+
+FORCE_WARNING = ("Warning: Immediate deletion does not wait for confirmation that the running resource has been "
+                 "terminated. The resource may continue to run on the cluster indefinitely.\n")
+
+
+def ref_name(k: Kind, name: str) -> str:
+    """``statefulset.apps/web``."""
+    return f"{k.kubectl_name}/{name}"
+
+
+def quoted_name(k: Kind, name: str) -> str:
+    """``statefulset.apps "web"``, as delete prints it."""
+    return f'{k.kubectl_name} "{name}"'
+
+
+def manifests(ctx: Context) -> list[tuple[str, dict[str, Any]]]:
+    """The objects of every ``-f`` (file, directory, URL table or ``-`` for stdin), in order."""
+    from simk8s.api.manifest import ManifestError, load_manifests, load_path
+
+    items: list[tuple[str, dict[str, Any]]] = []
+    for f in ctx.args.list("filename"):
+        try:
+            if f == "-":
+                items.extend(("STDIN", o) for o in load_manifests(ctx.stdin, "STDIN"))
+            elif ctx.files is not None:
+                items.extend(_from_fs(ctx, f, load_manifests))
+            else:
+                items.extend(load_path(f, recursive=ctx.args.bool("recursive")))
+        except ManifestError as e:
+            raise CommandError(str(e).removeprefix("error: ")) from None
+    return items
+
+
+def _from_fs(ctx: Context, name: str, load: Callable[..., list[dict[str, Any]]]) -> list[tuple[str, dict[str, Any]]]:
+    from simk8s.api.manifest import ManifestError
+    from simk8s.vfs import normalize
+
+    fs = ctx.files
+    path = normalize(name, ctx.cwd)
+    if not fs.exists(path):
+        raise ManifestError(f'the path "{name}" does not exist')
+    if not fs.isdir(path):
+        return [(name, o) for o in load(fs.read(path), name)]
+    out: list[tuple[str, dict[str, Any]]] = []
+    for entry in sorted(fs.listdir(path)):
+        child = f"{name.rstrip('/')}/{entry}"
+        if fs.isdir(normalize(child, ctx.cwd)):
+            if ctx.args.bool("recursive"):
+                out.extend(_from_fs(ctx, child, load))
+            continue
+        if entry.endswith((".yaml", ".yml", ".json")):
+            out.extend((child, o) for o in load(fs.read(normalize(child, ctx.cwd)), child))
+    return out
+
+
+def targets(ctx: Context, *, allow_selector: bool = True) -> list[tuple[Kind, str]]:
+    """The (kind, name) pairs a command names: ``pod web-0``, ``pod/web-0 sts/web``, ``-f``, ``-l``."""
+    pos = ctx.args.positional
+    if ctx.args.list("filename"):
+        out = []
+        for _, obj in manifests(ctx):
+            out.append((kinds.for_object(obj), obj["metadata"]["name"]))
+        return out
+    if not pos:
+        raise CommandError("you must provide one or more resources by argument or filename")
+    if "/" in pos[0]:
+        out = []
+        for p in pos:
+            if "/" not in p:
+                raise CommandError("there is no need to specify a resource type as a separate argument when "
+                                   "passing arguments in resource/name form (e.g. 'kubectl get resource/<resource_name>' "
+                                   "instead of 'kubectl get resource resource/<resource_name>'")
+            res, _, name = p.partition("/")
+            out.append((kind_or_error(res), name))
+        return out
+    k = kind_or_error(pos[0])
+    names = pos[1:]
+    if names:
+        return [(k, n) for n in names]
+    sel = ctx.args.get("selector")
+    if allow_selector and (sel is not None or ctx.args.bool("all")):
+        ns = None if ctx.all_namespaces else ctx.namespace
+        objs = ctx.cluster.list_frozen(k, ns, selector=sel, field_selector=ctx.args.get("field-selector"))
+        return [(k, o["metadata"]["name"]) for o in objs]
+    raise CommandError("resource(s) were provided, but no name was specified")
+
+
+def _ns_for(ctx: Context, k: Kind, obj: dict[str, Any] | None = None) -> str | None:
+    if not k.namespaced:
+        return None
+    if obj is not None and (obj.get("metadata") or {}).get("namespace"):
+        return str(obj["metadata"]["namespace"])
+    return ctx.namespace
+
+
+# ------------------------------------------------------------------------------------ apply
+def cmd_apply(ctx: Context) -> int:
+    if not ctx.args.list("filename"):
+        raise CommandError("must specify one of -f and -k")
+    items = manifests(ctx)
+    code = 0
+    for src, obj in items:
+        try:
+            k, name, action = apply_object(ctx.cluster.store, obj, ctx.args.get("namespace"), src)
+        except (ApiError, ApplyError) as e:
+            ctx.out.err((kubectl_message(e) if isinstance(e, ApiError) else f"error: {e}") + "\n")
+            code = 1
+            continue
+        ctx.out.out(f"{ref_name(k, name)} {action}\n")
+    return code
+
+
+def cmd_create(ctx: Context) -> int:
+    if not ctx.args.list("filename"):
+        if ctx.args.positional and ctx.args.positional[0] in ("namespace", "ns"):
+            name = ctx.args.positional[1]
+            ctx.cluster.store.create("Namespace", {"apiVersion": "v1", "kind": "Namespace",
+                                                   "metadata": {"name": name}})
+            ctx.out.out(f"namespace/{name} created\n")
+            return 0
+        raise CommandError("must specify one of -f and -k")
+    code = 0
+    for src, obj in manifests(ctx):
+        k = kinds.for_object(obj)
+        try:
+            created = ctx.cluster.store.create(k, obj, _ns_for(ctx, k, obj))
+        except ApiError as e:
+            if not isinstance(e, kinds_invalid()):
+                e = e.with_message(f'error when creating "{src}": {e.message}')
+            ctx.out.err(kubectl_message(e) + "\n")
+            code = 1
+            continue
+        ctx.out.out(f"{ref_name(k, created['metadata']['name'])} created\n")
+    return code
+
+
+def kinds_invalid() -> type:
+    from simk8s.api.errors import Invalid
+
+    return Invalid
+
+
+# ----------------------------------------------------------------------------------- delete
+def cmd_delete(ctx: Context) -> int:
+    a = ctx.args
+    force = a.bool("force")
+    grace: int | None = None
+    if a.get("grace-period") is not None:
+        grace = int(a.get("grace-period") or "0")
+        if grace < 0:
+            grace = None
+        elif grace == 0 and not force:
+            grace = 1
+    if force and grace is None:
+        grace = 0
+    cascade = (a.get("cascade") or "background").lower()
+    propagation = {"background": "Background", "foreground": "Foreground", "orphan": "Orphan",
+                   "true": "Background", "false": "Orphan"}.get(cascade)
+    if propagation is None:
+        raise CommandError(f'invalid cascade value ({cascade}). Must be "background", "foreground", or "orphan".')
+    if not a.list("filename") and a.positional and "/" not in a.positional[0] and len(a.positional) == 1 \
+            and a.get("selector") is None and not a.bool("all"):
+        raise CommandError("resource(s) were provided, but no name was specified")
+    pairs = targets(ctx)
+    if not pairs:
+        ctx.out.err("No resources found\n")
+        return 0
+    if force and grace == 0:
+        ctx.out.err(FORCE_WARNING)
+    code = 0
+    gone: list[tuple[Kind, str, str | None, str]] = []
+    store = ctx.cluster.store
+    for k, name in pairs:
+        ns = _ns_for(ctx, k)
+        if a.list("filename"):
+            for _, obj in manifests(ctx):
+                if obj["metadata"]["name"] == name and kinds.for_object(obj) == k:
+                    ns = _ns_for(ctx, k, obj)
+        try:
+            cur = store.get(k, name, ns)
+            store.delete(k, name, ns, grace_period=grace, propagation=propagation)
+        except NotFound as e:
+            if a.bool("ignore-not-found"):
+                continue
+            ctx.out.err(kubectl_message(e) + "\n")
+            code = 1
+            continue
+        ctx.out.out(f"{quoted_name(k, name)} {'force deleted' if force and grace == 0 else 'deleted'}\n")
+        gone.append((k, name, ns, cur["metadata"]["uid"]))
+    if a.bool("wait", True) and gone:
+        _wait_gone(ctx, gone)
+    return code
+
+
+def _wait_gone(ctx: Context, objs: list[tuple[Kind, str, str | None, str]], limit: float = 3600.0) -> bool:
+    cluster = ctx.cluster
+
+    def remaining() -> bool:
+        for k, name, ns, uid in objs:
+            cur = cluster.store.try_get(k, name, ns)
+            if cur is not None and cur["metadata"]["uid"] == uid:
+                return True
+        return False
+
+    return run_until(cluster, lambda: not remaining(), limit)
+
+
+def run_until(cluster: Any, done: Callable[[], bool], limit: float) -> bool:
+    """Advance virtual time event by event until ``done()`` or ``limit`` seconds have passed."""
+    env = cluster.env
+    deadline = env.now + limit
+    while not done():
+        t = env.peek()
+        if t == float("inf") or t > deadline:
+            if t != float("inf"):
+                env.run(until=deadline)
+            return done()
+        env.step()
+    return True
+
+
+# ---------------------------------------------------------------------------- scale / patch
+def cmd_scale(ctx: Context) -> int:
+    replicas = ctx.args.get("replicas")
+    if replicas is None:
+        raise CommandError('required flag(s) "replicas" not set')
+    try:
+        n = int(replicas)
+    except ValueError:
+        raise CommandError(f'invalid argument "{replicas}" for "--replicas" flag: strconv.ParseInt: parsing '
+                           f'"{replicas}": invalid syntax') from None
+    if n < 0:
+        raise CommandError("The --replicas=COUNT flag is required, and COUNT must be greater than or equal to 0")
+    for k, name in targets(ctx):
+        if k.kind not in ("StatefulSet", "Deployment", "ReplicaSet"):
+            raise CommandError(f"cannot scale {k.kubectl_name}")
+        ctx.cluster.store.scale(k, name, n, _ns_for(ctx, k))
+        ctx.out.out(f"{ref_name(k, name)} scaled\n")
+    return 0
+
+
+def cmd_patch(ctx: Context) -> int:
+    from simk8s.api.patch import parse_patch
+
+    text = ctx.args.get("patch")
+    if text is None:
+        raise CommandError("must specify -p to patch")
+    ptype = ctx.args.get("type") or "strategic"
+    if ptype not in ("strategic", "merge", "json"):
+        raise CommandError(f'--type must be one of [json merge strategic], not "{ptype}"')
+    try:
+        patch = parse_patch(text)
+    except ValueError as e:
+        raise CommandError(f"unable to parse \"{text}\": {e}") from None
+    for k, name in targets(ctx, allow_selector=False):
+        ns = _ns_for(ctx, k)
+        before = ctx.cluster.store.get(k, name, ns)
+        after = ctx.cluster.store.patch(k, name, patch, ns, patch_type=ptype)
+        suffix = " (no change)" if after is before else ""
+        ctx.out.out(f"{ref_name(k, name)} patched{suffix}\n")
+    return 0
+
+
+# ------------------------------------------------------------------------------- describe
+def cmd_describe(ctx: Context) -> int:
+    from simk8s.logic.describe import describe
+
+    pos = ctx.args.positional
+    if not pos:
+        raise CommandError("You must specify the type of resource to describe. Use \"kubectl api-resources\" "
+                           "for a complete list of supported resources.")
+    if "/" in pos[0] or len(pos) > 1:
+        pairs = targets(ctx)
+    else:
+        k = kind_or_error(pos[0])
+        ns = None if ctx.all_namespaces else ctx.namespace
+        pairs = [(k, o["metadata"]["name"]) for o in ctx.cluster.list_frozen(
+            k, ns, selector=ctx.args.get("selector"))]
+        if not pairs:
+            ctx.out.err(f"No resources found in {ctx.namespace} namespace.\n")
+            return 0
+    store = ctx.cluster.store
+    texts = []
+    code = 0
+    for k, name in pairs:
+        try:
+            obj = store.get(k, name, _ns_for(ctx, k))
+        except NotFound as e:
+            ctx.out.err(kubectl_message(e) + "\n")
+            code = 1
+            continue
+        uid = obj["metadata"]["uid"]
+        events = [thaw(e) for e in store.list("Event", None) if e["involvedObject"].get("uid") == uid]
+        related = _related(ctx, k, obj)
+        texts.append(describe(k.kind, thaw(obj), now=store.now(), events=events, related=related))
+    ctx.out.out("\n\n".join(t.rstrip("\n") + "\n" for t in texts) if texts else "")
+    return code
+
+
+def _related(ctx: Context, k: Kind, obj: FrozenDict) -> dict[str, Any]:
+    store = ctx.cluster.store
+    ns = obj["metadata"].get("namespace")
+    related: dict[str, Any] = {}
+    if k.kind == "StatefulSet":
+        uid = obj["metadata"]["uid"]
+        related["pods"] = [thaw(p) for p in store.list("Pod", ns, where=lambda p: any(
+            r.get("uid") == uid for r in p["metadata"].get("ownerReferences") or ()))]
+    elif k.kind == "PersistentVolumeClaim":
+        name = obj["metadata"]["name"]
+        related["pods"] = [thaw(p) for p in store.list("Pod", ns, where=lambda p: any(
+            get_in(v, ("persistentVolumeClaim", "claimName")) == name for v in p["spec"].get("volumes") or ()))]
+    elif k.kind == "Service":
+        ep = store.try_get("Endpoints", obj["metadata"]["name"], ns)
+        related["endpoints"] = thaw(ep) if ep is not None else None
+        related["endpointslices"] = [thaw(s) for s in store.list("EndpointSlice", ns, where=lambda s: (
+            s["metadata"].get("labels") or {}).get("kubernetes.io/service-name") == obj["metadata"]["name"])]
+    return related
+
+
+# --------------------------------------------------------------------------------- misc
+def cmd_version(ctx: Context) -> int:
+    ctx.out.out(f"Client Version: {VERSION}\nKustomize Version: v5.5.0\nServer Version: {VERSION}\n")
+    return 0
+
+
+def cmd_logs(ctx: Context) -> int:
+    from simk8s.kubectl.pods import cmd_logs as logs
+
+    return logs(ctx)
+
+
+def cmd_exec(ctx: Context) -> int:
+    from simk8s.kubectl.pods import cmd_exec as run_exec
+
+    return run_exec(ctx)
+
+
+def cmd_run(ctx: Context) -> int:
+    from simk8s.kubectl.pods import cmd_run as run_pod
+
+    return run_pod(ctx)
+
+
+def cmd_api_resources(ctx: Context) -> int:
+    from simk8s.logic.tabwriter import TabWriter
+
+    rows = [["NAME", "SHORTNAMES", "APIVERSION", "NAMESPACED", "KIND"]]
+    for k in sorted(kinds.KINDS, key=lambda k: (k.group, k.plural)):
+        rows.append([k.plural, ",".join(k.short_names), k.api_version, str(k.namespaced).lower(), k.kind])
+    ctx.out.out(TabWriter(remember_widths=False).format(rows))
+    return 0
+
+
+VERBS: dict[str, Callable[[Context], int]] = {
+    "get": cmd_get,
+    "apply": cmd_apply,
+    "create": cmd_create,
+    "delete": cmd_delete,
+    "scale": cmd_scale,
+    "patch": cmd_patch,
+    "describe": cmd_describe,
+    "version": cmd_version,
+    "logs": cmd_logs,
+    "exec": cmd_exec,
+    "run": cmd_run,
+    "label": cmd_label,
+    "annotate": cmd_annotate,
+    "cordon": cmd_cordon,
+    "uncordon": cmd_uncordon,
+    "drain": cmd_drain,
+    "rollout": cmd_rollout,
+    "set": cmd_set,
+    "wait": cmd_wait,
+    "api-resources": cmd_api_resources,
+}
+
+_ = json

@@ -1,0 +1,206 @@
+"""Scenarios: a lab as a file of steps, replayed against a fresh cluster in virtual time.
+
+A scenario (YAML) has ``name``, optional ``seed``, ``topology`` (``workers: N``), ``files`` (text
+files on the host, e.g. ``web.yaml``), ``urls`` (what ``curl -O URL`` downloads on the host) and
+``steps``. A step is one of::
+
+    - run: kubectl apply -f web.yaml && kubectl get pods -w -l app=nginx
+      watch: quiet          # how long a `-w` runs: "quiet" (until nothing is pending) or seconds
+      stdin: |              # scripted input for interactive commands (kubectl run -it ... -- zsh)
+        nslookup nginx
+        exit
+      expect:               # checks on what the step printed
+        contains: ["statefulset.apps/web created"]
+        rows: ["web-0 1/1 Running", ...]    # whitespace-insensitive, in this order
+        regex: ["pvc-[0-9a-f-]{36}"]
+        exit: 0
+    - sleep: 30             # advance virtual time
+    - fault: {fail: k8s-w1} # or recover / delete (a node)
+    - check: invariants     # simk8s.invariants over every StatefulSet
+    - note: "text"          # printed as a comment line in the transcript
+
+``run_scenario`` returns a :class:`ScenarioResult` with the transcript (what a terminal shows,
+``$ `` before each command line) and the failures; the same seed and file give the same bytes.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from simk8s.cluster import Cluster, Topology
+
+__all__ = ["Scenario", "ScenarioError", "ScenarioResult", "load_scenario", "run_scenario"]
+
+PROMPT = "$ "
+
+
+class ScenarioError(ValueError):
+    """A scenario file that cannot be run (unknown step, bad field)."""
+
+
+@dataclass
+class Scenario:
+    name: str
+    steps: list[dict[str, Any]]
+    seed: int = 1
+    files: dict[str, str] = field(default_factory=dict)
+    urls: dict[str, str] = field(default_factory=dict)
+    topology: dict[str, Any] = field(default_factory=dict)
+    description: str = ""
+    source: str = ""
+
+
+@dataclass
+class ScenarioResult:
+    scenario: Scenario
+    cluster: Cluster
+    transcript: str
+    failures: list[str]
+    outputs: list[str]
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures
+
+
+STEP_KEYS = {"run", "sleep", "fault", "check", "note"}
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    p = Path(path)
+    try:
+        data = yaml.safe_load(p.read_text())
+    except yaml.YAMLError as e:
+        raise ScenarioError(f"{p}: not valid YAML: {e}") from None
+    return scenario_from_dict(data, source=str(p))
+
+
+def scenario_from_dict(data: Any, source: str = "-") -> Scenario:
+    if not isinstance(data, Mapping) or not isinstance(data.get("steps"), list):
+        raise ScenarioError(f"{source}: a scenario is a mapping with a list of steps")
+    steps = []
+    for i, step in enumerate(data["steps"]):
+        if not isinstance(step, Mapping) or not (STEP_KEYS & set(step)):
+            raise ScenarioError(f"{source}: step {i + 1}: expected one of {', '.join(sorted(STEP_KEYS))}")
+        steps.append(dict(step))
+    return Scenario(name=str(data.get("name", Path(source).stem)), steps=steps, seed=int(data.get("seed", 1)),
+                    files={str(k): str(v) for k, v in (data.get("files") or {}).items()},
+                    urls={str(k): str(v) for k, v in (data.get("urls") or {}).items()},
+                    topology=dict(data.get("topology") or {}), description=str(data.get("description", "")),
+                    source=source)
+
+
+def _topology(spec: Mapping[str, Any]) -> Topology | None:
+    if not spec:
+        return None
+    return Topology.workers(int(spec.get("workers", 3)), control_plane=bool(spec.get("control_plane", True)))
+
+
+def run_scenario(scenario: Scenario, *, seed: int | None = None, echo: Any = None) -> ScenarioResult:
+    """Replay ``scenario`` on a new cluster; ``echo(text)`` sees the transcript as it is produced."""
+    from simk8s.hostshell import HostShell
+
+    cluster = Cluster(seed=scenario.seed if seed is None else seed, topology=_topology(scenario.topology))
+    host = HostShell(cluster, files=scenario.files, urls=scenario.urls)
+    parts: list[str] = []
+    failures: list[str] = []
+    outputs: list[str] = []
+
+    def emit(text: str) -> None:
+        parts.append(text)
+        if echo is not None:
+            echo(text)
+
+    for i, step in enumerate(scenario.steps, 1):
+        if "note" in step:
+            emit(f"# {step['note']}\n")
+        if "sleep" in step:
+            cluster.run(float(step["sleep"]))
+        if "fault" in step:
+            _fault(cluster, step["fault"], i)
+        if "check" in step:
+            failures.extend(f"step {i}: {v}" for v in _check(cluster, step["check"]))
+        if "run" in step:
+            line = str(step["run"]).rstrip("\n")
+            emit(PROMPT + line + "\n")
+            watch = step.get("watch", "quiet")
+            result = host.run(line, stdin=str(step.get("stdin", "")),
+                              watch_for=None if watch == "quiet" else float(watch))
+            emit(result.output)
+            outputs.append(result.output)
+            failures.extend(f"step {i} ({line}): {f}" for f in check_output(step.get("expect"), result))
+    return ScenarioResult(scenario, cluster, "".join(parts), failures, outputs)
+
+
+def _fault(cluster: Cluster, spec: Any, i: int) -> None:
+    if not isinstance(spec, Mapping) or len(spec) != 1:
+        raise ScenarioError(f"step {i}: fault is one of {{fail: NODE}}, {{recover: NODE}}, {{delete: NODE}} "
+                            "(NODE may be {node_of: POD})")
+    (what, node), = spec.items()
+    if isinstance(node, Mapping) and "node_of" in node:
+        # The node a pod runs on (remembered, so recovering "the node of web-1" finds it again).
+        pod = str(node["node_of"])
+        remembered = cluster.__dict__.setdefault("_fault_nodes", {})
+        current = cluster.store.try_get("Pod", pod, str(node.get("namespace", "default")))
+        node = (current["spec"].get("nodeName") if current is not None else None) or remembered.get(pod)
+        if not node:
+            raise ScenarioError(f"step {i}: pod {pod} is not on a node")
+        remembered[pod] = node
+    if what == "fail":
+        cluster.fail_node(str(node))
+    elif what == "recover":
+        cluster.recover_node(str(node))
+    elif what == "delete":
+        cluster.delete_node(str(node))
+    else:
+        raise ScenarioError(f"step {i}: unknown fault {what!r}")
+
+
+def _check(cluster: Cluster, what: Any) -> list[str]:
+    if what != "invariants":
+        raise ScenarioError(f"unknown check {what!r}")
+    from simk8s.invariants import check_cluster
+
+    return list(check_cluster(cluster))
+
+
+def _tokens(line: str) -> list[str]:
+    return line.split()
+
+
+def check_output(expect: Any, result: Any) -> list[str]:
+    """Failures of one step's expectations against its result (output, code)."""
+    if not expect:
+        return []
+    text = result.output
+    out = []
+    for s in expect.get("contains", []) or []:
+        if s not in text:
+            out.append(f"expected output to contain {s!r}")
+    for s in expect.get("absent", []) or []:
+        if s in text:
+            out.append(f"expected output not to contain {s!r}")
+    for pattern in expect.get("regex", []) or []:
+        if not re.search(pattern, text, re.M):
+            out.append(f"expected output to match /{pattern}/")
+    rows = expect.get("rows") or []
+    if rows:
+        lines = [_tokens(line) for line in text.splitlines()]
+        pos = 0
+        for row in rows:
+            want = _tokens(row)
+            while pos < len(lines) and lines[pos][:len(want)] != want:
+                pos += 1
+            if pos == len(lines):
+                out.append(f"expected a row starting {row!r} (in order)")
+                break
+            pos += 1
+    if "exit" in expect and int(expect["exit"]) != result.code:
+        out.append(f"expected exit code {expect['exit']}, got {result.code}")
+    return out

@@ -1,0 +1,230 @@
+"""Pictures of a run: pod timelines, the object graph, HTML tables for notebooks.
+
+The data (``lanes``, ``object_graph``) is computed from the cluster's watch log and store without
+any plotting library; ``timeline`` and ``object_graph_figure`` draw it with matplotlib (the
+``notebooks`` extra), imported only when called.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import networkx as nx
+
+from simk8s.api.frozen import get_in
+
+if TYPE_CHECKING:
+    from simk8s.cluster import Cluster
+
+__all__ = ["Lane", "Segment", "html_table", "lanes", "object_graph", "object_graph_figure", "timeline"]
+
+# Lane states, in lifecycle order, with the colours the timeline uses.
+STATES = {
+    "Pending": "#c7c7c7",
+    "Scheduled": "#9ecae1",
+    "ContainerCreating": "#fdd49e",
+    "Running": "#a1d99b",
+    "Ready": "#31a354",
+    "Terminating": "#fc9272",
+}
+
+
+@dataclass
+class Segment:
+    start: float
+    end: float
+    state: str
+
+
+@dataclass
+class Lane:
+    """One pod name over time; a name reused by a new pod (new uid) continues the same lane."""
+
+    name: str
+    namespace: str
+    segments: list[Segment] = field(default_factory=list)
+    marks: list[tuple[float, str]] = field(default_factory=list)
+
+    @property
+    def start(self) -> float:
+        return self.segments[0].start if self.segments else 0.0
+
+    def first(self, state: str) -> float | None:
+        return next((s.start for s in self.segments if s.state == state), None)
+
+
+def pod_state(pod: Any) -> str:
+    """The lane state of a pod object (coarser than kubectl's STATUS column)."""
+    if pod["metadata"].get("deletionTimestamp"):
+        return "Terminating"
+    if not get_in(pod, ("spec", "nodeName")):
+        return "Pending"
+    status = pod.get("status") or {}
+    if status.get("phase") == "Running":
+        ready = any(c.get("type") == "Ready" and c.get("status") == "True" for c in status.get("conditions") or ())
+        return "Ready" if ready else "Running"
+    if status.get("containerStatuses"):
+        return "ContainerCreating"
+    return "Scheduled"
+
+
+def lanes(cluster: Cluster, namespace: str | None = "default", prefix: str = "") -> list[Lane]:
+    """One lane per pod name (in order of first appearance), from the watch log."""
+    out: dict[tuple[str, str], Lane] = {}
+    open_state: dict[tuple[str, str], tuple[float, str]] = {}
+    for ev in cluster.store.log:
+        if ev.kind.kind != "Pod":
+            continue
+        meta = ev.obj["metadata"]
+        if namespace is not None and meta.get("namespace") != namespace:
+            continue
+        if not meta["name"].startswith(prefix):
+            continue
+        key = (meta.get("namespace", ""), meta["name"])
+        lane = out.setdefault(key, Lane(meta["name"], meta.get("namespace", "")))
+        state = pod_state(ev.obj)
+        prev = open_state.get(key)
+        if ev.type == "ADDED":
+            lane.marks.append((ev.t, "created"))
+        if prev is not None and (prev[1] != state or ev.type == "DELETED"):
+            lane.segments.append(Segment(prev[0], ev.t, prev[1]))
+            if state == "Scheduled" and prev[1] == "Pending":
+                lane.marks.append((ev.t, "scheduled"))
+            if state == "Ready":
+                lane.marks.append((ev.t, "ready"))
+            if state == "Terminating" and prev[1] != "Terminating":
+                lane.marks.append((ev.t, "terminating"))
+        if ev.type == "DELETED":
+            lane.marks.append((ev.t, "deleted"))
+            open_state.pop(key, None)
+        elif prev is None or prev[1] != state:
+            open_state[key] = (ev.t, state)
+    for key, (start, state) in open_state.items():
+        out[key].segments.append(Segment(start, max(cluster.now, start), state))
+    for lane in out.values():
+        lane.segments.sort(key=lambda s: s.start)
+    return list(out.values())
+
+
+def timeline(cluster: Cluster, namespace: str | None = "default", prefix: str = "", title: str = "") -> Any:
+    """A matplotlib Figure: one horizontal lane per pod, coloured by state, lifecycle marks on top."""
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import Patch
+
+    data = lanes(cluster, namespace, prefix)
+    fig, ax = plt.subplots(figsize=(10, 1.6 + 0.45 * max(1, len(data))), layout="constrained")
+    for i, lane in enumerate(data):
+        y = len(data) - 1 - i
+        for seg in lane.segments:
+            ax.broken_barh([(seg.start, max(seg.end - seg.start, 0.05))], (y - 0.35, 0.7),
+                           facecolors=STATES[seg.state])
+        for t, what in lane.marks:
+            if what in ("created", "deleted", "ready"):
+                ax.plot([t], [y], marker={"created": "|", "deleted": "x", "ready": "o"}[what], color="black",
+                        markersize=6)
+    ax.set_yticks(range(len(data)), [lane.name for lane in reversed(data)])
+    ax.set_xlabel("virtual seconds")
+    ax.set_xlim(0, max(cluster.now, 1))
+    fig.legend(handles=[Patch(color=c, label=s) for s, c in STATES.items()], loc="outside lower center", ncol=6,
+               fontsize="small", frameon=False)
+    ax.set_title(title or "Pods over time")
+    return fig
+
+
+def object_graph(cluster: Cluster, namespace: str | None = "default") -> nx.DiGraph:
+    """StatefulSet → Pods → PVCs → PVs → Nodes, Deployment → ReplicaSet → Pods, Service → Pods/Endpoints."""
+    s = cluster.store
+    g: nx.DiGraph = nx.DiGraph()
+
+    def node_id(kind: str, name: str) -> str:
+        return f"{kind}/{name}"
+
+    def add(kind: str, obj: Any) -> str:
+        nid = node_id(kind, obj["metadata"]["name"])
+        g.add_node(nid, kind=kind, name=obj["metadata"]["name"])
+        return nid
+
+    uid_to_id: dict[str, str] = {}
+    for kind in ("StatefulSet", "Deployment", "ReplicaSet", "Pod", "PersistentVolumeClaim", "Service", "Endpoints"):
+        for obj in s.list(kind, namespace):
+            uid_to_id[obj["metadata"]["uid"]] = add(kind, obj)
+    for kind in ("PersistentVolume", "Node"):
+        for obj in s.list(kind):
+            add(kind, obj)
+    for kind in ("ReplicaSet", "Pod", "PersistentVolumeClaim"):
+        for obj in s.list(kind, namespace):
+            me = node_id(kind, obj["metadata"]["name"])
+            for ref in obj["metadata"].get("ownerReferences") or ():
+                owner = uid_to_id.get(ref.get("uid", ""))
+                if owner:
+                    g.add_edge(owner, me, rel="owns")
+    for pod in s.list("Pod", namespace):
+        me = node_id("Pod", pod["metadata"]["name"])
+        for v in pod["spec"].get("volumes") or ():
+            claim = get_in(v, ("persistentVolumeClaim", "claimName"))
+            if claim and g.has_node(node_id("PersistentVolumeClaim", claim)):
+                g.add_edge(me, node_id("PersistentVolumeClaim", claim), rel="mounts")
+        if pod["spec"].get("nodeName"):
+            g.add_edge(me, node_id("Node", pod["spec"]["nodeName"]), rel="runs on")
+    for pvc in s.list("PersistentVolumeClaim", namespace):
+        vol = get_in(pvc, ("spec", "volumeName"))
+        if vol and g.has_node(node_id("PersistentVolume", vol)):
+            g.add_edge(node_id("PersistentVolumeClaim", pvc["metadata"]["name"]), node_id("PersistentVolume", vol),
+                       rel="bound to")
+    for pv in s.list("PersistentVolume"):
+        for term in get_in(pv, ("spec", "nodeAffinity", "required", "nodeSelectorTerms")) or ():
+            for expr in term.get("matchExpressions") or ():
+                for value in expr.get("values") or ():
+                    if expr.get("key") == "kubernetes.io/hostname" and g.has_node(node_id("Node", value)):
+                        g.add_edge(node_id("PersistentVolume", pv["metadata"]["name"]), node_id("Node", value),
+                                   rel="lives on")
+    for svc in s.list("Service", namespace):
+        me = node_id("Service", svc["metadata"]["name"])
+        if g.has_node(node_id("Endpoints", svc["metadata"]["name"])):
+            g.add_edge(me, node_id("Endpoints", svc["metadata"]["name"]), rel="endpoints")
+        sel = svc["spec"].get("selector") or {}
+        if sel:
+            for pod in s.list("Pod", svc["metadata"]["namespace"]):
+                labels = pod["metadata"].get("labels") or {}
+                if all(labels.get(k) == v for k, v in sel.items()):
+                    g.add_edge(me, node_id("Pod", pod["metadata"]["name"]), rel="selects")
+    return g
+
+
+def object_graph_figure(cluster: Cluster, namespace: str | None = "default") -> Any:
+    """Draw :func:`object_graph` in layers (workloads, pods, claims, volumes, nodes)."""
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    g = object_graph(cluster, namespace)
+    g.remove_nodes_from([n for n, d in list(g.nodes(data=True)) if d["kind"] == "Node" and g.degree(n) == 0])
+    layer = {"Service": 0, "StatefulSet": 0, "Deployment": 0, "ReplicaSet": 1, "Endpoints": 1, "Pod": 2,
+             "PersistentVolumeClaim": 3, "PersistentVolume": 4, "Node": 5}
+    for _n, d in g.nodes(data=True):
+        d["layer"] = layer.get(d["kind"], 0)
+    pos = nx.multipartite_layout(g, subset_key="layer", align="horizontal", scale=2.0)
+    pos = {n: (x, -y) for n, (x, y) in pos.items()}
+    fig, ax = plt.subplots(figsize=(12, 7), layout="constrained")
+    colors = {"Service": "#6baed6", "StatefulSet": "#fd8d3c", "Deployment": "#fd8d3c", "ReplicaSet": "#fdae6b",
+              "Endpoints": "#9ecae1", "Pod": "#74c476", "PersistentVolumeClaim": "#9e9ac8",
+              "PersistentVolume": "#bcbddc", "Node": "#bdbdbd"}
+    nx.draw_networkx(g, pos, ax=ax, node_color=[colors.get(d["kind"], "#ccc") for _, d in g.nodes(data=True)],
+                     labels={n: n for n in g.nodes}, font_size=7, node_size=900, arrows=True)
+    ax.set_axis_off()
+    return fig
+
+
+def html_table(headers: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
+    """A plain HTML table (for notebook reprs of kubectl tables and DNS answers)."""
+    head = "".join(f"<th style='text-align:left'>{html.escape(h)}</th>" for h in headers)
+    body = "".join("<tr>" + "".join(f"<td style='text-align:left'>{html.escape(str(c))}</td>" for c in row) + "</tr>"
+                   for row in rows)
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
