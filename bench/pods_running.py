@@ -35,7 +35,7 @@ class CountingEnvironment(simpy.Environment):
 def run_cluster(pods: int, nodes: int, seed: int) -> dict[str, Any]:
     topo = Topology(nodes=tuple(NodeSpec(f"node-{i:04d}", cpu="64", memory="256Gi", pods=110,
                                          ip=f"10.{i // 250}.{i % 250}.10") for i in range(nodes)),
-                    storage_class=None)
+                    storage_class=None, pod_cidr="10.128.0.0/9")
     t0 = time.perf_counter()
     cluster = Cluster(seed=seed, topology=topo)
     env = CountingEnvironment()

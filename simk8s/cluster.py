@@ -107,8 +107,13 @@ class Cluster:
         s = self.store
         for ns in ("default", "kube-node-lease", "kube-public", "kube-system"):
             s.create("Namespace", {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}})
-        blocks = self.ip_rng.sample(range(1, 255), k=min(254, len(self.topology.nodes)))
         pod_net = ipaddress.ip_network(self.topology.pod_cidr)
+        # One /24 per node, at random places in the pod CIDR (as Calico-like IPAM hands out blocks).
+        n_blocks = 2 ** max(0, 24 - pod_net.prefixlen)
+        if len(self.topology.nodes) > n_blocks - 2:
+            raise ValueError(f"pod CIDR {pod_net} has room for {n_blocks - 2} nodes' /24 blocks, "
+                             f"not {len(self.topology.nodes)}")
+        blocks = self.ip_rng.sample(range(1, n_blocks - 1), k=len(self.topology.nodes))
         self.pod_cidrs: dict[str, ipaddress.IPv4Network] = {}
         for i, spec in enumerate(self.topology.nodes):
             cidr = ipaddress.ip_network(f"{pod_net.network_address + blocks[i] * 256}/24")

@@ -18,7 +18,7 @@ from simk8s.controllers.base import Controller
 from simk8s.controllers.volumes import SELECTED_NODE
 from simk8s.events import EventRecorder
 from simk8s.logic import podstatus
-from simk8s.logic.scheduling import schedule
+from simk8s.logic.scheduling import feasible_nodes_to_find, pod_requests, schedule
 from simk8s.store import WatchEvent
 
 __all__ = ["Scheduler"]
@@ -58,6 +58,10 @@ class Scheduler(Controller):
         # The scheduler cache: the pods bound to each node that still hold resources.
         self.node_pods: dict[str, dict[tuple[str, str], FrozenDict]] = {}
         self.pod_node: dict[tuple[str, str], str] = {}
+        self.requested: dict[str, dict[str, float]] = {}
+        # Placed pods' required anti-affinity terms, and where the next node search starts.
+        self.anti_terms: dict[tuple[str, str], list[tuple[FrozenDict, FrozenDict, FrozenDict]]] = {}
+        self.next_start = 0
         self.sched_rng = cluster.rng.__class__(f"simk8s:{cluster.seed}:scheduler")
         super().__init__(cluster)
 
@@ -70,10 +74,24 @@ class Scheduler(Controller):
         node = get_in(ev.obj, ("spec", "nodeName"))
         old = self.pod_node.pop(key, None)
         if old is not None:
-            self.node_pods.get(old, {}).pop(key, None)
+            prev = self.node_pods.get(old, {}).pop(key, None)
+            if prev is not None:
+                self._account(old, prev, -1.0)
+            self.anti_terms.pop(key, None)
         if ev.type != "DELETED" and node and get_in(ev.obj, ("status", "phase")) not in ("Succeeded", "Failed"):
             self.node_pods.setdefault(node, {})[key] = ev.obj
             self.pod_node[key] = node
+            self._account(node, ev.obj, 1.0)
+            terms = get_in(ev.obj, ("spec", "affinity", "podAntiAffinity",
+                                    "requiredDuringSchedulingIgnoredDuringExecution"))
+            node_obj = self.store.try_get("Node", node)
+            if terms and node_obj is not None:
+                self.anti_terms[key] = [(node_obj, ev.obj, t) for t in terms]
+
+    def _account(self, node: str, pod: FrozenDict, sign: float) -> None:
+        totals = self.requested.setdefault(node, {})
+        for res, value in pod_requests(pod).items():
+            totals[res] = totals.get(res, 0.0) + sign * value
 
     def keys_for(self, ev: WatchEvent) -> Iterable[Hashable]:
         kind = ev.kind.kind
@@ -112,7 +130,12 @@ class Scheduler(Controller):
         pods_by_node = _NodePods(self.node_pods)
         volumes = {v["metadata"]["name"]: v for v in self.store.list("PersistentVolume")}
         classes = {c["metadata"]["name"]: c for c in self.store.list("StorageClass")}
-        result = schedule(pod, nodes, pods_by_node, claims, volumes, classes, rng=self.sched_rng)
+        existing = [t for terms in self.anti_terms.values() for t in terms]
+        result = schedule(pod, nodes, pods_by_node, claims, volumes, classes, rng=self.sched_rng,
+                          requested=self.requested, existing_anti=existing, start=self.next_start,
+                          max_feasible=feasible_nodes_to_find(len(nodes)))
+        if nodes:
+            self.next_start = (self.next_start + result.evaluated) % len(nodes)
         if result.error:
             self._unschedulable(pod, result.error)
             return None

@@ -14,7 +14,8 @@ from typing import Any
 
 from simk8s.api.selectors import from_api
 
-__all__ = ["AFFINITY_REASON", "ANTI_AFFINITY_REASON", "EXISTING_ANTI_AFFINITY_REASON", "check", "score"]
+__all__ = ["AFFINITY_REASON", "ANTI_AFFINITY_REASON", "EXISTING_ANTI_AFFINITY_REASON", "check",
+           "existing_anti_affinity", "has_terms", "score"]
 
 AFFINITY_REASON = "node(s) didn't match pod affinity rules"
 ANTI_AFFINITY_REASON = "node(s) didn't match pod anti-affinity rules"
@@ -56,8 +57,28 @@ def _pods_in_domain(node: Obj, nodes: Sequence[Obj], key: str, pods_on: PodsOn) 
     return [p for n in _same_domain(node, nodes, key) for p in pods_on(n["metadata"]["name"])]
 
 
-def check(pod: Obj, node: Obj, nodes: Sequence[Obj], pods_on: PodsOn) -> str | None:
-    """None if ``node`` passes; else the upstream reason it fails with."""
+def has_terms(pod: Obj) -> bool:
+    """Whether the pod declares any inter-pod (anti-)affinity at all."""
+    aff = (pod.get("spec") or {}).get("affinity") or {}
+    return bool(aff.get("podAffinity") or aff.get("podAntiAffinity"))
+
+
+def existing_anti_affinity(nodes: Sequence[Obj], pods_on: PodsOn) -> list[tuple[Obj, Obj, Obj]]:
+    """(node, pod, term) for every required anti-affinity term of the pods already placed."""
+    out = []
+    for n in nodes:
+        for other in pods_on(n["metadata"]["name"]):
+            for term in _terms(other, "podAntiAffinity", "requiredDuringSchedulingIgnoredDuringExecution"):
+                out.append((n, other, term))
+    return out
+
+
+def check(pod: Obj, node: Obj, nodes: Sequence[Obj], pods_on: PodsOn,
+          existing: Sequence[tuple[Obj, Obj, Obj]] | None = None) -> str | None:
+    """None if ``node`` passes; else the upstream reason it fails with.
+
+    ``existing`` is :func:`existing_anti_affinity` computed once per scheduling cycle.
+    """
     for term in _terms(pod, "podAntiAffinity", "requiredDuringSchedulingIgnoredDuringExecution"):
         if _matching(pod, term, _pods_in_domain(node, nodes, term.get("topologyKey", ""), pods_on)):
             return ANTI_AFFINITY_REASON
@@ -69,15 +90,15 @@ def check(pod: Obj, node: Obj, nodes: Sequence[Obj], pods_on: PodsOn) -> str | N
             if _matching(pod, term, everywhere) or not _self_match(pod, term):
                 return AFFINITY_REASON
     # Existing pods whose required anti-affinity rejects the incoming pod.
-    for n in nodes:
-        for other in pods_on(n["metadata"]["name"]):
-            for term in _terms(other, "podAntiAffinity", "requiredDuringSchedulingIgnoredDuringExecution"):
-                key = term.get("topologyKey", "")
-                if _labels(n).get(key) is None or _labels(n).get(key) != _labels(node).get(key):
-                    continue
-                if pod["metadata"].get("namespace") in _namespaces(other, term) and \
-                        from_api(term.get("labelSelector")).matches(_labels(pod)):
-                    return EXISTING_ANTI_AFFINITY_REASON
+    if existing is None:
+        existing = existing_anti_affinity(nodes, pods_on)
+    for n, other, term in existing:
+        key = term.get("topologyKey", "")
+        if _labels(n).get(key) is None or _labels(n).get(key) != _labels(node).get(key):
+            continue
+        if pod["metadata"].get("namespace") in _namespaces(other, term) and \
+                from_api(term.get("labelSelector")).matches(_labels(pod)):
+            return EXISTING_ANTI_AFFINITY_REASON
     return None
 
 

@@ -12,13 +12,30 @@ from __future__ import annotations
 import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from fractions import Fraction
+from functools import lru_cache
 from typing import Any
 
 from simk8s.logic import affinity
 from simk8s.logic.volumes import find_matching_volume, node_affinity_matches, pv_matches_node, storage
 
-__all__ = ["ScheduleResult", "fit_error", "schedule", "tolerates"]
+__all__ = ["ScheduleResult", "feasible_nodes_to_find", "fit_error", "pod_requests", "schedule", "tolerates"]
+
+
+def feasible_nodes_to_find(nodes: int, percentage: int = 0) -> int:
+    """numFeasibleNodesToFind: all nodes under 100, else an adaptive share (at least 100)."""
+    if nodes < 100:
+        return nodes
+    pct = percentage or max(5, 50 - nodes // 125)
+    return max(100, nodes * pct // 100)
+
+
+def pod_requests(pod: Obj) -> dict[str, float]:
+    """The pod's resource requests (init containers as their maximum), as numbers, plus the
+    ``nonzero:*`` values scoring uses (100m CPU / 200Mi memory for containers that request none)."""
+    out = dict(_requests(pod))
+    out[NONZERO_CPU] = out.get("cpu") or DEFAULT_CPU
+    out[NONZERO_MEMORY] = out.get("memory") or DEFAULT_MEMORY
+    return out
 
 Obj = Mapping[str, Any]
 
@@ -30,9 +47,12 @@ NO_VOLUMES = "node(s) didn't find available persistent volumes to bind"
 TOO_MANY_PODS = "Too many pods"
 # Reasons preemption could resolve (by evicting lower-priority pods).
 RESOLVABLE = {TOO_MANY_PODS, "Insufficient cpu", "Insufficient memory", "Insufficient ephemeral-storage"}
-DEFAULT_CPU = Fraction(1, 10)          # 100m: the scheduler's non-zero default for scoring
-DEFAULT_MEMORY = Fraction(200 * 1024 * 1024)
+DEFAULT_CPU = 0.1                      # 100m: the scheduler's non-zero default for scoring
+DEFAULT_MEMORY = 200.0 * 1024 * 1024
 NO_PROVISIONER = "kubernetes.io/no-provisioner"
+# Keys of the per-node cache holding requests with the scoring defaults applied.
+NONZERO_CPU = "nonzero:cpu"
+NONZERO_MEMORY = "nonzero:memory"
 
 
 @dataclass
@@ -41,6 +61,7 @@ class ScheduleResult:
     claims_to_select: list[str] = field(default_factory=list)
     static_bindings: dict[str, str] = field(default_factory=dict)
     error: str | None = None
+    evaluated: int = 0
 
 
 def tolerates(tolerations: Sequence[Obj], taint: Obj) -> bool:
@@ -55,14 +76,39 @@ def tolerates(tolerations: Sequence[Obj], taint: Obj) -> bool:
     return False
 
 
-def _requests(pod: Obj) -> dict[str, Fraction]:
-    total: dict[str, Fraction] = {}
+_REQUESTS: dict[tuple[str, str], dict[str, float]] = {}
+
+
+def _requests(pod: Obj) -> dict[str, float]:
+    meta = pod.get("metadata") or {}
+    key = (meta.get("uid", ""), meta.get("resourceVersion", ""))
+    if key[0] and key in _REQUESTS:
+        return _REQUESTS[key]
+    total = _sum_requests(pod)
+    if key[0]:
+        if len(_REQUESTS) > 50_000:
+            _REQUESTS.clear()
+        _REQUESTS[key] = total
+    return total
+
+
+@lru_cache(maxsize=4096)
+def _qs(value: str) -> float:
+    return float(storage(value))
+
+
+def _q(value: Any) -> float:
+    return _qs(value if isinstance(value, str) else str(value))
+
+
+def _sum_requests(pod: Obj) -> dict[str, float]:
+    total: dict[str, float] = {}
     for c in (pod.get("spec") or {}).get("containers") or ():
         for k, v in (((c.get("resources") or {}).get("requests")) or {}).items():
-            total[k] = total.get(k, Fraction(0)) + storage(v)
+            total[k] = total.get(k, 0.0) + _q(v)
     for c in (pod.get("spec") or {}).get("initContainers") or ():
         for k, v in (((c.get("resources") or {}).get("requests")) or {}).items():
-            total[k] = max(total.get(k, Fraction(0)), storage(v))
+            total[k] = max(total.get(k, 0.0), _q(v))
     return total
 
 
@@ -118,13 +164,13 @@ def _filter(pod: Obj, node: Obj, pods_here: Sequence[Obj], ctx: _Ctx) -> list[st
         return [NODE_AFFINITY]
     alloc = (node.get("status") or {}).get("allocatable") or {}
     reasons = []
-    if len(pods_here) + 1 > int(storage(alloc.get("pods", 110))):
+    if len(pods_here) + 1 > _q(alloc.get("pods", 110)):
         reasons.append(TOO_MANY_PODS)
     want = ctx.requests
     for res in ("cpu", "memory", "ephemeral-storage"):
         if want.get(res):
-            used = sum((_requests(p).get(res, Fraction(0)) for p in pods_here), Fraction(0))
-            if used + want[res] > storage(alloc.get(res, 0)):
+            used = ctx.used(node["metadata"]["name"], pods_here, res)
+            if used + want[res] > _q(alloc.get(res, 0)) + 1e-9:
                 reasons.append(f"Insufficient {res}")
     if reasons:
         return reasons
@@ -141,24 +187,34 @@ def _filter(pod: Obj, node: Obj, pods_here: Sequence[Obj], ctx: _Ctx) -> list[st
         sc = ctx.classes.get((claim.get("spec") or {}).get("storageClassName") or "")
         if sc is None or sc.get("provisioner") == NO_PROVISIONER:
             return [NO_VOLUMES]
-    why = affinity.check(pod, node, ctx.nodes, ctx.pods_on)
-    if why:
-        return [why]
+    if ctx.affinity_relevant:
+        why = affinity.check(pod, node, ctx.nodes, ctx.pods_on, ctx.anti_terms)
+        if why:
+            return [why]
     return []
 
 
 @dataclass
 class _Ctx:
-    requests: dict[str, Fraction]
+    requests: dict[str, float]
     claim_names: list[str]
     claims: Mapping[str, Obj]
     volumes: Mapping[str, Obj]
     classes: Mapping[str, Obj]
     nodes: Sequence[Obj]
     pods_by_node: Mapping[str, Sequence[Obj]]
+    anti_terms: list[tuple[Obj, Obj, Obj]] = field(default_factory=list)
+    affinity_relevant: bool = False
+
+    requested: Mapping[str, Mapping[str, float]] | None = None
 
     def pods_on(self, node: str) -> Sequence[Obj]:
         return self.pods_by_node.get(node) or ()
+
+    def used(self, node: str, pods_here: Sequence[Obj], res: str) -> float:
+        if self.requested is not None:
+            return float(self.requested.get(node, {}).get(res, 0.0))
+        return sum(_requests(p).get(res, 0.0) for p in pods_here)
 
 
 def _owner_uid(pod: Obj) -> str | None:
@@ -170,29 +226,43 @@ def _owner_uid(pod: Obj) -> str | None:
 
 def _score(pod: Obj, node: Obj, pods_here: Sequence[Obj], ctx: _Ctx) -> float:
     alloc = (node.get("status") or {}).get("allocatable") or {}
-    cpu_cap = storage(alloc.get("cpu", 1)) or Fraction(1)
-    mem_cap = storage(alloc.get("memory", 1)) or Fraction(1)
-
-    def req(p: Obj) -> tuple[Fraction, Fraction]:
-        r = _requests(p)
-        return r.get("cpu") or DEFAULT_CPU, r.get("memory") or DEFAULT_MEMORY
-
-    cpu = sum((req(p)[0] for p in pods_here), Fraction(0)) + req(pod)[0]
-    mem = sum((req(p)[1] for p in pods_here), Fraction(0)) + req(pod)[1]
-    least = (max(0.0, 1 - float(cpu / cpu_cap)) + max(0.0, 1 - float(mem / mem_cap))) / 2 * 100
+    cpu_cap = _q(alloc.get("cpu", 1)) or 1.0
+    mem_cap = _q(alloc.get("memory", 1)) or 1.0
+    own = _requests(pod)
+    cpu = own.get("cpu") or DEFAULT_CPU
+    mem = own.get("memory") or DEFAULT_MEMORY
+    cached = ctx.requested.get(node["metadata"]["name"]) if ctx.requested is not None else None
+    if cached is not None:
+        cpu += cached.get(NONZERO_CPU, 0.0)
+        mem += cached.get(NONZERO_MEMORY, 0.0)
+    else:
+        for p in pods_here:
+            r = _requests(p)
+            cpu += r.get("cpu") or DEFAULT_CPU
+            mem += r.get("memory") or DEFAULT_MEMORY
+    least = (max(0.0, 1 - cpu / cpu_cap) + max(0.0, 1 - mem / mem_cap)) / 2 * 100
     owner = _owner_uid(pod)
     same = sum(1 for p in pods_here if owner and _owner_uid(p) == owner)
     spread = 100.0 / (1 + same)
     prefer_no = sum(1 for t in (node.get("spec") or {}).get("taints") or ()
                     if t.get("effect") == "PreferNoSchedule"
                     and not tolerates((pod.get("spec") or {}).get("tolerations") or (), t))
-    return least + 2 * spread + affinity.score(pod, node, ctx.nodes, ctx.pods_on) - 10 * prefer_no
+    pref = affinity.score(pod, node, ctx.nodes, ctx.pods_on) if ctx.affinity_relevant else 0
+    return least + 2 * spread + pref - 10 * prefer_no
 
 
 def schedule(pod: Obj, nodes: Sequence[Obj], pods_by_node: Mapping[str, Sequence[Obj]], claims: Mapping[str, Obj],
              volumes: Mapping[str, Obj], storage_classes: Mapping[str, Obj], *,
-             rng: random.Random | None = None) -> ScheduleResult:
-    """Where ``pod`` goes, or the FailedScheduling message when it can go nowhere."""
+             rng: random.Random | None = None,
+             requested: Mapping[str, Mapping[str, float]] | None = None,
+             existing_anti: list[tuple[Obj, Obj, Obj]] | None = None, start: int = 0,
+             max_feasible: int | None = None) -> ScheduleResult:
+    """Where ``pod`` goes, or the FailedScheduling message when it can go nowhere.
+
+    ``requested`` (optional) is the scheduler cache's sum of :func:`pod_requests` per node and
+    ``existing_anti`` the placed pods' required anti-affinity terms, both to save recomputing them
+    from every pod for every decision.
+    """
     total = len(nodes)
     names = _claims(pod)
     for claim_name in names:
@@ -207,10 +277,17 @@ def schedule(pod: Obj, nodes: Sequence[Obj], pods_by_node: Mapping[str, Sequence
         wffc = sc is not None and sc.get("volumeBindingMode") == "WaitForFirstConsumer"
         if not bound and not wffc:
             return ScheduleResult(error=fit_error(total, {}, prefilter="pod has unbound immediate PersistentVolumeClaims"))
-    ctx = _Ctx(_requests(pod), names, claims, volumes, storage_classes, nodes, pods_by_node)
+    ctx = _Ctx(_requests(pod), names, claims, volumes, storage_classes, nodes, pods_by_node, requested=requested)
+    ctx.anti_terms = existing_anti if existing_anti is not None else affinity.existing_anti_affinity(
+        nodes, ctx.pods_on)
+    ctx.affinity_relevant = bool(ctx.anti_terms) or affinity.has_terms(pod)
     reasons: dict[str, int] = {}
     feasible: list[Obj] = []
-    for node in nodes:
+    evaluated = 0
+    count = len(nodes)
+    for i in range(count):
+        node = nodes[(start + i) % count] if count else nodes[i]
+        evaluated += 1
         here = pods_by_node.get(node["metadata"]["name"]) or ()
         why = _filter(pod, node, here, ctx)
         if why:
@@ -218,15 +295,17 @@ def schedule(pod: Obj, nodes: Sequence[Obj], pods_by_node: Mapping[str, Sequence
                 reasons[r] = reasons.get(r, 0) + 1
         else:
             feasible.append(node)
+            if max_feasible is not None and len(feasible) >= max_feasible:
+                break
     if not feasible:
-        return ScheduleResult(error=fit_error(total, reasons))
+        return ScheduleResult(error=fit_error(total, reasons), evaluated=evaluated)
     scored = [(_score(pod, n, pods_by_node.get(n["metadata"]["name"]) or (), ctx), n["metadata"]["name"])
               for n in feasible]
     top = max(s for s, _ in scored)
     best = sorted(name for s, name in scored if s >= top - 1e-9)
     chosen_name = (rng or random.Random(0)).choice(best)
     chosen = next(n for n in feasible if n["metadata"]["name"] == chosen_name)
-    result = ScheduleResult(node=chosen_name)
+    result = ScheduleResult(node=chosen_name, evaluated=evaluated)
     taken: set[str] = set()
     for claim_name in names:
         claim = claims[claim_name]

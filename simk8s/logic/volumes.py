@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from fractions import Fraction
+from functools import lru_cache
 from typing import Any
 
 from simk8s.api.quantity import parse_quantity
@@ -20,11 +21,19 @@ __all__ = ["find_matching_volume", "node_affinity_matches", "provision_volume", 
 Obj = Mapping[str, Any]
 
 
-def storage(q: Any) -> Fraction:
+@lru_cache(maxsize=4096)
+def _quantity(q: str) -> Fraction:
     try:
-        return parse_quantity(q) if q is not None else Fraction(0)
+        return parse_quantity(q)
     except ValueError:
         return Fraction(0)
+
+
+def storage(q: Any) -> Fraction:
+    """A resource quantity as a number (0 when absent or malformed)."""
+    if q is None:
+        return Fraction(0)
+    return _quantity(q if isinstance(q, str) else str(q))
 
 
 def _match_expr(expr: Obj, labels: Mapping[str, str]) -> bool:
