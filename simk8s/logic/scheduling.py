@@ -203,7 +203,7 @@ class _Ctx:
     classes: Mapping[str, Obj]
     nodes: Sequence[Obj]
     pods_by_node: Mapping[str, Sequence[Obj]]
-    anti_terms: list[tuple[Obj, Obj, Obj]] = field(default_factory=list)
+    anti_terms: Sequence[tuple[Obj, Obj, Obj]] = field(default_factory=list)
     affinity_relevant: bool = False
 
     requested: Mapping[str, Mapping[str, float]] | None = None
@@ -255,7 +255,7 @@ def schedule(pod: Obj, nodes: Sequence[Obj], pods_by_node: Mapping[str, Sequence
              volumes: Mapping[str, Obj], storage_classes: Mapping[str, Obj], *,
              rng: random.Random | None = None,
              requested: Mapping[str, Mapping[str, float]] | None = None,
-             existing_anti: list[tuple[Obj, Obj, Obj]] | None = None, start: int = 0,
+             existing_anti: Sequence[tuple[Obj, Obj, Obj]] | None = None, start: int = 0,
              max_feasible: int | None = None) -> ScheduleResult:
     """Where ``pod`` goes, or the FailedScheduling message when it can go nowhere.
 
