@@ -180,7 +180,7 @@ class ContainerRuntime:
         result = shell.exec_argv(list(argv), stdin=stdin)
         if result is None:
             raise ExecError(
-                "Internal error occurred: Internal error occurred: error executing command in container: failed to "
+                "Internal error occurred: error executing command in container: failed to "
                 f'exec in container: failed to start exec "{_exec_id(pod, argv[0])}": OCI runtime exec failed: exec '
                 f'failed: unable to start container process: exec: "{argv[0]}": executable file not found in $PATH: '
                 "unknown", 1)

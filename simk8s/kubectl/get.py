@@ -93,6 +93,7 @@ def cmd_get(ctx: Context) -> int:
         for i, (k, objs) in enumerate(found):
             if not objs:
                 continue
+            writer = _writer()   # each kind is its own table
             head, rows = _table(ctx, k, objs, multi_kind)
             if i and ctx.out.stdout:
                 ctx.out.out("\n")

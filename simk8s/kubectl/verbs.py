@@ -278,7 +278,9 @@ def cmd_patch(ctx: Context) -> int:
     try:
         patch = parse_patch(text)
     except ValueError as e:
-        raise CommandError(f"unable to parse \"{text}\": {e}") from None
+        message = str(e)
+        raise CommandError(message if message.startswith("unable to parse") else
+                           f"unable to parse \"{text}\": {message}") from None
     for k, name in targets(ctx, allow_selector=False):
         ns = _ns_for(ctx, k)
         before = ctx.cluster.store.get(k, name, ns)
