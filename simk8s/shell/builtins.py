@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from simk8s.shell.context import Command, CommandContext
-from simk8s.shell.interp import ExitShell, LoopControl
+from simk8s.shell.interp import ExitShell, LoopControl, ReturnFromFunction
 
 __all__ = ["BUILTINS", "echo", "printf", "test"]
 
@@ -80,8 +80,8 @@ def printf(ctx: CommandContext) -> int:
     """``printf FORMAT [ARG...]`` with %s %d %i %x %o %c %b %% and width/precision; the format is
     reused while arguments remain."""
     if len(ctx.argv) < 2:
-        ctx.err("printf: usage: printf format [arguments]\n" if ctx.shell.dialect == "bash"
-                else f"{ctx.name}: usage: printf format [arg ...]\n")
+        ctx.err("printf: usage: printf [-v var] format [arguments]\n" if ctx.shell.dialect == "bash"
+                else ctx.shell.diag("usage: printf format [arg ...]", "printf") + "\n")
         return 2
     fmt, args = ctx.argv[1], ctx.argv[2:]
     spec = re.compile(r"%([-+ #0]*)(\d*)(?:\.(\d+))?([sdiouxXcb%])")
@@ -148,7 +148,12 @@ _INT_OPS = {"-eq": int.__eq__, "-ne": int.__ne__, "-lt": int.__lt__, "-le": int.
             "-gt": int.__gt__, "-ge": int.__ge__}
 
 
+_UNARY = frozenset({"-z", "-n", "-e", "-f", "-d", "-s", "-r", "-w", "-x", "-h", "-L"})
+_BINARY = frozenset({"=", "==", "!=", *_INT_OPS})
+
+
 def _test1(ctx: CommandContext, args: list[str]) -> bool:
+    bash = ctx.shell.dialect == "bash"
     if not args:
         return False
     if args[0] == "!" and len(args) > 1:
@@ -157,23 +162,11 @@ def _test1(ctx: CommandContext, args: list[str]) -> bool:
         return args[0] != ""
     if len(args) == 2:
         op, arg = args
-        if op == "-z":
-            return arg == ""
-        if op == "-n":
-            return arg != ""
-        path = ctx.path(arg) if arg else ""
-        fs = ctx.fs
-        if op == "-e":
-            return bool(arg) and fs.exists(path)
-        if op == "-f":
-            return bool(arg) and fs.exists(path) and not fs.isdir(path)
-        if op == "-d":
-            return bool(arg) and fs.isdir(path)
-        if op == "-s":
-            return bool(arg) and fs.exists(path) and fs.stat(path).size > 0
-        if op in ("-r", "-w", "-x"):
-            return bool(arg) and fs.exists(path) and (op != "-x" or fs.isdir(path))
-        raise ValueError(f"{op}: unexpected operator")
+        if op not in _UNARY:
+            if bash:
+                raise ValueError(f"{op}: unary operator expected")
+            raise ValueError(f"{arg}: argument expected" if arg in _BINARY else f"{op}: unexpected operator")
+        return _unary(ctx, op, arg)
     if len(args) == 3:
         a, op, b = args
         if op in ("=", "=="):
@@ -183,10 +176,32 @@ def _test1(ctx: CommandContext, args: list[str]) -> bool:
         if op in _INT_OPS:
             for v in (a, b):
                 if not re.fullmatch(r"\s*-?\d+\s*", v):
-                    raise ValueError(f"Illegal number: {v}")
+                    raise ValueError(f"{v}: integer expression expected" if bash else f"Illegal number: {v}")
             return bool(_INT_OPS[op](int(a), int(b)))
-        raise ValueError(f"{op}: unexpected operator")
-    raise ValueError("too many arguments")
+        raise ValueError(f"{op}: binary operator expected" if bash else f"{a}: unexpected operator")
+    raise ValueError("too many arguments" if bash else f"{args[2]}: unexpected operator")
+
+
+def _unary(ctx: CommandContext, op: str, arg: str) -> bool:
+    if op == "-z":
+        return arg == ""
+    if op == "-n":
+        return arg != ""
+    if not arg:
+        return False
+    path = ctx.path(arg)
+    fs = ctx.fs
+    if op == "-d":
+        return fs.isdir(path)
+    if not fs.exists(path):
+        return False
+    if op == "-f":
+        return not fs.isdir(path)
+    if op == "-s":
+        return fs.stat(path).size > 0
+    if op in ("-h", "-L"):
+        return False  # the simulated file systems have no symlinks
+    return op != "-x" or fs.isdir(path)
 
 
 def _cd(ctx: CommandContext) -> int:
@@ -212,8 +227,10 @@ def _cd(ctx: CommandContext) -> int:
 
 def _exit(ctx: CommandContext) -> int:
     arg = ctx.argv[1] if len(ctx.argv) > 1 else str(ctx.shell.status)
-    if not re.fullmatch(r"-?\d+", arg):
-        ctx.err(ctx.shell.diag(f"Illegal number: {arg}", "exit") + "\n")
+    signed = ctx.shell.dialect in ("bash", "zsh")
+    if not re.fullmatch(r"-?\d+" if signed else r"\d+", arg):
+        msg = f"{arg}: numeric argument required" if signed else f"Illegal number: {arg}"
+        ctx.err(ctx.shell.diag(msg, "exit") + "\n")
         raise ExitShell(2)
     raise ExitShell(int(arg) & 0xFF)
 
@@ -291,6 +308,19 @@ def _loop_control(ctx: CommandContext) -> int:
     raise LoopControl(ctx.argv[0], max(levels, 1))
 
 
+def _return(ctx: CommandContext) -> int:
+    arg = ctx.argv[1] if len(ctx.argv) > 1 else str(ctx.shell.status)
+    raise ReturnFromFunction(int(arg) & 0xFF if arg.lstrip("-").isdigit() else 2)
+
+
+def _local(ctx: CommandContext) -> int:
+    # Functions share the global scope here; `local x=1` behaves as a plain assignment.
+    for arg in ctx.argv[1:]:
+        name, _, value = arg.partition("=")
+        ctx.shell.set(name, value)
+    return 0
+
+
 def _pwd(ctx: CommandContext) -> int:
     ctx.out(ctx.cwd + "\n")
     return 0
@@ -328,5 +358,5 @@ BUILTINS: dict[str, Command] = {
     ":": _true, "true": _true, "false": _false, "echo": echo, "printf": printf, "test": test,
     "[": test, "cd": _cd, "exit": _exit, "export": _export, "unset": _unset, "set": _set,
     "shift": _shift, "read": _read, "break": _loop_control, "continue": _loop_control,
-    "pwd": _pwd, "eval": _eval, "command": _command,
+    "pwd": _pwd, "eval": _eval, "command": _command, "return": _return, "local": _local,
 }

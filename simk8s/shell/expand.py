@@ -11,7 +11,6 @@ from simk8s.vfs import FileSystem, normalize
 __all__ = ["Fields", "arith", "glob", "glob_escape", "remove_affix"]
 
 _GLOB_CHARS = "*?["
-_IFS_RE = re.compile(r"[ \t\n]+")
 
 
 def glob_escape(text: str) -> str:
@@ -40,16 +39,31 @@ class Fields:
             self._glob = self._glob or any(c in text for c in _GLOB_CHARS)
             self._started = self._started or bool(text)
 
-    def add_split(self, text: str) -> None:
-        """The result of an unquoted expansion: split on IFS whitespace."""
-        for i, piece in enumerate(_IFS_RE.split(text)):
-            if i:
-                self.end()
+    def add_split(self, text: str, ifs: str = " \t\n") -> None:
+        """The result of an unquoted expansion: split on ``IFS`` as POSIX says (runs of IFS
+        whitespace separate once; each other IFS character ends a field, maybe an empty one)."""
+        if not ifs:
+            self.add(text, quoted=False)
+            return
+        white = "".join(c for c in ifs if c in " \t\n")
+        other = "".join(c for c in ifs if c not in " \t\n")
+        w = f"[{re.escape(white)}]*" if white else ""
+        pattern = f"{w}[{re.escape(other)}]{w}" + (f"|[{re.escape(white)}]+" if white else "")
+        pos = 0
+        for m in re.finditer(pattern, text):
+            if m.start() == m.end():
+                continue
+            piece = text[pos:m.start()]
             if piece:
                 self.add(piece, quoted=False)
+            self.end(force=any(c in other for c in m.group()))
+            pos = m.end()
+        if text[pos:]:
+            self.add(text[pos:], quoted=False)
 
-    def end(self) -> None:
-        if self._started:
+    def end(self, force: bool = False) -> None:
+        """Finish the current field; ``force`` keeps it even when empty."""
+        if self._started or force:
             self.done.append(("".join(self._val), "".join(self._pat), self._glob))
         self._val, self._pat, self._glob, self._started = [], [], False, False
 
@@ -132,7 +146,9 @@ _CMP_OPS = {
 
 def arith(expr: str, lookup: dict[str, str]) -> int:
     """Evaluate a ``$((...))`` expression (already parameter-expanded) with C integer rules."""
-    text = re.sub(r"[A-Za-z_][A-Za-z0-9_]*", lambda m: _var(lookup, m.group()), expr)
+    text = re.sub(r"\b0[xX][0-9a-fA-F]+\b|\b0[0-7]+\b",
+                  lambda m: str(int(m.group(), 16 if m.group()[1:2] in "xX" else 8)), expr)
+    text = re.sub(r"(?<![0-9])[A-Za-z_][A-Za-z0-9_]*", lambda m: _var(lookup, m.group()), text)
     text = text.replace("&&", " and ").replace("||", " or ")
     text = re.sub(r"!(?!=)", " not ", text)
     if not text.strip():

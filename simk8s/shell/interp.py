@@ -7,6 +7,7 @@ reading the previous one's whole output. Diagnostics follow the dialect: ``dash`
 
 from __future__ import annotations
 
+import fnmatch
 import posixpath
 import re
 from collections.abc import Callable, Iterator, Mapping
@@ -16,15 +17,17 @@ from typing import Any
 
 from simk8s.shell import syntax as sx
 from simk8s.shell.context import Command, CommandContext, Input, Result, Sink
-from simk8s.shell.expand import ArithError, Fields, arith, glob, remove_affix
+from simk8s.shell.expand import ArithError, Fields, arith, glob, glob_escape, remove_affix
 from simk8s.vfs import FileSystem, normalize
 
-__all__ = ["DIALECTS", "ExitShell", "LoopControl", "Shell", "ShellError"]
+__all__ = ["DIALECTS", "ExitShell", "LoopControl", "ReturnFromFunction", "Shell", "ShellError"]
 
 DIALECTS = ("dash", "ash", "bash", "zsh")
 _DEFAULT_NAME = {"dash": "sh", "ash": "sh", "bash": "bash", "zsh": "zsh"}
 _BIN_DIRS = frozenset({"/bin", "/usr/bin", "/sbin", "/usr/sbin", "/usr/local/bin", "/usr/local/sbin"})
 _LOOP_LIMIT = 100_000
+_SPECIAL_BUILTINS = frozenset({":", "break", "continue", "eval", "exec", "exit", "export", "readonly",
+                               "return", "set", "shift", "unset"})
 _ARITH_PARAM = re.compile(r"\$\{(\w+|[?#$])\}|\$(\w+|[?#$])")
 
 
@@ -43,6 +46,10 @@ class LoopControl(Exception):
         super().__init__(kind, levels)
         self.kind = kind
         self.levels = levels
+
+
+class ReturnFromFunction(ExitShell):
+    """``return N``: ends the function (outside one it ends the script, as in dash)."""
 
 
 class ShellError(Exception):
@@ -101,9 +108,11 @@ class _State:
     cwd: str
     params: list[str] = field(default_factory=list)
     status: int = 0
+    funcs: dict[str, sx.Node] = field(default_factory=dict)
 
     def copy(self) -> _State:
-        return _State(dict(self.vars), set(self.exported), self.cwd, list(self.params), self.status)
+        return _State(dict(self.vars), set(self.exported), self.cwd, list(self.params), self.status,
+                      dict(self.funcs))
 
 
 class Shell:
@@ -166,13 +175,13 @@ class Shell:
             io = _IO(ctx.input, ctx.stdout, ctx.stderr)
         self._current_err = io.err
         try:
-            tree = sx.parse(script, first_line=1 + self._line_offset)
+            if self.dialect == "zsh":  # zsh parses the whole -c string before running any of it
+                sx.parse(script, first_line=1 + self._line_offset)
+            for tree in sx.iter_commands(script, first_line=1 + self._line_offset):
+                self.st.status = self.execute(tree, io)
         except sx.ParseError as e:
-            io.err.write(self.syntax_message(e) + "\n")
+            io.err.write(self.syntax_message(e, script) + "\n")
             self.st.status = 2 if self.dialect != "zsh" else 1
-            return self.st.status
-        try:
-            self.st.status = self.execute(tree, io)
         except ExitShell as e:
             self.st.status = e.code
         except LoopControl:
@@ -331,7 +340,7 @@ class Shell:
             return self.diag("command not found", name)
         return self.diag("not found", name)
 
-    def syntax_message(self, e: sx.ParseError) -> str:
+    def syntax_message(self, e: sx.ParseError, script: str = "") -> str:
         self.lineno = e.line
         if self.dialect == "dash":
             return f"{self.name}: {e.line}: Syntax error: {e.dash_text()}"
@@ -346,7 +355,12 @@ class Shell:
             if e.token == "end of file" or e.message:
                 return where + "syntax error: unexpected end of file"
             tok = "newline" if e.token == "newline" else e.text
-            return where + f"syntax error near unexpected token `{tok}'"
+            text = where + f"syntax error near unexpected token `{tok}'"
+            lines = script.split("\n")
+            index = e.line - 1 - self._line_offset
+            if not self.interactive_mode and 0 <= index < len(lines):
+                text += "\n" + where + f"`{lines[index]}'"
+            return text
         text = e.message or (f"unexpected {e.token}" if e.token != "end of file" else
                              "unexpected end of file")
         return f"{self.name}: syntax error: {text}"
@@ -404,6 +418,15 @@ class Shell:
             return self.subshell(lambda: self.execute(node.body, io))
         if isinstance(node, sx.BraceGroup):
             return self.execute(node.body, io)
+        if isinstance(node, sx.Case):
+            value = self.expand_str(node.word)
+            for patterns, body in node.items:
+                if any(fnmatch.fnmatchcase(value, self.expand_pattern(p)) for p in patterns):
+                    return self.execute(body, io)
+            return 0
+        if isinstance(node, sx.FuncDef):
+            self.st.funcs[node.name] = node.body
+            return 0
         raise TypeError(f"not a syntax node: {node!r}")
 
     def _for(self, node: sx.For, io: _IO) -> int:
@@ -480,9 +503,10 @@ class Shell:
             assigns = [(a.name, self.expand_str(a.value)) for a in node.assigns]
         except ShellError as e:
             io.err.write(str(e) + "\n")
+            code = 127 if self.dialect == "bash" else 2  # bash's own quirk for ${x:?}
             if self.interactive_mode:
-                return 2
-            raise ExitShell(2) from None
+                return code
+            raise ExitShell(code) from None
         rio = self._redirect(node.redirs, io)
         if rio is None:
             return 2 if self.dialect == "dash" else 1
@@ -493,6 +517,9 @@ class Shell:
             for name, value in assigns:
                 self.st.vars[name] = value
             return self._subst_status or 0
+        body = self.st.funcs.get(argv[0])
+        if body is not None and argv[0] not in _SPECIAL_BUILTINS:
+            return self.call_function(body, argv[1:], rio)
         cmd = self.lookup(argv[0])
         if cmd is None:
             rio.err.write(self.not_found_message(argv[0]) + "\n")
@@ -502,6 +529,17 @@ class Shell:
         ctx = CommandContext(argv, rio.input, rio.out, rio.err, env, self.fs, self.st.cwd, self,
                              self.services)
         return cmd(ctx)
+
+    def call_function(self, body: sx.Node, args: list[str], io: _IO) -> int:
+        """Run a shell function with ``args`` as its positional parameters."""
+        saved = self.st.params
+        self.st.params = list(args)
+        try:
+            return self.execute(body, io)
+        except ReturnFromFunction as e:
+            return e.code
+        finally:
+            self.st.params = saved
 
     def _redirect(self, redirs: tuple[sx.Redir, ...], io: _IO) -> _IO | None:
         """``io`` with ``redirs`` applied, or None after printing why a file could not open."""
@@ -590,14 +628,23 @@ class Shell:
         fields.end()
         return " ".join(v for v, _, _ in fields.done)
 
+    def expand_pattern(self, word: sx.Word) -> str:
+        """``word`` as an fnmatch pattern: quoted parts match literally (``case`` patterns)."""
+        out: list[str] = []
+        for part in word:
+            text = part.text if isinstance(part, sx.Lit) else self._part_value(part)
+            out.append(glob_escape(text) if part.quoted else text)
+        return "".join(out)
+
     def _expand_into(self, word: sx.Word, fields: Fields, split: bool) -> None:
         for part in word:
             if isinstance(part, sx.Lit):
                 text = part.text
                 if not part.quoted and part is word[0] and text.startswith("~"):
                     head, sep, tail = text.partition("/")
-                    if head == "~":
-                        text = self.st.vars.get("HOME", "/root") + sep + tail
+                    home = self.st.vars.get("HOME")
+                    if head == "~" and home is not None:
+                        text = home + sep + tail
                 fields.add(text, part.quoted or not split)
             elif isinstance(part, sx.Param) and part.name == "@" and part.quoted and not part.op:
                 for i, p in enumerate(self.st.params):
@@ -609,7 +656,7 @@ class Shell:
                 if part.quoted or not split:
                     fields.add(value, True)
                 else:
-                    fields.add_split(value)
+                    fields.add_split(value, self.st.vars.get("IFS", " \t\n"))
 
     def _part_value(self, part: sx.Part) -> str:
         if isinstance(part, sx.CmdSub):
@@ -642,8 +689,11 @@ class Shell:
             return "" if unset_or_empty else self.expand_str(part.arg)
         if op in ("?", ":?"):
             if unset_or_empty:
-                msg = self.expand_str(part.arg) or ("parameter not set" if value is None else
-                                                    "parameter null or not set")
+                if self.dialect == "bash":
+                    default = "parameter null or not set" if op == ":?" else "parameter not set"
+                else:
+                    default = "parameter not set or null" if op == ":?" else "parameter not set"
+                msg = self.expand_str(part.arg) or default
                 raise ShellError(self.diag(msg, part.name))
             return value or ""
         return remove_affix(value or "", op, self.expand_str(part.arg))
@@ -668,7 +718,7 @@ class Shell:
             return "i" if self.interactive_mode else ""
         if name == "!":
             return ""
-        if name == "LINENO":
+        if name == "LINENO" and self.dialect != "dash":
             return str(self.lineno)
         return st.vars.get(name)
 

@@ -9,11 +9,13 @@ the interpreter renders them per dialect.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 __all__ = [
-    "AndOr", "Arith", "Assign", "BraceGroup", "CmdSub", "For", "HereDoc", "If", "Lit", "Node", "Param",
-    "ParseError", "Pipeline", "Redir", "Sequence", "Simple", "Subshell", "While", "Word", "parse",
+    "AndOr", "Arith", "Assign", "BraceGroup", "Case", "CmdSub", "For", "FuncDef", "HereDoc", "If", "Lit", "Node", "Param",
+    "ParseError", "Pipeline", "Redir", "Sequence", "Simple", "Subshell", "While", "Word", "iter_commands",
+    "parse",
 ]
 
 
@@ -147,7 +149,20 @@ class BraceGroup:
     redirs: tuple[Redir, ...] = ()
 
 
-Node = Simple | Pipeline | AndOr | Sequence | For | If | While | Subshell | BraceGroup
+@dataclass(frozen=True)
+class Case:
+    word: Word
+    items: tuple[tuple[tuple[Word, ...], Node], ...]
+    redirs: tuple[Redir, ...] = ()
+
+
+@dataclass(frozen=True)
+class FuncDef:
+    name: str
+    body: Node
+
+
+Node = Simple | Pipeline | AndOr | Sequence | For | If | While | Subshell | BraceGroup | Case | FuncDef
 
 
 # --------------------------------------------------------------------------------------------
@@ -411,8 +426,9 @@ class _Lexer:
                     self.line += 1
                 buf.append(c)
                 self.pos += 1
-        # An empty "" still makes a (quoted, empty) field.
-        parts.append(Lit("".join(buf), True))
+        # An empty "" still makes a (quoted, empty) field; "$@" alone may make none.
+        if buf or not parts:
+            parts.append(Lit("".join(buf), True))
         return parts
 
     def _dollar(self, quoted: bool) -> Part:
@@ -609,7 +625,55 @@ class _Parser:
         if tok.kind == "OP" and tok.text == "(":
             self.lex.next()
             return Subshell(self.body(")"), self.redirs())
+        if kw == "case":
+            self.lex.next()
+            return self.case_()
+        if tok.kind == "WORD" and tok.plain and kw is None:
+            first = self.lex.next()
+            nxt = self.lex.peek()
+            if nxt.kind == "OP" and nxt.text == "(":  # NAME ( ) compound-command
+                self.lex.next()
+                close = self.lex.next()
+                if not (close.kind == "OP" and close.text == ")"):
+                    raise self.unexpected(close, '")"')
+                self.skip_newlines()
+                return FuncDef(first.text, self.command())
+            self.lex.peeked.append(first)
         return self.simple()
+
+    def case_(self) -> Case:
+        wtok = self.lex.next()
+        if wtok.kind != "WORD":
+            raise self.unexpected(wtok)
+        self.skip_newlines()
+        tok = self.lex.next()
+        if tok.keyword() != "in":
+            raise self.unexpected(tok, '"in"')
+        items: list[tuple[tuple[Word, ...], Node]] = []
+        self.skip_newlines()
+        while self.lex.peek().keyword() != "esac":
+            if self.lex.peek().kind == "OP" and self.lex.peek().text == "(":
+                self.lex.next()
+            patterns: list[Word] = []
+            while True:
+                t = self.lex.next()
+                if t.kind != "WORD":
+                    raise self.unexpected(t)
+                patterns.append(t.word)
+                t = self.lex.next()
+                if t.kind == "OP" and t.text == ")":
+                    break
+                if not (t.kind == "OP" and t.text == "|"):
+                    raise self.unexpected(t, '")"')
+            items.append((tuple(patterns), self.sequence()))
+            t = self.lex.peek()
+            if t.kind == "OP" and t.text == ";;":
+                self.lex.next()
+                self.skip_newlines()
+            elif t.keyword() != "esac":
+                raise self.unexpected(self.lex.next(), '";;"')
+        self.lex.next()
+        return Case(wtok.word, tuple(items), self.redirs())
 
     def for_(self) -> For:
         name_tok = self.lex.next()
@@ -719,6 +783,31 @@ def _assignment(tok: Token) -> Assign | None:
         return None
     value: Word = ((Lit(rest, True),) if rest else ()) + tok.word[1:]
     return Assign(name, value)
+
+
+def iter_commands(src: str, first_line: int = 1) -> Iterator[Sequence]:
+    """Parse ``src`` one complete command (a line's list) at a time, as dash and bash do: the
+    commands before a syntax error run before the error is reported."""
+    p = _Parser(_Lexer(src, 0, first_line))
+    while True:
+        p.skip_newlines()
+        if p.lex.peek().kind == "EOF":
+            return
+        items: list[Node] = []
+        while True:
+            if p._ends_list(p.lex.peek()):
+                raise p.unexpected(p.lex.next())
+            items.append(p.and_or())
+            tok = p.lex.peek()
+            if tok.kind == "OP" and tok.text in (";", "&"):
+                p.lex.next()
+                if p.lex.peek().kind in ("NEWLINE", "EOF"):
+                    break
+                continue
+            if tok.kind in ("NEWLINE", "EOF"):
+                break
+            raise p.unexpected(p.lex.next())
+        yield Sequence(tuple(items))
 
 
 def parse(src: str, first_line: int = 1) -> Sequence:
