@@ -105,8 +105,8 @@ def printf(ctx: CommandContext) -> int:
             try:
                 num = int(arg or "0", 0) if not arg.startswith("'") else ord(arg[1:2] or "\0")
             except ValueError:
-                ctx.err(f"{ctx.name}: {arg}: invalid number\n" if ctx.shell.dialect != "dash"
-                        else ctx.shell.diag(f"{arg}: expected numeric value", "printf") + "\n")
+                msg = "expected numeric value" if ctx.shell.dialect == "dash" else "invalid number"
+                ctx.err(ctx.shell.diag(f"{arg}: {msg}", "printf") + "\n")
                 status, num = 1, 0
             conv = "d" if conv in "iu" else conv
             return ("%" + flags + width + ("." + prec if prec else "") + conv) % num
@@ -124,7 +124,7 @@ def test(ctx: CommandContext) -> int:
     args = ctx.argv[1:]
     if ctx.name == "[":
         if not args or args[-1] != "]":
-            ctx.err(ctx.shell.diag("missing ]", "[") + "\n")
+            ctx.err(ctx.shell.diag("missing `]'" if ctx.shell.dialect == "bash" else "missing ]", "[") + "\n")
             return 2
         args = args[:-1]
     try:

@@ -6,9 +6,10 @@ import ast
 import fnmatch
 import re
 
+from simk8s.shell.syntax import Lit, Word
 from simk8s.vfs import FileSystem, normalize
 
-__all__ = ["Fields", "arith", "glob", "glob_escape", "remove_affix"]
+__all__ = ["Fields", "arith", "brace_expand", "glob", "glob_escape", "remove_affix"]
 
 _GLOB_CHARS = "*?["
 
@@ -70,6 +71,42 @@ class Fields:
     def start(self) -> None:
         """Force a (possibly empty) field to exist, as ``""`` does."""
         self._started = True
+
+
+_BRACE = re.compile(r"\{([^{}]*)\}")
+
+
+def brace_expand(word: Word) -> list[Word]:
+    """bash/zsh brace expansion (``web-{0..4}``, ``{a,b}``) within unquoted literal text."""
+    for i, part in enumerate(word):
+        if not isinstance(part, Lit) or part.quoted:
+            continue
+        for m in _BRACE.finditer(part.text):
+            alts = _alternatives(m.group(1))
+            if alts is None:
+                continue
+            pre, post = part.text[:m.start()], part.text[m.end():]
+            out: list[Word] = []
+            for alt in alts:
+                out.extend(brace_expand((*word[:i], Lit(pre + alt + post), *word[i + 1:])))
+            return out
+    return [word]
+
+
+def _alternatives(inner: str) -> list[str] | None:
+    m = re.fullmatch(r"(-?\d+)\.\.(-?\d+)(?:\.\.(-?\d+))?", inner)
+    if m:
+        a, b = int(m.group(1)), int(m.group(2))
+        step = abs(int(m.group(3) or 1)) or 1
+        nums = range(a, b + 1, step) if a <= b else range(a, b - 1, -step)
+        padded = any(len(g.lstrip("-")) > 1 and g.lstrip("-").startswith("0") for g in m.groups()[:2])
+        width = max(len(m.group(1)), len(m.group(2))) if padded else 0
+        return [f"{n:0{width}d}" for n in nums]
+    m = re.fullmatch(r"([A-Za-z])\.\.([A-Za-z])", inner)
+    if m:
+        a, b = ord(m.group(1)), ord(m.group(2))
+        return [chr(c) for c in (range(a, b + 1) if a <= b else range(a, b - 1, -1))]
+    return inner.split(",") if "," in inner else None
 
 
 def glob(fs: FileSystem, cwd: str, pattern: str) -> list[str]:

@@ -17,7 +17,7 @@ from typing import Any
 
 from simk8s.shell import syntax as sx
 from simk8s.shell.context import Command, CommandContext, Input, Result, Sink
-from simk8s.shell.expand import ArithError, Fields, arith, glob, glob_escape, remove_affix
+from simk8s.shell.expand import ArithError, Fields, arith, brace_expand, glob, glob_escape, remove_affix
 from simk8s.vfs import FileSystem, normalize
 
 __all__ = ["DIALECTS", "ExitShell", "LoopControl", "ReturnFromFunction", "Shell", "ShellError"]
@@ -352,8 +352,14 @@ class Shell:
                 "zsh: parse error near `\\n'"
         if self.dialect == "bash":
             where = self.name + ": " + ("" if self.interactive_mode else f"-c: line {e.line}: ")
-            if e.token == "end of file" or e.message:
-                return where + "syntax error: unexpected end of file"
+            eof_line = self._line_offset + script.count("\n") + 2  # bash counts the line after the end
+            eof_where = self.name + ": " + ("" if self.interactive_mode else f"-c: line {eof_line}: ")
+            if e.quote:
+                return where + f"unexpected EOF while looking for matching `{e.quote}'"
+            if e.token == "end of file" and e.expecting == '")"' and e.text != "newline":
+                return eof_where + "unexpected EOF while looking for matching `)'"
+            if (e.token == "end of file" and e.text != "newline") or e.message:
+                return eof_where + "syntax error: unexpected end of file"
             tok = "newline" if e.token == "newline" else e.text
             text = where + f"syntax error near unexpected token `{tok}'"
             lines = script.split("\n")
@@ -612,7 +618,8 @@ class Shell:
     def expand_words(self, words: tuple[sx.Word, ...]) -> list[str]:
         """Expand, field-split and glob ``words`` into arguments."""
         out: list[str] = []
-        for word in words:
+        braces = self.dialect in ("bash", "zsh")
+        for word in (w for orig in words for w in (brace_expand(orig) if braces else [orig])):
             fields = Fields()
             self._expand_into(word, fields, split=True)
             fields.end()

@@ -180,6 +180,7 @@ class ParseError(Exception):
     line: int
     expecting: str = ""
     message: str = ""
+    quote: str = ""  # the unmatched quote for "Unterminated quoted string"
 
     @property
     def at_eof(self) -> bool:
@@ -369,7 +370,7 @@ class _Lexer:
                 plain = False
                 end = s.find("'", self.pos + 1)
                 if end < 0:
-                    raise ParseError("", "", self.line, message="Unterminated quoted string")
+                    raise ParseError("", "", self.line, message="Unterminated quoted string", quote="'")
                 text = s[self.pos + 1:end]
                 self.line += text.count("\n")
                 parts.append(Lit(text, True))
@@ -401,7 +402,7 @@ class _Lexer:
         buf: list[str] = []
         while True:
             if self.pos >= len(s):
-                raise ParseError("", "", self.line, message="Unterminated quoted string")
+                raise ParseError("", "", self.line, message="Unterminated quoted string", quote='"')
             c = s[self.pos]
             if c == '"':
                 self.pos += 1
@@ -635,7 +636,9 @@ class _Parser:
                 self.lex.next()
                 close = self.lex.next()
                 if not (close.kind == "OP" and close.text == ")"):
-                    raise self.unexpected(close, '")"')
+                    err = self.unexpected(close, '")"')
+                    err.text = "newline" if close.kind == "EOF" else err.text
+                    raise err
                 self.skip_newlines()
                 return FuncDef(first.text, self.command())
             self.lex.peeked.append(first)
@@ -738,6 +741,8 @@ class _Parser:
             return None
         self.lex.next()
         target = self.lex.next()
+        if target.kind == "EOF":
+            raise ParseError(target.dash_name(), "newline", target.line)
         if target.kind != "WORD":
             raise self.unexpected(target)
         op = tok.text
