@@ -309,6 +309,9 @@ def _loop_control(ctx: CommandContext) -> int:
 
 
 def _return(ctx: CommandContext) -> int:
+    if ctx.shell.dialect == "bash" and not ctx.shell.in_function:
+        ctx.err(ctx.shell.diag("can only `return' from a function or sourced script", "return") + "\n")
+        return 1
     arg = ctx.argv[1] if len(ctx.argv) > 1 else str(ctx.shell.status)
     raise ReturnFromFunction(int(arg) & 0xFF if arg.lstrip("-").isdigit() else 2)
 

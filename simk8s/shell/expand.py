@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import fnmatch
+import itertools
 import re
 
 from simk8s.shell.syntax import Lit, Word
@@ -162,13 +163,35 @@ def remove_affix(value: str, op: str, pattern: str) -> str:
 
 
 class ArithError(ValueError):
-    """A bad arithmetic expression; the message is the shell's complaint."""
+    """A bad arithmetic expression; the message is dash's complaint, :meth:`bash_text` bash's."""
+
+    def __init__(self, message: str, expr: str, division: bool = False) -> None:
+        super().__init__(message)
+        self.expr = expr
+        self.division = division
+
+    def bash_text(self) -> str:
+        shown = self.expr.lstrip()
+        if self.division:
+            after = re.split(r"[/%]", shown)[-1].lstrip()
+            return f'{shown}: division by 0 (error token is "{after}")'
+        tokens = list(re.finditer(r"\d+|\w+|[()]|[^\s\w()]+", shown))
+        token = ""
+        for prev, cur in itertools.pairwise(tokens):
+            if not re.match(r"[\w()]", prev.group()) and not re.match(r"[\w()!~-]", cur.group()):
+                token = shown[cur.start():]
+                break
+        else:
+            if tokens and not re.match(r"[\w)]", tokens[-1].group()):
+                token = shown[tokens[-1].start():]
+        return f'{shown}: syntax error: operand expected (error token is "{token}")'
 
 
 _ARITH_OPS = {
     ast.Add: lambda a, b: a + b,
     ast.Sub: lambda a, b: a - b,
     ast.Mult: lambda a, b: a * b,
+    ast.Pow: lambda a, b: a ** b if b >= 0 else 0,
     ast.LShift: lambda a, b: a << b,
     ast.RShift: lambda a, b: a >> b,
     ast.BitAnd: lambda a, b: a & b,
@@ -193,7 +216,7 @@ def arith(expr: str, lookup: dict[str, str]) -> int:
     try:
         tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError:
-        raise ArithError(f"arithmetic expression: expecting primary: \"{expr}\"") from None
+        raise ArithError(f"arithmetic expression: expecting primary: \"{expr}\"", expr) from None
     return _eval(tree.body, expr)
 
 
@@ -218,7 +241,7 @@ def _eval(node: ast.expr, expr: str) -> int:
         a, b = _eval(node.left, expr), _eval(node.right, expr)
         if isinstance(node.op, ast.Div | ast.FloorDiv | ast.Mod):
             if b == 0:
-                raise ArithError("arithmetic expression: division by zero: " + f'"{expr}"')
+                raise ArithError("arithmetic expression: division by zero: " + f'"{expr}"', expr, True)
             q = abs(a) // abs(b) * (1 if (a >= 0) == (b >= 0) else -1)
             return q if not isinstance(node.op, ast.Mod) else a - q * b
         fn = _ARITH_OPS.get(type(node.op))
@@ -236,4 +259,4 @@ def _eval(node: ast.expr, expr: str) -> int:
                 return 0
             left = right
         return 1
-    raise ArithError(f"arithmetic expression: expecting primary: \"{expr}\"")
+    raise ArithError(f"arithmetic expression: expecting primary: \"{expr}\"", expr)

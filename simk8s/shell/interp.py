@@ -53,7 +53,12 @@ class ReturnFromFunction(ExitShell):
 
 
 class ShellError(Exception):
-    """An expansion error (``${x:?}``, bad arithmetic): the message is printed, status 2."""
+    """An expansion error (``${x:?}``, bad arithmetic): the message is printed and a
+    non-interactive shell exits with ``code`` (None: the dialect's default)."""
+
+    def __init__(self, message: str, code: int | None = None) -> None:
+        super().__init__(message)
+        self.code = code
 
 
 class _Buffer:
@@ -156,6 +161,7 @@ class Shell:
         self.interactive_mode = False
         self.options: set[str] = set()  # "errexit", "xtrace"
         self._cond_depth = 0
+        self.in_function = 0
         self.lineno = 1
         self._line_offset = 0
 
@@ -358,7 +364,8 @@ class Shell:
                 return where + f"unexpected EOF while looking for matching `{e.quote}'"
             if e.token == "end of file" and e.expecting == '")"' and e.text != "newline":
                 return eof_where + "unexpected EOF while looking for matching `)'"
-            if (e.token == "end of file" and e.text != "newline") or e.message:
+            if (e.token == "end of file" and e.text != "newline") or (
+                    e.message and e.message != "Bad for loop variable"):
                 return eof_where + "syntax error: unexpected end of file"
             tok = "newline" if e.token == "newline" else e.text
             text = where + f"syntax error near unexpected token `{tok}'"
@@ -509,7 +516,7 @@ class Shell:
             assigns = [(a.name, self.expand_str(a.value)) for a in node.assigns]
         except ShellError as e:
             io.err.write(str(e) + "\n")
-            code = 127 if self.dialect == "bash" else 2  # bash's own quirk for ${x:?}
+            code = e.code if e.code is not None else 127 if self.dialect == "bash" else 2
             if self.interactive_mode:
                 return code
             raise ExitShell(code) from None
@@ -540,11 +547,13 @@ class Shell:
         """Run a shell function with ``args`` as its positional parameters."""
         saved = self.st.params
         self.st.params = list(args)
+        self.in_function += 1
         try:
             return self.execute(body, io)
         except ReturnFromFunction as e:
             return e.code
         finally:
+            self.in_function -= 1
             self.st.params = saved
 
     def _redirect(self, redirs: tuple[sx.Redir, ...], io: _IO) -> _IO | None:
@@ -649,7 +658,8 @@ class Shell:
                 text = part.text
                 if not part.quoted and part is word[0] and text.startswith("~"):
                     head, sep, tail = text.partition("/")
-                    home = self.st.vars.get("HOME")
+                    # bash falls back to the passwd entry when HOME is unset; dash keeps "~"
+                    home = self.st.vars.get("HOME", "/root" if self.dialect == "bash" else None)
                     if head == "~" and home is not None:
                         text = home + sep + tail
                 fields.add(text, part.quoted or not split)
@@ -671,8 +681,12 @@ class Shell:
         if isinstance(part, sx.Arith):
             expr = _ARITH_PARAM.sub(lambda m: self.special(m.group(1) or m.group(2)) or "", part.expr)
             try:
+                if "**" in expr and self.dialect not in ("bash", "zsh"):  # POSIX has no power operator
+                    raise ArithError(f'arithmetic expression: expecting primary: "{expr}"', expr)
                 return str(arith(expr, self.st.vars))
             except ArithError as e:
+                if self.dialect == "bash":
+                    raise ShellError(self.diag(e.bash_text()), 1) from None
                 raise ShellError(self.diag(str(e))) from None
         assert isinstance(part, sx.Param)
         return self._param(part)

@@ -681,7 +681,8 @@ class _Parser:
     def for_(self) -> For:
         name_tok = self.lex.next()
         if name_tok.kind != "WORD" or not name_tok.plain or not name_tok.text.isidentifier():
-            raise ParseError("", "", name_tok.line, message="Bad for loop variable")
+            text = "newline" if name_tok.kind in ("EOF", "NEWLINE") else name_tok.text
+            raise ParseError("", text, name_tok.line, message="Bad for loop variable")
         words: list[Word] | None = None
         self.skip_newlines()
         if self.lex.peek().keyword() == "in":
