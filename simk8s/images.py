@@ -44,9 +44,9 @@ __all__ = [
 _GNU = frozenset({
     "cat", "ls", "mkdir", "rm", "mv", "cp", "touch", "head", "tail", "grep", "wc", "sort", "env",
     "sleep", "date", "id", "whoami", "pwd", "uname", "test", "[", "seq", "tee", "echo", "printf",
-    "true", "false", "hostname",
+    "true", "false", "hostname", "tr", "cut", "uniq", "basename", "dirname", "xargs", "sed", "awk",
 })
-_DEBIAN = _GNU | {"sh", "dash", "bash"}
+_DEBIAN = _GNU | {"sh", "dash", "bash", "which"}
 _BUSYBOX = _GNU | {"sh", "ash", "wget", "nslookup"}
 
 NETSHOOT_BANNER = (

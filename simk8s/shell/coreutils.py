@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from simk8s.shell import builtins as bi
 from simk8s.shell.context import Command, CommandContext
 
-__all__ = ["COMMANDS", "commands_for", "parse_opts"]
+__all__ = ["COMMANDS", "all_commands", "commands_for", "parse_opts"]
 
 
 def _busybox(ctx: CommandContext) -> bool:
@@ -574,9 +574,14 @@ COMMANDS: dict[str, Command] = {
 }
 
 
+def all_commands() -> dict[str, Command]:
+    """Every implemented tool: these coreutils, the text tools and the network tools."""
+    from simk8s.shell import net, textutils
+
+    return {**COMMANDS, **textutils.COMMANDS, **net.COMMANDS}
+
+
 def commands_for(tools: Iterable[str]) -> dict[str, Command]:
     """The implementations of ``tools`` (names with no implementation here are skipped)."""
-    from simk8s.shell import net
-
-    table = {**COMMANDS, **net.COMMANDS}
+    table = all_commands()
     return {name: table[name] for name in tools if name in table}
