@@ -93,6 +93,10 @@ class CommandContext:
     def name(self) -> str:
         return self.argv[0].rsplit("/", 1)[-1]
 
+    def isatty(self, stream: Sink) -> bool:
+        """True when ``stream`` is the session's terminal (``kubectl exec -t``), not a pipe/file."""
+        return bool(getattr(stream, "tty", False))
+
     def service(self, attr: str) -> Any:
         """``services.<attr>`` or None when the caller did not provide it."""
         return getattr(self.services, attr, None)

@@ -75,9 +75,10 @@ class _Buffer:
 class _Transcript:
     """Top-level stream: keeps its own text and feeds the interleaved TTY view."""
 
-    def __init__(self, shared: list[str]) -> None:
+    def __init__(self, shared: list[str], tty: bool = False) -> None:
         self.own: list[str] = []
         self.shared = shared
+        self.tty = tty
 
     def write(self, text: str) -> None:
         self.own.append(text)
@@ -126,7 +127,8 @@ class Shell:
     ``env`` seeds the exported variables. ``dialect`` picks the diagnostics (``dash``, ``ash``,
     ``bash``, ``zsh``); ``name`` is ``$0`` (default ``sh``/``bash``/``zsh``); ``sh_dialect`` is
     what ``sh`` means in this image (dash on Debian, ash on busybox/alpine). ``services`` is passed
-    through to every command untouched.
+    through to every command untouched. ``tty`` says the session's stdout/stderr are a terminal
+    (``kubectl exec -t``): tools such as curl then keep their progress meter quiet.
     """
 
     def __init__(
@@ -141,6 +143,7 @@ class Shell:
         name: str | None = None,
         sh_dialect: str = "dash",
         pid: int = 1,
+        tty: bool = False,
     ) -> None:
         if dialect not in DIALECTS:
             raise ValueError(f"unknown shell dialect {dialect!r}; expected one of {DIALECTS}")
@@ -155,6 +158,7 @@ class Shell:
         self.name = name or _DEFAULT_NAME[dialect]
         self.sh_dialect = sh_dialect
         self.pid = pid
+        self.tty = tty
         env = dict(env or {})
         env.setdefault("PWD", cwd)
         self.st = _State(dict(env), set(env), cwd)
@@ -170,7 +174,7 @@ class Shell:
     def run(self, script: str, stdin: str = "") -> Result:
         """Run ``script`` as ``sh -c`` would, feeding ``stdin``; returns streams and status."""
         shared: list[str] = []
-        out, err = _Transcript(shared), _Transcript(shared)
+        out, err = _Transcript(shared, self.tty), _Transcript(shared, self.tty)
         code = self.run_into(script, _IO(Input(stdin), out, err))
         return Result("".join(out.own), "".join(err.own), code, "".join(shared))
 
@@ -205,7 +209,7 @@ class Shell:
         """
         self.interactive_mode = True
         shared: list[str] = []
-        out, err = _Transcript(shared), _Transcript(shared)
+        out, err = _Transcript(shared, self.tty), _Transcript(shared, self.tty)
         io = _IO(Input(""), out, err)
         self._current_err = err
         pending: list[str] = []
@@ -257,7 +261,7 @@ class Shell:
         if cmd is None:
             return None
         shared: list[str] = []
-        out, err = _Transcript(shared), _Transcript(shared)
+        out, err = _Transcript(shared, self.tty), _Transcript(shared, self.tty)
         self._current_err = err
         ctx = CommandContext(list(argv), Input(stdin), out, err, self.environ(), self.fs, self.st.cwd,
                              self, self.services)
@@ -308,7 +312,7 @@ class Shell:
     def child(self, dialect: str, name: str | None = None) -> Shell:
         """A new shell process (``sh -c``) inheriting exported variables and cwd."""
         return Shell(self.commands, self.fs, self.environ(), dialect, self.hostname, self.services,
-                     self.st.cwd, name, self.sh_dialect, self.pid + 1)
+                     self.st.cwd, name, self.sh_dialect, self.pid + 1, self.tty)
 
     @contextmanager
     def condition(self) -> Iterator[None]:

@@ -172,9 +172,50 @@ def _curl(ctx: CommandContext, version: str = CURL_VERSION) -> int:
     return status
 
 
+_METER_HEADER = ("  % Total    % Received % Xferd  Average Speed   Time    Time     Time  Current\n"
+                 "                                 Dload  Upload   Total   Spent    Left  Speed\n")
+
+
+def _max5(n: int) -> str:
+    """curl's five-column size: 14000, 597k, 12.3M."""
+    if n < 100_000:
+        return f"{n:5d}"
+    if n < 10_000 * 1024:
+        return f"{n // 1024:4d}k"
+    mb = 1024 * 1024
+    if n < 100 * mb:
+        return f"{n // mb:2d}.{(n % mb) // (mb // 10)}M"
+    return f"{n // mb:4d}M"
+
+
+def _meter_line(total: int, received: int) -> str:
+    """One progress-meter row; the simulated transfer takes 1 ms, so speed = bytes * 1000."""
+    pct = f"{100 * received // total if total else 0:3d}"
+    speed = _max5(received * 1000)
+    return (f"{pct} {_max5(total)}  {pct} {_max5(received)}    0 {_max5(0)}  {speed}  {_max5(0)} "
+            f"--:--:-- --:--:-- --:--:-- {speed}")
+
+
+class _Meter:
+    """curl's progress meter on stderr, shown when not silent and the body does not go to a TTY."""
+
+    def __init__(self, ctx: CommandContext, shown: bool) -> None:
+        self.ctx = ctx
+        self.shown = shown
+        if shown:
+            ctx.err(_METER_HEADER + "\r" + _meter_line(0, 0))
+
+    def end(self, total: int, received: int, newline: bool = True) -> None:
+        if self.shown:
+            self.ctx.err("\r" + _meter_line(total, received) + ("\n" if newline else ""))
+
+
 def _curl_one(ctx: CommandContext, opts: dict[str, str], url: Url, fail: Any, version: str) -> int:
     verbose = "v" in opts
     method = opts.get("X") or ("HEAD" if "I" in opts else "POST" if "d" in opts else "GET")
+    target = opts.get("o") or (posixpath.basename(url.path) if "O" in opts else None)
+    to_file = target is not None and target != "-"
+    meter = _Meter(ctx, "s" not in opts and (to_file or not ctx.isatty(ctx.stdout)))
     ip = resolve(ctx, url.host)
     if ip is None:
         return int(fail(6, f"Could not resolve host: {url.host}"))
@@ -182,21 +223,25 @@ def _curl_one(ctx: CommandContext, opts: dict[str, str], url: Url, fail: Any, ve
         ctx.err(f"*   Trying {ip}:{url.port}...\n")
     reply = fetch(ctx, ip, url.port, method, url.path)
     if reply is None:
+        meter.end(0, 0)
         return int(fail(7, _connect_failure(version, url.host, url.port)))
     code, headers, body = reply
+    size = len(body.encode())
+    length = next((int(v) for k, v in headers if k.lower() == "content-length" and v.isdigit()), size)
     head = f"HTTP/1.1 {code} {REASONS.get(code, '')}\r\n" + "".join(
         f"{k}: {v}\r\n" for k, v in headers) + "\r\n"
     if verbose:
         ctx.err(f"* Connected to {url.host} ({ip}) port {url.port} (#0)\n"
-                f"> {method} {url.path} HTTP/1.1\n> Host: {url.host}"
-                f"{'' if url.port in (80, 443) else ':' + str(url.port)}\n"
-                f"> User-Agent: curl/{version}\n> Accept: */*\n> \n"
-                + "".join(f"< {line}\n" for line in head.rstrip("\r\n").split("\r\n")) + "< \n")
+                f"> {method} {url.path} HTTP/1.1\r\n> Host: {url.host}"
+                f"{'' if url.port in (80, 443) else ':' + str(url.port)}\r\n"
+                f"> User-Agent: curl/{version}\r\n> Accept: */*\r\n> \r\n"
+                + "".join(f"< {line}\r\n" for line in head.rstrip("\r\n").split("\r\n")) + "< \r\n")
     if "f" in opts and code >= 400:
+        meter.end(length, 0)
         return int(fail(22, f"The requested URL returned error: {code}"))
     shown = head if "I" in opts else (head if "i" in opts else "") + body
-    target = opts.get("o") or (posixpath.basename(url.path) if "O" in opts else None)
-    if target is not None and target != "-":
+    if to_file:
+        assert target is not None
         if not target:
             return int(fail(23, "Failure writing output to destination"))
         try:
@@ -205,6 +250,7 @@ def _curl_one(ctx: CommandContext, opts: dict[str, str], url: Url, fail: Any, ve
             return int(fail(23, f"Failed to open the file {target}: {e.strerror}"))
     else:
         ctx.out(shown)
+    meter.end(length, 0 if method == "HEAD" else size)
     if verbose:
         ctx.err(f"* Connection #0 to host {url.host} left intact\n")
     if "w" in opts:

@@ -22,9 +22,29 @@ def services(**extra):
     return SimpleNamespace(resolve_host=PODS.get, http=http, **extra)
 
 
-def shell(tools=("curl", "wget", "nslookup", "cat"), dialect="ash", **extra):
+def shell(tools=("curl", "wget", "nslookup", "cat"), dialect="ash", tty=True, **extra):
     return Shell(commands_for(tools), MemFS({"/tmp/.keep": ""}), {}, dialect, "netdebug",
-                 services(**extra), sh_dialect="ash")
+                 services(**extra), sh_dialect="ash", tty=tty)
+
+
+HEADER = ("  % Total    % Received % Xferd  Average Speed   Time    Time     Time  Current\n"
+          "                                 Dload  Upload   Total   Spent    Left  Speed\n")
+ZERO = "  0     0    0     0    0     0      0      0 --:--:-- --:--:-- --:--:--     0"
+
+
+def test_without_a_terminal_curl_prints_its_progress_meter_to_stderr():
+    r = shell(tty=False).run("curl http://web-0.nginx/")
+    assert r.stdout == "web-0-pv-test\n"
+    assert r.stderr == HEADER + "\r" + ZERO + (
+        "\r100    14  100    14    0     0  14000      0 --:--:-- --:--:-- --:--:-- 14000\n")
+    r = shell(tty=False).run("curl http://nope/")
+    assert r.stderr == HEADER + "\r" + ZERO + "curl: (6) Could not resolve host: nope\n"
+    r = shell(tty=False).run("curl http://10.0.0.1/")
+    assert r.stderr == HEADER + "\r" + ZERO + "\r" + ZERO + "\n" + (
+        "curl: (7) Failed to connect to 10.0.0.1 port 80 after 0 ms: Couldn't connect to server\n")
+    assert shell(tty=False).run("curl -s http://web-0.nginx/").stderr == ""
+    # Writing the body to a file shows the meter even on a terminal.
+    assert shell().run("curl -o /tmp/x http://web-0.nginx/").stderr.startswith(HEADER)
 
 
 def test_curl_fetches_through_dns_and_http_hooks():
