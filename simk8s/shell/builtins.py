@@ -219,7 +219,7 @@ def _cd(ctx: CommandContext) -> int:
         ctx.err(sh.diag(f"can't cd to {target}", "cd") + "\n")
         return 2
     if sh.dialect == "zsh":
-        ctx.err(f"cd: {reason.lower()}: {target}\n")
+        ctx.err(sh.diag(f"{reason.lower()}: {target}", "cd") + "\n")
         return 1
     ctx.err(sh.diag(f"{target}: {reason}", "cd") + "\n")
     return 1

@@ -340,12 +340,15 @@ class Shell:
             where = f"{self.name}: " if self.interactive_mode else f"{self.name}: line {self.lineno}: "
             return f"{where}{command + ': ' if command else ''}{msg}"
         if self.dialect == "zsh":
-            return f"{command or self.name}: {msg}"
+            # interactive: "cd: no such file ..."; a script: "zsh:cd:1: no such file ..."
+            if self.interactive_mode:
+                return f"{command or self.name}: {msg}"
+            return f"{self.name}:{command + ':' if command else ''}{self.lineno}: {msg}"
         return f"{self.name}: {command + ': ' if command else ''}{msg}"
 
     def not_found_message(self, name: str) -> str:
         if self.dialect == "zsh":
-            return f"zsh: command not found: {name}"
+            return self.diag(f"command not found: {name}")
         if self.dialect == "bash":
             return self.diag("command not found", name)
         return self.diag("not found", name)
@@ -355,11 +358,10 @@ class Shell:
         if self.dialect == "dash":
             return f"{self.name}: {e.line}: Syntax error: {e.dash_text()}"
         if self.dialect == "zsh":
-            if e.message == "Unterminated quoted string":
-                return f"zsh: unmatched {chr(34)}"
-            near = "\\n" if e.token == "newline" else e.text
-            return f"zsh: parse error near `{near}'" if e.token != "end of file" else \
-                "zsh: parse error near `\\n'"
+            if e.quote:
+                return self.diag(f"unmatched {e.quote}")
+            near = "\\n" if e.token in ("newline", "end of file") or e.text == "newline" else e.text
+            return self.diag(f"parse error near `{near}'")
         if self.dialect == "bash":
             where = self.name + ": " + ("" if self.interactive_mode else f"-c: line {e.line}: ")
             eof_line = self._line_offset + script.count("\n") + 2  # bash counts the line after the end
@@ -378,8 +380,9 @@ class Shell:
             if not self.interactive_mode and 0 <= index < len(lines):
                 text += "\n" + where + f"`{lines[index]}'"
             return text
-        text = e.message or (f"unexpected {e.token}" if e.token != "end of file" else
-                             "unexpected end of file")
+        # busybox ash: dash's grammar messages, worded "unexpected X (expecting Y)", lower case
+        text = (e.message[:1].lower() + e.message[1:]) if e.message else f"unexpected {e.token}" + (
+            f" (expecting {e.expecting})" if e.expecting else "")
         return f"{self.name}: syntax error: {text}"
 
     # -- execution ---------------------------------------------------------------------------
@@ -618,7 +621,7 @@ class Shell:
             verb = "cannot create" if create else "cannot open"
             return self.diag(f"{verb} {target}: {reason}")
         if self.dialect == "zsh":
-            return f"zsh: {reason[0].lower() + reason[1:]}: {target}"
+            return self.diag(f"{reason[0].lower() + reason[1:]}: {target}")
         if self.dialect == "ash":
             if e.errno == 2 and create:
                 reason = "nonexistent directory"

@@ -78,7 +78,7 @@ def test_sh_bash_zsh_recurse_with_their_own_wording(make_shell):
     sh = make_shell()
     r = sh.run("sh -c 'nope'; bash -c 'nope'; zsh -c 'nope'; sh -c 'echo $0 $1' me arg")
     assert r.stderr == ("sh: 1: nope: not found\nbash: line 1: nope: command not found\n"
-                        "zsh: command not found: nope\n")
+                        "zsh:1: command not found: nope\n")
     assert r.stdout == "me arg\n"
     assert sh.run("echo 'echo from stdin' | sh").stdout == "from stdin\n"
 

@@ -55,7 +55,7 @@ def test_unknown_commands_are_worded_per_dialect_with_status_127(make_shell):
         "dash": "sh: 1: foo: not found\n",
         "ash": "sh: foo: not found\n",
         "bash": "bash: line 1: foo: command not found\n",
-        "zsh": "zsh: command not found: foo\n",
+        "zsh": "zsh:1: command not found: foo\n",  # a script; interactive zsh omits the line
     }
     for dialect, text in expected.items():
         r = make_shell(dialect).run("foo")
@@ -111,7 +111,7 @@ def test_redirection_into_a_missing_directory_is_reported_per_dialect(make_shell
     assert make_shell("bash").run("echo hi > /nope/x").stderr == \
         "bash: line 1: /nope/x: No such file or directory\n"
     assert make_shell("zsh").run("echo hi > /nope/x").stderr == \
-        "zsh: no such file or directory: /nope/x\n"
+        "zsh:1: no such file or directory: /nope/x\n"
 
 
 def test_stderr_redirections_and_dev_null(make_shell):
