@@ -428,14 +428,34 @@ def _tee(ctx: CommandContext) -> int:
 # ---- system information ---------------------------------------------------------------------
 
 
+def _hosts_entry(ctx: CommandContext) -> tuple[str, list[str]] | None:
+    """This host's line in /etc/hosts (the kubelet writes the pod IP and FQDN there)."""
+    try:
+        hosts = ctx.fs.read("/etc/hosts")
+    except OSError:
+        return None
+    for line in hosts.splitlines():
+        fields = line.split("#", 1)[0].split()
+        if len(fields) > 1 and ctx.shell.hostname in fields[1:]:
+            return fields[0], fields[1:]
+    return None
+
+
 def _hostname(ctx: CommandContext) -> int:
+    """``hostname``; ``-f`` the FQDN and ``-i`` the address, both from /etc/hosts as resolved."""
     opts, _ = parse_opts(ctx, "ifsI")
+    entry = _hosts_entry(ctx)
     if "i" in opts or "I" in opts:
-        ip = ctx.service("pod_ip")
-        ctx.out(f"{ip}\n" if ip else "\n")
+        ip = entry[0] if entry else ctx.service("pod_ip")
+        if not ip:
+            ctx.err("hostname: Name or service not known\n")
+            return 1
+        ctx.out(f"{ip}{' ' if 'I' in opts else ''}\n")
         return 0
-    ctx.out(ctx.shell.hostname.split(".")[0] if "s" in opts else ctx.shell.hostname)
-    ctx.out("\n")
+    name = ctx.shell.hostname
+    if "f" in opts and entry:
+        name = next((n for n in entry[1] if "." in n), name)
+    ctx.out((name.split(".")[0] if "s" in opts else name) + "\n")
     return 0
 
 
