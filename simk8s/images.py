@@ -46,7 +46,7 @@ __all__ = [
 _GNU = frozenset({
     "cat", "ls", "mkdir", "rm", "mv", "cp", "touch", "head", "tail", "grep", "wc", "sort", "env",
     "sleep", "date", "id", "whoami", "pwd", "uname", "test", "[", "seq", "tee", "echo", "printf",
-    "true", "false", "hostname", "tr", "cut", "uniq", "basename", "dirname", "xargs", "sed", "awk",
+    "true", "false", "hostname", "printenv", "tr", "cut", "uniq", "basename", "dirname", "xargs", "sed", "awk",
 })
 _DEBIAN = _GNU | {"sh", "dash", "bash", "which"}
 _BUSYBOX = _GNU | {"sh", "ash", "wget", "nslookup"}

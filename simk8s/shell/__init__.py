@@ -5,7 +5,7 @@ scripted terminal session (:meth:`Shell.interactive`) against a simulated file s
 touches the real OS. Commands are plain callables taking a :class:`CommandContext`.
 """
 
-from simk8s.shell.context import Command, CommandContext, Input, Result
+from simk8s.shell.context import Command, CommandContext, Input, Interrupt, Result
 from simk8s.shell.interp import DIALECTS, ExitShell, Shell
 from simk8s.shell.syntax import ParseError, parse
 
@@ -15,6 +15,7 @@ __all__ = [
     "CommandContext",
     "ExitShell",
     "Input",
+    "Interrupt",
     "ParseError",
     "Result",
     "Shell",

@@ -324,6 +324,26 @@ def _local(ctx: CommandContext) -> int:
     return 0
 
 
+def _source(ctx: CommandContext) -> int:
+    """``. FILE`` / ``source FILE``: run FILE in this shell."""
+    if len(ctx.argv) < 2:
+        ctx.err(ctx.shell.diag("filename argument required", ctx.argv[0]) + "\n")
+        return 2
+    try:
+        script = ctx.fs.read(ctx.path(ctx.argv[1]))
+    except OSError:
+        ctx.err(ctx.shell.diag(f"cannot open {ctx.argv[1]}: No such file", ".") + "\n"
+                if ctx.shell.dialect == "dash"
+                else ctx.shell.diag(f"{ctx.argv[1]}: No such file or directory", ctx.argv[0]) + "\n")
+        return 2 if ctx.shell.dialect == "dash" else 1
+    return ctx.shell.run_into(script, ctx=ctx)
+
+
+def _noop(ctx: CommandContext) -> int:
+    # trap, wait, umask, ulimit, alias: accepted so scripts run; nothing here needs them
+    return 0
+
+
 def _pwd(ctx: CommandContext) -> int:
     ctx.out(ctx.cwd + "\n")
     return 0
@@ -362,4 +382,5 @@ BUILTINS: dict[str, Command] = {
     "[": test, "cd": _cd, "exit": _exit, "export": _export, "unset": _unset, "set": _set,
     "shift": _shift, "read": _read, "break": _loop_control, "continue": _loop_control,
     "pwd": _pwd, "eval": _eval, "command": _command, "return": _return, "local": _local,
+    ".": _source, "source": _source, "trap": _noop, "wait": _noop, "umask": _noop, "ulimit": _noop,
 }

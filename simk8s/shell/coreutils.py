@@ -112,11 +112,16 @@ def _lines(text: str) -> list[str]:
 
 
 def _cat(ctx: CommandContext) -> int:
-    _, files = parse_opts(ctx, "uAns")
+    opts, files = parse_opts(ctx, "uAns")
     status = 0
+    number = 0
     for _name, text in _read_inputs(ctx, files, "cat"):
         if text is None:
             status = 1
+        elif "n" in opts:
+            for line in _lines(text):
+                number += 1
+                ctx.out(f"{number:6d}\t{line}")
         else:
             ctx.out(text)
     return status
@@ -149,8 +154,10 @@ def _ls(ctx: CommandContext) -> int:
 
     def show(names: list[str], base: str | None) -> None:
         if "l" not in opts:
-            for n in names:
-                ctx.out(n + "\n")
+            if ctx.isatty(ctx.stdout) and "1" not in opts:
+                ctx.out(_columns(names, tabs=not _busybox(ctx)))
+            else:
+                ctx.out("".join(n + "\n" for n in names))
             return
         rows = []
         total = 0
@@ -176,6 +183,44 @@ def _ls(ctx: CommandContext) -> int:
             ctx.out(("\n" if i or files else "") + f"{d}:\n")
         show(sorted(names), d)  # containers run in the C locale: byte order
     return status
+
+
+def _pad(start: int, stop: int, tabs: bool) -> str:
+    """GNU ls moves to the next column with tabs (stops every 8) and then spaces."""
+    out = []
+    while start < stop:
+        if tabs and stop // 8 > (start + 1) // 8:
+            out.append("\t")
+            start += 8 - start % 8
+        else:
+            out.append(" ")
+            start += 1
+    return "".join(out)
+
+
+def _columns(names: list[str], width: int = 80, tabs: bool = True) -> str:
+    """``ls -C`` on a terminal: the most columns that fit, filled top to bottom, two spaces apart."""
+    if not names:
+        return ""
+    best = [names]
+    for ncols in range(2, len(names) + 1):
+        nrows = -(-len(names) // ncols)
+        cols = [names[i:i + nrows] for i in range(0, len(names), nrows)]
+        if sum(max(len(n) for n in col) + 2 for col in cols) - 2 < width:
+            best = cols
+    nrows = len(best[0])
+    widths = [max(len(n) for n in col) + 2 for col in best]
+    lines = []
+    for r in range(nrows):
+        cells = [(col[r], w) for col, w in zip(best, widths, strict=True) if r < len(col)]
+        line, pos = "", 0
+        for i, (name, w) in enumerate(cells):
+            line += name
+            if i < len(cells) - 1:
+                line += _pad(pos + len(name), pos + w, tabs)
+            pos += w
+        lines.append(line)
+    return "".join(line + "\n" for line in lines)
 
 
 def _mkdir(ctx: CommandContext) -> int:
@@ -507,6 +552,15 @@ def _env(ctx: CommandContext) -> int:
                               ctx.shell, ctx.services))
 
 
+def _printenv(ctx: CommandContext) -> int:
+    if len(ctx.argv) == 1:
+        ctx.out("".join(f"{k}={v}\n" for k, v in ctx.env.items()))
+        return 0
+    found = [ctx.env[n] for n in ctx.argv[1:] if n in ctx.env]
+    ctx.out("".join(v + "\n" for v in found))
+    return 0 if len(found) == len(ctx.argv) - 1 else 1
+
+
 def _sleep(ctx: CommandContext) -> int:
     total = 0.0
     if len(ctx.argv) < 2:
@@ -587,7 +641,7 @@ COMMANDS: dict[str, Command] = {
     "mv": _tool(_cp_mv), "cp": _tool(_cp_mv), "touch": _tool(_touch), "head": _tool(_head_tail),
     "tail": _tool(_head_tail), "grep": _tool(_grep, 2), "wc": _tool(_wc), "sort": _tool(_sort, 2),
     "tee": _tool(_tee), "hostname": _tool(_hostname), "date": _date, "id": _id, "whoami": _whoami,
-    "uname": _tool(_uname), "env": _env, "sleep": _sleep, "seq": _seq, "sh": _shell_command,
+    "uname": _tool(_uname), "env": _env, "printenv": _printenv, "sleep": _sleep, "seq": _seq, "sh": _shell_command,
     "bash": _shell_command, "zsh": _shell_command, "ash": _shell_command, "dash": _shell_command,
     "echo": _external_echo, "printf": bi.printf, "test": bi.test, "[": bi.test,
     "true": lambda ctx: 0, "false": lambda ctx: 1, "pwd": lambda ctx: bi.BUILTINS["pwd"](ctx),

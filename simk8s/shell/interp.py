@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from simk8s.shell import syntax as sx
-from simk8s.shell.context import Command, CommandContext, Input, Result, Sink
+from simk8s.shell.context import Command, CommandContext, Input, Interrupt, Result, Sink
 from simk8s.shell.expand import ArithError, Fields, arith, brace_expand, glob, glob_escape, remove_affix
 from simk8s.vfs import FileSystem, normalize
 
@@ -175,7 +175,10 @@ class Shell:
         """Run ``script`` as ``sh -c`` would, feeding ``stdin``; returns streams and status."""
         shared: list[str] = []
         out, err = _Transcript(shared, self.tty), _Transcript(shared, self.tty)
-        code = self.run_into(script, _IO(Input(stdin), out, err))
+        try:
+            code = self.run_into(script, _IO(Input(stdin), out, err))
+        except Interrupt:
+            code = self.st.status = 130
         return Result("".join(out.own), "".join(err.own), code, "".join(shared))
 
     def run_into(self, script: str, io: _IO | None = None, *, ctx: CommandContext | None = None) -> int:
@@ -244,6 +247,10 @@ class Shell:
                 break
             except LoopControl:
                 pass
+            except Interrupt:
+                self.st.status = 130
+                if echo:
+                    out.write("^C\n")
         if not exited and echo:
             out.write(show_prompt())
         return Result("".join(out.own), "".join(err.own), self.st.status, "".join(shared))
@@ -269,6 +276,8 @@ class Shell:
             code = cmd(ctx)
         except ExitShell as e:
             code = e.code
+        except Interrupt:
+            code = 130
         return Result("".join(out.own), "".join(err.own), code, "".join(shared))
 
     @property

@@ -90,3 +90,35 @@ def test_exec_without_a_shell_finds_only_programs(make_shell):
     assert sh.exec_argv(["cd", "/tmp"]) is None
     assert sh.exec_argv(["nope"]) is None
     assert sh.exec_argv(["/bin/sh", "-c", "exit 3"]).code == 3  # type: ignore[union-attr]
+
+
+def test_ls_on_a_terminal_lays_names_out_in_columns_like_gnu_ls(make_shell):
+    sh = make_shell()
+    sh.tty = True
+    names = ["50x.html", "index.html", "nginx.conf", "mime.types", "fastcgi_params", "koi-utf",
+             "koi-win", "scgi_params", "uwsgi_params", "win-utf", "a", "bb", "ccc"]
+    sh.run("mkdir /w && cd /w && touch " + " ".join(names))
+    # Byte-for-byte what GNU ls 9.1 prints for these names at 80 columns (tabs included).
+    assert sh.run("ls /w").stdout == (
+        "50x.html  bb   fastcgi_params  koi-utf\tmime.types  scgi_params   win-utf\n"
+        "a\t  ccc  index.html      koi-win\tnginx.conf  uwsgi_params\n")
+    assert sh.run("ls /w | head -n 2").stdout == "50x.html\na\n"  # a pipe is not a terminal
+
+
+def test_ctrl_c_from_a_service_stops_the_job_with_status_130(make_shell):
+    from simk8s.shell import Interrupt
+
+    def sleep(seconds: float) -> None:
+        raise Interrupt
+
+    sh = make_shell(services=type("S", (), {"sleep": staticmethod(sleep)})())
+    r = sh.run("echo before; while true; do sleep 1; done; echo never")
+    assert (r.stdout, r.code) == ("before\n", 130)
+    r = sh.interactive(["sleep 10", "echo $?", "exit"], prompt="$ ")
+    assert r.output == "$ sleep 10\n^C\n$ echo $?\n130\n$ exit\n"
+
+
+def test_cat_n_printenv_and_source(make_shell):
+    sh = make_shell()
+    r = sh.run("printf 'a\\nb\\n' | cat -n; printenv HOME; echo 'X=sourced' > /tmp/rc; . /tmp/rc; echo $X")
+    assert r.stdout == "     1\ta\n     2\tb\n/root\nsourced\n"
