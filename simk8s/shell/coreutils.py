@@ -405,7 +405,7 @@ def _grep(ctx: CommandContext) -> int:
             ctx.out((f"{name}:" if multi else "") + f"{count}\n")
         elif "l" in opts and count:
             ctx.out(("(standard input)" if name == "-" else name) + "\n")
-    return status if status and not found else (0 if found else 1)
+    return status or (0 if found else 1)  # GNU: an unreadable file makes it 2 even with matches
 
 
 def _wc(ctx: CommandContext) -> int:

@@ -17,11 +17,23 @@ from simk8s.shell.coreutils import all_commands
 from simk8s.vfs import MemFS
 
 CASES = json.loads((Path(__file__).with_name("golden_shells.json")).read_text())
+# File-handling scripts, recorded in an empty scratch directory (here: an empty /work).
+FS_CASES = json.loads((Path(__file__).with_name("golden_fs.json")).read_text())
 
 
 @pytest.mark.parametrize("case", CASES, ids=[f"{c['dialect']}:{c['script'][:40]}" for c in CASES])
 def test_matches_the_real_shell(case):
     sh = Shell(all_commands(), MemFS({"/etc/hostname": "x\n", "/tmp/.k": ""}),
                {"HOME": "/root", "PATH": "/usr/bin:/bin"}, case["dialect"], "x")
+    r = sh.run(case["script"])
+    assert (r.stdout, r.stderr, r.code) == (case["stdout"], case["stderr"], case["code"])
+
+
+@pytest.mark.parametrize("case", FS_CASES, ids=[f"{c['dialect']}:{c['script'][:40]}" for c in FS_CASES])
+def test_file_handling_matches_the_real_tools(case):
+    fs = MemFS()
+    fs.mkdir("/work")
+    sh = Shell(all_commands(), fs, {"HOME": "/root", "PATH": "/usr/bin:/bin"}, case["dialect"], "x",
+               cwd="/work")
     r = sh.run(case["script"])
     assert (r.stdout, r.stderr, r.code) == (case["stdout"], case["stderr"], case["code"])
