@@ -80,8 +80,15 @@ def printf(ctx: CommandContext) -> int:
     """``printf FORMAT [ARG...]`` with %s %d %i %x %o %c %b %% and width/precision; the format is
     reused while arguments remain."""
     if len(ctx.argv) < 2:
-        ctx.err("printf: usage: printf [-v var] format [arguments]\n" if ctx.shell.dialect == "bash"
-                else ctx.shell.diag("usage: printf format [arg ...]", "printf") + "\n")
+        if ctx.shell.dialect == "bash":
+            ctx.err("printf: usage: printf [-v var] format [arguments]\n")
+        elif ctx.shell.dialect == "zsh":
+            ctx.err(ctx.shell.diag("not enough arguments", "printf") + "\n")
+            return 1
+        elif ctx.shell.dialect == "ash":
+            ctx.err(ctx.shell.diag("usage: printf FORMAT [ARGUMENT...]") + "\n")
+        else:
+            ctx.err(ctx.shell.diag("usage: printf format [arg ...]", "printf") + "\n")
         return 2
     fmt, args = ctx.argv[1], ctx.argv[2:]
     spec = re.compile(r"%([-+ #0]*)(\d*)(?:\.(\d+))?([sdiouxXcb%])")
@@ -105,9 +112,13 @@ def printf(ctx: CommandContext) -> int:
             try:
                 num = int(arg or "0", 0) if not arg.startswith("'") else ord(arg[1:2] or "\0")
             except ValueError:
-                msg = "expected numeric value" if ctx.shell.dialect == "dash" else "invalid number"
-                ctx.err(ctx.shell.diag(f"{arg}: {msg}", "printf") + "\n")
-                status, num = 1, 0
+                num = 0
+                if ctx.shell.dialect == "ash":
+                    ctx.err(ctx.shell.diag(f"invalid number '{arg}'") + "\n")
+                elif ctx.shell.dialect != "zsh":  # zsh evaluates it as arithmetic: a name is 0
+                    msg = "expected numeric value" if ctx.shell.dialect == "dash" else "invalid number"
+                    ctx.err(ctx.shell.diag(f"{arg}: {msg}", "printf") + "\n")
+                status = status if ctx.shell.dialect == "zsh" else 1
             conv = "d" if conv in "iu" else conv
             return ("%" + flags + width + ("." + prec if prec else "") + conv) % num
 
@@ -122,15 +133,21 @@ def printf(ctx: CommandContext) -> int:
 def test(ctx: CommandContext) -> int:
     """``test EXPR`` / ``[ EXPR ]``: file, string and integer tests, ``!``, ``-a``, ``-o``."""
     args = ctx.argv[1:]
+    # busybox's test names no command in its complaints ("sh: missing ]")
+    command = "" if ctx.shell.dialect == "ash" else ctx.name
     if ctx.name == "[":
         if not args or args[-1] != "]":
-            ctx.err(ctx.shell.diag("missing `]'" if ctx.shell.dialect == "bash" else "missing ]", "[") + "\n")
+            missing = {"bash": "missing `]'", "zsh": "']' expected"}.get(ctx.shell.dialect, "missing ]")
+            ctx.err(ctx.shell.diag(missing, command) + "\n")
             return 2
         args = args[:-1]
     try:
         return 0 if _test_or(ctx, args) else 1
     except ValueError as e:
-        ctx.err(ctx.shell.diag(str(e), ctx.name) + "\n")
+        # zsh names the command only for bad numbers ("zsh:test:1: integer expression expected: x")
+        if ctx.shell.dialect == "zsh" and "integer expression" not in str(e):
+            command = ""
+        ctx.err(ctx.shell.diag(str(e), command) + "\n")
         return 2
 
 
@@ -153,7 +170,7 @@ _BINARY = frozenset({"=", "==", "!=", *_INT_OPS})
 
 
 def _test1(ctx: CommandContext, args: list[str]) -> bool:
-    bash = ctx.shell.dialect == "bash"
+    bash, ash, zsh = (ctx.shell.dialect == d for d in ("bash", "ash", "zsh"))
     if not args:
         return False
     if args[0] == "!" and len(args) > 1:
@@ -165,6 +182,8 @@ def _test1(ctx: CommandContext, args: list[str]) -> bool:
         if op not in _UNARY:
             if bash:
                 raise ValueError(f"{op}: unary operator expected")
+            if zsh:
+                raise ValueError(f"parse error: condition expected: {op}")
             raise ValueError(f"{arg}: argument expected" if arg in _BINARY else f"{op}: unexpected operator")
         return _unary(ctx, op, arg)
     if len(args) == 3:
@@ -176,9 +195,13 @@ def _test1(ctx: CommandContext, args: list[str]) -> bool:
         if op in _INT_OPS:
             for v in (a, b):
                 if not re.fullmatch(r"\s*-?\d+\s*", v):
-                    raise ValueError(f"{v}: integer expression expected" if bash else f"Illegal number: {v}")
+                    raise ValueError(f"{v}: integer expression expected" if bash else
+                                     f"integer expression expected: {v}" if zsh else
+                                     f"{v}: bad number" if ash else f"Illegal number: {v}")
             return bool(_INT_OPS[op](int(a), int(b)))
-        raise ValueError(f"{op}: binary operator expected" if bash else f"{a}: unexpected operator")
+        raise ValueError(f"{op}: binary operator expected" if bash else
+                         f"condition expected: {op}" if zsh else
+                         f"{op}: unknown operand" if ash else f"{a}: unexpected operator")
     raise ValueError("too many arguments" if bash else f"{args[2]}: unexpected operator")
 
 
@@ -217,6 +240,9 @@ def _cd(ctx: CommandContext) -> int:
     reason = "Not a directory" if sh.fs.exists(path) else "No such file or directory"
     if sh.dialect == "dash":
         ctx.err(sh.diag(f"can't cd to {target}", "cd") + "\n")
+        return 2
+    if sh.dialect == "ash":
+        ctx.err(sh.diag(f"can't cd to {target}: {reason}", "cd") + "\n")
         return 2
     if sh.dialect == "zsh":
         ctx.err(sh.diag(f"{reason.lower()}: {target}", "cd") + "\n")

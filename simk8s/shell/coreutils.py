@@ -61,8 +61,8 @@ def parse_opts(ctx: CommandContext, flags: str, with_value: str = "") -> tuple[d
                 opts[f] = value
                 break
             if f not in flags:
-                if _busybox(ctx):
-                    ctx.err(f"{ctx.name}: unrecognized option: {f}\n")
+                if _busybox(ctx):  # busybox follows this line with the applet's usage text
+                    ctx.err(f"{ctx.name}: invalid option -- '{f}'\n")
                 else:
                     ctx.err(f"{ctx.name}: invalid option -- '{f}'\n"
                             f"Try '{ctx.name} --help' for more information.\n")
@@ -77,7 +77,7 @@ def _tool(fn: Callable[[CommandContext], int], usage_status: int = 1) -> Command
         try:
             return fn(ctx)
         except _Usage:
-            return usage_status
+            return 1 if _busybox(ctx) else usage_status
     run.__doc__ = fn.__doc__
     return run
 
@@ -95,10 +95,10 @@ def _read_inputs(ctx: CommandContext, files: list[str], tool: str) -> Iterable[t
                 ctx.err(f"{tool}: cannot open '{name}' for reading: {_why(e)}\n")
             elif tool == "sort" and not _busybox(ctx):
                 ctx.err(f"sort: cannot read: {name}: {_why(e)}\n")
-            elif _busybox(ctx) and e.errno != 21:
-                ctx.err(f"{tool}: can't open '{name}': {_why(e)}\n")
-            elif _busybox(ctx):
+            elif _busybox(ctx) and e.errno == 21:
                 ctx.err(f"{tool}: read error: {_why(e)}\n")
+            elif _busybox(ctx) and tool in ("cat", "tail"):
+                ctx.err(f"{tool}: can't open '{name}': {_why(e)}\n")
             else:
                 ctx.err(f"{tool}: {name}: {_why(e)}\n")
             yield name, None
@@ -291,8 +291,8 @@ def _cp_mv(ctx: CommandContext) -> int:
     for s in srcs:
         src = ctx.path(s)
         if not ctx.fs.exists(src):
-            ctx.err(f"{tool}: can't stat '{s}': No such file or directory\n" if _busybox(ctx)
-                    else f"{tool}: cannot stat '{s}': No such file or directory\n")
+            verb = ("can't rename" if move else "can't stat") if _busybox(ctx) else "cannot stat"
+            ctx.err(f"{tool}: {verb} '{s}': No such file or directory\n")
             status = 1
             continue
         target = _target(ctx, s, dst)
@@ -342,6 +342,9 @@ def _head_tail(ctx: CommandContext) -> int:
         return 1
     status = 0
     inputs = list(_read_inputs(ctx, files, tool))
+    if tool == "tail" and _busybox(ctx) and all(text is None for _, text in inputs):
+        ctx.err("tail: no files\n")
+        return 1
     for i, (name, text) in enumerate(inputs):
         if text is None:
             status = 1
@@ -425,7 +428,9 @@ def _wc(ctx: CommandContext) -> int:
     # count of a single input; busybox always pads to 7 unless it prints one bare number.
     if len(which) == 1 and len(rows) == 1:
         width = 0
-    elif _busybox(ctx) or any(not n for _, n in rows):
+    elif _busybox(ctx):
+        width = 9
+    elif any(not n for _, n in rows):
         width = 7
     else:
         width = max((len(str(v)) for vals, _ in rows for v in vals), default=1)
@@ -569,8 +574,8 @@ def _sleep(ctx: CommandContext) -> int:
     for arg in ctx.argv[1:]:
         m = re.fullmatch(r"(\d+(?:\.\d*)?|\.\d+)([smhd]?)", arg)
         if m is None:
-            ctx.err(f"sleep: invalid time interval '{arg}'\n"
-                    "Try 'sleep --help' for more information.\n")
+            ctx.err(f"sleep: invalid number '{arg}'\n" if _busybox(ctx) else
+                    f"sleep: invalid time interval '{arg}'\nTry 'sleep --help' for more information.\n")
             return 1
         total += float(m.group(1)) * {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}[m.group(2)]
     sleeper = ctx.service("sleep")

@@ -13,6 +13,7 @@ from simk8s.vfs import FileSystem, normalize
 __all__ = ["Fields", "arith", "brace_expand", "glob", "glob_escape", "remove_affix"]
 
 _GLOB_CHARS = "*?["
+_PATTERN = re.compile(r"[*?]|\[[^\]]+\]")
 
 
 def glob_escape(text: str) -> str:
@@ -27,7 +28,7 @@ class Fields:
         self.done: list[tuple[str, str, bool]] = []  # (value, pattern, globbable)
         self._val: list[str] = []
         self._pat: list[str] = []
-        self._glob = False
+        self._raw: list[str] = []  # unquoted text, quoted runs as "\0": decides globbing
         self._started = False
 
     def add(self, text: str, quoted: bool) -> None:
@@ -35,10 +36,11 @@ class Fields:
         self._val.append(text)
         if quoted:
             self._pat.append(glob_escape(text))
+            self._raw.append("\0")
             self._started = True
         else:
             self._pat.append(text)
-            self._glob = self._glob or any(c in text for c in _GLOB_CHARS)
+            self._raw.append(text)
             self._started = self._started or bool(text)
 
     def add_split(self, text: str, ifs: str = " \t\n") -> None:
@@ -66,8 +68,10 @@ class Fields:
     def end(self, force: bool = False) -> None:
         """Finish the current field; ``force`` keeps it even when empty."""
         if self._started or force:
-            self.done.append(("".join(self._val), "".join(self._pat), self._glob))
-        self._val, self._pat, self._glob, self._started = [], [], False, False
+            # `*`, `?` or a complete `[...]` outside quotes make a pattern; a lone `[` does not
+            globbable = _PATTERN.search("".join(self._raw)) is not None
+            self.done.append(("".join(self._val), "".join(self._pat), globbable))
+        self._val, self._pat, self._raw, self._started = [], [], [], False
 
     def start(self) -> None:
         """Force a (possibly empty) field to exist, as ``""`` does."""
@@ -204,10 +208,11 @@ _CMP_OPS = {
 }
 
 
-def arith(expr: str, lookup: dict[str, str]) -> int:
-    """Evaluate a ``$((...))`` expression (already parameter-expanded) with C integer rules."""
+def arith(expr: str, lookup: dict[str, str], octal: bool = True) -> int:
+    """Evaluate a ``$((...))`` expression (already parameter-expanded) with C integer rules;
+    a leading 0 means octal unless ``octal`` is False (zsh)."""
     text = re.sub(r"\b0[xX][0-9a-fA-F]+\b|\b0[0-7]+\b",
-                  lambda m: str(int(m.group(), 16 if m.group()[1:2] in "xX" else 8)), expr)
+                  lambda m: str(int(m.group(), 16 if m.group()[1:2] in "xX" else 8 if octal else 10)), expr)
     text = re.sub(r"(?<![0-9])[A-Za-z_][A-Za-z0-9_]*", lambda m: _var(lookup, m.group()), text)
     text = text.replace("&&", " and ").replace("||", " or ")
     text = re.sub(r"!(?!=)", " not ", text)

@@ -353,6 +353,9 @@ class Shell:
             if self.interactive_mode:
                 return f"{command or self.name}: {msg}"
             return f"{self.name}:{command + ':' if command else ''}{self.lineno}: {msg}"
+        # busybox ash: a builtin's complaint carries a line number, 0-based under -c
+        if command in self.builtins and not self.interactive_mode:
+            return f"{self.name}: {command}: line {self.lineno - 1}: {msg}"
         return f"{self.name}: {command + ': ' if command else ''}{msg}"
 
     def not_found_message(self, name: str) -> str:
@@ -369,8 +372,10 @@ class Shell:
         if self.dialect == "zsh":
             if e.quote:
                 return self.diag(f"unmatched {e.quote}")
-            near = "\\n" if e.token in ("newline", "end of file") or e.text == "newline" else e.text
-            return self.diag(f"parse error near `{near}'")
+            if e.message and e.message != "Bad for loop variable":
+                return self.diag(e.message[:1].lower() + e.message[1:])
+            near = e.near or e.text or "newline"
+            return self.diag("parse error near `" + ("\\n" if near == "newline" else near) + "'")
         if self.dialect == "bash":
             where = self.name + ": " + ("" if self.interactive_mode else f"-c: line {e.line}: ")
             eof_line = self._line_offset + script.count("\n") + 2  # bash counts the line after the end
@@ -532,7 +537,7 @@ class Shell:
             assigns = [(a.name, self.expand_str(a.value)) for a in node.assigns]
         except ShellError as e:
             io.err.write(str(e) + "\n")
-            code = e.code if e.code is not None else 127 if self.dialect == "bash" else 2
+            code = e.code if e.code is not None else {"bash": 127, "zsh": 1}.get(self.dialect, 2)
             if self.interactive_mode:
                 return code
             raise ExitShell(code) from None
@@ -650,6 +655,8 @@ class Shell:
             fields.end()
             for value, pattern, globbable in fields.done:
                 matches = glob(self.fs, self.st.cwd, pattern) if globbable else []
+                if globbable and not matches and self.dialect == "zsh":
+                    raise ShellError(self.diag(f"no matches found: {value}"))
                 out.extend(matches or [value])
         return out
 
@@ -669,18 +676,21 @@ class Shell:
         return "".join(out)
 
     def _expand_into(self, word: sx.Word, fields: Fields, split: bool) -> None:
+        zsh = self.dialect == "zsh"
         for part in word:
             if isinstance(part, sx.Lit):
                 text = part.text
                 if not part.quoted and part is word[0] and text.startswith("~"):
                     head, sep, tail = text.partition("/")
                     # bash falls back to the passwd entry when HOME is unset; dash keeps "~"
-                    home = self.st.vars.get("HOME", "/root" if self.dialect == "bash" else None)
+                    home = self.st.vars.get("HOME", {"bash": "/root", "zsh": ""}.get(self.dialect))
                     if head == "~" and home is not None:
                         text = home + sep + tail
                 fields.add(text, part.quoted or not split)
-            elif isinstance(part, sx.Param) and part.name == "@" and part.quoted and not part.op:
-                for i, p in enumerate(self.st.params):
+            elif isinstance(part, sx.Param) and not part.op and (
+                    (part.name == "@" and part.quoted) or (zsh and split and part.name in "@*")):
+                params = [p for p in self.st.params if p or part.quoted]
+                for i, p in enumerate(params):
                     if i:
                         fields.end()
                     fields.add(p, True)
@@ -688,6 +698,9 @@ class Shell:
                 value = self._part_value(part)
                 if part.quoted or not split:
                     fields.add(value, True)
+                elif zsh and isinstance(part, sx.Param):
+                    if value:  # zsh does not split parameters (no SH_WORD_SPLIT); empty ones vanish
+                        fields.add(value, True)
                 else:
                     fields.add_split(value, self.st.vars.get("IFS", " \t\n"))
 
@@ -697,10 +710,15 @@ class Shell:
         if isinstance(part, sx.Arith):
             expr = _ARITH_PARAM.sub(lambda m: self.special(m.group(1) or m.group(2)) or "", part.expr)
             try:
-                if "**" in expr and self.dialect not in ("bash", "zsh"):  # POSIX has no power operator
+                if "**" in expr and self.dialect == "dash":  # POSIX has no power operator
                     raise ArithError(f'arithmetic expression: expecting primary: "{expr}"', expr)
-                return str(arith(expr, self.st.vars))
+                return str(arith(expr, self.st.vars, octal=self.dialect != "zsh"))
             except ArithError as e:
+                if self.dialect == "ash":
+                    raise ShellError(self.diag("divide by zero" if e.division else "arithmetic syntax error")) from None
+                if self.dialect == "zsh":
+                    raise ShellError(self.diag("division by zero" if e.division else
+                                               "bad math expression: operand expected at end of string")) from None
                 if self.dialect == "bash":
                     raise ShellError(self.diag(e.bash_text()), 1) from None
                 raise ShellError(self.diag(str(e))) from None
@@ -728,9 +746,13 @@ class Shell:
             if unset_or_empty:
                 if self.dialect == "bash":
                     default = "parameter null or not set" if op == ":?" else "parameter not set"
+                elif self.dialect == "zsh":
+                    default = "parameter not set"
                 else:
                     default = "parameter not set or null" if op == ":?" else "parameter not set"
                 msg = self.expand_str(part.arg) or default
+                if self.dialect == "zsh":
+                    raise ShellError(self.diag(f"{part.name}: {msg}"))
                 raise ShellError(self.diag(msg, part.name))
             return value or ""
         return remove_affix(value or "", op, self.expand_str(part.arg))
@@ -756,7 +778,7 @@ class Shell:
         if name == "!":
             return ""
         if name == "LINENO" and self.dialect != "dash":
-            return str(self.lineno)
+            return str(self.lineno - 1 if self.dialect == "ash" else self.lineno)
         return st.vars.get(name)
 
     def command_substitution(self, body: sx.Node) -> str:

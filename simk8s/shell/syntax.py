@@ -181,6 +181,7 @@ class ParseError(Exception):
     expecting: str = ""
     message: str = ""
     quote: str = ""  # the unmatched quote for "Unterminated quoted string"
+    near: str = ""  # the last token read before the error (zsh reports it at end of input)
 
     @property
     def at_eof(self) -> bool:
@@ -239,14 +240,16 @@ class _Lexer:
     line: int = 1
     peeked: list[Token] = field(default_factory=list)
     heredocs: list[HereDoc] = field(default_factory=list)
+    last: str = ""
 
     def error_eof(self, expecting: str = "") -> ParseError:
-        return ParseError("end of file", "", self.line, expecting)
+        return ParseError("end of file", "", self.line, expecting, near=self.last)
 
     def next(self) -> Token:
-        if self.peeked:
-            return self.peeked.pop()
-        return self._scan()
+        tok = self.peeked.pop() if self.peeked else self._scan()
+        if tok.kind not in ("EOF", "NEWLINE"):
+            self.last = tok.text
+        return tok
 
     def peek(self) -> Token:
         if not self.peeked:
@@ -550,7 +553,8 @@ class _Parser:
         self.lex = lex
 
     def unexpected(self, tok: Token, expecting: str = "") -> ParseError:
-        return ParseError(tok.dash_name(), tok.text, tok.line, expecting)
+        near = self.lex.last if tok.kind == "EOF" else tok.text
+        return ParseError(tok.dash_name(), tok.text, tok.line, expecting, near=near)
 
     def skip_newlines(self) -> None:
         while self.lex.peek().kind == "NEWLINE":
@@ -682,7 +686,8 @@ class _Parser:
         name_tok = self.lex.next()
         if name_tok.kind != "WORD" or not name_tok.plain or not name_tok.text.isidentifier():
             text = "newline" if name_tok.kind in ("EOF", "NEWLINE") else name_tok.text
-            raise ParseError("", text, name_tok.line, message="Bad for loop variable")
+            raise ParseError("", text, name_tok.line, message="Bad for loop variable",
+                             near="for" if text == "newline" else text)
         words: list[Word] | None = None
         self.skip_newlines()
         if self.lex.peek().keyword() == "in":
@@ -743,7 +748,7 @@ class _Parser:
         self.lex.next()
         target = self.lex.next()
         if target.kind == "EOF":
-            raise ParseError(target.dash_name(), "newline", target.line)
+            raise ParseError(target.dash_name(), "newline", target.line, near=tok.text)
         if target.kind != "WORD":
             raise self.unexpected(target)
         op = tok.text
