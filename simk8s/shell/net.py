@@ -303,13 +303,16 @@ def _wget(ctx: CommandContext) -> int:
         ctx.err(f"wget: server returned error: HTTP/1.1 {code} {REASONS.get(code, '')}\n")
         return 1
     name = output or posixpath.basename(url.path) or "index.html"
+    size = len(body.encode())
+    shown = f"{size:6d}" if size < 100_000 else f"{size // 1024:5d}k"
+    bar = f"{name:<20.20}{100:4d}% |{'*' * 32}|{shown}  0:00:00 ETA\n"
     if name == "-":
+        if not quiet:
+            ctx.err("writing to stdout\n" + bar + "written to stdout\n")
         ctx.out(body)
         return 0
     if not quiet:
-        size = len(body.encode())
-        ctx.err(f"saving to '{name}'\n{name:<20} 100% |{'*' * 31}| {size:>5}  0:00:00 ETA\n"
-                f"'{name}' saved\n")
+        ctx.err(f"saving to '{name}'\n" + bar + f"'{name}' saved\n")
     try:
         ctx.fs.write(ctx.path(name), body)
     except OSError as e:

@@ -98,3 +98,14 @@ def test_dns_tools_are_delegated_to_the_caller():
 def test_a_missing_tool_is_not_found():
     r = shell(tools=("cat",), dialect="dash").run("curl http://web-0.nginx/")
     assert (r.stderr, r.code) == ("sh: 1: curl: not found\n", 127)
+
+
+def test_busybox_wget_progress_lines_match_busybox():
+    r = shell(tty=False).run("cd /tmp && wget http://web-0.nginx/ && cat index.html")
+    assert r.stderr == ("Connecting to web-0.nginx (172.16.158.2:80)\nsaving to 'index.html'\n"
+                        "index.html           100% |********************************|    14  0:00:00 ETA\n"
+                        "'index.html' saved\n")
+    assert r.stdout == "web-0-pv-test\n"
+    r = shell(tty=False).run("wget -O - http://web-0.nginx/")
+    assert r.stderr.endswith("-                    100% |********************************|    14  0:00:00 ETA\n"
+                             "written to stdout\n")
