@@ -153,6 +153,16 @@ class ImageSpec:
     env: Mapping[str, str] = field(default_factory=dict, compare=False)
 
     @property
+    def startup_output(self) -> str:
+        """What the interactive :attr:`default_shell` prints before its first prompt, byte for
+        byte: netshoot's zshrc cats the motd, then sets iTerm2 tab colours with three invisible
+        OSC escapes, one line each."""
+        if not self.banner:
+            return ""
+        return self.banner + "".join(f"\x1b]6;1;bg;{c};brightness;{v}\x07\n"
+                                     for c, v in (("red", 18), ("green", 26), ("blue", 33)))
+
+    @property
     def digest(self) -> str:
         """A stable stand-in for the image digest (``sha256:<64 hex>``)."""
         return "sha256:" + hashlib.sha256(self.name.encode()).hexdigest()

@@ -250,6 +250,8 @@ def _curl_one(ctx: CommandContext, opts: dict[str, str], url: Url, fail: Any, ve
             return int(fail(23, f"Failed to open the file {target}: {e.strerror}"))
     else:
         ctx.out(shown)
+    if verbose and meter.shown and size and method != "HEAD":
+        ctx.err(f"{{ [{size} bytes data]\n")  # -v notes the body it does not show
     meter.end(length, 0 if method == "HEAD" else size)
     if verbose:
         ctx.err(f"* Connection #0 to host {url.host} left intact\n")
