@@ -17,6 +17,7 @@ from typing import Any
 
 from simk8s.shell import syntax as sx
 from simk8s.shell.context import Command, CommandContext, Input, Interrupt, Result, Sink
+from simk8s.shell.dialect import Diagnostics
 from simk8s.shell.expand import ArithError, Fields, arith, brace_expand, glob, glob_escape, remove_affix
 from simk8s.vfs import FileSystem, normalize
 
@@ -121,7 +122,7 @@ class _State:
                       dict(self.funcs))
 
 
-class Shell:
+class Shell(Diagnostics):
     """A shell session over ``fs`` whose external commands are ``commands`` (name → callable).
 
     ``env`` seeds the exported variables. ``dialect`` picks the diagnostics (``dash``, ``ash``,
@@ -339,66 +340,6 @@ class Shell:
             return self.commands.get(base) if directory in _BIN_DIRS else None
         return self.builtins.get(name) or self.commands.get(name)
 
-    # -- diagnostics -------------------------------------------------------------------------
-
-    def diag(self, msg: str, command: str = "") -> str:
-        """A message prefixed as the dialect prefixes errors (``sh: 1: ``, ``bash: line 1: ``)."""
-        if self.dialect == "dash":
-            return f"{self.name}: {self.lineno}: {command + ': ' if command else ''}{msg}"
-        if self.dialect == "bash":
-            where = f"{self.name}: " if self.interactive_mode else f"{self.name}: line {self.lineno}: "
-            return f"{where}{command + ': ' if command else ''}{msg}"
-        if self.dialect == "zsh":
-            # interactive: "cd: no such file ..."; a script: "zsh:cd:1: no such file ..."
-            if self.interactive_mode:
-                return f"{command or self.name}: {msg}"
-            return f"{self.name}:{command + ':' if command else ''}{self.lineno}: {msg}"
-        # busybox ash: a builtin's complaint carries a line number, 0-based under -c
-        if command in self.builtins and not self.interactive_mode:
-            return f"{self.name}: {command}: line {self.lineno - 1}: {msg}"
-        return f"{self.name}: {command + ': ' if command else ''}{msg}"
-
-    def not_found_message(self, name: str) -> str:
-        if self.dialect == "zsh":
-            return self.diag(f"command not found: {name}")
-        if self.dialect == "bash":
-            return self.diag("command not found", name)
-        return self.diag("not found", name)
-
-    def syntax_message(self, e: sx.ParseError, script: str = "") -> str:
-        self.lineno = e.line
-        if self.dialect == "dash":
-            return f"{self.name}: {e.line}: Syntax error: {e.dash_text()}"
-        if self.dialect == "zsh":
-            if e.quote:
-                return self.diag(f"unmatched {e.quote}")
-            if e.message and e.message != "Bad for loop variable":
-                return self.diag(e.message[:1].lower() + e.message[1:])
-            near = e.near or e.text or "newline"
-            return self.diag("parse error near `" + ("\\n" if near == "newline" else near) + "'")
-        if self.dialect == "bash":
-            where = self.name + ": " + ("" if self.interactive_mode else f"-c: line {e.line}: ")
-            eof_line = self._line_offset + script.count("\n") + 2  # bash counts the line after the end
-            eof_where = self.name + ": " + ("" if self.interactive_mode else f"-c: line {eof_line}: ")
-            if e.quote:
-                return where + f"unexpected EOF while looking for matching `{e.quote}'"
-            if e.token == "end of file" and e.expecting == '")"' and e.text != "newline":
-                return eof_where + "unexpected EOF while looking for matching `)'"
-            if (e.token == "end of file" and e.text != "newline") or (
-                    e.message and e.message != "Bad for loop variable"):
-                return eof_where + "syntax error: unexpected end of file"
-            tok = "newline" if e.token == "newline" else e.text
-            text = where + f"syntax error near unexpected token `{tok}'"
-            lines = script.split("\n")
-            index = e.line - 1 - self._line_offset
-            if not self.interactive_mode and 0 <= index < len(lines):
-                text += "\n" + where + f"`{lines[index]}'"
-            return text
-        # busybox ash: dash's grammar messages, worded "unexpected X (expecting Y)", lower case
-        text = (e.message[:1].lower() + e.message[1:]) if e.message else f"unexpected {e.token}" + (
-            f" (expecting {e.expecting})" if e.expecting else "")
-        return f"{self.name}: syntax error: {text}"
-
     # -- execution ---------------------------------------------------------------------------
 
     def execute(self, node: sx.Node, io: _IO) -> int:
@@ -607,7 +548,7 @@ class Shell:
                 try:
                     fds[r.fd] = Input(self.fs.read(path))
                 except OSError as e:
-                    io.err.write(self._open_error(target, e, create=False) + "\n")
+                    io.err.write(self.open_error(target, e, create=False) + "\n")
                     return None
             else:
                 sink = self._open_out(target, r.op == ">>", io)
@@ -623,25 +564,9 @@ class Shell:
                 raise IsADirectoryError(21, "Is a directory", path)
             self.fs.write(path, "", append=append or False)
         except OSError as e:
-            io.err.write(self._open_error(target, e, create=True) + "\n")
+            io.err.write(self.open_error(target, e, create=True) + "\n")
             return None
         return _FileSink(self.fs, path)
-
-    def _open_error(self, target: str, e: OSError, create: bool) -> str:
-        reason = e.strerror or "Input/output error"
-        if self.dialect == "dash":
-            if e.errno == 2:
-                reason = "Directory nonexistent" if create else "No such file"
-            verb = "cannot create" if create else "cannot open"
-            return self.diag(f"{verb} {target}: {reason}")
-        if self.dialect == "zsh":
-            return self.diag(f"{reason[0].lower() + reason[1:]}: {target}")
-        if self.dialect == "ash":
-            if e.errno == 2 and create:
-                reason = "nonexistent directory"
-            verb = "can't create" if create else "can't open"
-            return self.diag(f"{verb} {target}: {reason}")
-        return self.diag(reason, target)
 
     # -- expansion ---------------------------------------------------------------------------
 
