@@ -365,6 +365,32 @@ def _source(ctx: CommandContext) -> int:
     return ctx.shell.run_into(script, ctx=ctx)
 
 
+def _alias(ctx: CommandContext) -> int:
+    """``alias [name[=value]...]`` (the seed's host has ``cat`` aliased to ``bat``)."""
+    aliases = ctx.shell.aliases
+    status = 0
+    if len(ctx.argv) == 1:
+        for name, value in sorted(aliases.items()):
+            ctx.out(f"alias {name}='{value}'\n" if ctx.shell.dialect == "bash" else f"{name}='{value}'\n")
+    for arg in ctx.argv[1:]:
+        name, eq, value = arg.partition("=")
+        if eq:
+            aliases[name] = value
+        elif name in aliases:
+            ctx.out(f"alias {name}='{aliases[name]}'\n" if ctx.shell.dialect == "bash"
+                    else f"{name}='{aliases[name]}'\n")
+        else:
+            ctx.err(ctx.shell.diag(f"{name}: not found", "alias") + "\n")
+            status = 1
+    return status
+
+
+def _unalias(ctx: CommandContext) -> int:
+    for name in ctx.argv[1:]:
+        ctx.shell.aliases.pop(name, None)
+    return 0
+
+
 def _noop(ctx: CommandContext) -> int:
     # trap, wait, umask, ulimit, alias: accepted so scripts run; nothing here needs them
     return 0
@@ -408,5 +434,5 @@ BUILTINS: dict[str, Command] = {
     "[": test, "cd": _cd, "exit": _exit, "export": _export, "unset": _unset, "set": _set,
     "shift": _shift, "read": _read, "break": _loop_control, "continue": _loop_control,
     "pwd": _pwd, "eval": _eval, "command": _command, "return": _return, "local": _local,
-    ".": _source, "source": _source, "trap": _noop, "wait": _noop, "umask": _noop, "ulimit": _noop,
+    ".": _source, "source": _source, "alias": _alias, "unalias": _unalias, "trap": _noop, "wait": _noop, "umask": _noop, "ulimit": _noop,
 }

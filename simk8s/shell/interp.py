@@ -167,6 +167,7 @@ class Shell(Diagnostics):
         self.options: set[str] = set()  # "errexit", "xtrace"
         self._cond_depth = 0
         self.in_function = 0
+        self.aliases: dict[str, str] = {}
         self.lineno = 1
         self._line_offset = 0
 
@@ -492,6 +493,9 @@ class Shell(Diagnostics):
             for name, value in assigns:
                 self.st.vars[name] = value
             return self._subst_status or 0
+        alias = self.aliases.get(argv[0])
+        if alias is not None:  # expanded once, at the command word (as real shells do at parse time)
+            argv = alias.split() + argv[1:]
         body = self.st.funcs.get(argv[0])
         if body is not None and argv[0] not in _SPECIAL_BUILTINS:
             return self.call_function(body, argv[1:], rio)

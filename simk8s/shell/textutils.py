@@ -1,4 +1,4 @@
-"""Text-processing tools: tr, cut, uniq, basename, dirname, xargs, which, and small awk/sed subsets.
+"""Text-processing tools: tr, cut, uniq, basename, dirname, xargs, which, bat, and awk/sed subsets.
 
 awk understands ``[-F SEP] '[PATTERN] {print ITEMS}'`` where a pattern is ``/regex/`` or a
 comparison on ``NR``/``NF``/``$N`` and items are ``$N``, ``$NF``, ``NR``, ``NF``, strings,
@@ -342,8 +342,38 @@ def _sed(ctx: CommandContext) -> int:
     return status
 
 
+def _bat(ctx: CommandContext) -> int:
+    """``bat FILE...``: on a terminal, bat's default grid (the seed's ``cat web.yaml``, where ``cat``
+    is aliased to bat); the width is ``$COLUMNS`` (the seed's terminal had 201). Piped, it is cat."""
+    opts, files = parse_opts(ctx, "pn")
+    if not ctx.isatty(ctx.stdout) or "p" in opts:
+        status = 0
+        for _, text in _read_inputs(ctx, files, "bat"):
+            if text is None:
+                status = 1
+            else:
+                ctx.out(text)
+        return status
+    width = int(ctx.env.get("COLUMNS", "80")) if ctx.env.get("COLUMNS", "80").isdigit() else 80
+    rule = "─" * (width - 8)
+    status = 0
+    for name in files or ["-"]:
+        try:
+            text = ctx.stdin if name == "-" else ctx.fs.read(ctx.path(name))
+        except OSError as e:
+            ctx.err(f"[bat error]: '{name}': {e.strerror} (os error {e.errno})\n")
+            status = 1
+            continue
+        label = "STDIN" if name == "-" else name
+        ctx.out(f"{'─' * 7}┬{rule}\n       │ File: {label}\n{'─' * 7}┼{rule}\n")
+        for n, line in enumerate(text.split("\n")[:-1] if text.endswith("\n") else text.split("\n"), 1):
+            ctx.out(f"{n:4d}   │ {line}\n")
+        ctx.out(f"{'─' * 7}┴{rule}\n")
+    return status
+
+
 COMMANDS: dict[str, Command] = {
     "tr": _tool(_tr), "cut": _tool(_cut), "uniq": _tool(_uniq), "basename": _basename,
     "dirname": _dirname, "which": _which, "xargs": _tool(_xargs), "awk": _tool(_awk, 2),
-    "sed": _tool(_sed),
+    "sed": _tool(_sed), "bat": _tool(_bat),
 }
