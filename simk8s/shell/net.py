@@ -11,6 +11,7 @@ The tools reach the simulated network only through the shell's ``services`` obje
 
 from __future__ import annotations
 
+import hashlib
 import ipaddress
 import posixpath
 from collections.abc import Mapping
@@ -19,7 +20,7 @@ from typing import Any
 
 from simk8s.shell.context import Command, CommandContext
 
-__all__ = ["COMMANDS", "CURL_VERSION", "REASONS", "Url", "fetch", "make_curl", "parse_url"]
+__all__ = ["COMMANDS", "CURL_VERSION", "REASONS", "StaticWeb", "Url", "fetch", "make_curl", "parse_url"]
 
 CURL_VERSION = "7.88.1"
 REASONS = {
@@ -339,3 +340,41 @@ COMMANDS: dict[str, Command] = {
     "curl": _curl, "wget": _wget, "nslookup": _dns_tool, "dig": _dns_tool, "host": _dns_tool,
     "getent": _dns_tool,
 }
+
+
+class StaticWeb:
+    """A small fixed internet for a host's ``curl``/``wget``: pages by URL.
+
+    ``resolve_host`` and ``http`` have the shapes the network tools expect, so an instance can be
+    (part of) a shell's ``services``. Hosts get the addresses in ``addresses`` or a stable one in
+    the documentation range 203.0.113.0/24. A missing path answers as raw.githubusercontent.com
+    does: ``404: Not Found``.
+    """
+
+    def __init__(self, pages: Mapping[str, str], addresses: Mapping[str, str] | None = None) -> None:
+        self.pages: dict[tuple[str, int, str], str] = {}
+        self.addresses = dict(addresses or {})
+        for text, body in pages.items():
+            url = parse_url(text)
+            if url is None:
+                raise ValueError(f"not an http(s) URL: {text}")
+            self.pages[(url.host, url.port, url.path)] = body
+            self.addresses.setdefault(url.host, self._address(url.host))
+        self._hosts = {ip: host for host, ip in self.addresses.items()}
+
+    @staticmethod
+    def _address(host: str) -> str:
+        return f"203.0.113.{hashlib.sha256(host.encode()).digest()[0] % 254 + 1}"
+
+    def resolve_host(self, name: str) -> str | None:
+        return self.addresses.get(name)
+
+    def http(self, ip: str, port: int, method: str, path: str) -> tuple[int, list[tuple[str, str]], str] | None:
+        host = self._hosts.get(ip)
+        if host is None or port not in (80, 443):
+            return None
+        body = self.pages.get((host, port, path.split("?", 1)[0]))
+        if body is None:
+            return 404, [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", "14")], "404: Not Found"
+        headers = [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(body.encode())))]
+        return 200, headers, "" if method == "HEAD" else body
