@@ -309,10 +309,31 @@ def _set(ctx: CommandContext) -> int:
     return 0
 
 
+def _number(ctx: CommandContext, arg: str) -> int | None:
+    """A builtin's numeric operand, or None after the dialect's complaint."""
+    if re.fullmatch(r"\d+", arg):
+        return int(arg)
+    msg = f"{arg}: numeric argument required" if ctx.shell.dialect in ("bash", "zsh") else f"Illegal number: {arg}"
+    ctx.err(ctx.shell.diag(msg, ctx.argv[0]) + "\n")
+    _special_error(ctx)
+    return None
+
+
+def _special_error(ctx: CommandContext) -> None:
+    """dash ends a non-interactive shell when a special builtin (shift, break, return...) fails."""
+    if ctx.shell.dialect == "dash" and not ctx.shell.interactive_mode:
+        raise ExitShell(2)
+
+
 def _shift(ctx: CommandContext) -> int:
-    n = int(ctx.argv[1]) if len(ctx.argv) > 1 else 1
+    n = _number(ctx, ctx.argv[1]) if len(ctx.argv) > 1 else 1
+    if n is None:
+        return 1 if ctx.shell.dialect == "bash" else 2
     if n > len(ctx.shell.params):
+        if ctx.shell.dialect in ("bash", "ash"):
+            return 1  # both fail quietly
         ctx.err(ctx.shell.diag("can't shift that many", "shift") + "\n")
+        _special_error(ctx)
         return 2
     ctx.shell.params = ctx.shell.params[n:]
     return 0
@@ -330,7 +351,9 @@ def _read(ctx: CommandContext) -> int:
 
 
 def _loop_control(ctx: CommandContext) -> int:
-    levels = int(ctx.argv[1]) if len(ctx.argv) > 1 and ctx.argv[1].isdigit() else 1
+    levels = _number(ctx, ctx.argv[1]) if len(ctx.argv) > 1 else 1
+    if levels is None:
+        raise ExitShell(2) if ctx.shell.dialect != "bash" else LoopControl(ctx.argv[0], 1)
     raise LoopControl(ctx.argv[0], max(levels, 1))
 
 
@@ -339,7 +362,10 @@ def _return(ctx: CommandContext) -> int:
         ctx.err(ctx.shell.diag("can only `return' from a function or sourced script", "return") + "\n")
         return 1
     arg = ctx.argv[1] if len(ctx.argv) > 1 else str(ctx.shell.status)
-    raise ReturnFromFunction(int(arg) & 0xFF if arg.lstrip("-").isdigit() else 2)
+    if not re.fullmatch(r"-?\d+", arg):
+        _number(ctx, arg)
+        raise ReturnFromFunction(2)
+    raise ReturnFromFunction(int(arg) & 0xFF)
 
 
 def _local(ctx: CommandContext) -> int:
