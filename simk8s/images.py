@@ -151,6 +151,7 @@ class ImageSpec:
     command: tuple[str, ...] = ()
     long_running: bool = True
     env: Mapping[str, str] = field(default_factory=dict, compare=False)
+    workdir: str = "/"
 
     @property
     def startup_output(self) -> str:
@@ -195,18 +196,23 @@ class ImageSpec:
         ``dialect="zsh"`` etc. for ``kubectl exec -- zsh``)."""
         environment = {"HOSTNAME": hostname, "HOME": "/root", **self.env, **(env or {})}
         return Shell(self.commands(), fs, environment, dialect or self.sh_dialect, hostname, services,
-                     cwd="/", sh_dialect=self.sh_dialect, tty=tty)
+                     cwd=self.workdir, sh_dialect=self.sh_dialect, tty=tty)
 
-    def prompt(self, hostname: str, cwd: str = "/root", home: str = "/root") -> str:
-        """The interactive prompt of :attr:`default_shell` as the image configures it."""
+    def prompt(self, hostname: str, cwd: str | None = None, home: str = "/root", shell: str | None = None) -> str:
+        """The prompt root sees in an interactive ``shell`` (default :attr:`default_shell`) started
+        by ``kubectl exec -it``/``run -it`` in ``cwd`` (default :attr:`workdir`): not a login shell,
+        so only the shell's rc files count."""
+        cwd = cwd or self.workdir
         shown = "~" + cwd[len(home):] if cwd == home or cwd.startswith(home + "/") else cwd
-        if self.default_shell == "zsh":  # netshoot's powerlevel10k: host and dir segments
-            return f"{hostname} {shown} "
-        if self.sh_dialect == "ash":
-            return f"{hostname}:{shown}# " if self.default_shell == "sh" else f"root@{hostname}:{shown}# "
-        if self.default_shell == "bash":
+        shell = shell or self.default_shell
+        if shell == "zsh":
+            # netshoot's powerlevel10k shows host and dir segments; plain zsh is "%m%# "
+            return f"{hostname} {shown} " if self.banner else f"{hostname}# "
+        if shell == "bash":  # Debian's /etc/bash.bashrc: \u@\h:\w\$
             return f"root@{hostname}:{shown}# "
-        return "# "
+        if self.sh_dialect == "ash":  # busybox's built-in PS1 '\w \$ '
+            return f"{shown} # "
+        return "# "  # dash
 
 
 # ---- the catalogue --------------------------------------------------------------------------
@@ -287,7 +293,7 @@ def _netshoot(name: str) -> ImageSpec:
         name=name, tools=frozenset(tools), default_shell="zsh", sh_dialect="ash",
         files={"/root/motd": NETSHOOT_BANNER, "/root/.keep": "", "/tmp/.keep": ""},
         banner=NETSHOOT_BANNER, pull_seconds=12.0, size=193_000_000, curl_version="8.5.0",
-        command=("zsh",), long_running=False, env={"PATH": _PATH},
+        command=("zsh",), long_running=False, env={"PATH": _PATH}, workdir="/root",
     )
 
 

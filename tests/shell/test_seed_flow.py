@@ -53,3 +53,18 @@ def test_hostname_variants_read_the_kubelet_hosts_file():
 def test_exec_of_a_program_the_image_lacks_returns_none_for_the_runtime_to_report():
     fs = container("web-0", MemFS())
     assert exec_in("web-0", fs, ["nslookup", "nginx"]) is None
+
+
+def test_netdebug_zsh_session_as_the_seed_shows_it():
+    spec = lookup_image("nicolaka/netshoot")
+    assert spec is not None
+    answers = {"nginx": "Server:\t\t10.200.1.10\nAddress:\t10.200.1.10#53\n\n"
+                        "Name:\tnginx.default.svc.cluster.local\nAddress: 172.16.24.2\n"}
+    services = SimpleNamespace(dns_tool=lambda argv: (answers[argv[-1]], "", 0))
+    fs = spec.filesystem(extra=pod_files("netdebug", ["172.16.24.9"]))
+    sh = spec.shell(fs, "netdebug", services, tty=True, dialect="zsh")
+    r = sh.interactive(["nslookup nginx", "exit"], prompt=lambda s: spec.prompt(s.hostname, s.cwd))
+    assert r.output == ("netdebug ~ nslookup nginx\n" + answers["nginx"] + "netdebug ~ exit\n")
+    assert r.code == 0
+    seed_words = "Welcome to Netshoot! (github.com/nicolaka/netshoot) netdebug ~"
+    assert seed_words in " ".join((spec.startup_output + spec.prompt("netdebug")).split())
