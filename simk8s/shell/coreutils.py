@@ -161,16 +161,23 @@ def _ls(ctx: CommandContext) -> int:
             return
         rows = []
         total = 0
+        now = _now(ctx)
         for n in names:
             st = fs.stat(ctx.path(n if base is None else f"{base}/{n}"))
             total += 4 if st.is_dir or st.size else 0
-            stamp = time.strftime("%b %e %H:%M", time.gmtime(st.mtime))
+            # both ls show the year instead of the time for files over six months old (or future)
+            recent = now - 15_778_476 <= st.mtime <= now + 60 or now == 0.0
+            stamp = time.strftime("%b %e %H:%M" if recent else "%b %e  %Y", time.gmtime(st.mtime))
             rows.append((_mode_string(st.is_dir, st.mode), str(st.size), stamp, n))
         if base is not None:
             ctx.out(f"total {total}\n")
         width = max((len(r[1]) for r in rows), default=1)
         for mode, size, stamp, n in rows:
-            ctx.out(f"{mode} {'2' if mode[0] == 'd' else '1'} root root {size:>{width}} {stamp} {n}\n")
+            links = "2" if mode[0] == "d" else "1"
+            if _busybox(ctx):
+                ctx.out(f"{mode} {links:>4} {'root':<8} {'root':<8} {size:>9} {stamp} {n}\n")
+            else:
+                ctx.out(f"{mode} {links} root root {size:>{width}} {stamp} {n}\n")
 
     show(sorted(files), None)
     for i, d in enumerate(sorted(dirs)):

@@ -122,3 +122,28 @@ def test_cat_n_printenv_and_source(make_shell):
     sh = make_shell()
     r = sh.run("printf 'a\\nb\\n' | cat -n; printenv HOME; echo 'X=sourced' > /tmp/rc; . /tmp/rc; echo $X")
     assert r.stdout == "     1\ta\n     2\tb\n/root\nsourced\n"
+
+
+def test_ls_long_format_per_flavour_and_the_six_month_rule():
+    import calendar
+    from types import SimpleNamespace
+
+    from simk8s.shell import Shell
+    from simk8s.shell.coreutils import all_commands
+    from simk8s.vfs import MemFS
+
+    now = calendar.timegm((2026, 11, 28, 22, 40, 0))
+    clock = [float(now)]
+    fs = MemFS({"/w/.k": ""}, clock=lambda: clock[0])
+    services = SimpleNamespace(now=lambda: now)
+    gnu = Shell(all_commands(), fs, {}, "dash", "x", services, cwd="/w")
+    gnu.run("echo hello > f; mkdir d; echo 0123456789abcdef > g")
+    clock[0] = calendar.timegm((2020, 1, 2, 3, 4, 0))
+    gnu.run("touch old")
+    # as GNU ls 9.1 and BusyBox 1.35 print the same directory
+    assert gnu.run("ls -l").stdout == (
+        "total 12\ndrwxr-xr-x 2 root root 4096 Nov 28 22:40 d\n-rw-r--r-- 1 root root    6 Nov 28 22:40 f\n"
+        "-rw-r--r-- 1 root root   17 Nov 28 22:40 g\n-rw-r--r-- 1 root root    0 Jan  2  2020 old\n")
+    busybox = Shell(all_commands(), fs, {}, "ash", "x", services, cwd="/w", sh_dialect="ash")
+    assert busybox.run("ls -l d f").stdout == (
+        "-rw-r--r--    1 root     root             6 Nov 28 22:40 f\n\nd:\ntotal 0\n")
