@@ -168,6 +168,7 @@ class Shell(Diagnostics):
         self._cond_depth = 0
         self.in_function = 0
         self.aliases: dict[str, str] = {}
+        self._subst_status: int | None = None  # status of the last $(...) in the current command
         self.lineno = 1
         self._line_offset = 0
 
@@ -473,7 +474,7 @@ class Shell(Diagnostics):
 
     def _simple(self, node: sx.Simple, io: _IO) -> int:
         self.lineno = node.line
-        self._subst_status: int | None = None
+        self._subst_status = None
         try:
             argv = self.expand_words(node.words)
             assigns = [(a.name, self.expand_str(a.value)) for a in node.assigns]
