@@ -447,23 +447,58 @@ def _wc(ctx: CommandContext) -> int:
     return status
 
 
+def _sort_key(line: str, spec: str | None, sep: str | None, blanks: bool) -> str:
+    """The text ``-k S[,E]`` selects (GNU: a default field keeps its leading blanks unless -b)."""
+    if spec is None:
+        return line
+    start_s, _, end_s = spec.partition(",")
+    start = int(re.sub(r"\D.*", "", start_s) or 1)
+    end = int(re.sub(r"\D.*", "", end_s)) if end_s else None
+    if sep is not None:
+        fields = line.split(sep)
+        key = sep.join(fields[start - 1:end])
+    else:
+        fields = re.findall(r"[ \t]*[^ \t]+", line)
+        key = "".join(fields[start - 1:end])
+    return key.lstrip(" \t") if blanks or "b" in start_s else key
+
+
 def _sort(ctx: CommandContext) -> int:
-    opts, files = parse_opts(ctx, "rnuf")
+    opts, files = parse_opts(ctx, "rnufbs", "kt")
     lines: list[str] = []
     for _, text in _read_inputs(ctx, files, "sort"):
         if text is None:
             return 2
         lines.extend(text.splitlines())
+    spec, sep = opts.get("k"), opts.get("t")
+    # Modifiers on the key (-k4,4n) replace the global ordering options for that key; the global
+    # ones still order the last-resort whole-line comparison.
+    mods = set(re.sub(r"[\d.,]", "", spec or ""))
+    numeric = "n" in (mods or opts)
+    folded = "f" in (mods or opts)
+    key_reverse = "r" in (mods or opts)
+    last_resort = "s" not in opts and "u" not in opts
 
     def key(line: str) -> tuple[float, str]:
-        if "n" in opts:
-            m = re.match(r"\s*(-?\d+(?:\.\d+)?)", line)
-            return (float(m.group(1)) if m else 0.0, line)
-        return (0.0, line.lower() if "f" in opts else line)
+        text = _sort_key(line, spec, sep, "b" in opts)
+        text = text.upper() if folded else text
+        if numeric:
+            m = re.match(r"\s*(-?\d+(?:\.\d+)?)", text)
+            return (float(m.group(1)) if m else 0.0, "")
+        return (0.0, text)
 
-    lines.sort(key=key, reverse="r" in opts)
+    if last_resort:
+        lines.sort(reverse="r" in opts)
+    lines.sort(key=key, reverse=key_reverse)
     if "u" in opts:
-        lines = list(dict.fromkeys(lines))
+        seen: set[tuple[float, str]] = set()
+        unique = []
+        for line in lines:
+            k = key(line)
+            if k not in seen:
+                seen.add(k)
+                unique.append(line)
+        lines = unique
     ctx.out("".join(line + "\n" for line in lines))
     return 0
 
