@@ -46,7 +46,8 @@ __all__ = [
 _GNU = frozenset({
     "cat", "ls", "mkdir", "rm", "mv", "cp", "touch", "head", "tail", "grep", "wc", "sort", "env",
     "sleep", "date", "id", "whoami", "pwd", "uname", "test", "[", "seq", "tee", "echo", "printf",
-    "true", "false", "hostname", "printenv", "tr", "cut", "uniq", "basename", "dirname", "xargs", "sed", "awk",
+    "true", "false", "hostname", "printenv", "tr", "cut", "uniq", "basename", "dirname", "xargs", "sed",
+    "awk",
 })
 _DEBIAN = _GNU | {"sh", "dash", "bash", "which"}
 _BUSYBOX = _GNU | {"sh", "ash", "wget", "nslookup"}
@@ -198,7 +199,8 @@ class ImageSpec:
         return Shell(self.commands(), fs, environment, dialect or self.sh_dialect, hostname, services,
                      cwd=self.workdir, sh_dialect=self.sh_dialect, tty=tty)
 
-    def prompt(self, hostname: str, cwd: str | None = None, home: str = "/root", shell: str | None = None) -> str:
+    def prompt(self, hostname: str, cwd: str | None = None, home: str = "/root",
+               shell: str | None = None) -> str:
         """The prompt root sees in an interactive ``shell`` (default :attr:`default_shell`) started
         by ``kubectl exec -it``/``run -it`` in ``cwd`` (default :attr:`workdir`): not a login shell,
         so only the shell's rc files count."""

@@ -313,7 +313,8 @@ def _number(ctx: CommandContext, arg: str) -> int | None:
     """A builtin's numeric operand, or None after the dialect's complaint."""
     if re.fullmatch(r"\d+", arg):
         return int(arg)
-    msg = f"{arg}: numeric argument required" if ctx.shell.dialect in ("bash", "zsh") else f"Illegal number: {arg}"
+    signed = ctx.shell.dialect in ("bash", "zsh")
+    msg = f"{arg}: numeric argument required" if signed else f"Illegal number: {arg}"
     ctx.err(ctx.shell.diag(msg, ctx.argv[0]) + "\n")
     _special_error(ctx)
     return None
@@ -460,5 +461,6 @@ BUILTINS: dict[str, Command] = {
     "[": test, "cd": _cd, "exit": _exit, "export": _export, "unset": _unset, "set": _set,
     "shift": _shift, "read": _read, "break": _loop_control, "continue": _loop_control,
     "pwd": _pwd, "eval": _eval, "command": _command, "return": _return, "local": _local,
-    ".": _source, "source": _source, "alias": _alias, "unalias": _unalias, "trap": _noop, "wait": _noop, "umask": _noop, "ulimit": _noop,
+    ".": _source, "source": _source, "alias": _alias, "unalias": _unalias,
+    "trap": _noop, "wait": _noop, "umask": _noop, "ulimit": _noop,
 }

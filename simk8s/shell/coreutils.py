@@ -332,7 +332,8 @@ def _touch(ctx: CommandContext) -> int:
         try:
             ctx.fs.write(ctx.path(p), "", append=True)
         except OSError as e:
-            ctx.err(f"touch: {p}: {_why(e)}\n" if _busybox(ctx) else f"touch: cannot touch '{p}': {_why(e)}\n")
+            ctx.err(f"touch: {p}: {_why(e)}\n" if _busybox(ctx)
+                    else f"touch: cannot touch '{p}': {_why(e)}\n")
             status = 1
     return status
 
@@ -410,7 +411,10 @@ def _grep(ctx: CommandContext) -> int:
                 continue
             prefix = (f"{'(standard input)' if name == '-' else name}:" if multi else "") + (
                 f"{no}:" if "n" in opts else "")
-            ctx.out(prefix + line + "\n")
+            if "o" in opts and "v" not in opts:  # -o: each match on its own line
+                ctx.out("".join(prefix + m.group() + "\n" for m in rx.finditer(line) if m.group()))
+            else:
+                ctx.out(prefix + line + "\n")
         if "c" in opts:
             ctx.out((f"{name}:" if multi else "") + f"{count}\n")
         elif "l" in opts and count:
@@ -627,10 +631,21 @@ def _sleep(ctx: CommandContext) -> int:
 
 
 def _seq(ctx: CommandContext) -> int:
+    # negative numbers are operands, not options
+    opts: dict[str, str] = {}
+    operands: list[str] = []
+    args = iter(ctx.argv[1:])
+    for arg in args:
+        if arg == "-w":
+            opts["w"] = ""
+        elif arg.startswith("-s"):
+            opts["s"] = arg[2:] or next(args, "")
+        else:
+            operands.append(arg)
     try:
-        nums = [int(a) for a in ctx.argv[1:]]
+        nums = [int(a) for a in operands]
     except ValueError:
-        bad = next(a for a in ctx.argv[1:] if not re.fullmatch(r"-?\d+", a))
+        bad = next(a for a in operands if not re.fullmatch(r"-?\d+", a))
         ctx.err(f"seq: invalid floating point argument: '{bad}'\n"
                 "Try 'seq --help' for more information.\n")
         return 1
@@ -642,7 +657,12 @@ def _seq(ctx: CommandContext) -> int:
     if step == 0:
         ctx.err("seq: invalid Zero increment value: '0'\nTry 'seq --help' for more information.\n")
         return 1
-    ctx.out("".join(f"{i}\n" for i in range(first, last + (1 if step > 0 else -1), step)))
+    values = [str(i) for i in range(first, last + (1 if step > 0 else -1), step)]
+    if "w" in opts:  # equal width, padded with zeros
+        width = max(len(str(first)), len(str(last)))
+        values = [v.zfill(width) for v in values]
+    if values:
+        ctx.out(opts.get("s", "\n").join(values) + "\n")
     return 0
 
 
@@ -688,7 +708,8 @@ COMMANDS: dict[str, Command] = {
     "mv": _tool(_cp_mv), "cp": _tool(_cp_mv), "touch": _tool(_touch), "head": _tool(_head_tail),
     "tail": _tool(_head_tail), "grep": _tool(_grep, 2), "wc": _tool(_wc), "sort": _tool(_sort, 2),
     "tee": _tool(_tee), "hostname": _tool(_hostname), "date": _date, "id": _id, "whoami": _whoami,
-    "uname": _tool(_uname), "env": _env, "printenv": _printenv, "sleep": _sleep, "seq": _seq, "sh": _shell_command,
+    "uname": _tool(_uname), "env": _env, "printenv": _printenv, "sleep": _sleep, "seq": _tool(_seq),
+    "sh": _shell_command,
     "bash": _shell_command, "zsh": _shell_command, "ash": _shell_command, "dash": _shell_command,
     "echo": _external_echo, "printf": bi.printf, "test": bi.test, "[": bi.test,
     "true": lambda ctx: 0, "false": lambda ctx: 1, "pwd": lambda ctx: bi.BUILTINS["pwd"](ctx),

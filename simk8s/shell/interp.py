@@ -645,10 +645,12 @@ class Shell(Diagnostics):
                 return str(arith(expr, self.st.vars, octal=self.dialect != "zsh"))
             except ArithError as e:
                 if self.dialect == "ash":
-                    raise ShellError(self.diag("divide by zero" if e.division else "arithmetic syntax error")) from None
+                    text = "divide by zero" if e.division else "arithmetic syntax error"
+                    raise ShellError(self.diag(text)) from None
                 if self.dialect == "zsh":
-                    raise ShellError(self.diag("division by zero" if e.division else
-                                               "bad math expression: operand expected at end of string")) from None
+                    text = ("division by zero" if e.division
+                            else "bad math expression: operand expected at end of string")
+                    raise ShellError(self.diag(text)) from None
                 if self.dialect == "bash":
                     raise ShellError(self.diag(e.bash_text()), 1) from None
                 raise ShellError(self.diag(str(e))) from None

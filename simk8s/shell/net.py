@@ -369,12 +369,14 @@ class StaticWeb:
     def resolve_host(self, name: str) -> str | None:
         return self.addresses.get(name)
 
-    def http(self, ip: str, port: int, method: str, path: str) -> tuple[int, list[tuple[str, str]], str] | None:
+    def http(self, ip: str, port: int, method: str, path: str
+             ) -> tuple[int, list[tuple[str, str]], str] | None:
         host = self._hosts.get(ip)
         if host is None or port not in (80, 443):
             return None
         body = self.pages.get((host, port, path.split("?", 1)[0]))
         if body is None:
-            return 404, [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", "14")], "404: Not Found"
+            missing = [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", "14")]
+            return 404, missing, "404: Not Found"
         headers = [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(body.encode())))]
         return 200, headers, "" if method == "HEAD" else body

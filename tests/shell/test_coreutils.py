@@ -19,9 +19,11 @@ def test_file_errors_use_gnu_wording_in_debian_images(make_shell):
     assert run(make_shell, "rm /etc") == ("", "rm: cannot remove '/etc': Is a directory\n", 1)
     assert run(make_shell, "mv /x /y") == ("", "mv: cannot stat '/x': No such file or directory\n", 1)
     assert run(make_shell, "cp /etc /y") == ("", "cp: -r not specified; omitting directory '/etc'\n", 1)
-    assert run(make_shell, "head /x") == ("", "head: cannot open '/x' for reading: No such file or directory\n", 1)
+    assert run(make_shell, "head /x") == (
+        "", "head: cannot open '/x' for reading: No such file or directory\n", 1)
     assert run(make_shell, "grep a /x") == ("", "grep: /x: No such file or directory\n", 2)
-    assert run(make_shell, "ls -z") == ("", "ls: invalid option -- 'z'\nTry 'ls --help' for more information.\n", 2)
+    assert run(make_shell, "ls -z") == (
+        "", "ls: invalid option -- 'z'\nTry 'ls --help' for more information.\n", 2)
 
 
 def test_busybox_images_word_errors_the_busybox_way(make_shell):

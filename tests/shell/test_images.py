@@ -91,4 +91,5 @@ def test_curl_localhost_inside_web_0_reads_the_persistent_volume():
     assert (r.stdout, r.stderr, r.code) == ("web-0-pv-test\n", "", 0)
     # The old curl of Ubuntu 16.04 words a refused connection without the "after N ms" part.
     r = sh.run("curl http://localhost:8080/")
-    assert (r.stderr, r.code) == ("curl: (7) Failed to connect to localhost port 8080: Connection refused\n", 7)
+    assert (r.stderr, r.code) == (
+        "curl: (7) Failed to connect to localhost port 8080: Connection refused\n", 7)

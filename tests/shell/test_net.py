@@ -107,14 +107,16 @@ def test_busybox_wget_progress_lines_match_busybox():
                         "'index.html' saved\n")
     assert r.stdout == "web-0-pv-test\n"
     r = shell(tty=False).run("wget -O - http://web-0.nginx/")
-    assert r.stderr.endswith("-                    100% |********************************|    14  0:00:00 ETA\n"
-                             "written to stdout\n")
+    assert r.stderr.endswith(
+        "-                    100% |********************************|    14  0:00:00 ETA\n"
+        "written to stdout\n")
 
 
 def test_the_seed_hosts_first_line_downloads_web_yaml_into_the_working_directory():
     from simk8s.shell.net import StaticWeb
 
-    url = "https://raw.githubusercontent.com/kubernetes/website/main/content/en/examples/application/web/web.yaml"
+    url = ("https://raw.githubusercontent.com/kubernetes/website/main/content/en/examples/"
+           "application/web/web.yaml")
     web = StaticWeb({url: "apiVersion: v1\n"}, {"raw.githubusercontent.com": "185.199.108.133"})
     host = Shell(commands_for(["curl", "cat", "ls"]), MemFS({"/root/.keep": ""}), {}, "bash", "k8s-m", web,
                  cwd="/root", tty=True)

@@ -31,7 +31,8 @@ def test_index_written_through_exec_survives_pod_recreation():
     volumes = {pod: MemFS() for pod in IPS}
     first = {pod: container(pod, volumes[pod]) for pod in IPS}
     for pod in IPS:
-        r = exec_in(pod, first[pod], ["sh", "-c", 'echo "$(hostname)-pv-test" > /usr/share/nginx/html/index.html'])
+        script = 'echo "$(hostname)-pv-test" > /usr/share/nginx/html/index.html'
+        r = exec_in(pod, first[pod], ["sh", "-c", script])
         assert (r.stdout, r.stderr, r.code) == ("", "", 0)
     # `kubectl delete pod -l app=nginx`: new containers, same claims, same volumes.
     second = {pod: container(pod, volumes[pod]) for pod in IPS}

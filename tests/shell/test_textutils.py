@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-TABLE = "NAME    READY   STATUS    RESTARTS   AGE\\nweb-0   1/1     Running   0          18s\\nweb-1   1/1     Running   0          20s\\n"
+TABLE = ("NAME    READY   STATUS    RESTARTS   AGE\\n"
+         "web-0   1/1     Running   0          18s\\nweb-1   1/1     Running   0          20s\\n")
 
 
 def test_awk_picks_columns_of_a_kubectl_table(make_shell):
