@@ -345,7 +345,22 @@ class Shell(Diagnostics):
     # -- execution ---------------------------------------------------------------------------
 
     def execute(self, node: sx.Node, io: _IO) -> int:
-        """Run one syntax node; returns its exit status (``$?`` is updated as it goes)."""
+        """Run one syntax node; returns its exit status (``$?`` is updated as it goes).
+
+        An expansion error (``${x:?}``, bad arithmetic, zsh's no-match) is printed; it ends a
+        script and fails the command line of an interactive session.
+        """
+        try:
+            return self._execute(node, io)
+        except ShellError as e:
+            io.err.write(str(e) + "\n")
+            code = e.code if e.code is not None else {"bash": 127, "zsh": 1}.get(self.dialect, 2)
+            self.st.status = code
+            if self.interactive_mode:
+                return code
+            raise ExitShell(code) from None
+
+    def _execute(self, node: sx.Node, io: _IO) -> int:
         if isinstance(node, sx.Simple | sx.Pipeline):
             status = self._simple(node, io) if isinstance(node, sx.Simple) else self._pipeline(node, io)
             self.st.status = status
@@ -475,15 +490,8 @@ class Shell(Diagnostics):
     def _simple(self, node: sx.Simple, io: _IO) -> int:
         self.lineno = node.line
         self._subst_status = None
-        try:
-            argv = self.expand_words(node.words)
-            assigns = [(a.name, self.expand_str(a.value)) for a in node.assigns]
-        except ShellError as e:
-            io.err.write(str(e) + "\n")
-            code = e.code if e.code is not None else {"bash": 127, "zsh": 1}.get(self.dialect, 2)
-            if self.interactive_mode:
-                return code
-            raise ExitShell(code) from None
+        argv = self.expand_words(node.words)
+        assigns = [(a.name, self.expand_str(a.value)) for a in node.assigns]
         rio = self._redirect(node.redirs, io)
         if rio is None:
             return 2 if self.dialect == "dash" else 1

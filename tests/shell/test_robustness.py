@@ -27,3 +27,8 @@ def test_any_input_yields_a_status_not_an_exception(src, dialect):
     assert 0 <= r.code <= 255
     session = Shell(all_commands(), MemFS(), {"HOME": "/root"}, dialect, "x")
     assert 0 <= session.interactive(src.split("\n"), prompt="$ ").code <= 255
+
+
+def test_an_expansion_error_in_a_redirection_target_is_reported_not_raised():
+    r = Shell(all_commands(), MemFS(), {}, "dash", "x").run("echo hi 2>&1$(($)); echo never")
+    assert (r.stdout, r.stderr, r.code) == ("", 'sh: 1: arithmetic expression: expecting primary: "$"\n', 2)
