@@ -19,13 +19,14 @@ import hashlib
 import posixpath
 import re
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote
 
 from simk8s.shell.context import Command
-from simk8s.vfs import FileSystem
+from simk8s.shell.interp import Shell
+from simk8s.vfs import ContainerFS, FileSystem, MemFS
 
 __all__ = [
     "HttpReply",
@@ -35,6 +36,7 @@ __all__ = [
     "error_log_line",
     "lookup_image",
     "normalize_ref",
+    "pod_files",
     "serve",
     "serve_http",
 ]
@@ -44,9 +46,10 @@ __all__ = [
 _GNU = frozenset({
     "cat", "ls", "mkdir", "rm", "mv", "cp", "touch", "head", "tail", "grep", "wc", "sort", "env",
     "sleep", "date", "id", "whoami", "pwd", "uname", "test", "[", "seq", "tee", "echo", "printf",
-    "true", "false", "hostname",
+    "true", "false", "hostname", "printenv", "tr", "cut", "uniq", "basename", "dirname", "xargs", "sed",
+    "awk",
 })
-_DEBIAN = _GNU | {"sh", "dash", "bash"}
+_DEBIAN = _GNU | {"sh", "dash", "bash", "which"}
 _BUSYBOX = _GNU | {"sh", "ash", "wget", "nslookup"}
 
 NETSHOOT_BANNER = (
@@ -149,6 +152,17 @@ class ImageSpec:
     command: tuple[str, ...] = ()
     long_running: bool = True
     env: Mapping[str, str] = field(default_factory=dict, compare=False)
+    workdir: str = "/"
+
+    @property
+    def startup_output(self) -> str:
+        """What the interactive :attr:`default_shell` prints before its first prompt, byte for
+        byte: netshoot's zshrc cats the motd, then sets iTerm2 tab colours with three invisible
+        OSC escapes, one line each."""
+        if not self.banner:
+            return ""
+        return self.banner + "".join(f"\x1b]6;1;bg;{c};brightness;{v}\x07\n"
+                                     for c, v in (("red", 18), ("green", 26), ("blue", 33)))
 
     @property
     def digest(self) -> str:
@@ -170,16 +184,37 @@ class ImageSpec:
             table["curl"] = make_curl(self.curl_version or "7.88.1")
         return table
 
-    def prompt(self, hostname: str, cwd: str = "/root", home: str = "/root") -> str:
-        """The interactive prompt of :attr:`default_shell` as the image configures it."""
+    def filesystem(self, mounts: Mapping[str, MemFS] | None = None, extra: Mapping[str, str] | None = None,
+                   clock: Callable[[], float] | None = None) -> ContainerFS:
+        """A fresh container file system: the image's files plus ``extra`` (e.g. :func:`pod_files`)
+        in its own layer, with ``mounts`` (volume MemFS objects) over their paths."""
+        files = {**self.files, **(extra or {})}
+        return ContainerFS(files, mounts, clock) if clock is not None else ContainerFS(files, mounts)
+
+    def shell(self, fs: FileSystem, hostname: str, services: Any = None, env: Mapping[str, str] | None = None,
+              tty: bool = False, dialect: str | None = None) -> Shell:
+        """A shell inside a container of this image (``sh`` flavour by default; pass
+        ``dialect="zsh"`` etc. for ``kubectl exec -- zsh``)."""
+        environment = {"HOSTNAME": hostname, "HOME": "/root", **self.env, **(env or {})}
+        return Shell(self.commands(), fs, environment, dialect or self.sh_dialect, hostname, services,
+                     cwd=self.workdir, sh_dialect=self.sh_dialect, tty=tty)
+
+    def prompt(self, hostname: str, cwd: str | None = None, home: str = "/root",
+               shell: str | None = None) -> str:
+        """The prompt root sees in an interactive ``shell`` (default :attr:`default_shell`) started
+        by ``kubectl exec -it``/``run -it`` in ``cwd`` (default :attr:`workdir`): not a login shell,
+        so only the shell's rc files count."""
+        cwd = cwd or self.workdir
         shown = "~" + cwd[len(home):] if cwd == home or cwd.startswith(home + "/") else cwd
-        if self.default_shell == "zsh":  # netshoot's powerlevel10k: host and dir segments
-            return f"{hostname} {shown} "
-        if self.sh_dialect == "ash":
-            return f"{hostname}:{shown}# " if self.default_shell == "sh" else f"root@{hostname}:{shown}# "
-        if self.default_shell == "bash":
+        shell = shell or self.default_shell
+        if shell == "zsh":
+            # netshoot's powerlevel10k shows host and dir segments; plain zsh is "%m%# "
+            return f"{hostname} {shown} " if self.banner else f"{hostname}# "
+        if shell == "bash":  # Debian's /etc/bash.bashrc: \u@\h:\w\$
             return f"root@{hostname}:{shown}# "
-        return "# "
+        if self.sh_dialect == "ash":  # busybox's built-in PS1 '\w \$ '
+            return f"{shown} # "
+        return "# "  # dash
 
 
 # ---- the catalogue --------------------------------------------------------------------------
@@ -260,7 +295,7 @@ def _netshoot(name: str) -> ImageSpec:
         name=name, tools=frozenset(tools), default_shell="zsh", sh_dialect="ash",
         files={"/root/motd": NETSHOOT_BANNER, "/root/.keep": "", "/tmp/.keep": ""},
         banner=NETSHOOT_BANNER, pull_seconds=12.0, size=193_000_000, curl_version="8.5.0",
-        command=("zsh",), long_running=False, env={"PATH": _PATH},
+        command=("zsh",), long_running=False, env={"PATH": _PATH}, workdir="/root",
     )
 
 
@@ -440,3 +475,33 @@ def error_log_line(message: str, remote_addr: str, method: str, path: str, host:
     stamp = time.strftime("%Y/%m/%d %H:%M:%S", time.gmtime(now))
     return (f"{stamp} [error] {pid}#{pid}: *{conn} {message}, client: {remote_addr}, "
             f'server: localhost, request: "{method} {path} HTTP/1.1", host: "{host}"')
+
+
+# ---- kubelet-managed files ------------------------------------------------------------------
+
+
+def pod_files(hostname: str, pod_ips: list[str], namespace: str = "default", subdomain: str = "",
+              cluster_domain: str = "cluster.local", nameservers: tuple[str, ...] = ("10.200.1.10",),
+              host_aliases: list[tuple[str, list[str]]] | None = None) -> dict[str, str]:
+    """The files the kubelet (and containerd) put in every container of a pod with
+    ``dnsPolicy: ClusterFirst``: ``/etc/hosts``, ``/etc/hostname`` and ``/etc/resolv.conf``.
+
+    With a ``subdomain`` (a StatefulSet pod's governing Service) the pod's line in ``/etc/hosts``
+    carries its FQDN, ``web-0.nginx.default.svc.cluster.local``.
+    """
+    lines = ["# Kubernetes-managed hosts file.", "127.0.0.1\tlocalhost",
+             "::1\tlocalhost ip6-localhost ip6-loopback", "fe00::0\tip6-localnet",
+             "fe00::0\tip6-mcastprefix", "fe00::1\tip6-allnodes", "fe00::2\tip6-allrouters"]
+    for ip in pod_ips:
+        if subdomain:
+            lines.append(f"{ip}\t{hostname}.{subdomain}.{namespace}.svc.{cluster_domain}\t{hostname}")
+        else:
+            lines.append(f"{ip}\t{hostname}")
+    hosts = "\n".join(lines) + "\n"
+    if host_aliases:
+        hosts += "\n# Entries added by HostAliases.\n" + "".join(
+            f"{ip}\t{chr(9).join(names)}\n" for ip, names in host_aliases)
+    search = f"{namespace}.svc.{cluster_domain} svc.{cluster_domain} {cluster_domain}"
+    resolv = (f"search {search}\n" + "".join(f"nameserver {ns}\n" for ns in nameservers)
+              + "options ndots:5\n")
+    return {"/etc/hosts": hosts, "/etc/hostname": hostname + "\n", "/etc/resolv.conf": resolv}

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from simk8s.shell.context import Command, CommandContext
-from simk8s.shell.interp import ExitShell, LoopControl
+from simk8s.shell.interp import ExitShell, LoopControl, ReturnFromFunction
 
 __all__ = ["BUILTINS", "echo", "printf", "test"]
 
@@ -80,8 +80,15 @@ def printf(ctx: CommandContext) -> int:
     """``printf FORMAT [ARG...]`` with %s %d %i %x %o %c %b %% and width/precision; the format is
     reused while arguments remain."""
     if len(ctx.argv) < 2:
-        ctx.err("printf: usage: printf format [arguments]\n" if ctx.shell.dialect == "bash"
-                else f"{ctx.name}: usage: printf format [arg ...]\n")
+        if ctx.shell.dialect == "bash":
+            ctx.err("printf: usage: printf [-v var] format [arguments]\n")
+        elif ctx.shell.dialect == "zsh":
+            ctx.err(ctx.shell.diag("not enough arguments", "printf") + "\n")
+            return 1
+        elif ctx.shell.dialect == "ash":
+            ctx.err(ctx.shell.diag("usage: printf FORMAT [ARGUMENT...]") + "\n")
+        else:
+            ctx.err(ctx.shell.diag("usage: printf format [arg ...]", "printf") + "\n")
         return 2
     fmt, args = ctx.argv[1], ctx.argv[2:]
     spec = re.compile(r"%([-+ #0]*)(\d*)(?:\.(\d+))?([sdiouxXcb%])")
@@ -105,9 +112,13 @@ def printf(ctx: CommandContext) -> int:
             try:
                 num = int(arg or "0", 0) if not arg.startswith("'") else ord(arg[1:2] or "\0")
             except ValueError:
-                ctx.err(f"{ctx.name}: {arg}: invalid number\n" if ctx.shell.dialect != "dash"
-                        else ctx.shell.diag(f"{arg}: expected numeric value", "printf") + "\n")
-                status, num = 1, 0
+                num = 0
+                if ctx.shell.dialect == "ash":
+                    ctx.err(ctx.shell.diag(f"invalid number '{arg}'") + "\n")
+                elif ctx.shell.dialect != "zsh":  # zsh evaluates it as arithmetic: a name is 0
+                    msg = "expected numeric value" if ctx.shell.dialect == "dash" else "invalid number"
+                    ctx.err(ctx.shell.diag(f"{arg}: {msg}", "printf") + "\n")
+                status = status if ctx.shell.dialect == "zsh" else 1
             conv = "d" if conv in "iu" else conv
             return ("%" + flags + width + ("." + prec if prec else "") + conv) % num
 
@@ -122,15 +133,21 @@ def printf(ctx: CommandContext) -> int:
 def test(ctx: CommandContext) -> int:
     """``test EXPR`` / ``[ EXPR ]``: file, string and integer tests, ``!``, ``-a``, ``-o``."""
     args = ctx.argv[1:]
+    # busybox's test names no command in its complaints ("sh: missing ]")
+    command = "" if ctx.shell.dialect == "ash" else ctx.name
     if ctx.name == "[":
         if not args or args[-1] != "]":
-            ctx.err(ctx.shell.diag("missing ]", "[") + "\n")
+            missing = {"bash": "missing `]'", "zsh": "']' expected"}.get(ctx.shell.dialect, "missing ]")
+            ctx.err(ctx.shell.diag(missing, command) + "\n")
             return 2
         args = args[:-1]
     try:
         return 0 if _test_or(ctx, args) else 1
     except ValueError as e:
-        ctx.err(ctx.shell.diag(str(e), ctx.name) + "\n")
+        # zsh names the command only for bad numbers ("zsh:test:1: integer expression expected: x")
+        if ctx.shell.dialect == "zsh" and "integer expression" not in str(e):
+            command = ""
+        ctx.err(ctx.shell.diag(str(e), command) + "\n")
         return 2
 
 
@@ -148,7 +165,12 @@ _INT_OPS = {"-eq": int.__eq__, "-ne": int.__ne__, "-lt": int.__lt__, "-le": int.
             "-gt": int.__gt__, "-ge": int.__ge__}
 
 
+_UNARY = frozenset({"-z", "-n", "-e", "-f", "-d", "-s", "-r", "-w", "-x", "-h", "-L"})
+_BINARY = frozenset({"=", "==", "!=", *_INT_OPS})
+
+
 def _test1(ctx: CommandContext, args: list[str]) -> bool:
+    bash, ash, zsh = (ctx.shell.dialect == d for d in ("bash", "ash", "zsh"))
     if not args:
         return False
     if args[0] == "!" and len(args) > 1:
@@ -157,23 +179,13 @@ def _test1(ctx: CommandContext, args: list[str]) -> bool:
         return args[0] != ""
     if len(args) == 2:
         op, arg = args
-        if op == "-z":
-            return arg == ""
-        if op == "-n":
-            return arg != ""
-        path = ctx.path(arg) if arg else ""
-        fs = ctx.fs
-        if op == "-e":
-            return bool(arg) and fs.exists(path)
-        if op == "-f":
-            return bool(arg) and fs.exists(path) and not fs.isdir(path)
-        if op == "-d":
-            return bool(arg) and fs.isdir(path)
-        if op == "-s":
-            return bool(arg) and fs.exists(path) and fs.stat(path).size > 0
-        if op in ("-r", "-w", "-x"):
-            return bool(arg) and fs.exists(path) and (op != "-x" or fs.isdir(path))
-        raise ValueError(f"{op}: unexpected operator")
+        if op not in _UNARY:
+            if bash:
+                raise ValueError(f"{op}: unary operator expected")
+            if zsh:
+                raise ValueError(f"parse error: condition expected: {op}")
+            raise ValueError(f"{arg}: argument expected" if arg in _BINARY else f"{op}: unexpected operator")
+        return _unary(ctx, op, arg)
     if len(args) == 3:
         a, op, b = args
         if op in ("=", "=="):
@@ -183,10 +195,36 @@ def _test1(ctx: CommandContext, args: list[str]) -> bool:
         if op in _INT_OPS:
             for v in (a, b):
                 if not re.fullmatch(r"\s*-?\d+\s*", v):
-                    raise ValueError(f"Illegal number: {v}")
+                    raise ValueError(f"{v}: integer expression expected" if bash else
+                                     f"integer expression expected: {v}" if zsh else
+                                     f"{v}: bad number" if ash else f"Illegal number: {v}")
             return bool(_INT_OPS[op](int(a), int(b)))
-        raise ValueError(f"{op}: unexpected operator")
-    raise ValueError("too many arguments")
+        raise ValueError(f"{op}: binary operator expected" if bash else
+                         f"condition expected: {op}" if zsh else
+                         f"{op}: unknown operand" if ash else f"{a}: unexpected operator")
+    raise ValueError("too many arguments" if bash else f"{args[2]}: unexpected operator")
+
+
+def _unary(ctx: CommandContext, op: str, arg: str) -> bool:
+    if op == "-z":
+        return arg == ""
+    if op == "-n":
+        return arg != ""
+    if not arg:
+        return False
+    path = ctx.path(arg)
+    fs = ctx.fs
+    if op == "-d":
+        return fs.isdir(path)
+    if not fs.exists(path):
+        return False
+    if op == "-f":
+        return not fs.isdir(path)
+    if op == "-s":
+        return fs.stat(path).size > 0
+    if op in ("-h", "-L"):
+        return False  # the simulated file systems have no symlinks
+    return op != "-x" or fs.isdir(path)
 
 
 def _cd(ctx: CommandContext) -> int:
@@ -203,8 +241,11 @@ def _cd(ctx: CommandContext) -> int:
     if sh.dialect == "dash":
         ctx.err(sh.diag(f"can't cd to {target}", "cd") + "\n")
         return 2
+    if sh.dialect == "ash":
+        ctx.err(sh.diag(f"can't cd to {target}: {reason}", "cd") + "\n")
+        return 2
     if sh.dialect == "zsh":
-        ctx.err(f"cd: {reason.lower()}: {target}\n")
+        ctx.err(sh.diag(f"{reason.lower()}: {target}", "cd") + "\n")
         return 1
     ctx.err(sh.diag(f"{target}: {reason}", "cd") + "\n")
     return 1
@@ -212,8 +253,10 @@ def _cd(ctx: CommandContext) -> int:
 
 def _exit(ctx: CommandContext) -> int:
     arg = ctx.argv[1] if len(ctx.argv) > 1 else str(ctx.shell.status)
-    if not re.fullmatch(r"-?\d+", arg):
-        ctx.err(ctx.shell.diag(f"Illegal number: {arg}", "exit") + "\n")
+    signed = ctx.shell.dialect in ("bash", "zsh")
+    if not re.fullmatch(r"-?\d+" if signed else r"\d+", arg):
+        msg = f"{arg}: numeric argument required" if signed else f"Illegal number: {arg}"
+        ctx.err(ctx.shell.diag(msg, "exit") + "\n")
         raise ExitShell(2)
     raise ExitShell(int(arg) & 0xFF)
 
@@ -266,10 +309,32 @@ def _set(ctx: CommandContext) -> int:
     return 0
 
 
+def _number(ctx: CommandContext, arg: str) -> int | None:
+    """A builtin's numeric operand, or None after the dialect's complaint."""
+    if re.fullmatch(r"\d+", arg):
+        return int(arg)
+    signed = ctx.shell.dialect in ("bash", "zsh")
+    msg = f"{arg}: numeric argument required" if signed else f"Illegal number: {arg}"
+    ctx.err(ctx.shell.diag(msg, ctx.argv[0]) + "\n")
+    _special_error(ctx)
+    return None
+
+
+def _special_error(ctx: CommandContext) -> None:
+    """dash ends a non-interactive shell when a special builtin (shift, break, return...) fails."""
+    if ctx.shell.dialect == "dash" and not ctx.shell.interactive_mode:
+        raise ExitShell(2)
+
+
 def _shift(ctx: CommandContext) -> int:
-    n = int(ctx.argv[1]) if len(ctx.argv) > 1 else 1
+    n = _number(ctx, ctx.argv[1]) if len(ctx.argv) > 1 else 1
+    if n is None:
+        return 1 if ctx.shell.dialect == "bash" else 2
     if n > len(ctx.shell.params):
+        if ctx.shell.dialect in ("bash", "ash"):
+            return 1  # both fail quietly
         ctx.err(ctx.shell.diag("can't shift that many", "shift") + "\n")
+        _special_error(ctx)
         return 2
     ctx.shell.params = ctx.shell.params[n:]
     return 0
@@ -287,8 +352,75 @@ def _read(ctx: CommandContext) -> int:
 
 
 def _loop_control(ctx: CommandContext) -> int:
-    levels = int(ctx.argv[1]) if len(ctx.argv) > 1 and ctx.argv[1].isdigit() else 1
+    levels = _number(ctx, ctx.argv[1]) if len(ctx.argv) > 1 else 1
+    if levels is None:
+        raise ExitShell(2) if ctx.shell.dialect != "bash" else LoopControl(ctx.argv[0], 1)
     raise LoopControl(ctx.argv[0], max(levels, 1))
+
+
+def _return(ctx: CommandContext) -> int:
+    if ctx.shell.dialect == "bash" and not ctx.shell.in_function:
+        ctx.err(ctx.shell.diag("can only `return' from a function or sourced script", "return") + "\n")
+        return 1
+    arg = ctx.argv[1] if len(ctx.argv) > 1 else str(ctx.shell.status)
+    if not re.fullmatch(r"-?\d+", arg):
+        _number(ctx, arg)
+        raise ReturnFromFunction(2)
+    raise ReturnFromFunction(int(arg) & 0xFF)
+
+
+def _local(ctx: CommandContext) -> int:
+    # Functions share the global scope here; `local x=1` behaves as a plain assignment.
+    for arg in ctx.argv[1:]:
+        name, _, value = arg.partition("=")
+        ctx.shell.set(name, value)
+    return 0
+
+
+def _source(ctx: CommandContext) -> int:
+    """``. FILE`` / ``source FILE``: run FILE in this shell."""
+    if len(ctx.argv) < 2:
+        ctx.err(ctx.shell.diag("filename argument required", ctx.argv[0]) + "\n")
+        return 2
+    try:
+        script = ctx.fs.read(ctx.path(ctx.argv[1]))
+    except OSError:
+        ctx.err(ctx.shell.diag(f"cannot open {ctx.argv[1]}: No such file", ".") + "\n"
+                if ctx.shell.dialect == "dash"
+                else ctx.shell.diag(f"{ctx.argv[1]}: No such file or directory", ctx.argv[0]) + "\n")
+        return 2 if ctx.shell.dialect == "dash" else 1
+    return ctx.shell.run_into(script, ctx=ctx)
+
+
+def _alias(ctx: CommandContext) -> int:
+    """``alias [name[=value]...]`` (the seed's host has ``cat`` aliased to ``bat``)."""
+    aliases = ctx.shell.aliases
+    status = 0
+    if len(ctx.argv) == 1:
+        for name, value in sorted(aliases.items()):
+            ctx.out(f"alias {name}='{value}'\n" if ctx.shell.dialect == "bash" else f"{name}='{value}'\n")
+    for arg in ctx.argv[1:]:
+        name, eq, value = arg.partition("=")
+        if eq:
+            aliases[name] = value
+        elif name in aliases:
+            ctx.out(f"alias {name}='{aliases[name]}'\n" if ctx.shell.dialect == "bash"
+                    else f"{name}='{aliases[name]}'\n")
+        else:
+            ctx.err(ctx.shell.diag(f"{name}: not found", "alias") + "\n")
+            status = 1
+    return status
+
+
+def _unalias(ctx: CommandContext) -> int:
+    for name in ctx.argv[1:]:
+        ctx.shell.aliases.pop(name, None)
+    return 0
+
+
+def _noop(ctx: CommandContext) -> int:
+    # trap, wait, umask, ulimit, alias: accepted so scripts run; nothing here needs them
+    return 0
 
 
 def _pwd(ctx: CommandContext) -> int:
@@ -328,5 +460,7 @@ BUILTINS: dict[str, Command] = {
     ":": _true, "true": _true, "false": _false, "echo": echo, "printf": printf, "test": test,
     "[": test, "cd": _cd, "exit": _exit, "export": _export, "unset": _unset, "set": _set,
     "shift": _shift, "read": _read, "break": _loop_control, "continue": _loop_control,
-    "pwd": _pwd, "eval": _eval, "command": _command,
+    "pwd": _pwd, "eval": _eval, "command": _command, "return": _return, "local": _local,
+    ".": _source, "source": _source, "alias": _alias, "unalias": _unalias,
+    "trap": _noop, "wait": _noop, "umask": _noop, "ulimit": _noop,
 }

@@ -11,7 +11,12 @@ from simk8s.vfs import FileSystem, normalize
 if TYPE_CHECKING:
     from simk8s.shell.interp import Shell
 
-__all__ = ["Command", "CommandContext", "Input", "Result", "Sink"]
+__all__ = ["Command", "CommandContext", "Input", "Interrupt", "Result", "Sink"]
+
+
+class Interrupt(Exception):
+    """Ctrl-C: a service (say ``sleep`` when the scenario moves on) raises it to stop the
+    foreground job. A script dies with status 130; an interactive shell returns to its prompt."""
 
 
 @dataclass(frozen=True)
@@ -92,6 +97,10 @@ class CommandContext:
     @property
     def name(self) -> str:
         return self.argv[0].rsplit("/", 1)[-1]
+
+    def isatty(self, stream: Sink) -> bool:
+        """True when ``stream`` is the session's terminal (``kubectl exec -t``), not a pipe/file."""
+        return bool(getattr(stream, "tty", False))
 
     def service(self, attr: str) -> Any:
         """``services.<attr>`` or None when the caller did not provide it."""

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from simk8s.shell import builtins as bi
 from simk8s.shell.context import Command, CommandContext
 
-__all__ = ["COMMANDS", "commands_for", "parse_opts"]
+__all__ = ["COMMANDS", "all_commands", "commands_for", "parse_opts"]
 
 
 def _busybox(ctx: CommandContext) -> bool:
@@ -61,8 +61,8 @@ def parse_opts(ctx: CommandContext, flags: str, with_value: str = "") -> tuple[d
                 opts[f] = value
                 break
             if f not in flags:
-                if _busybox(ctx):
-                    ctx.err(f"{ctx.name}: unrecognized option: {f}\n")
+                if _busybox(ctx):  # busybox follows this line with the applet's usage text
+                    ctx.err(f"{ctx.name}: invalid option -- '{f}'\n")
                 else:
                     ctx.err(f"{ctx.name}: invalid option -- '{f}'\n"
                             f"Try '{ctx.name} --help' for more information.\n")
@@ -77,7 +77,7 @@ def _tool(fn: Callable[[CommandContext], int], usage_status: int = 1) -> Command
         try:
             return fn(ctx)
         except _Usage:
-            return usage_status
+            return 1 if _busybox(ctx) else usage_status
     run.__doc__ = fn.__doc__
     return run
 
@@ -95,10 +95,10 @@ def _read_inputs(ctx: CommandContext, files: list[str], tool: str) -> Iterable[t
                 ctx.err(f"{tool}: cannot open '{name}' for reading: {_why(e)}\n")
             elif tool == "sort" and not _busybox(ctx):
                 ctx.err(f"sort: cannot read: {name}: {_why(e)}\n")
-            elif _busybox(ctx) and e.errno != 21:
-                ctx.err(f"{tool}: can't open '{name}': {_why(e)}\n")
-            elif _busybox(ctx):
+            elif _busybox(ctx) and e.errno == 21:
                 ctx.err(f"{tool}: read error: {_why(e)}\n")
+            elif _busybox(ctx) and tool in ("cat", "tail"):
+                ctx.err(f"{tool}: can't open '{name}': {_why(e)}\n")
             else:
                 ctx.err(f"{tool}: {name}: {_why(e)}\n")
             yield name, None
@@ -112,11 +112,16 @@ def _lines(text: str) -> list[str]:
 
 
 def _cat(ctx: CommandContext) -> int:
-    _, files = parse_opts(ctx, "uAns")
+    opts, files = parse_opts(ctx, "uAns")
     status = 0
+    number = 0
     for _name, text in _read_inputs(ctx, files, "cat"):
         if text is None:
             status = 1
+        elif "n" in opts:
+            for line in _lines(text):
+                number += 1
+                ctx.out(f"{number:6d}\t{line}")
         else:
             ctx.out(text)
     return status
@@ -149,21 +154,30 @@ def _ls(ctx: CommandContext) -> int:
 
     def show(names: list[str], base: str | None) -> None:
         if "l" not in opts:
-            for n in names:
-                ctx.out(n + "\n")
+            if ctx.isatty(ctx.stdout) and "1" not in opts:
+                ctx.out(_columns(names, tabs=not _busybox(ctx)))
+            else:
+                ctx.out("".join(n + "\n" for n in names))
             return
         rows = []
         total = 0
+        now = _now(ctx)
         for n in names:
             st = fs.stat(ctx.path(n if base is None else f"{base}/{n}"))
             total += 4 if st.is_dir or st.size else 0
-            stamp = time.strftime("%b %e %H:%M", time.gmtime(st.mtime))
+            # both ls show the year instead of the time for files over six months old (or future)
+            recent = now - 15_778_476 <= st.mtime <= now + 60 or now == 0.0
+            stamp = time.strftime("%b %e %H:%M" if recent else "%b %e  %Y", time.gmtime(st.mtime))
             rows.append((_mode_string(st.is_dir, st.mode), str(st.size), stamp, n))
         if base is not None:
             ctx.out(f"total {total}\n")
         width = max((len(r[1]) for r in rows), default=1)
         for mode, size, stamp, n in rows:
-            ctx.out(f"{mode} {'2' if mode[0] == 'd' else '1'} root root {size:>{width}} {stamp} {n}\n")
+            links = "2" if mode[0] == "d" else "1"
+            if _busybox(ctx):
+                ctx.out(f"{mode} {links:>4} {'root':<8} {'root':<8} {size:>9} {stamp} {n}\n")
+            else:
+                ctx.out(f"{mode} {links} root root {size:>{width}} {stamp} {n}\n")
 
     show(sorted(files), None)
     for i, d in enumerate(sorted(dirs)):
@@ -176,6 +190,44 @@ def _ls(ctx: CommandContext) -> int:
             ctx.out(("\n" if i or files else "") + f"{d}:\n")
         show(sorted(names), d)  # containers run in the C locale: byte order
     return status
+
+
+def _pad(start: int, stop: int, tabs: bool) -> str:
+    """GNU ls moves to the next column with tabs (stops every 8) and then spaces."""
+    out = []
+    while start < stop:
+        if tabs and stop // 8 > (start + 1) // 8:
+            out.append("\t")
+            start += 8 - start % 8
+        else:
+            out.append(" ")
+            start += 1
+    return "".join(out)
+
+
+def _columns(names: list[str], width: int = 80, tabs: bool = True) -> str:
+    """``ls -C`` on a terminal: the most columns that fit, filled top to bottom, two spaces apart."""
+    if not names:
+        return ""
+    best = [names]
+    for ncols in range(2, len(names) + 1):
+        nrows = -(-len(names) // ncols)
+        cols = [names[i:i + nrows] for i in range(0, len(names), nrows)]
+        if sum(max(len(n) for n in col) + 2 for col in cols) - 2 < width:
+            best = cols
+    nrows = len(best[0])
+    widths = [max(len(n) for n in col) + 2 for col in best]
+    lines = []
+    for r in range(nrows):
+        cells = [(col[r], w) for col, w in zip(best, widths, strict=True) if r < len(col)]
+        line, pos = "", 0
+        for i, (name, w) in enumerate(cells):
+            line += name
+            if i < len(cells) - 1:
+                line += _pad(pos + len(name), pos + w, tabs)
+            pos += w
+        lines.append(line)
+    return "".join(line + "\n" for line in lines)
 
 
 def _mkdir(ctx: CommandContext) -> int:
@@ -246,8 +298,8 @@ def _cp_mv(ctx: CommandContext) -> int:
     for s in srcs:
         src = ctx.path(s)
         if not ctx.fs.exists(src):
-            ctx.err(f"{tool}: can't stat '{s}': No such file or directory\n" if _busybox(ctx)
-                    else f"{tool}: cannot stat '{s}': No such file or directory\n")
+            verb = ("can't rename" if move else "can't stat") if _busybox(ctx) else "cannot stat"
+            ctx.err(f"{tool}: {verb} '{s}': No such file or directory\n")
             status = 1
             continue
         target = _target(ctx, s, dst)
@@ -280,7 +332,8 @@ def _touch(ctx: CommandContext) -> int:
         try:
             ctx.fs.write(ctx.path(p), "", append=True)
         except OSError as e:
-            ctx.err(f"touch: {p}: {_why(e)}\n" if _busybox(ctx) else f"touch: cannot touch '{p}': {_why(e)}\n")
+            ctx.err(f"touch: {p}: {_why(e)}\n" if _busybox(ctx)
+                    else f"touch: cannot touch '{p}': {_why(e)}\n")
             status = 1
     return status
 
@@ -297,6 +350,9 @@ def _head_tail(ctx: CommandContext) -> int:
         return 1
     status = 0
     inputs = list(_read_inputs(ctx, files, tool))
+    if tool == "tail" and _busybox(ctx) and all(text is None for _, text in inputs):
+        ctx.err("tail: no files\n")
+        return 1
     for i, (name, text) in enumerate(inputs):
         if text is None:
             status = 1
@@ -355,12 +411,15 @@ def _grep(ctx: CommandContext) -> int:
                 continue
             prefix = (f"{'(standard input)' if name == '-' else name}:" if multi else "") + (
                 f"{no}:" if "n" in opts else "")
-            ctx.out(prefix + line + "\n")
+            if "o" in opts and "v" not in opts:  # -o: each match on its own line
+                ctx.out("".join(prefix + m.group() + "\n" for m in rx.finditer(line) if m.group()))
+            else:
+                ctx.out(prefix + line + "\n")
         if "c" in opts:
             ctx.out((f"{name}:" if multi else "") + f"{count}\n")
         elif "l" in opts and count:
             ctx.out(("(standard input)" if name == "-" else name) + "\n")
-    return status if status and not found else (0 if found else 1)
+    return status or (0 if found else 1)  # GNU: an unreadable file makes it 2 even with matches
 
 
 def _wc(ctx: CommandContext) -> int:
@@ -380,7 +439,9 @@ def _wc(ctx: CommandContext) -> int:
     # count of a single input; busybox always pads to 7 unless it prints one bare number.
     if len(which) == 1 and len(rows) == 1:
         width = 0
-    elif _busybox(ctx) or any(not n for _, n in rows):
+    elif _busybox(ctx):
+        width = 9
+    elif any(not n for _, n in rows):
         width = 7
     else:
         width = max((len(str(v)) for vals, _ in rows for v in vals), default=1)
@@ -390,23 +451,58 @@ def _wc(ctx: CommandContext) -> int:
     return status
 
 
+def _sort_key(line: str, spec: str | None, sep: str | None, blanks: bool) -> str:
+    """The text ``-k S[,E]`` selects (GNU: a default field keeps its leading blanks unless -b)."""
+    if spec is None:
+        return line
+    start_s, _, end_s = spec.partition(",")
+    start = int(re.sub(r"\D.*", "", start_s) or 1)
+    end = int(re.sub(r"\D.*", "", end_s)) if end_s else None
+    if sep is not None:
+        fields = line.split(sep)
+        key = sep.join(fields[start - 1:end])
+    else:
+        fields = re.findall(r"[ \t]*[^ \t]+", line)
+        key = "".join(fields[start - 1:end])
+    return key.lstrip(" \t") if blanks or "b" in start_s else key
+
+
 def _sort(ctx: CommandContext) -> int:
-    opts, files = parse_opts(ctx, "rnuf")
+    opts, files = parse_opts(ctx, "rnufbs", "kt")
     lines: list[str] = []
     for _, text in _read_inputs(ctx, files, "sort"):
         if text is None:
             return 2
         lines.extend(text.splitlines())
+    spec, sep = opts.get("k"), opts.get("t")
+    # Modifiers on the key (-k4,4n) replace the global ordering options for that key; the global
+    # ones still order the last-resort whole-line comparison.
+    mods = set(re.sub(r"[\d.,]", "", spec or ""))
+    numeric = "n" in (mods or opts)
+    folded = "f" in (mods or opts)
+    key_reverse = "r" in (mods or opts)
+    last_resort = "s" not in opts and "u" not in opts
 
     def key(line: str) -> tuple[float, str]:
-        if "n" in opts:
-            m = re.match(r"\s*(-?\d+(?:\.\d+)?)", line)
-            return (float(m.group(1)) if m else 0.0, line)
-        return (0.0, line.lower() if "f" in opts else line)
+        text = _sort_key(line, spec, sep, "b" in opts)
+        text = text.upper() if folded else text
+        if numeric:
+            m = re.match(r"\s*(-?\d+(?:\.\d+)?)", text)
+            return (float(m.group(1)) if m else 0.0, "")
+        return (0.0, text)
 
-    lines.sort(key=key, reverse="r" in opts)
+    if last_resort:
+        lines.sort(reverse="r" in opts)
+    lines.sort(key=key, reverse=key_reverse)
     if "u" in opts:
-        lines = list(dict.fromkeys(lines))
+        seen: set[tuple[float, str]] = set()
+        unique = []
+        for line in lines:
+            k = key(line)
+            if k not in seen:
+                seen.add(k)
+                unique.append(line)
+        lines = unique
     ctx.out("".join(line + "\n" for line in lines))
     return 0
 
@@ -428,14 +524,34 @@ def _tee(ctx: CommandContext) -> int:
 # ---- system information ---------------------------------------------------------------------
 
 
+def _hosts_entry(ctx: CommandContext) -> tuple[str, list[str]] | None:
+    """This host's line in /etc/hosts (the kubelet writes the pod IP and FQDN there)."""
+    try:
+        hosts = ctx.fs.read("/etc/hosts")
+    except OSError:
+        return None
+    for line in hosts.splitlines():
+        fields = line.split("#", 1)[0].split()
+        if len(fields) > 1 and ctx.shell.hostname in fields[1:]:
+            return fields[0], fields[1:]
+    return None
+
+
 def _hostname(ctx: CommandContext) -> int:
+    """``hostname``; ``-f`` the FQDN and ``-i`` the address, both from /etc/hosts as resolved."""
     opts, _ = parse_opts(ctx, "ifsI")
+    entry = _hosts_entry(ctx)
     if "i" in opts or "I" in opts:
-        ip = ctx.service("pod_ip")
-        ctx.out(f"{ip}\n" if ip else "\n")
+        ip = entry[0] if entry else ctx.service("pod_ip")
+        if not ip:
+            ctx.err("hostname: Name or service not known\n")
+            return 1
+        ctx.out(f"{ip}{' ' if 'I' in opts else ''}\n")
         return 0
-    ctx.out(ctx.shell.hostname.split(".")[0] if "s" in opts else ctx.shell.hostname)
-    ctx.out("\n")
+    name = ctx.shell.hostname
+    if "f" in opts and entry:
+        name = next((n for n in entry[1] if "." in n), name)
+    ctx.out((name.split(".")[0] if "s" in opts else name) + "\n")
     return 0
 
 
@@ -487,6 +603,15 @@ def _env(ctx: CommandContext) -> int:
                               ctx.shell, ctx.services))
 
 
+def _printenv(ctx: CommandContext) -> int:
+    if len(ctx.argv) == 1:
+        ctx.out("".join(f"{k}={v}\n" for k, v in ctx.env.items()))
+        return 0
+    found = [ctx.env[n] for n in ctx.argv[1:] if n in ctx.env]
+    ctx.out("".join(v + "\n" for v in found))
+    return 0 if len(found) == len(ctx.argv) - 1 else 1
+
+
 def _sleep(ctx: CommandContext) -> int:
     total = 0.0
     if len(ctx.argv) < 2:
@@ -495,8 +620,8 @@ def _sleep(ctx: CommandContext) -> int:
     for arg in ctx.argv[1:]:
         m = re.fullmatch(r"(\d+(?:\.\d*)?|\.\d+)([smhd]?)", arg)
         if m is None:
-            ctx.err(f"sleep: invalid time interval '{arg}'\n"
-                    "Try 'sleep --help' for more information.\n")
+            ctx.err(f"sleep: invalid number '{arg}'\n" if _busybox(ctx) else
+                    f"sleep: invalid time interval '{arg}'\nTry 'sleep --help' for more information.\n")
             return 1
         total += float(m.group(1)) * {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}[m.group(2)]
     sleeper = ctx.service("sleep")
@@ -506,10 +631,21 @@ def _sleep(ctx: CommandContext) -> int:
 
 
 def _seq(ctx: CommandContext) -> int:
+    # negative numbers are operands, not options
+    opts: dict[str, str] = {}
+    operands: list[str] = []
+    args = iter(ctx.argv[1:])
+    for arg in args:
+        if arg == "-w":
+            opts["w"] = ""
+        elif arg.startswith("-s"):
+            opts["s"] = arg[2:] or next(args, "")
+        else:
+            operands.append(arg)
     try:
-        nums = [int(a) for a in ctx.argv[1:]]
+        nums = [int(a) for a in operands]
     except ValueError:
-        bad = next(a for a in ctx.argv[1:] if not re.fullmatch(r"-?\d+", a))
+        bad = next(a for a in operands if not re.fullmatch(r"-?\d+", a))
         ctx.err(f"seq: invalid floating point argument: '{bad}'\n"
                 "Try 'seq --help' for more information.\n")
         return 1
@@ -521,7 +657,12 @@ def _seq(ctx: CommandContext) -> int:
     if step == 0:
         ctx.err("seq: invalid Zero increment value: '0'\nTry 'seq --help' for more information.\n")
         return 1
-    ctx.out("".join(f"{i}\n" for i in range(first, last + (1 if step > 0 else -1), step)))
+    values = [str(i) for i in range(first, last + (1 if step > 0 else -1), step)]
+    if "w" in opts:  # equal width, padded with zeros
+        width = max(len(str(first)), len(str(last)))
+        values = [v.zfill(width) for v in values]
+    if values:
+        ctx.out(opts.get("s", "\n").join(values) + "\n")
     return 0
 
 
@@ -567,16 +708,22 @@ COMMANDS: dict[str, Command] = {
     "mv": _tool(_cp_mv), "cp": _tool(_cp_mv), "touch": _tool(_touch), "head": _tool(_head_tail),
     "tail": _tool(_head_tail), "grep": _tool(_grep, 2), "wc": _tool(_wc), "sort": _tool(_sort, 2),
     "tee": _tool(_tee), "hostname": _tool(_hostname), "date": _date, "id": _id, "whoami": _whoami,
-    "uname": _tool(_uname), "env": _env, "sleep": _sleep, "seq": _seq, "sh": _shell_command,
+    "uname": _tool(_uname), "env": _env, "printenv": _printenv, "sleep": _sleep, "seq": _tool(_seq),
+    "sh": _shell_command,
     "bash": _shell_command, "zsh": _shell_command, "ash": _shell_command, "dash": _shell_command,
     "echo": _external_echo, "printf": bi.printf, "test": bi.test, "[": bi.test,
     "true": lambda ctx: 0, "false": lambda ctx: 1, "pwd": lambda ctx: bi.BUILTINS["pwd"](ctx),
 }
 
 
+def all_commands() -> dict[str, Command]:
+    """Every implemented tool: these coreutils, the text tools and the network tools."""
+    from simk8s.shell import net, textutils
+
+    return {**COMMANDS, **textutils.COMMANDS, **net.COMMANDS}
+
+
 def commands_for(tools: Iterable[str]) -> dict[str, Command]:
     """The implementations of ``tools`` (names with no implementation here are skipped)."""
-    from simk8s.shell import net
-
-    table = {**COMMANDS, **net.COMMANDS}
+    table = all_commands()
     return {name: table[name] for name in tools if name in table}

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import ast
 import fnmatch
+import itertools
 import re
 
+from simk8s.shell.syntax import Lit, Word
 from simk8s.vfs import FileSystem, normalize
 
-__all__ = ["Fields", "arith", "glob", "glob_escape", "remove_affix"]
+__all__ = ["Fields", "arith", "brace_expand", "glob", "glob_escape", "remove_affix"]
 
 _GLOB_CHARS = "*?["
-_IFS_RE = re.compile(r"[ \t\n]+")
+_PATTERN = re.compile(r"[*?]|\[[^\]]+\]")
 
 
 def glob_escape(text: str) -> str:
@@ -26,7 +28,7 @@ class Fields:
         self.done: list[tuple[str, str, bool]] = []  # (value, pattern, globbable)
         self._val: list[str] = []
         self._pat: list[str] = []
-        self._glob = False
+        self._raw: list[str] = []  # unquoted text, quoted runs as "\0": decides globbing
         self._started = False
 
     def add(self, text: str, quoted: bool) -> None:
@@ -34,28 +36,82 @@ class Fields:
         self._val.append(text)
         if quoted:
             self._pat.append(glob_escape(text))
+            self._raw.append("\0")
             self._started = True
         else:
             self._pat.append(text)
-            self._glob = self._glob or any(c in text for c in _GLOB_CHARS)
+            self._raw.append(text)
             self._started = self._started or bool(text)
 
-    def add_split(self, text: str) -> None:
-        """The result of an unquoted expansion: split on IFS whitespace."""
-        for i, piece in enumerate(_IFS_RE.split(text)):
-            if i:
-                self.end()
+    def add_split(self, text: str, ifs: str = " \t\n") -> None:
+        """The result of an unquoted expansion: split on ``IFS`` as POSIX says (runs of IFS
+        whitespace separate once; each other IFS character ends a field, maybe an empty one)."""
+        if not ifs:
+            self.add(text, quoted=False)
+            return
+        white = "".join(c for c in ifs if c in " \t\n")
+        other = "".join(c for c in ifs if c not in " \t\n")
+        w = f"[{re.escape(white)}]*" if white else ""
+        pattern = f"{w}[{re.escape(other)}]{w}" + (f"|[{re.escape(white)}]+" if white else "")
+        pos = 0
+        for m in re.finditer(pattern, text):
+            if m.start() == m.end():
+                continue
+            piece = text[pos:m.start()]
             if piece:
                 self.add(piece, quoted=False)
+            self.end(force=any(c in other for c in m.group()))
+            pos = m.end()
+        if text[pos:]:
+            self.add(text[pos:], quoted=False)
 
-    def end(self) -> None:
-        if self._started:
-            self.done.append(("".join(self._val), "".join(self._pat), self._glob))
-        self._val, self._pat, self._glob, self._started = [], [], False, False
+    def end(self, force: bool = False) -> None:
+        """Finish the current field; ``force`` keeps it even when empty."""
+        if self._started or force:
+            # `*`, `?` or a complete `[...]` outside quotes make a pattern; a lone `[` does not
+            globbable = _PATTERN.search("".join(self._raw)) is not None
+            self.done.append(("".join(self._val), "".join(self._pat), globbable))
+        self._val, self._pat, self._raw, self._started = [], [], [], False
 
     def start(self) -> None:
         """Force a (possibly empty) field to exist, as ``""`` does."""
         self._started = True
+
+
+_BRACE = re.compile(r"\{([^{}]*)\}")
+
+
+def brace_expand(word: Word) -> list[Word]:
+    """bash/zsh brace expansion (``web-{0..4}``, ``{a,b}``) within unquoted literal text."""
+    for i, part in enumerate(word):
+        if not isinstance(part, Lit) or part.quoted:
+            continue
+        for m in _BRACE.finditer(part.text):
+            alts = _alternatives(m.group(1))
+            if alts is None:
+                continue
+            pre, post = part.text[:m.start()], part.text[m.end():]
+            out: list[Word] = []
+            for alt in alts:
+                out.extend(brace_expand((*word[:i], Lit(pre + alt + post), *word[i + 1:])))
+            return out
+    return [word]
+
+
+def _alternatives(inner: str) -> list[str] | None:
+    m = re.fullmatch(r"(-?\d+)\.\.(-?\d+)(?:\.\.(-?\d+))?", inner)
+    if m:
+        a, b = int(m.group(1)), int(m.group(2))
+        step = abs(int(m.group(3) or 1)) or 1
+        nums = range(a, b + 1, step) if a <= b else range(a, b - 1, -step)
+        padded = any(len(g.lstrip("-")) > 1 and g.lstrip("-").startswith("0") for g in m.groups()[:2])
+        width = max(len(m.group(1)), len(m.group(2))) if padded else 0
+        return [f"{n:0{width}d}" for n in nums]
+    m = re.fullmatch(r"([A-Za-z])\.\.([A-Za-z])", inner)
+    if m:
+        a, b = ord(m.group(1)), ord(m.group(2))
+        return [chr(c) for c in (range(a, b + 1) if a <= b else range(a, b - 1, -1))]
+    return inner.split(",") if "," in inner else None
 
 
 def glob(fs: FileSystem, cwd: str, pattern: str) -> list[str]:
@@ -111,13 +167,35 @@ def remove_affix(value: str, op: str, pattern: str) -> str:
 
 
 class ArithError(ValueError):
-    """A bad arithmetic expression; the message is the shell's complaint."""
+    """A bad arithmetic expression; the message is dash's complaint, :meth:`bash_text` bash's."""
+
+    def __init__(self, message: str, expr: str, division: bool = False) -> None:
+        super().__init__(message)
+        self.expr = expr
+        self.division = division
+
+    def bash_text(self) -> str:
+        shown = self.expr.lstrip()
+        if self.division:
+            after = re.split(r"[/%]", shown)[-1].lstrip()
+            return f'{shown}: division by 0 (error token is "{after}")'
+        tokens = list(re.finditer(r"\d+|\w+|[()]|[^\s\w()]+", shown))
+        token = ""
+        for prev, cur in itertools.pairwise(tokens):
+            if not re.match(r"[\w()]", prev.group()) and not re.match(r"[\w()!~-]", cur.group()):
+                token = shown[cur.start():]
+                break
+        else:
+            if tokens and not re.match(r"[\w)]", tokens[-1].group()):
+                token = shown[tokens[-1].start():]
+        return f'{shown}: syntax error: operand expected (error token is "{token}")'
 
 
 _ARITH_OPS = {
     ast.Add: lambda a, b: a + b,
     ast.Sub: lambda a, b: a - b,
     ast.Mult: lambda a, b: a * b,
+    ast.Pow: lambda a, b: a ** b if b >= 0 else 0,
     ast.LShift: lambda a, b: a << b,
     ast.RShift: lambda a, b: a >> b,
     ast.BitAnd: lambda a, b: a & b,
@@ -130,9 +208,12 @@ _CMP_OPS = {
 }
 
 
-def arith(expr: str, lookup: dict[str, str]) -> int:
-    """Evaluate a ``$((...))`` expression (already parameter-expanded) with C integer rules."""
-    text = re.sub(r"[A-Za-z_][A-Za-z0-9_]*", lambda m: _var(lookup, m.group()), expr)
+def arith(expr: str, lookup: dict[str, str], octal: bool = True) -> int:
+    """Evaluate a ``$((...))`` expression (already parameter-expanded) with C integer rules;
+    a leading 0 means octal unless ``octal`` is False (zsh)."""
+    text = re.sub(r"\b0[xX][0-9a-fA-F]+\b|\b0[0-7]+\b",
+                  lambda m: str(int(m.group(), 16 if m.group()[1:2] in "xX" else 8 if octal else 10)), expr)
+    text = re.sub(r"(?<![0-9])[A-Za-z_][A-Za-z0-9_]*", lambda m: _var(lookup, m.group()), text)
     text = text.replace("&&", " and ").replace("||", " or ")
     text = re.sub(r"!(?!=)", " not ", text)
     if not text.strip():
@@ -140,7 +221,7 @@ def arith(expr: str, lookup: dict[str, str]) -> int:
     try:
         tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError:
-        raise ArithError(f"arithmetic expression: expecting primary: \"{expr}\"") from None
+        raise ArithError(f"arithmetic expression: expecting primary: \"{expr}\"", expr) from None
     return _eval(tree.body, expr)
 
 
@@ -165,7 +246,7 @@ def _eval(node: ast.expr, expr: str) -> int:
         a, b = _eval(node.left, expr), _eval(node.right, expr)
         if isinstance(node.op, ast.Div | ast.FloorDiv | ast.Mod):
             if b == 0:
-                raise ArithError("arithmetic expression: division by zero: " + f'"{expr}"')
+                raise ArithError("arithmetic expression: division by zero: " + f'"{expr}"', expr, True)
             q = abs(a) // abs(b) * (1 if (a >= 0) == (b >= 0) else -1)
             return q if not isinstance(node.op, ast.Mod) else a - q * b
         fn = _ARITH_OPS.get(type(node.op))
@@ -183,4 +264,4 @@ def _eval(node: ast.expr, expr: str) -> int:
                 return 0
             left = right
         return 1
-    raise ArithError(f"arithmetic expression: expecting primary: \"{expr}\"")
+    raise ArithError(f"arithmetic expression: expecting primary: \"{expr}\"", expr)

@@ -7,6 +7,7 @@ reading the previous one's whole output. Diagnostics follow the dialect: ``dash`
 
 from __future__ import annotations
 
+import fnmatch
 import posixpath
 import re
 from collections.abc import Callable, Iterator, Mapping
@@ -15,16 +16,19 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from simk8s.shell import syntax as sx
-from simk8s.shell.context import Command, CommandContext, Input, Result, Sink
-from simk8s.shell.expand import ArithError, Fields, arith, glob, remove_affix
+from simk8s.shell.context import Command, CommandContext, Input, Interrupt, Result, Sink
+from simk8s.shell.dialect import Diagnostics
+from simk8s.shell.expand import ArithError, Fields, arith, brace_expand, glob, glob_escape, remove_affix
 from simk8s.vfs import FileSystem, normalize
 
-__all__ = ["DIALECTS", "ExitShell", "LoopControl", "Shell", "ShellError"]
+__all__ = ["DIALECTS", "ExitShell", "LoopControl", "ReturnFromFunction", "Shell", "ShellError"]
 
 DIALECTS = ("dash", "ash", "bash", "zsh")
 _DEFAULT_NAME = {"dash": "sh", "ash": "sh", "bash": "bash", "zsh": "zsh"}
 _BIN_DIRS = frozenset({"/bin", "/usr/bin", "/sbin", "/usr/sbin", "/usr/local/bin", "/usr/local/sbin"})
 _LOOP_LIMIT = 100_000
+_SPECIAL_BUILTINS = frozenset({":", "break", "continue", "eval", "exec", "exit", "export", "readonly",
+                               "return", "set", "shift", "unset"})
 _ARITH_PARAM = re.compile(r"\$\{(\w+|[?#$])\}|\$(\w+|[?#$])")
 
 
@@ -45,8 +49,17 @@ class LoopControl(Exception):
         self.levels = levels
 
 
+class ReturnFromFunction(ExitShell):
+    """``return N``: ends the function (outside one it ends the script, as in dash)."""
+
+
 class ShellError(Exception):
-    """An expansion error (``${x:?}``, bad arithmetic): the message is printed, status 2."""
+    """An expansion error (``${x:?}``, bad arithmetic): the message is printed and a
+    non-interactive shell exits with ``code`` (None: the dialect's default)."""
+
+    def __init__(self, message: str, code: int | None = None) -> None:
+        super().__init__(message)
+        self.code = code
 
 
 class _Buffer:
@@ -63,9 +76,10 @@ class _Buffer:
 class _Transcript:
     """Top-level stream: keeps its own text and feeds the interleaved TTY view."""
 
-    def __init__(self, shared: list[str]) -> None:
+    def __init__(self, shared: list[str], tty: bool = False) -> None:
         self.own: list[str] = []
         self.shared = shared
+        self.tty = tty
 
     def write(self, text: str) -> None:
         self.own.append(text)
@@ -101,18 +115,21 @@ class _State:
     cwd: str
     params: list[str] = field(default_factory=list)
     status: int = 0
+    funcs: dict[str, sx.Node] = field(default_factory=dict)
 
     def copy(self) -> _State:
-        return _State(dict(self.vars), set(self.exported), self.cwd, list(self.params), self.status)
+        return _State(dict(self.vars), set(self.exported), self.cwd, list(self.params), self.status,
+                      dict(self.funcs))
 
 
-class Shell:
+class Shell(Diagnostics):
     """A shell session over ``fs`` whose external commands are ``commands`` (name → callable).
 
     ``env`` seeds the exported variables. ``dialect`` picks the diagnostics (``dash``, ``ash``,
     ``bash``, ``zsh``); ``name`` is ``$0`` (default ``sh``/``bash``/``zsh``); ``sh_dialect`` is
     what ``sh`` means in this image (dash on Debian, ash on busybox/alpine). ``services`` is passed
-    through to every command untouched.
+    through to every command untouched. ``tty`` says the session's stdout/stderr are a terminal
+    (``kubectl exec -t``): tools such as curl then keep their progress meter quiet.
     """
 
     def __init__(
@@ -127,6 +144,7 @@ class Shell:
         name: str | None = None,
         sh_dialect: str = "dash",
         pid: int = 1,
+        tty: bool = False,
     ) -> None:
         if dialect not in DIALECTS:
             raise ValueError(f"unknown shell dialect {dialect!r}; expected one of {DIALECTS}")
@@ -141,12 +159,16 @@ class Shell:
         self.name = name or _DEFAULT_NAME[dialect]
         self.sh_dialect = sh_dialect
         self.pid = pid
+        self.tty = tty
         env = dict(env or {})
         env.setdefault("PWD", cwd)
         self.st = _State(dict(env), set(env), cwd)
         self.interactive_mode = False
         self.options: set[str] = set()  # "errexit", "xtrace"
         self._cond_depth = 0
+        self.in_function = 0
+        self.aliases: dict[str, str] = {}
+        self._subst_status: int | None = None  # status of the last $(...) in the current command
         self.lineno = 1
         self._line_offset = 0
 
@@ -155,8 +177,11 @@ class Shell:
     def run(self, script: str, stdin: str = "") -> Result:
         """Run ``script`` as ``sh -c`` would, feeding ``stdin``; returns streams and status."""
         shared: list[str] = []
-        out, err = _Transcript(shared), _Transcript(shared)
-        code = self.run_into(script, _IO(Input(stdin), out, err))
+        out, err = _Transcript(shared, self.tty), _Transcript(shared, self.tty)
+        try:
+            code = self.run_into(script, _IO(Input(stdin), out, err))
+        except Interrupt:
+            code = self.st.status = 130
         return Result("".join(out.own), "".join(err.own), code, "".join(shared))
 
     def run_into(self, script: str, io: _IO | None = None, *, ctx: CommandContext | None = None) -> int:
@@ -166,13 +191,13 @@ class Shell:
             io = _IO(ctx.input, ctx.stdout, ctx.stderr)
         self._current_err = io.err
         try:
-            tree = sx.parse(script, first_line=1 + self._line_offset)
+            if self.dialect == "zsh":  # zsh parses the whole -c string before running any of it
+                sx.parse(script, first_line=1 + self._line_offset)
+            for tree in sx.iter_commands(script, first_line=1 + self._line_offset):
+                self.st.status = self.execute(tree, io)
         except sx.ParseError as e:
-            io.err.write(self.syntax_message(e) + "\n")
+            io.err.write(self.syntax_message(e, script) + "\n")
             self.st.status = 2 if self.dialect != "zsh" else 1
-            return self.st.status
-        try:
-            self.st.status = self.execute(tree, io)
         except ExitShell as e:
             self.st.status = e.code
         except LoopControl:
@@ -190,7 +215,7 @@ class Shell:
         """
         self.interactive_mode = True
         shared: list[str] = []
-        out, err = _Transcript(shared), _Transcript(shared)
+        out, err = _Transcript(shared, self.tty), _Transcript(shared, self.tty)
         io = _IO(Input(""), out, err)
         self._current_err = err
         pending: list[str] = []
@@ -225,6 +250,10 @@ class Shell:
                 break
             except LoopControl:
                 pass
+            except Interrupt:
+                self.st.status = 130
+                if echo:
+                    out.write("^C\n")
         if not exited and echo:
             out.write(show_prompt())
         return Result("".join(out.own), "".join(err.own), self.st.status, "".join(shared))
@@ -242,7 +271,7 @@ class Shell:
         if cmd is None:
             return None
         shared: list[str] = []
-        out, err = _Transcript(shared), _Transcript(shared)
+        out, err = _Transcript(shared, self.tty), _Transcript(shared, self.tty)
         self._current_err = err
         ctx = CommandContext(list(argv), Input(stdin), out, err, self.environ(), self.fs, self.st.cwd,
                              self, self.services)
@@ -250,6 +279,8 @@ class Shell:
             code = cmd(ctx)
         except ExitShell as e:
             code = e.code
+        except Interrupt:
+            code = 130
         return Result("".join(out.own), "".join(err.own), code, "".join(shared))
 
     @property
@@ -293,7 +324,7 @@ class Shell:
     def child(self, dialect: str, name: str | None = None) -> Shell:
         """A new shell process (``sh -c``) inheriting exported variables and cwd."""
         return Shell(self.commands, self.fs, self.environ(), dialect, self.hostname, self.services,
-                     self.st.cwd, name, self.sh_dialect, self.pid + 1)
+                     self.st.cwd, name, self.sh_dialect, self.pid + 1, self.tty)
 
     @contextmanager
     def condition(self) -> Iterator[None]:
@@ -311,50 +342,25 @@ class Shell:
             return self.commands.get(base) if directory in _BIN_DIRS else None
         return self.builtins.get(name) or self.commands.get(name)
 
-    # -- diagnostics -------------------------------------------------------------------------
-
-    def diag(self, msg: str, command: str = "") -> str:
-        """A message prefixed as the dialect prefixes errors (``sh: 1: ``, ``bash: line 1: ``)."""
-        if self.dialect == "dash":
-            return f"{self.name}: {self.lineno}: {command + ': ' if command else ''}{msg}"
-        if self.dialect == "bash":
-            where = f"{self.name}: " if self.interactive_mode else f"{self.name}: line {self.lineno}: "
-            return f"{where}{command + ': ' if command else ''}{msg}"
-        if self.dialect == "zsh":
-            return f"{command or self.name}: {msg}"
-        return f"{self.name}: {command + ': ' if command else ''}{msg}"
-
-    def not_found_message(self, name: str) -> str:
-        if self.dialect == "zsh":
-            return f"zsh: command not found: {name}"
-        if self.dialect == "bash":
-            return self.diag("command not found", name)
-        return self.diag("not found", name)
-
-    def syntax_message(self, e: sx.ParseError) -> str:
-        self.lineno = e.line
-        if self.dialect == "dash":
-            return f"{self.name}: {e.line}: Syntax error: {e.dash_text()}"
-        if self.dialect == "zsh":
-            if e.message == "Unterminated quoted string":
-                return f"zsh: unmatched {chr(34)}"
-            near = "\\n" if e.token == "newline" else e.text
-            return f"zsh: parse error near `{near}'" if e.token != "end of file" else \
-                "zsh: parse error near `\\n'"
-        if self.dialect == "bash":
-            where = self.name + ": " + ("" if self.interactive_mode else f"-c: line {e.line}: ")
-            if e.token == "end of file" or e.message:
-                return where + "syntax error: unexpected end of file"
-            tok = "newline" if e.token == "newline" else e.text
-            return where + f"syntax error near unexpected token `{tok}'"
-        text = e.message or (f"unexpected {e.token}" if e.token != "end of file" else
-                             "unexpected end of file")
-        return f"{self.name}: syntax error: {text}"
-
     # -- execution ---------------------------------------------------------------------------
 
     def execute(self, node: sx.Node, io: _IO) -> int:
-        """Run one syntax node; returns its exit status (``$?`` is updated as it goes)."""
+        """Run one syntax node; returns its exit status (``$?`` is updated as it goes).
+
+        An expansion error (``${x:?}``, bad arithmetic, zsh's no-match) is printed; it ends a
+        script and fails the command line of an interactive session.
+        """
+        try:
+            return self._execute(node, io)
+        except ShellError as e:
+            io.err.write(str(e) + "\n")
+            code = e.code if e.code is not None else {"bash": 127, "zsh": 1}.get(self.dialect, 2)
+            self.st.status = code
+            if self.interactive_mode:
+                return code
+            raise ExitShell(code) from None
+
+    def _execute(self, node: sx.Node, io: _IO) -> int:
         if isinstance(node, sx.Simple | sx.Pipeline):
             status = self._simple(node, io) if isinstance(node, sx.Simple) else self._pipeline(node, io)
             self.st.status = status
@@ -404,6 +410,15 @@ class Shell:
             return self.subshell(lambda: self.execute(node.body, io))
         if isinstance(node, sx.BraceGroup):
             return self.execute(node.body, io)
+        if isinstance(node, sx.Case):
+            value = self.expand_str(node.word)
+            for patterns, body in node.items:
+                if any(fnmatch.fnmatchcase(value, self.expand_pattern(p)) for p in patterns):
+                    return self.execute(body, io)
+            return 0
+        if isinstance(node, sx.FuncDef):
+            self.st.funcs[node.name] = node.body
+            return 0
         raise TypeError(f"not a syntax node: {node!r}")
 
     def _for(self, node: sx.For, io: _IO) -> int:
@@ -474,15 +489,9 @@ class Shell:
 
     def _simple(self, node: sx.Simple, io: _IO) -> int:
         self.lineno = node.line
-        self._subst_status: int | None = None
-        try:
-            argv = self.expand_words(node.words)
-            assigns = [(a.name, self.expand_str(a.value)) for a in node.assigns]
-        except ShellError as e:
-            io.err.write(str(e) + "\n")
-            if self.interactive_mode:
-                return 2
-            raise ExitShell(2) from None
+        self._subst_status = None
+        argv = self.expand_words(node.words)
+        assigns = [(a.name, self.expand_str(a.value)) for a in node.assigns]
         rio = self._redirect(node.redirs, io)
         if rio is None:
             return 2 if self.dialect == "dash" else 1
@@ -493,6 +502,12 @@ class Shell:
             for name, value in assigns:
                 self.st.vars[name] = value
             return self._subst_status or 0
+        alias = self.aliases.get(argv[0])
+        if alias is not None:  # expanded once, at the command word (as real shells do at parse time)
+            argv = alias.split() + argv[1:]
+        body = self.st.funcs.get(argv[0])
+        if body is not None and argv[0] not in _SPECIAL_BUILTINS:
+            return self.call_function(body, argv[1:], rio)
         cmd = self.lookup(argv[0])
         if cmd is None:
             rio.err.write(self.not_found_message(argv[0]) + "\n")
@@ -502,6 +517,19 @@ class Shell:
         ctx = CommandContext(argv, rio.input, rio.out, rio.err, env, self.fs, self.st.cwd, self,
                              self.services)
         return cmd(ctx)
+
+    def call_function(self, body: sx.Node, args: list[str], io: _IO) -> int:
+        """Run a shell function with ``args`` as its positional parameters."""
+        saved = self.st.params
+        self.st.params = list(args)
+        self.in_function += 1
+        try:
+            return self.execute(body, io)
+        except ReturnFromFunction as e:
+            return e.code
+        finally:
+            self.in_function -= 1
+            self.st.params = saved
 
     def _redirect(self, redirs: tuple[sx.Redir, ...], io: _IO) -> _IO | None:
         """``io`` with ``redirs`` applied, or None after printing why a file could not open."""
@@ -533,7 +561,7 @@ class Shell:
                 try:
                     fds[r.fd] = Input(self.fs.read(path))
                 except OSError as e:
-                    io.err.write(self._open_error(target, e, create=False) + "\n")
+                    io.err.write(self.open_error(target, e, create=False) + "\n")
                     return None
             else:
                 sink = self._open_out(target, r.op == ">>", io)
@@ -549,37 +577,24 @@ class Shell:
                 raise IsADirectoryError(21, "Is a directory", path)
             self.fs.write(path, "", append=append or False)
         except OSError as e:
-            io.err.write(self._open_error(target, e, create=True) + "\n")
+            io.err.write(self.open_error(target, e, create=True) + "\n")
             return None
         return _FileSink(self.fs, path)
-
-    def _open_error(self, target: str, e: OSError, create: bool) -> str:
-        reason = e.strerror or "Input/output error"
-        if self.dialect == "dash":
-            if e.errno == 2:
-                reason = "Directory nonexistent" if create else "No such file"
-            verb = "cannot create" if create else "cannot open"
-            return self.diag(f"{verb} {target}: {reason}")
-        if self.dialect == "zsh":
-            return f"zsh: {reason[0].lower() + reason[1:]}: {target}"
-        if self.dialect == "ash":
-            if e.errno == 2 and create:
-                reason = "nonexistent directory"
-            verb = "can't create" if create else "can't open"
-            return self.diag(f"{verb} {target}: {reason}")
-        return self.diag(reason, target)
 
     # -- expansion ---------------------------------------------------------------------------
 
     def expand_words(self, words: tuple[sx.Word, ...]) -> list[str]:
         """Expand, field-split and glob ``words`` into arguments."""
         out: list[str] = []
-        for word in words:
+        braces = self.dialect in ("bash", "zsh")
+        for word in (w for orig in words for w in (brace_expand(orig) if braces else [orig])):
             fields = Fields()
             self._expand_into(word, fields, split=True)
             fields.end()
             for value, pattern, globbable in fields.done:
                 matches = glob(self.fs, self.st.cwd, pattern) if globbable else []
+                if globbable and not matches and self.dialect == "zsh":
+                    raise ShellError(self.diag(f"no matches found: {value}"))
                 out.extend(matches or [value])
         return out
 
@@ -590,17 +605,30 @@ class Shell:
         fields.end()
         return " ".join(v for v, _, _ in fields.done)
 
+    def expand_pattern(self, word: sx.Word) -> str:
+        """``word`` as an fnmatch pattern: quoted parts match literally (``case`` patterns)."""
+        out: list[str] = []
+        for part in word:
+            text = part.text if isinstance(part, sx.Lit) else self._part_value(part)
+            out.append(glob_escape(text) if part.quoted else text)
+        return "".join(out)
+
     def _expand_into(self, word: sx.Word, fields: Fields, split: bool) -> None:
+        zsh = self.dialect == "zsh"
         for part in word:
             if isinstance(part, sx.Lit):
                 text = part.text
                 if not part.quoted and part is word[0] and text.startswith("~"):
                     head, sep, tail = text.partition("/")
-                    if head == "~":
-                        text = self.st.vars.get("HOME", "/root") + sep + tail
+                    # bash falls back to the passwd entry when HOME is unset; dash keeps "~"
+                    home = self.st.vars.get("HOME", {"bash": "/root", "zsh": ""}.get(self.dialect))
+                    if head == "~" and home is not None:
+                        text = home + sep + tail
                 fields.add(text, part.quoted or not split)
-            elif isinstance(part, sx.Param) and part.name == "@" and part.quoted and not part.op:
-                for i, p in enumerate(self.st.params):
+            elif isinstance(part, sx.Param) and not part.op and (
+                    (part.name == "@" and part.quoted) or (zsh and split and part.name in "@*")):
+                params = [p for p in self.st.params if p or part.quoted]
+                for i, p in enumerate(params):
                     if i:
                         fields.end()
                     fields.add(p, True)
@@ -608,8 +636,11 @@ class Shell:
                 value = self._part_value(part)
                 if part.quoted or not split:
                     fields.add(value, True)
+                elif zsh and isinstance(part, sx.Param):
+                    if value:  # zsh does not split parameters (no SH_WORD_SPLIT); empty ones vanish
+                        fields.add(value, True)
                 else:
-                    fields.add_split(value)
+                    fields.add_split(value, self.st.vars.get("IFS", " \t\n"))
 
     def _part_value(self, part: sx.Part) -> str:
         if isinstance(part, sx.CmdSub):
@@ -617,8 +648,19 @@ class Shell:
         if isinstance(part, sx.Arith):
             expr = _ARITH_PARAM.sub(lambda m: self.special(m.group(1) or m.group(2)) or "", part.expr)
             try:
-                return str(arith(expr, self.st.vars))
+                if "**" in expr and self.dialect == "dash":  # POSIX has no power operator
+                    raise ArithError(f'arithmetic expression: expecting primary: "{expr}"', expr)
+                return str(arith(expr, self.st.vars, octal=self.dialect != "zsh"))
             except ArithError as e:
+                if self.dialect == "ash":
+                    text = "divide by zero" if e.division else "arithmetic syntax error"
+                    raise ShellError(self.diag(text)) from None
+                if self.dialect == "zsh":
+                    text = ("division by zero" if e.division
+                            else "bad math expression: operand expected at end of string")
+                    raise ShellError(self.diag(text)) from None
+                if self.dialect == "bash":
+                    raise ShellError(self.diag(e.bash_text()), 1) from None
                 raise ShellError(self.diag(str(e))) from None
         assert isinstance(part, sx.Param)
         return self._param(part)
@@ -642,8 +684,15 @@ class Shell:
             return "" if unset_or_empty else self.expand_str(part.arg)
         if op in ("?", ":?"):
             if unset_or_empty:
-                msg = self.expand_str(part.arg) or ("parameter not set" if value is None else
-                                                    "parameter null or not set")
+                if self.dialect == "bash":
+                    default = "parameter null or not set" if op == ":?" else "parameter not set"
+                elif self.dialect == "zsh":
+                    default = "parameter not set"
+                else:
+                    default = "parameter not set or null" if op == ":?" else "parameter not set"
+                msg = self.expand_str(part.arg) or default
+                if self.dialect == "zsh":
+                    raise ShellError(self.diag(f"{part.name}: {msg}"))
                 raise ShellError(self.diag(msg, part.name))
             return value or ""
         return remove_affix(value or "", op, self.expand_str(part.arg))
@@ -668,8 +717,8 @@ class Shell:
             return "i" if self.interactive_mode else ""
         if name == "!":
             return ""
-        if name == "LINENO":
-            return str(self.lineno)
+        if name == "LINENO" and self.dialect != "dash":
+            return str(self.lineno - 1 if self.dialect == "ash" else self.lineno)
         return st.vars.get(name)
 
     def command_substitution(self, body: sx.Node) -> str:

@@ -11,6 +11,7 @@ The tools reach the simulated network only through the shell's ``services`` obje
 
 from __future__ import annotations
 
+import hashlib
 import ipaddress
 import posixpath
 from collections.abc import Mapping
@@ -19,7 +20,7 @@ from typing import Any
 
 from simk8s.shell.context import Command, CommandContext
 
-__all__ = ["COMMANDS", "CURL_VERSION", "REASONS", "Url", "fetch", "make_curl", "parse_url"]
+__all__ = ["COMMANDS", "CURL_VERSION", "REASONS", "StaticWeb", "Url", "fetch", "make_curl", "parse_url"]
 
 CURL_VERSION = "7.88.1"
 REASONS = {
@@ -172,9 +173,50 @@ def _curl(ctx: CommandContext, version: str = CURL_VERSION) -> int:
     return status
 
 
+_METER_HEADER = ("  % Total    % Received % Xferd  Average Speed   Time    Time     Time  Current\n"
+                 "                                 Dload  Upload   Total   Spent    Left  Speed\n")
+
+
+def _max5(n: int) -> str:
+    """curl's five-column size: 14000, 597k, 12.3M."""
+    if n < 100_000:
+        return f"{n:5d}"
+    if n < 10_000 * 1024:
+        return f"{n // 1024:4d}k"
+    mb = 1024 * 1024
+    if n < 100 * mb:
+        return f"{n // mb:2d}.{(n % mb) // (mb // 10)}M"
+    return f"{n // mb:4d}M"
+
+
+def _meter_line(total: int, received: int) -> str:
+    """One progress-meter row; the simulated transfer takes 1 ms, so speed = bytes * 1000."""
+    pct = f"{100 * received // total if total else 0:3d}"
+    speed = _max5(received * 1000)
+    return (f"{pct} {_max5(total)}  {pct} {_max5(received)}    0 {_max5(0)}  {speed}  {_max5(0)} "
+            f"--:--:-- --:--:-- --:--:-- {speed}")
+
+
+class _Meter:
+    """curl's progress meter on stderr, shown when not silent and the body does not go to a TTY."""
+
+    def __init__(self, ctx: CommandContext, shown: bool) -> None:
+        self.ctx = ctx
+        self.shown = shown
+        if shown:
+            ctx.err(_METER_HEADER + "\r" + _meter_line(0, 0))
+
+    def end(self, total: int, received: int, newline: bool = True) -> None:
+        if self.shown:
+            self.ctx.err("\r" + _meter_line(total, received) + ("\n" if newline else ""))
+
+
 def _curl_one(ctx: CommandContext, opts: dict[str, str], url: Url, fail: Any, version: str) -> int:
     verbose = "v" in opts
     method = opts.get("X") or ("HEAD" if "I" in opts else "POST" if "d" in opts else "GET")
+    target = opts.get("o") or (posixpath.basename(url.path) if "O" in opts else None)
+    to_file = target is not None and target != "-"
+    meter = _Meter(ctx, "s" not in opts and (to_file or not ctx.isatty(ctx.stdout)))
     ip = resolve(ctx, url.host)
     if ip is None:
         return int(fail(6, f"Could not resolve host: {url.host}"))
@@ -182,21 +224,25 @@ def _curl_one(ctx: CommandContext, opts: dict[str, str], url: Url, fail: Any, ve
         ctx.err(f"*   Trying {ip}:{url.port}...\n")
     reply = fetch(ctx, ip, url.port, method, url.path)
     if reply is None:
+        meter.end(0, 0)
         return int(fail(7, _connect_failure(version, url.host, url.port)))
     code, headers, body = reply
+    size = len(body.encode())
+    length = next((int(v) for k, v in headers if k.lower() == "content-length" and v.isdigit()), size)
     head = f"HTTP/1.1 {code} {REASONS.get(code, '')}\r\n" + "".join(
         f"{k}: {v}\r\n" for k, v in headers) + "\r\n"
     if verbose:
         ctx.err(f"* Connected to {url.host} ({ip}) port {url.port} (#0)\n"
-                f"> {method} {url.path} HTTP/1.1\n> Host: {url.host}"
-                f"{'' if url.port in (80, 443) else ':' + str(url.port)}\n"
-                f"> User-Agent: curl/{version}\n> Accept: */*\n> \n"
-                + "".join(f"< {line}\n" for line in head.rstrip("\r\n").split("\r\n")) + "< \n")
+                f"> {method} {url.path} HTTP/1.1\r\n> Host: {url.host}"
+                f"{'' if url.port in (80, 443) else ':' + str(url.port)}\r\n"
+                f"> User-Agent: curl/{version}\r\n> Accept: */*\r\n> \r\n"
+                + "".join(f"< {line}\r\n" for line in head.rstrip("\r\n").split("\r\n")) + "< \r\n")
     if "f" in opts and code >= 400:
+        meter.end(length, 0)
         return int(fail(22, f"The requested URL returned error: {code}"))
     shown = head if "I" in opts else (head if "i" in opts else "") + body
-    target = opts.get("o") or (posixpath.basename(url.path) if "O" in opts else None)
-    if target is not None and target != "-":
+    if to_file:
+        assert target is not None
         if not target:
             return int(fail(23, "Failure writing output to destination"))
         try:
@@ -205,6 +251,9 @@ def _curl_one(ctx: CommandContext, opts: dict[str, str], url: Url, fail: Any, ve
             return int(fail(23, f"Failed to open the file {target}: {e.strerror}"))
     else:
         ctx.out(shown)
+    if verbose and meter.shown and size and method != "HEAD":
+        ctx.err(f"{{ [{size} bytes data]\n")  # -v notes the body it does not show
+    meter.end(length, 0 if method == "HEAD" else size)
     if verbose:
         ctx.err(f"* Connection #0 to host {url.host} left intact\n")
     if "w" in opts:
@@ -257,13 +306,16 @@ def _wget(ctx: CommandContext) -> int:
         ctx.err(f"wget: server returned error: HTTP/1.1 {code} {REASONS.get(code, '')}\n")
         return 1
     name = output or posixpath.basename(url.path) or "index.html"
+    size = len(body.encode())
+    shown = f"{size:6d}" if size < 100_000 else f"{size // 1024:5d}k"
+    bar = f"{name:<20.20}{100:4d}% |{'*' * 32}|{shown}  0:00:00 ETA\n"
     if name == "-":
+        if not quiet:
+            ctx.err("writing to stdout\n" + bar + "written to stdout\n")
         ctx.out(body)
         return 0
     if not quiet:
-        size = len(body.encode())
-        ctx.err(f"saving to '{name}'\n{name:<20} 100% |{'*' * 31}| {size:>5}  0:00:00 ETA\n"
-                f"'{name}' saved\n")
+        ctx.err(f"saving to '{name}'\n" + bar + f"'{name}' saved\n")
     try:
         ctx.fs.write(ctx.path(name), body)
     except OSError as e:
@@ -288,3 +340,43 @@ COMMANDS: dict[str, Command] = {
     "curl": _curl, "wget": _wget, "nslookup": _dns_tool, "dig": _dns_tool, "host": _dns_tool,
     "getent": _dns_tool,
 }
+
+
+class StaticWeb:
+    """A small fixed internet for a host's ``curl``/``wget``: pages by URL.
+
+    ``resolve_host`` and ``http`` have the shapes the network tools expect, so an instance can be
+    (part of) a shell's ``services``. Hosts get the addresses in ``addresses`` or a stable one in
+    the documentation range 203.0.113.0/24. A missing path answers as raw.githubusercontent.com
+    does: ``404: Not Found``.
+    """
+
+    def __init__(self, pages: Mapping[str, str], addresses: Mapping[str, str] | None = None) -> None:
+        self.pages: dict[tuple[str, int, str], str] = {}
+        self.addresses = dict(addresses or {})
+        for text, body in pages.items():
+            url = parse_url(text)
+            if url is None:
+                raise ValueError(f"not an http(s) URL: {text}")
+            self.pages[(url.host, url.port, url.path)] = body
+            self.addresses.setdefault(url.host, self._address(url.host))
+        self._hosts = {ip: host for host, ip in self.addresses.items()}
+
+    @staticmethod
+    def _address(host: str) -> str:
+        return f"203.0.113.{hashlib.sha256(host.encode()).digest()[0] % 254 + 1}"
+
+    def resolve_host(self, name: str) -> str | None:
+        return self.addresses.get(name)
+
+    def http(self, ip: str, port: int, method: str, path: str
+             ) -> tuple[int, list[tuple[str, str]], str] | None:
+        host = self._hosts.get(ip)
+        if host is None or port not in (80, 443):
+            return None
+        body = self.pages.get((host, port, path.split("?", 1)[0]))
+        if body is None:
+            missing = [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", "14")]
+            return 404, missing, "404: Not Found"
+        headers = [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(body.encode())))]
+        return 200, headers, "" if method == "HEAD" else body

@@ -9,145 +9,39 @@ the interpreter renders them per dialect.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from simk8s.shell.nodes import (
+    AndOr,
+    Arith,
+    Assign,
+    BraceGroup,
+    Case,
+    CmdSub,
+    For,
+    FuncDef,
+    HereDoc,
+    If,
+    Lit,
+    Node,
+    Param,
+    Part,
+    Pipeline,
+    Redir,
+    Sequence,
+    Simple,
+    Subshell,
+    While,
+    Word,
+)
+
+# The node classes are re-exported so callers can use one module for the whole syntax.
 __all__ = [
-    "AndOr", "Arith", "Assign", "BraceGroup", "CmdSub", "For", "HereDoc", "If", "Lit", "Node", "Param",
-    "ParseError", "Pipeline", "Redir", "Sequence", "Simple", "Subshell", "While", "Word", "parse",
+    "AndOr", "Arith", "Assign", "BraceGroup", "Case", "CmdSub", "For", "FuncDef", "HereDoc", "If", "Lit",
+    "Node", "Param", "ParseError", "Part", "Pipeline", "Redir", "Sequence", "Simple", "Subshell", "While",
+    "Word", "iter_commands", "parse",
 ]
-
-
-# --------------------------------------------------------------------------------------------
-# Word parts
-
-
-@dataclass(frozen=True)
-class Lit:
-    """Literal text; ``quoted`` text is exempt from field splitting and globbing."""
-
-    text: str
-    quoted: bool = False
-
-
-@dataclass(frozen=True)
-class Param:
-    """``$name``/``${name<op><arg>}``; ``op`` is one of ``:- - := = :+ + :? ? # ## % %% len``."""
-
-    name: str
-    quoted: bool = False
-    op: str = ""
-    arg: Word = ()
-
-
-@dataclass(frozen=True)
-class CmdSub:
-    """``$(body)`` or backquotes."""
-
-    body: Node
-    quoted: bool = False
-
-
-@dataclass(frozen=True)
-class Arith:
-    """``$((expr))``: the raw expression text, expanded and evaluated at run time."""
-
-    expr: str
-    quoted: bool = False
-
-
-Part = Lit | Param | CmdSub | Arith
-Word = tuple[Part, ...]
-
-
-# --------------------------------------------------------------------------------------------
-# Commands
-
-
-@dataclass
-class HereDoc:
-    """A here-document's body, filled in by the lexer once it reaches the next newline."""
-
-    delimiter: str
-    strip_tabs: bool
-    quoted: bool
-    body: Word = ()
-
-
-@dataclass(frozen=True)
-class Redir:
-    fd: int
-    op: str  # one of < > >> >& <& >| << <<-
-    target: Word
-    heredoc: HereDoc | None = None
-
-
-@dataclass(frozen=True)
-class Assign:
-    name: str
-    value: Word
-
-
-@dataclass(frozen=True)
-class Simple:
-    assigns: tuple[Assign, ...]
-    words: tuple[Word, ...]
-    redirs: tuple[Redir, ...]
-    line: int
-
-
-@dataclass(frozen=True)
-class Pipeline:
-    commands: tuple[Node, ...]
-    negate: bool = False
-
-
-@dataclass(frozen=True)
-class AndOr:
-    first: Node
-    rest: tuple[tuple[str, Node], ...]  # ("&&" | "||", pipeline)
-
-
-@dataclass(frozen=True)
-class Sequence:
-    items: tuple[Node, ...]
-
-
-@dataclass(frozen=True)
-class For:
-    name: str
-    words: tuple[Word, ...] | None  # None: iterate over "$@"
-    body: Node
-    redirs: tuple[Redir, ...] = ()
-
-
-@dataclass(frozen=True)
-class If:
-    branches: tuple[tuple[Node, Node], ...]
-    orelse: Node | None
-    redirs: tuple[Redir, ...] = ()
-
-
-@dataclass(frozen=True)
-class While:
-    cond: Node
-    body: Node
-    until: bool = False
-    redirs: tuple[Redir, ...] = ()
-
-
-@dataclass(frozen=True)
-class Subshell:
-    body: Node
-    redirs: tuple[Redir, ...] = ()
-
-
-@dataclass(frozen=True)
-class BraceGroup:
-    body: Node
-    redirs: tuple[Redir, ...] = ()
-
-
-Node = Simple | Pipeline | AndOr | Sequence | For | If | While | Subshell | BraceGroup
 
 
 # --------------------------------------------------------------------------------------------
@@ -165,6 +59,8 @@ class ParseError(Exception):
     line: int
     expecting: str = ""
     message: str = ""
+    quote: str = ""  # the unmatched quote for "Unterminated quoted string"
+    near: str = ""  # the last token read before the error (zsh reports it at end of input)
 
     @property
     def at_eof(self) -> bool:
@@ -223,14 +119,16 @@ class _Lexer:
     line: int = 1
     peeked: list[Token] = field(default_factory=list)
     heredocs: list[HereDoc] = field(default_factory=list)
+    last: str = ""
 
     def error_eof(self, expecting: str = "") -> ParseError:
-        return ParseError("end of file", "", self.line, expecting)
+        return ParseError("end of file", "", self.line, expecting, near=self.last)
 
     def next(self) -> Token:
-        if self.peeked:
-            return self.peeked.pop()
-        return self._scan()
+        tok = self.peeked.pop() if self.peeked else self._scan()
+        if tok.kind not in ("EOF", "NEWLINE"):
+            self.last = tok.text
+        return tok
 
     def peek(self) -> Token:
         if not self.peeked:
@@ -354,7 +252,7 @@ class _Lexer:
                 plain = False
                 end = s.find("'", self.pos + 1)
                 if end < 0:
-                    raise ParseError("", "", self.line, message="Unterminated quoted string")
+                    raise ParseError("", "", self.line, message="Unterminated quoted string", quote="'")
                 text = s[self.pos + 1:end]
                 self.line += text.count("\n")
                 parts.append(Lit(text, True))
@@ -386,7 +284,7 @@ class _Lexer:
         buf: list[str] = []
         while True:
             if self.pos >= len(s):
-                raise ParseError("", "", self.line, message="Unterminated quoted string")
+                raise ParseError("", "", self.line, message="Unterminated quoted string", quote='"')
             c = s[self.pos]
             if c == '"':
                 self.pos += 1
@@ -411,8 +309,9 @@ class _Lexer:
                     self.line += 1
                 buf.append(c)
                 self.pos += 1
-        # An empty "" still makes a (quoted, empty) field.
-        parts.append(Lit("".join(buf), True))
+        # An empty "" still makes a (quoted, empty) field; "$@" alone may make none.
+        if buf or not parts:
+            parts.append(Lit("".join(buf), True))
         return parts
 
     def _dollar(self, quoted: bool) -> Part:
@@ -533,7 +432,8 @@ class _Parser:
         self.lex = lex
 
     def unexpected(self, tok: Token, expecting: str = "") -> ParseError:
-        return ParseError(tok.dash_name(), tok.text, tok.line, expecting)
+        near = self.lex.last if tok.kind == "EOF" else tok.text
+        return ParseError(tok.dash_name(), tok.text, tok.line, expecting, near=near)
 
     def skip_newlines(self) -> None:
         while self.lex.peek().kind == "NEWLINE":
@@ -609,12 +509,64 @@ class _Parser:
         if tok.kind == "OP" and tok.text == "(":
             self.lex.next()
             return Subshell(self.body(")"), self.redirs())
+        if kw == "case":
+            self.lex.next()
+            return self.case_()
+        if tok.kind == "WORD" and tok.plain and kw is None:
+            first = self.lex.next()
+            nxt = self.lex.peek()
+            if nxt.kind == "OP" and nxt.text == "(":  # NAME ( ) compound-command
+                self.lex.next()
+                close = self.lex.next()
+                if not (close.kind == "OP" and close.text == ")"):
+                    err = self.unexpected(close, '")"')
+                    err.text = "newline" if close.kind == "EOF" else err.text
+                    raise err
+                self.skip_newlines()
+                return FuncDef(first.text, self.command())
+            self.lex.peeked.append(first)
         return self.simple()
+
+    def case_(self) -> Case:
+        wtok = self.lex.next()
+        if wtok.kind != "WORD":
+            raise self.unexpected(wtok)
+        self.skip_newlines()
+        tok = self.lex.next()
+        if tok.keyword() != "in":
+            raise self.unexpected(tok, '"in"')
+        items: list[tuple[tuple[Word, ...], Node]] = []
+        self.skip_newlines()
+        while self.lex.peek().keyword() != "esac":
+            if self.lex.peek().kind == "OP" and self.lex.peek().text == "(":
+                self.lex.next()
+            patterns: list[Word] = []
+            while True:
+                t = self.lex.next()
+                if t.kind != "WORD":
+                    raise self.unexpected(t)
+                patterns.append(t.word)
+                t = self.lex.next()
+                if t.kind == "OP" and t.text == ")":
+                    break
+                if not (t.kind == "OP" and t.text == "|"):
+                    raise self.unexpected(t, '")"')
+            items.append((tuple(patterns), self.sequence()))
+            t = self.lex.peek()
+            if t.kind == "OP" and t.text == ";;":
+                self.lex.next()
+                self.skip_newlines()
+            elif t.keyword() != "esac":
+                raise self.unexpected(self.lex.next(), '";;"')
+        self.lex.next()
+        return Case(wtok.word, tuple(items), self.redirs())
 
     def for_(self) -> For:
         name_tok = self.lex.next()
         if name_tok.kind != "WORD" or not name_tok.plain or not name_tok.text.isidentifier():
-            raise ParseError("", "", name_tok.line, message="Bad for loop variable")
+            text = "newline" if name_tok.kind in ("EOF", "NEWLINE") else name_tok.text
+            raise ParseError("", text, name_tok.line, message="Bad for loop variable",
+                             near="for" if text == "newline" else text)
         words: list[Word] | None = None
         self.skip_newlines()
         if self.lex.peek().keyword() == "in":
@@ -674,6 +626,8 @@ class _Parser:
             return None
         self.lex.next()
         target = self.lex.next()
+        if target.kind == "EOF":
+            raise ParseError(target.dash_name(), "newline", target.line, near=tok.text)
         if target.kind != "WORD":
             raise self.unexpected(target)
         op = tok.text
@@ -719,6 +673,31 @@ def _assignment(tok: Token) -> Assign | None:
         return None
     value: Word = ((Lit(rest, True),) if rest else ()) + tok.word[1:]
     return Assign(name, value)
+
+
+def iter_commands(src: str, first_line: int = 1) -> Iterator[Sequence]:
+    """Parse ``src`` one complete command (a line's list) at a time, as dash and bash do: the
+    commands before a syntax error run before the error is reported."""
+    p = _Parser(_Lexer(src, 0, first_line))
+    while True:
+        p.skip_newlines()
+        if p.lex.peek().kind == "EOF":
+            return
+        items: list[Node] = []
+        while True:
+            if p._ends_list(p.lex.peek()):
+                raise p.unexpected(p.lex.next())
+            items.append(p.and_or())
+            tok = p.lex.peek()
+            if tok.kind == "OP" and tok.text in (";", "&"):
+                p.lex.next()
+                if p.lex.peek().kind in ("NEWLINE", "EOF"):
+                    break
+                continue
+            if tok.kind in ("NEWLINE", "EOF"):
+                break
+            raise p.unexpected(p.lex.next())
+        yield Sequence(tuple(items))
 
 
 def parse(src: str, first_line: int = 1) -> Sequence:

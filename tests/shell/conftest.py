@@ -7,8 +7,7 @@ from typing import Any
 import pytest
 
 from simk8s.shell import Shell
-from simk8s.shell.coreutils import COMMANDS
-from simk8s.shell.net import COMMANDS as NET
+from simk8s.shell.coreutils import all_commands
 from simk8s.vfs import ContainerFS, MemFS
 
 
@@ -16,7 +15,7 @@ def _make_shell(dialect: str = "dash", hostname: str = "web-0", services: Any = 
                volume: MemFS | None = None, sh_dialect: str = "dash") -> Shell:
     fs = ContainerFS({"/etc/hostname": f"{hostname}\n", "/root/.keep": "", "/tmp/.keep": ""},
                      {"/usr/share/nginx/html": volume if volume is not None else MemFS()})
-    return Shell({**COMMANDS, **NET}, fs, {"HOME": "/root", "PATH": "/usr/bin:/bin"}, dialect,
+    return Shell(all_commands(), fs, {"HOME": "/root", "PATH": "/usr/bin:/bin"}, dialect,
                  hostname, services, sh_dialect=sh_dialect)
 
 

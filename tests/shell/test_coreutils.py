@@ -19,9 +19,11 @@ def test_file_errors_use_gnu_wording_in_debian_images(make_shell):
     assert run(make_shell, "rm /etc") == ("", "rm: cannot remove '/etc': Is a directory\n", 1)
     assert run(make_shell, "mv /x /y") == ("", "mv: cannot stat '/x': No such file or directory\n", 1)
     assert run(make_shell, "cp /etc /y") == ("", "cp: -r not specified; omitting directory '/etc'\n", 1)
-    assert run(make_shell, "head /x") == ("", "head: cannot open '/x' for reading: No such file or directory\n", 1)
+    assert run(make_shell, "head /x") == (
+        "", "head: cannot open '/x' for reading: No such file or directory\n", 1)
     assert run(make_shell, "grep a /x") == ("", "grep: /x: No such file or directory\n", 2)
-    assert run(make_shell, "ls -z") == ("", "ls: invalid option -- 'z'\nTry 'ls --help' for more information.\n", 2)
+    assert run(make_shell, "ls -z") == (
+        "", "ls: invalid option -- 'z'\nTry 'ls --help' for more information.\n", 2)
 
 
 def test_busybox_images_word_errors_the_busybox_way(make_shell):
@@ -78,7 +80,7 @@ def test_sh_bash_zsh_recurse_with_their_own_wording(make_shell):
     sh = make_shell()
     r = sh.run("sh -c 'nope'; bash -c 'nope'; zsh -c 'nope'; sh -c 'echo $0 $1' me arg")
     assert r.stderr == ("sh: 1: nope: not found\nbash: line 1: nope: command not found\n"
-                        "zsh: command not found: nope\n")
+                        "zsh:1: command not found: nope\n")
     assert r.stdout == "me arg\n"
     assert sh.run("echo 'echo from stdin' | sh").stdout == "from stdin\n"
 
@@ -90,3 +92,60 @@ def test_exec_without_a_shell_finds_only_programs(make_shell):
     assert sh.exec_argv(["cd", "/tmp"]) is None
     assert sh.exec_argv(["nope"]) is None
     assert sh.exec_argv(["/bin/sh", "-c", "exit 3"]).code == 3  # type: ignore[union-attr]
+
+
+def test_ls_on_a_terminal_lays_names_out_in_columns_like_gnu_ls(make_shell):
+    sh = make_shell()
+    sh.tty = True
+    names = ["50x.html", "index.html", "nginx.conf", "mime.types", "fastcgi_params", "koi-utf",
+             "koi-win", "scgi_params", "uwsgi_params", "win-utf", "a", "bb", "ccc"]
+    sh.run("mkdir /w && cd /w && touch " + " ".join(names))
+    # Byte-for-byte what GNU ls 9.1 prints for these names at 80 columns (tabs included).
+    assert sh.run("ls /w").stdout == (
+        "50x.html  bb   fastcgi_params  koi-utf\tmime.types  scgi_params   win-utf\n"
+        "a\t  ccc  index.html      koi-win\tnginx.conf  uwsgi_params\n")
+    assert sh.run("ls /w | head -n 2").stdout == "50x.html\na\n"  # a pipe is not a terminal
+
+
+def test_ctrl_c_from_a_service_stops_the_job_with_status_130(make_shell):
+    from simk8s.shell import Interrupt
+
+    def sleep(seconds: float) -> None:
+        raise Interrupt
+
+    sh = make_shell(services=type("S", (), {"sleep": staticmethod(sleep)})())
+    r = sh.run("echo before; while true; do sleep 1; done; echo never")
+    assert (r.stdout, r.code) == ("before\n", 130)
+    r = sh.interactive(["sleep 10", "echo $?", "exit"], prompt="$ ")
+    assert r.output == "$ sleep 10\n^C\n$ echo $?\n130\n$ exit\n"
+
+
+def test_cat_n_printenv_and_source(make_shell):
+    sh = make_shell()
+    r = sh.run("printf 'a\\nb\\n' | cat -n; printenv HOME; echo 'X=sourced' > /tmp/rc; . /tmp/rc; echo $X")
+    assert r.stdout == "     1\ta\n     2\tb\n/root\nsourced\n"
+
+
+def test_ls_long_format_per_flavour_and_the_six_month_rule():
+    import calendar
+    from types import SimpleNamespace
+
+    from simk8s.shell import Shell
+    from simk8s.shell.coreutils import all_commands
+    from simk8s.vfs import MemFS
+
+    now = calendar.timegm((2026, 11, 28, 22, 40, 0))
+    clock = [float(now)]
+    fs = MemFS({"/w/.k": ""}, clock=lambda: clock[0])
+    services = SimpleNamespace(now=lambda: now)
+    gnu = Shell(all_commands(), fs, {}, "dash", "x", services, cwd="/w")
+    gnu.run("echo hello > f; mkdir d; echo 0123456789abcdef > g")
+    clock[0] = calendar.timegm((2020, 1, 2, 3, 4, 0))
+    gnu.run("touch old")
+    # as GNU ls 9.1 and BusyBox 1.35 print the same directory
+    assert gnu.run("ls -l").stdout == (
+        "total 12\ndrwxr-xr-x 2 root root 4096 Nov 28 22:40 d\n-rw-r--r-- 1 root root    6 Nov 28 22:40 f\n"
+        "-rw-r--r-- 1 root root   17 Nov 28 22:40 g\n-rw-r--r-- 1 root root    0 Jan  2  2020 old\n")
+    busybox = Shell(all_commands(), fs, {}, "ash", "x", services, cwd="/w", sh_dialect="ash")
+    assert busybox.run("ls -l d f").stdout == (
+        "-rw-r--r--    1 root     root             6 Nov 28 22:40 f\n\nd:\ntotal 0\n")

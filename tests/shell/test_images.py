@@ -84,10 +84,12 @@ def test_curl_localhost_inside_web_0_reads_the_persistent_volume():
         http=lambda ip, port, method, path: serve_http(fs, method, path, server=spec.http_server)
         if ip == "127.0.0.1" and port == 80 else None,
     )
-    sh = Shell(spec.commands(), fs, dict(spec.env), "dash", "web-0", services)
+    # `kubectl exec -i -t`: a terminal, so curl shows no progress meter.
+    sh = Shell(spec.commands(), fs, dict(spec.env), "dash", "web-0", services, tty=True)
     assert sh.run("""sh -c 'echo "$(hostname)-pv-test" > /usr/share/nginx/html/index.html'""").code == 0
     r = sh.run("curl http://localhost/")
     assert (r.stdout, r.stderr, r.code) == ("web-0-pv-test\n", "", 0)
     # The old curl of Ubuntu 16.04 words a refused connection without the "after N ms" part.
     r = sh.run("curl http://localhost:8080/")
-    assert (r.stderr, r.code) == ("curl: (7) Failed to connect to localhost port 8080: Connection refused\n", 7)
+    assert (r.stderr, r.code) == (
+        "curl: (7) Failed to connect to localhost port 8080: Connection refused\n", 7)

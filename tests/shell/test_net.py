@@ -22,9 +22,29 @@ def services(**extra):
     return SimpleNamespace(resolve_host=PODS.get, http=http, **extra)
 
 
-def shell(tools=("curl", "wget", "nslookup", "cat"), dialect="ash", **extra):
+def shell(tools=("curl", "wget", "nslookup", "cat"), dialect="ash", tty=True, **extra):
     return Shell(commands_for(tools), MemFS({"/tmp/.keep": ""}), {}, dialect, "netdebug",
-                 services(**extra), sh_dialect="ash")
+                 services(**extra), sh_dialect="ash", tty=tty)
+
+
+HEADER = ("  % Total    % Received % Xferd  Average Speed   Time    Time     Time  Current\n"
+          "                                 Dload  Upload   Total   Spent    Left  Speed\n")
+ZERO = "  0     0    0     0    0     0      0      0 --:--:-- --:--:-- --:--:--     0"
+
+
+def test_without_a_terminal_curl_prints_its_progress_meter_to_stderr():
+    r = shell(tty=False).run("curl http://web-0.nginx/")
+    assert r.stdout == "web-0-pv-test\n"
+    assert r.stderr == HEADER + "\r" + ZERO + (
+        "\r100    14  100    14    0     0  14000      0 --:--:-- --:--:-- --:--:-- 14000\n")
+    r = shell(tty=False).run("curl http://nope/")
+    assert r.stderr == HEADER + "\r" + ZERO + "curl: (6) Could not resolve host: nope\n"
+    r = shell(tty=False).run("curl http://10.0.0.1/")
+    assert r.stderr == HEADER + "\r" + ZERO + "\r" + ZERO + "\n" + (
+        "curl: (7) Failed to connect to 10.0.0.1 port 80 after 0 ms: Couldn't connect to server\n")
+    assert shell(tty=False).run("curl -s http://web-0.nginx/").stderr == ""
+    # Writing the body to a file shows the meter even on a terminal.
+    assert shell().run("curl -o /tmp/x http://web-0.nginx/").stderr.startswith(HEADER)
 
 
 def test_curl_fetches_through_dns_and_http_hooks():
@@ -78,3 +98,29 @@ def test_dns_tools_are_delegated_to_the_caller():
 def test_a_missing_tool_is_not_found():
     r = shell(tools=("cat",), dialect="dash").run("curl http://web-0.nginx/")
     assert (r.stderr, r.code) == ("sh: 1: curl: not found\n", 127)
+
+
+def test_busybox_wget_progress_lines_match_busybox():
+    r = shell(tty=False).run("cd /tmp && wget http://web-0.nginx/ && cat index.html")
+    assert r.stderr == ("Connecting to web-0.nginx (172.16.158.2:80)\nsaving to 'index.html'\n"
+                        "index.html           100% |********************************|    14  0:00:00 ETA\n"
+                        "'index.html' saved\n")
+    assert r.stdout == "web-0-pv-test\n"
+    r = shell(tty=False).run("wget -O - http://web-0.nginx/")
+    assert r.stderr.endswith(
+        "-                    100% |********************************|    14  0:00:00 ETA\n"
+        "written to stdout\n")
+
+
+def test_the_seed_hosts_first_line_downloads_web_yaml_into_the_working_directory():
+    from simk8s.shell.net import StaticWeb
+
+    url = ("https://raw.githubusercontent.com/kubernetes/website/main/content/en/examples/"
+           "application/web/web.yaml")
+    web = StaticWeb({url: "apiVersion: v1\n"}, {"raw.githubusercontent.com": "185.199.108.133"})
+    host = Shell(commands_for(["curl", "cat", "ls"]), MemFS({"/root/.keep": ""}), {}, "bash", "k8s-m", web,
+                 cwd="/root", tty=True)
+    r = host.run(f"curl -s -O {url} && ls && cat web.yaml")
+    assert (r.stdout, r.stderr, r.code) == ("web.yaml\napiVersion: v1\n", "", 0)
+    r = host.run("curl -sf https://raw.githubusercontent.com/nope; echo $?")
+    assert r.stdout == "22\n"

@@ -55,7 +55,7 @@ def test_unknown_commands_are_worded_per_dialect_with_status_127(make_shell):
         "dash": "sh: 1: foo: not found\n",
         "ash": "sh: foo: not found\n",
         "bash": "bash: line 1: foo: command not found\n",
-        "zsh": "zsh: command not found: foo\n",
+        "zsh": "zsh:1: command not found: foo\n",  # a script; interactive zsh omits the line
     }
     for dialect, text in expected.items():
         r = make_shell(dialect).run("foo")
@@ -71,11 +71,13 @@ def test_dash_syntax_errors_use_dash_wording_and_status_2(make_shell):
         'echo "abc': "sh: 1: Syntax error: Unterminated quoted string\n",
         "for i in 1 2; echo; done": 'sh: 1: Syntax error: word unexpected (expecting "do")\n',
         "echo $(ls": 'sh: 1: Syntax error: end of file unexpected (expecting ")")\n',
-        "echo ok\ndone": 'sh: 2: Syntax error: "done" unexpected\n',
     }
     for script, text in cases.items():
         r = sh.run(script)
         assert (r.stdout, r.stderr, r.code) == ("", text, 2), script
+    # dash runs each line as soon as it is parsed: the first line's output comes before the error.
+    r = sh.run("echo ok\ndone")
+    assert (r.stdout, r.stderr, r.code) == ("ok\n", 'sh: 2: Syntax error: "done" unexpected\n', 2)
 
 
 def test_exit_codes_propagate_and_exit_stops_the_script(make_shell):
@@ -109,7 +111,7 @@ def test_redirection_into_a_missing_directory_is_reported_per_dialect(make_shell
     assert make_shell("bash").run("echo hi > /nope/x").stderr == \
         "bash: line 1: /nope/x: No such file or directory\n"
     assert make_shell("zsh").run("echo hi > /nope/x").stderr == \
-        "zsh: no such file or directory: /nope/x\n"
+        "zsh:1: no such file or directory: /nope/x\n"
 
 
 def test_stderr_redirections_and_dev_null(make_shell):

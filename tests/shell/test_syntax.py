@@ -10,7 +10,8 @@ def out(make_shell, script, **kw):
 
 
 def test_quoting_and_escapes(make_shell):
-    assert out(make_shell, """echo 'a  $x' "b  $HOME" c\\ d \\$e "q\\"q" ''x""") == "a  $x b  /root c d $e q\"q x\n"
+    script = """echo 'a  $x' "b  $HOME" c\\ d \\$e "q\\"q" ''x"""
+    assert out(make_shell, script) == "a  $x b  /root c d $e q\"q x\n"
     assert out(make_shell, "echo a#b # comment") == "a#b\n"
     assert out(make_shell, 'x="1  2"; set -- $x "$x"; echo $#') == "3\n"
     assert out(make_shell, 'echo "$(echo "inner quotes")" `echo back`') == "inner quotes back\n"
@@ -19,11 +20,13 @@ def test_quoting_and_escapes(make_shell):
 def test_parameter_expansion_forms(make_shell):
     script = ('f=/usr/share/nginx/html/index.html; echo ${f##*/} ${f%/*} ${#f} ${u:-dflt} ${u-x} '
               '${f:+set}; echo ${v:=assigned} $v; echo $? $$')
-    assert out(make_shell, script) == "index.html /usr/share/nginx/html 32 dflt x set\nassigned assigned\n0 1\n"
+    assert out(make_shell, script) == (
+        "index.html /usr/share/nginx/html 32 dflt x set\nassigned assigned\n0 1\n")
 
 
 def test_arithmetic_and_loops(make_shell):
-    script = """i=0; while [ $i -lt 5 ]; do i=$((i + 1)); [ $i -eq 2 ] && continue; [ $i -eq 4 ] && break; echo $i; done
+    script = """i=0; while [ $i -lt 5 ]; do i=$((i + 1))
+  [ $i -eq 2 ] && continue; [ $i -eq 4 ] && break; echo $i; done
 for n in 1 2 3; do for m in a b; do [ $m = b ] && continue 2; echo $n$m; done; done
 echo $(( (7 / 2) * 2 + 7 % 3 )) $((-7 / 2))"""
     assert out(make_shell, script) == "1\n3\n1a\n2a\n3a\n7 -3\n"
