@@ -154,7 +154,7 @@ class ContainerRuntime:
             del self.empty_dirs[key]
 
     # ---------------------------------------------------------------------------------- exec
-    def _shell(self, pod: Any, c: Container, dialect: str | None = None) -> Shell:
+    def _shell(self, pod: Any, c: Container, dialect: str | None = None, tty: bool = False) -> Shell:
         commands = dict(c.image.commands())
         for name, cmd in NET_COMMANDS.items():
             if name in c.image.tools and name not in commands:
@@ -169,14 +169,14 @@ class ContainerRuntime:
         c.pid += 1
         return Shell(commands, c.fs, env=env, dialect=dialect or c.image.sh_dialect,
                      hostname=env["HOSTNAME"], services=_Services(self, pod, c.image), cwd="/root"
-                     if c.fs.isdir("/root") else "/", sh_dialect=c.image.sh_dialect, pid=c.pid)
+                     if c.fs.isdir("/root") else "/", sh_dialect=c.image.sh_dialect, pid=c.pid, tty=tty)
 
-    def exec(self, pod: Any, container: str, argv: list[str], stdin: str = "") -> Result:
+    def exec(self, pod: Any, container: str, argv: list[str], stdin: str = "", tty: bool = False) -> Result:
         """Run ``argv`` in the container; raises :class:`ExecError` when it cannot start."""
         c = self.container(pod, container)
         if c is None:
             raise ExecError(f'unable to upgrade connection: container not found ("{container}")')
-        shell = self._shell(pod, c)
+        shell = self._shell(pod, c, tty=tty)
         result = shell.exec_argv(list(argv), stdin=stdin)
         if result is None:
             raise ExecError(
@@ -194,7 +194,7 @@ class ContainerRuntime:
         prog = argv[0].rsplit("/", 1)[-1] if argv else c.image.default_shell
         if prog in ("sh", "bash", "zsh", "ash") and len(argv) <= 1:
             dialect = {"sh": c.image.sh_dialect, "ash": "ash"}.get(prog, prog)
-            shell = self._shell(pod, c, dialect=dialect)
+            shell = self._shell(pod, c, dialect=dialect, tty=True)
             prompt = c.image.prompt(shell.hostname) if prog == c.image.default_shell else (
                 "# " if prog in ("sh", "ash") else f"root@{shell.hostname}:/# ")
             banner = c.image.banner if prog == c.image.default_shell else ""
@@ -203,7 +203,7 @@ class ContainerRuntime:
                 banner += "" if banner.endswith("\n") else "\n"
             res = shell.interactive(lines, prompt=prompt)
             return Result(res.stdout, res.stderr, res.code, banner + res.output)
-        return self.exec(pod, container, argv, "\n".join(lines) + ("\n" if lines else ""))
+        return self.exec(pod, container, argv, "\n".join(lines) + ("\n" if lines else ""), tty=True)
 
     # ---------------------------------------------------------------------------------- http
     def serve_http(self, pod: Any, port: int, method: str, path: str, client_ip: str,

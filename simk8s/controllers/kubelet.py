@@ -434,7 +434,8 @@ class Kubelet(Controller):
         if rt is not None and rt.wake is not None and not rt.wake.triggered:
             rt.wake.succeed()
 
-    def exec(self, namespace: str, pod_name: str, container: str | None, argv: list[str], stdin: str = "") -> Any:
+    def exec(self, namespace: str, pod_name: str, container: str | None, argv: list[str], stdin: str = "",
+             tty: bool = False) -> Any:
         """``kubectl exec``: run ``argv`` in a running container of the pod."""
         from simk8s.runtime import ExecError
 
@@ -450,7 +451,7 @@ class Kubelet(Controller):
             raise ExecError(f"error dialing backend: dial tcp {self.host_ip}:10250: connect: no route to host")
         if rt is None or name not in rt.running:
             raise ExecError(f'unable to upgrade connection: container not found ("{name}")')
-        result = self.runtime.exec(pod, name, argv, stdin)
+        result = self.runtime.exec(pod, name, argv, stdin, tty=tty)
         self.poke(namespace, pod_name)
         return result
 

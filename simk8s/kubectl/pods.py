@@ -56,7 +56,8 @@ def cmd_exec(ctx: Context) -> int:
             pod_now = ctx.cluster.store.get("Pod", pod["metadata"]["name"], ctx.namespace)
             result = kubelet.runtime.interactive(pod_now, container, argv, stdin.splitlines())
         else:
-            result = kubelet.exec(ctx.namespace, pod["metadata"]["name"], container, argv, stdin)
+            result = kubelet.exec(ctx.namespace, pod["metadata"]["name"], container, argv, stdin,
+                                  tty=a.bool("tty"))
     except ExecError as e:
         ctx.out.err(f"error: {e}\n")
         return e.code

@@ -1,0 +1,179 @@
+"""Build (and execute) the lesson notebooks: ``python notebooks/build.py`` regenerates them all.
+
+Each notebook is written from the cell sources below, executed top to bottom with nbclient (virtual
+time: every lesson runs in seconds) and saved with its outputs, so it reads well on a code host.
+``python notebooks/build.py --check`` executes them without writing (what the tests do).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+
+HERE = Path(__file__).parent
+
+SETUP = '''\
+from simk8s import Cluster
+from simk8s import viz
+from IPython.display import HTML, display
+
+WEB = """
+apiVersion: v1
+kind: Service
+metadata:
+  name: nginx
+  labels:
+    app: nginx
+spec:
+  ports:
+  - port: 80
+    name: web
+  clusterIP: None
+  selector:
+    app: nginx
+---
+apiVersion: apps/v1
+kind: StatefulSet
+metadata:
+  name: web
+spec:
+  serviceName: "nginx"
+  replicas: 2
+  selector:
+    matchLabels:
+      app: nginx
+  template:
+    metadata:
+      labels:
+        app: nginx
+    spec:
+      containers:
+      - name: nginx
+        image: k8s.gcr.io/nginx-slim:0.8
+        ports:
+        - containerPort: 80
+          name: web
+        volumeMounts:
+        - name: www
+          mountPath: /usr/share/nginx/html
+  volumeClaimTemplates:
+  - metadata:
+      name: www
+    spec:
+      accessModes: [ "ReadWriteOnce" ]
+      resources:
+        requests:
+          storage: 1Gi
+"""
+
+def sh(cmd):
+    print(c.kubectl(cmd).combined, end="")
+'''
+
+LESSONS: dict[str, list[tuple[str, str]]] = {
+    "01-identity": [
+        ("md", "# Ordinal identity\n\nA StatefulSet names its pods `<set>-<ordinal>` and creates them in order: "
+               "`web-1` only after `web-0` is Running and Ready. Everything below runs in virtual time."),
+        ("code", SETUP + "\nc = Cluster(seed=1)\nc.apply(WEB)\nc.settle()\nsh('get pods -o wide')"),
+        ("md", "## The timeline\n\nOne lane per pod, coloured by state. `web-1`'s lane starts where `web-0` "
+               "turns Ready."),
+        ("code", "fig = viz.timeline(c, prefix='web-')\nfig"),
+        ("code", "lanes = {lane.name: lane for lane in viz.lanes(c, prefix='web-')}\n"
+                 "print('web-0 Ready at', round(lanes['web-0'].first('Ready'), 1), 's; web-1 created at',"
+                 " round(lanes['web-1'].start, 1), 's')"),
+        ("md", "## Same names after deletion\n\nDelete both pods: they come back as `web-0` then `web-1`, "
+               "with the same hostnames."),
+        ("code", "sh('delete pod -l app=nginx')\nc.settle()\nfor i in (0, 1):\n"
+                 "    print(c.exec(f'web-{i}', 'hostname').stdout, end='')"),
+        ("md", "## A Deployment for contrast\n\nReplicaSet pods get random names from the API server's "
+               "alphabet; a replacement gets a new one."),
+        ("code", "c.apply({'apiVersion': 'apps/v1', 'kind': 'Deployment', 'metadata': {'name': 'deploy'},\n"
+                 "         'spec': {'replicas': 3, 'selector': {'matchLabels': {'app': 'deploy'}},\n"
+                 "                  'template': {'metadata': {'labels': {'app': 'deploy'}},\n"
+                 "                               'spec': {'containers': [{'name': 'nginx', 'image': 'nginx:1.25'}]}}}})\n"
+                 "c.settle()\nsh('get pods -l app=deploy')"),
+        ("code", "viz.object_graph_figure(c)"),
+    ],
+    "02-headless-dns": [
+        ("md", "# Headless-service DNS\n\nA Service with `clusterIP: None` answers with the pods' own IPs, "
+               "and every pod gets a name `<pod>.<service>.<namespace>.svc.cluster.local`."),
+        ("code", SETUP + "\nc = Cluster(seed=1)\nc.apply(WEB)\nc.settle()\n"
+                 "print('A    ', c.resolve('nginx'))\nprint('SRV  ', c.resolve('nginx', 'SRV'))\n"
+                 "print('web-0', c.resolve('web-0.nginx'))"),
+        ("md", "The same answers, as `nslookup` prints them inside a pod:"),
+        ("code", "print(c.exec('web-1', ['sh', '-c', 'true']).stdout)\n"
+                 "r = c.kubectl(['run', '-it', '--rm', 'netdebug', '--image=nicolaka/netshoot', '--restart=Never', "
+                 "'--', 'zsh'], stdin='nslookup -type=srv nginx\\nexit\\n')\nprint(r.combined)"),
+        ("md", "## Readiness decides\n\nWhen web-0's node stops, its pod loses Ready after the grace period and "
+               "drops out of the answers; `publishNotReadyAddresses: true` would keep it."),
+        ("code", "node = c.get('pods', 'web-0')['spec']['nodeName']\nc.fail_node(node)\nc.run(60)\n"
+                 "print('A after the node failed:', c.resolve('nginx'))\nc.recover_node(node)\nc.settle()\n"
+                 "print('A after it came back:  ', c.resolve('nginx'))"),
+        ("code", "from simk8s import netsim\nfrom dnslib import QTYPE\n"
+                 "reply = netsim.query(c, 'nginx.default.svc.cluster.local', 'SRV')\n"
+                 "display(HTML(viz.html_table(['name', 'ttl', 'type', 'data'],\n"
+                 "    [(str(r.rname), r.ttl, QTYPE[r.rtype], str(r.rdata)) for r in reply.rr + reply.ar])))"),
+    ],
+    "03-storage": [
+        ("md", "# Stable storage\n\nEach ordinal gets its own claim (`www-web-0`, `www-web-1`), bound to its "
+               "own volume, provisioned by local-path on the node the pod was scheduled to "
+               "(WaitForFirstConsumer)."),
+        ("code", SETUP + "\nc = Cluster(seed=1)\nc.apply(WEB)\nc.settle()\nsh('get pvc')\nsh('get pv')"),
+        ("code", "for i in (0, 1):\n"
+                 "    c.exec(f'web-{i}', 'echo \"$(hostname)-pv-test\" > /usr/share/nginx/html/index.html')\n"
+                 "sh('delete pod -l app=nginx')\nc.settle()\nfor i in (0, 1):\n"
+                 "    print(c.exec(f'web-{i}', ['curl', '-s', 'http://localhost/']).stdout, end='')"),
+        ("md", "## Node loss with local-path\n\nThe data lives on one node. Force-delete a pod whose node died and "
+               "its replacement cannot run anywhere else:"),
+        ("code", "node = c.get('pods', 'web-1')['spec']['nodeName']\nc.fail_node(node)\nc.run(400)\n"
+                 "sh('delete pod web-1 --grace-period=0 --force')\nc.run(30)\nsh('get pods')\n"
+                 "print([e['message'] for e in c.get('events') if e['reason'] == 'FailedScheduling'][-1])"),
+        ("code", "c.recover_node(node)\nc.settle()\nsh('get pods')"),
+    ],
+    "04-updates": [
+        ("md", "# Rolling updates\n\nA template change replaces pods from the highest ordinal down, one at a "
+               "time; a partition holds the lower ordinals back."),
+        ("code", SETUP + "\nc = Cluster(seed=1)\nc.apply(WEB.replace('replicas: 2', 'replicas: 3'))\nc.settle()\n"
+                 "start = c.now\nsh('set image sts/web nginx=k8s.gcr.io/nginx-slim:0.7')\nc.settle()\n"
+                 "deleted = [(round(e.t - start, 1), e.obj['metadata']['name']) for e in c.store.log\n"
+                 "           if e.kind.kind == 'Pod' and e.type == 'DELETED' and e.t >= start]\nprint(deleted)"),
+        ("code", "viz.timeline(c, prefix='web-')"),
+        ("md", "## Partition and rollback"),
+        ("code", "c.patch('statefulsets', 'web', {'spec': {'updateStrategy': {'rollingUpdate': {'partition': 2}}}})\n"
+                 "sh('set image sts/web nginx=k8s.gcr.io/nginx-slim:0.8')\nc.settle()\n"
+                 "sh(['get', 'pods', '-o', 'jsonpath={range .items[*]}{.metadata.name} {.spec.containers[0].image}"
+                 "{\"\\\\n\"}{end}'])\nsh('rollout history sts/web')"),
+    ],
+}
+
+
+def build(name: str, cells: list[tuple[str, str]], write: bool) -> nbformat.NotebookNode:
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.cells = [nbformat.v4.new_markdown_cell(src) if kind == "md" else nbformat.v4.new_code_cell(src)
+                for kind, src in cells]
+    NotebookClient(nb, timeout=60, kernel_name="python3", resources={"metadata": {"path": str(HERE)}}).execute()
+    if write:
+        nbformat.write(nb, HERE / f"{name}.ipynb")
+    return nb
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--check", action="store_true", help="execute without writing")
+    ap.add_argument("names", nargs="*", help="only these lessons")
+    args = ap.parse_args(argv)
+    for name, cells in LESSONS.items():
+        if args.names and name not in args.names:
+            continue
+        build(name, cells, write=not args.check)
+        print(f"{name}: ok", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
