@@ -17,6 +17,7 @@ from nbclient import NotebookClient
 HERE = Path(__file__).parent
 
 SETUP = '''\
+%matplotlib inline
 from simk8s import Cluster
 from simk8s import viz
 from IPython.display import HTML, display
@@ -81,7 +82,7 @@ LESSONS: dict[str, list[tuple[str, str]]] = {
         ("code", SETUP + "\nc = Cluster(seed=1)\nc.apply(WEB)\nc.settle()\nsh('get pods -o wide')"),
         ("md", "## The timeline\n\nOne lane per pod, coloured by state. `web-1`'s lane starts where `web-0` "
                "turns Ready."),
-        ("code", "fig = viz.timeline(c, prefix='web-')\nfig"),
+        ("code", "fig = viz.timeline(c, prefix='web-')"),
         ("code", "lanes = {lane.name: lane for lane in viz.lanes(c, prefix='web-')}\n"
                  "print('web-0 Ready at', round(lanes['web-0'].first('Ready'), 1), 's; web-1 created at',"
                  " round(lanes['web-1'].start, 1), 's')"),
@@ -96,7 +97,7 @@ LESSONS: dict[str, list[tuple[str, str]]] = {
                  "                  'template': {'metadata': {'labels': {'app': 'deploy'}},\n"
                  "                               'spec': {'containers': [{'name': 'nginx', 'image': 'nginx:1.25'}]}}}})\n"
                  "c.settle()\nsh('get pods -l app=deploy')"),
-        ("code", "viz.object_graph_figure(c)"),
+        ("code", "fig = viz.object_graph_figure(c)"),
     ],
     "02-headless-dns": [
         ("md", "# Headless-service DNS\n\nA Service with `clusterIP: None` answers with the pods' own IPs, "
@@ -141,7 +142,7 @@ LESSONS: dict[str, list[tuple[str, str]]] = {
                  "start = c.now\nsh('set image sts/web nginx=k8s.gcr.io/nginx-slim:0.7')\nc.settle()\n"
                  "deleted = [(round(e.t - start, 1), e.obj['metadata']['name']) for e in c.store.log\n"
                  "           if e.kind.kind == 'Pod' and e.type == 'DELETED' and e.t >= start]\nprint(deleted)"),
-        ("code", "viz.timeline(c, prefix='web-')"),
+        ("code", "fig = viz.timeline(c, prefix='web-')"),
         ("md", "## Partition and rollback"),
         ("code", "c.patch('statefulsets', 'web', {'spec': {'updateStrategy': {'rollingUpdate': {'partition': 2}}}})\n"
                  "sh('set image sts/web nginx=k8s.gcr.io/nginx-slim:0.8')\nc.settle()\n"

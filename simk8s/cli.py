@@ -68,6 +68,9 @@ def _run(args: argparse.Namespace) -> int:
     if args.events:
         Path(args.events).write_text(event_log(result.cluster))
     if args.timeline or args.graph:
+        import matplotlib
+
+        matplotlib.use("Agg")
         from simk8s import viz
 
         if args.timeline:

@@ -111,9 +111,6 @@ def lanes(cluster: Cluster, namespace: str | None = "default", prefix: str = "")
 
 def timeline(cluster: Cluster, namespace: str | None = "default", prefix: str = "", title: str = "") -> Any:
     """A matplotlib Figure: one horizontal lane per pod, coloured by state, lifecycle marks on top."""
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
     import matplotlib.pyplot as plt
     from matplotlib.patches import Patch
 
@@ -199,9 +196,6 @@ def object_graph(cluster: Cluster, namespace: str | None = "default") -> nx.DiGr
 
 def object_graph_figure(cluster: Cluster, namespace: str | None = "default") -> Any:
     """Draw :func:`object_graph` in layers (workloads, pods, claims, volumes, nodes)."""
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
     import matplotlib.pyplot as plt
 
     g = object_graph(cluster, namespace)

@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 
 from simk8s import Cluster
+from simk8s.examples import WEB_YAML
 
-WEB = (Path(__file__).parent.parent / "cluster" / "conftest.py").read_text().split('WEB_YAML = """\\\n')[1].split('"""')[0]
+WEB = WEB_YAML
 
 
 @pytest.fixture(scope="module")
