@@ -68,6 +68,8 @@ class HostShell:
         self.shell = Shell(commands, self.fs, env={"HOME": HOME, "PATH": "/usr/local/bin:/usr/bin:/bin",
                                                    "USER": "root"},
                            dialect="bash", hostname="k8s-m", services=_Services(self), cwd=HOME)
+        # Lines are typed at a prompt: bash words its errors as an interactive shell does.
+        self.shell.interactive_mode = True
 
     def run(self, line: str, *, stdin: str = "", watch_for: float | None = None) -> Result:
         """Run one command line; ``watch_for`` bounds any ``kubectl get -w`` (None: until quiet)."""
