@@ -3,6 +3,7 @@
     simk8s run SCENARIO [--seed N] [--events FILE] [--quiet]
     simk8s shell [-f FILE ...] [--seed N]          # a terminal on the simulated cluster (stdin lines)
     simk8s dns -f MANIFEST [-f ...] [--host H] [--port P] [--seed N]
+    simk8s serve -f MANIFEST [-f ...] [--port P]   # a read-only API for the real kubectl
     simk8s version
 """
 
@@ -37,6 +38,11 @@ def _parser() -> argparse.ArgumentParser:
     dns.add_argument("--host", default="127.0.0.1")
     dns.add_argument("--port", type=int, default=5353)
     dns.add_argument("--seed", type=int, default=1)
+    srv = sub.add_parser("serve", help="serve a read-only Kubernetes API for the real kubectl (--server=URL)")
+    srv.add_argument("-f", "--filename", action="append", default=[], help="manifest file or directory")
+    srv.add_argument("--host", default="127.0.0.1")
+    srv.add_argument("--port", type=int, default=8001)
+    srv.add_argument("--seed", type=int, default=1)
     sub.add_parser("version", help="print the version")
     return p
 
@@ -52,6 +58,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _shell(args)
     if args.command == "dns":
         return _dns(args)
+    if args.command == "serve":
+        return _serve(args)
     return 2
 
 
@@ -141,6 +149,27 @@ def _dns(args: argparse.Namespace) -> int:
     try:
         import threading
 
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import threading
+
+    from simk8s.apiserver import ApiServer
+    from simk8s.cluster import Cluster
+
+    cluster = Cluster(seed=args.seed)
+    for f in args.filename:
+        cluster.apply(Path(f))
+    cluster.settle()
+    server = ApiServer(cluster, args.host, args.port).start()
+    print(f"simk8s serve: kubectl --server={server.url} get pods   (read-only; Ctrl-C stops)", flush=True)
+    try:
         threading.Event().wait()
     except KeyboardInterrupt:
         pass

@@ -1,0 +1,47 @@
+"""The real kubectl 1.32, pointed at the simulated cluster's read-only API, prints what the emulation prints.
+
+kubectl lays out the server's Tables itself (its own tabwriter, column selection, ``-o wide``,
+``--show-labels``, ``-A``, kind prefixes and error texts), so byte equality here pins the emulation's
+layout to kubectl's own code. The machine image ships kubectl 1.32; without it there is nothing to
+compare against and the test is skipped (the emulation's layout is still pinned by test_kubectl.py).
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+
+import pytest
+
+from simk8s import Cluster
+from simk8s.apiserver import ApiServer
+from simk8s.examples import WEB_YAML
+
+pytestmark = pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl is not installed")
+
+COMMANDS = [
+    "get pods", "get pods -o wide", "get sts", "get sts -o wide", "get pvc", "get pv", "get svc", "get ep",
+    "get nodes", "get nodes -o wide", "get sc", "get pods,sts", "get pod web-9", "get pods -A",
+    "get pods -l app=nginx --show-labels", "get controllerrevisions", "get ns",
+]
+
+
+@pytest.fixture(scope="module")
+def served() -> tuple[Cluster, ApiServer]:
+    c = Cluster(seed=1)
+    c.apply(WEB_YAML)
+    c.settle()
+    server = ApiServer(c).start()
+    yield c, server
+    server.stop()
+
+
+@pytest.mark.parametrize("cmd", COMMANDS)
+def test_emulated_get_matches_real_kubectl(served: tuple[Cluster, ApiServer], cmd: str) -> None:
+    cluster, server = served
+    real = subprocess.run(["kubectl", "--server", server.url, *cmd.split()], capture_output=True, text=True,
+                          timeout=60)
+    ours = cluster.kubectl(cmd)
+    assert ours.stdout == real.stdout
+    assert ours.stderr.strip() == real.stderr.strip()
+    assert (ours.code == 0) == (real.returncode == 0)
