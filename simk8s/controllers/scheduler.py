@@ -9,7 +9,7 @@ condition, and are retried when nodes, claims, volumes or pods change.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable, Iterator, Mapping
+from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from simk8s.api.errors import ApiError
@@ -29,14 +29,30 @@ def _claims_of(pod: Any) -> list[str]:
             if get_in(v, ("persistentVolumeClaim", "claimName"))]
 
 
-class _NodePods(Mapping[str, list[FrozenDict]]):
-    """A read-only view of the scheduler cache: node name -> its pods (built on access)."""
+class _Pods(Sequence[FrozenDict]):
+    """The pods of one node, without copying them out of the cache."""
+
+    def __init__(self, pods: dict[tuple[str, str], FrozenDict]) -> None:
+        self.pods = pods
+
+    def __len__(self) -> int:
+        return len(self.pods)
+
+    def __iter__(self) -> Iterator[FrozenDict]:
+        return iter(self.pods.values())
+
+    def __getitem__(self, i: Any) -> Any:
+        return list(self.pods.values())[i]
+
+
+class _NodePods(Mapping[str, Sequence[FrozenDict]]):
+    """A read-only view of the scheduler cache: node name -> its pods."""
 
     def __init__(self, cache: dict[str, dict[tuple[str, str], FrozenDict]]) -> None:
         self.cache = cache
 
-    def __getitem__(self, node: str) -> list[FrozenDict]:
-        return list(self.cache.get(node, {}).values())
+    def __getitem__(self, node: str) -> Sequence[FrozenDict]:
+        return _Pods(self.cache.get(node, {}))
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.cache)
@@ -46,7 +62,7 @@ class _NodePods(Mapping[str, list[FrozenDict]]):
 
     def get(self, node: str, default: Any = None) -> Any:  # type: ignore[override,unused-ignore]
         pods = self.cache.get(node)
-        return list(pods.values()) if pods is not None else default
+        return _Pods(pods) if pods is not None else default
 
 
 class Scheduler(Controller):
@@ -62,6 +78,7 @@ class Scheduler(Controller):
         # Placed pods' required anti-affinity terms, and where the next node search starts.
         self.anti_terms: dict[tuple[str, str], list[tuple[FrozenDict, FrozenDict, FrozenDict]]] = {}
         self.next_start = 0
+        self.static_cache: dict[tuple[str, str, str], str | None] = {}
         self.sched_rng = cluster.rng.__class__(f"simk8s:{cluster.seed}:scheduler")
         super().__init__(cluster)
 
@@ -133,7 +150,7 @@ class Scheduler(Controller):
         existing = [t for terms in self.anti_terms.values() for t in terms]
         result = schedule(pod, nodes, pods_by_node, claims, volumes, classes, rng=self.sched_rng,
                           requested=self.requested, existing_anti=existing, start=self.next_start,
-                          max_feasible=feasible_nodes_to_find(len(nodes)))
+                          max_feasible=feasible_nodes_to_find(len(nodes)), static_cache=self.static_cache)
         if nodes:
             self.next_start = (self.next_start + result.evaluated) % len(nodes)
         if result.error:

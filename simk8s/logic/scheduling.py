@@ -76,19 +76,19 @@ def tolerates(tolerations: Sequence[Obj], taint: Obj) -> bool:
     return False
 
 
-_REQUESTS: dict[tuple[str, str], dict[str, float]] = {}
+# Identity caches: an object's numbers are computed once per stored version. The entry keeps the
+# object alive, so its id cannot be reused while the entry exists.
+_REQUESTS: dict[int, tuple[Obj, dict[str, float]]] = {}
 
 
 def _requests(pod: Obj) -> dict[str, float]:
-    meta = pod.get("metadata") or {}
-    key = (meta.get("uid", ""), meta.get("resourceVersion", ""))
-    if key[0] and key in _REQUESTS:
-        return _REQUESTS[key]
+    hit = _REQUESTS.get(id(pod))
+    if hit is not None and hit[0] is pod:
+        return hit[1]
     total = _sum_requests(pod)
-    if key[0]:
-        if len(_REQUESTS) > 50_000:
-            _REQUESTS.clear()
-        _REQUESTS[key] = total
+    if len(_REQUESTS) > 50_000:
+        _REQUESTS.clear()
+    _REQUESTS[id(pod)] = (pod, total)
     return total
 
 
@@ -99,6 +99,22 @@ def _qs(value: str) -> float:
 
 def _q(value: Any) -> float:
     return _qs(value if isinstance(value, str) else str(value))
+
+
+_ALLOCATABLE: dict[int, tuple[Obj, dict[str, float]]] = {}
+
+
+def _allocatable(node: Obj) -> dict[str, float]:
+    """The node's allocatable resources as numbers, cached per stored node object."""
+    hit = _ALLOCATABLE.get(id(node))
+    if hit is not None and hit[0] is node:
+        return hit[1]
+    if len(_ALLOCATABLE) > 100_000:
+        _ALLOCATABLE.clear()
+    raw = (node.get("status") or {}).get("allocatable") or {}
+    cached = {k: _q(v) for k, v in raw.items()}
+    _ALLOCATABLE[id(node)] = (node, cached)
+    return cached
 
 
 def _sum_requests(pod: Obj) -> dict[str, float]:
@@ -141,36 +157,63 @@ def _taint_text(t: Obj) -> str:
     return f"{{{t.get('key', '')}: {t.get('value', '')}}}"
 
 
-def _filter(pod: Obj, node: Obj, pods_here: Sequence[Obj], ctx: _Ctx) -> list[str]:
+def _static_filter(pod: Obj, node: Obj) -> str | None:
+    """The node-only filters (cordon, node name, taints, node affinity): same answer for every pod of
+    the same shape until the node changes."""
     spec = pod.get("spec") or {}
     nspec = node.get("spec") or {}
     tolerations = spec.get("tolerations") or ()
     name = node["metadata"]["name"]
     if nspec.get("unschedulable") and not tolerates(tolerations, {"key": "node.kubernetes.io/unschedulable",
                                                                   "effect": "NoSchedule"}):
-        return [UNSCHEDULABLE]
+        return UNSCHEDULABLE
     if spec.get("nodeName") and spec["nodeName"] != name:
-        return [NODE_NAME]
+        return NODE_NAME
     for taint in nspec.get("taints") or ():
         if taint.get("effect") in ("NoSchedule", "NoExecute") and not tolerates(tolerations, taint):
-            return [f"node(s) had untolerated taint {_taint_text(taint)}"]
+            return f"node(s) had untolerated taint {_taint_text(taint)}"
     labels = node["metadata"].get("labels") or {}
     selector = spec.get("nodeSelector") or {}
     if any(labels.get(k) != v for k, v in selector.items()):
-        return [NODE_AFFINITY]
+        return NODE_AFFINITY
     terms = ((((spec.get("affinity") or {}).get("nodeAffinity") or {})
               .get("requiredDuringSchedulingIgnoredDuringExecution")) or {}).get("nodeSelectorTerms")
     if terms and not node_affinity_matches(terms, node):
-        return [NODE_AFFINITY]
-    alloc = (node.get("status") or {}).get("allocatable") or {}
+        return NODE_AFFINITY
+    return None
+
+
+def _shape(pod: Obj) -> str:
+    spec = pod.get("spec") or {}
+    return repr((spec.get("tolerations"), spec.get("nodeSelector"), (spec.get("affinity") or {}).get("nodeAffinity"),
+                 spec.get("nodeName")))
+
+
+def _filter(pod: Obj, node: Obj, pods_here: Sequence[Obj], ctx: _Ctx) -> list[str]:
+    if ctx.static_cache is not None:
+        key = (ctx.shape, node["metadata"]["name"], node["metadata"].get("resourceVersion", ""))
+        if key in ctx.static_cache:
+            static = ctx.static_cache[key]
+        else:
+            static = ctx.static_cache[key] = _static_filter(pod, node)
+    else:
+        static = _static_filter(pod, node)
+    if static is not None:
+        return [static]
+    return _dynamic_filter(pod, node, pods_here, ctx)
+
+
+def _dynamic_filter(pod: Obj, node: Obj, pods_here: Sequence[Obj], ctx: _Ctx) -> list[str]:
+    """Resources, volumes and inter-pod affinity: these depend on what is already placed."""
+    alloc = _allocatable(node)
     reasons = []
-    if len(pods_here) + 1 > _q(alloc.get("pods", 110)):
+    if len(pods_here) + 1 > alloc.get("pods", 110.0):
         reasons.append(TOO_MANY_PODS)
     want = ctx.requests
     for res in ("cpu", "memory", "ephemeral-storage"):
         if want.get(res):
             used = ctx.used(node["metadata"]["name"], pods_here, res)
-            if used + want[res] > _q(alloc.get(res, 0)) + 1e-9:
+            if used + want[res] > alloc.get(res, 0.0) + 1e-9:
                 reasons.append(f"Insufficient {res}")
     if reasons:
         return reasons
@@ -207,6 +250,8 @@ class _Ctx:
     affinity_relevant: bool = False
 
     requested: Mapping[str, Mapping[str, float]] | None = None
+    static_cache: dict[tuple[str, str, str], str | None] | None = None
+    shape: str = ""
 
     def pods_on(self, node: str) -> Sequence[Obj]:
         return self.pods_by_node.get(node) or ()
@@ -225,9 +270,9 @@ def _owner_uid(pod: Obj) -> str | None:
 
 
 def _score(pod: Obj, node: Obj, pods_here: Sequence[Obj], ctx: _Ctx) -> float:
-    alloc = (node.get("status") or {}).get("allocatable") or {}
-    cpu_cap = _q(alloc.get("cpu", 1)) or 1.0
-    mem_cap = _q(alloc.get("memory", 1)) or 1.0
+    alloc = _allocatable(node)
+    cpu_cap = alloc.get("cpu", 1.0) or 1.0
+    mem_cap = alloc.get("memory", 1.0) or 1.0
     own = _requests(pod)
     cpu = own.get("cpu") or DEFAULT_CPU
     mem = own.get("memory") or DEFAULT_MEMORY
@@ -256,12 +301,14 @@ def schedule(pod: Obj, nodes: Sequence[Obj], pods_by_node: Mapping[str, Sequence
              rng: random.Random | None = None,
              requested: Mapping[str, Mapping[str, float]] | None = None,
              existing_anti: Sequence[tuple[Obj, Obj, Obj]] | None = None, start: int = 0,
-             max_feasible: int | None = None) -> ScheduleResult:
+             max_feasible: int | None = None,
+             static_cache: dict[tuple[str, str, str], str | None] | None = None) -> ScheduleResult:
     """Where ``pod`` goes, or the FailedScheduling message when it can go nowhere.
 
     ``requested`` (optional) is the scheduler cache's sum of :func:`pod_requests` per node and
     ``existing_anti`` the placed pods' required anti-affinity terms, both to save recomputing them
-    from every pod for every decision.
+    from every pod for every decision; ``static_cache`` memoises the node-only filters per pod shape
+    and node resourceVersion.
     """
     total = len(nodes)
     names = _claims(pod)
@@ -277,7 +324,8 @@ def schedule(pod: Obj, nodes: Sequence[Obj], pods_by_node: Mapping[str, Sequence
         wffc = sc is not None and sc.get("volumeBindingMode") == "WaitForFirstConsumer"
         if not bound and not wffc:
             return ScheduleResult(error=fit_error(total, {}, prefilter="pod has unbound immediate PersistentVolumeClaims"))
-    ctx = _Ctx(_requests(pod), names, claims, volumes, storage_classes, nodes, pods_by_node, requested=requested)
+    ctx = _Ctx(_requests(pod), names, claims, volumes, storage_classes, nodes, pods_by_node, requested=requested,
+               static_cache=static_cache, shape=_shape(pod) if static_cache is not None else "")
     ctx.anti_terms = existing_anti if existing_anti is not None else affinity.existing_anti_affinity(
         nodes, ctx.pods_on)
     ctx.affinity_relevant = bool(ctx.anti_terms) or affinity.has_terms(pod)
