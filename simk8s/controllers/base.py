@@ -62,12 +62,16 @@ class Controller:
     """
 
     name = "controller"
+    # Virtual seconds between two syncs of the same key: events arriving meanwhile are coalesced
+    # into the next sync (a simulated informer resync batching). 0 syncs on every change.
+    min_interval = 0.0
 
     def __init__(self, cluster: Cluster, *, subscribe: bool = True) -> None:
         self.cluster = cluster
         self.env = cluster.env
         self.store = cluster.store
         self.queue = WorkQueue(cluster.env)
+        self._last_sync: dict[Hashable, float] = {}
         if subscribe:
             cluster.store.subscribe(self._on_event)
         self.process = cluster.env.process(self._run())
@@ -85,6 +89,12 @@ class Controller:
     def _run(self) -> Generator[simpy.Event, Any, None]:
         while True:
             key = yield from self.queue.get()
+            if self.min_interval:
+                due = self._last_sync.get(key, -1e18) + self.min_interval
+                if due > self.env.now:
+                    self.queue.add_after(key, due - self.env.now)
+                    continue
+                self._last_sync[key] = self.env.now
             try:
                 after = self.sync(key)
             except (Conflict, NotFound):

@@ -40,6 +40,7 @@ def _owned(store: Any, kind: str, owner: FrozenDict) -> list[FrozenDict]:
 
 class ReplicaSetController(Controller):
     name = "replicaset-controller"
+    min_interval = 0.1
 
     def __init__(self, cluster: Any) -> None:
         self.recorder = EventRecorder(cluster.store, "replicaset-controller")
@@ -85,6 +86,7 @@ class ReplicaSetController(Controller):
 
 class DeploymentController(Controller):
     name = "deployment-controller"
+    min_interval = 0.1
 
     def __init__(self, cluster: Any) -> None:
         self.recorder = EventRecorder(cluster.store, "deployment-controller")

@@ -25,6 +25,7 @@ __all__ = ["StatefulSetController"]
 
 class StatefulSetController(Controller):
     name = "statefulset-controller"
+    min_interval = 0.1
 
     def __init__(self, cluster: Any) -> None:
         self.recorder = EventRecorder(cluster.store, "statefulset-controller")
