@@ -230,10 +230,9 @@ class Kubelet(Controller):
         pod = self._pod(rt)
         if pod is None:
             return
-        now = self.store.timestamp()
-        yield from self._wait_volumes(rt)
-        status = podstatus.creating_status(pod, self.host_ip, now)
+        status = podstatus.creating_status(pod, self.host_ip, self.store.timestamp())
         self._write_status(rt, status)
+        yield from self._wait_volumes(rt)
         yield from self._sleep(rt, self._draw(self.cluster.timing.sandbox))
         rt.ip = self._alloc_ip()
         pod = self._pod(rt)
@@ -267,9 +266,36 @@ class Kubelet(Controller):
                     pvc = self.store.try_get("PersistentVolumeClaim", claim, rt.namespace)
                     if pvc is None or get_in(pvc, ("status", "phase")) != "Bound":
                         pending.append(claim)
-            if not pending:
+            conflict = self._multi_attach(pod)
+            if not pending and conflict is None:
                 return
+            if conflict is not None:
+                pv, users = conflict
+                self.recorder.event(pod, "Warning", "FailedAttachVolume",
+                                    f'Multi-Attach error for volume "{pv}" Volume is already used by pod(s) '
+                                    f"{', '.join(users)}")
             yield from self._sleep(rt, 2.0)
+
+    def _multi_attach(self, pod: FrozenDict) -> tuple[str, list[str]] | None:
+        """A ReadWriteOnce volume still attached to another node for a running pod there."""
+        ns = pod["metadata"]["namespace"]
+        for vol in pod["spec"].get("volumes") or ():
+            claim = get_in(vol, ("persistentVolumeClaim", "claimName"))
+            if not claim:
+                continue
+            pvc = self.store.try_get("PersistentVolumeClaim", claim, ns)
+            modes = get_in(pvc, ("status", "accessModes")) or () if pvc is not None else ()
+            if pvc is None or "ReadWriteOnce" not in modes or "ReadWriteMany" in modes:
+                continue
+            users = [p["metadata"]["name"] for p in self.store.list("Pod", ns, where=lambda p, claim=claim: (
+                p["metadata"]["uid"] != pod["metadata"]["uid"]
+                and get_in(p, ("spec", "nodeName")) not in (None, self.node_name)
+                and get_in(p, ("status", "phase")) not in ("Succeeded", "Failed")
+                and any(get_in(v, ("persistentVolumeClaim", "claimName")) == claim
+                        for v in p["spec"].get("volumes") or ())))]
+            if users:
+                return str(pvc["spec"].get("volumeName", "")), users
+        return None
 
     def _pull(self, rt: PodRuntime, pod: FrozenDict, container: Any) -> Generator[simpy.Event, Any, None]:
         image_ref = container.get("image", "")

@@ -45,6 +45,7 @@ NODE_AFFINITY = "node(s) didn't match Pod's node affinity/selector"
 VOLUME_AFFINITY = "node(s) had volume node affinity conflict"
 NO_VOLUMES = "node(s) didn't find available persistent volumes to bind"
 TOO_MANY_PODS = "Too many pods"
+RWOP_CONFLICT = "node has pod using PersistentVolumeClaim with the same name and ReadWriteOncePod access mode"
 # Reasons preemption could resolve (by evicting lower-priority pods).
 RESOLVABLE = {TOO_MANY_PODS, "Insufficient cpu", "Insufficient memory", "Insufficient ephemeral-storage"}
 DEFAULT_CPU = 0.1                      # 100m: the scheduler's non-zero default for scoring
@@ -324,6 +325,10 @@ def schedule(pod: Obj, nodes: Sequence[Obj], pods_by_node: Mapping[str, Sequence
         wffc = sc is not None and sc.get("volumeBindingMode") == "WaitForFirstConsumer"
         if not bound and not wffc:
             return ScheduleResult(error=fit_error(total, {}, prefilter="pod has unbound immediate PersistentVolumeClaims"))
+        if "ReadWriteOncePod" in ((claim.get("spec") or {}).get("accessModes") or ()) and any(
+                claim_name in _claims(other) and other["metadata"].get("uid") != pod["metadata"].get("uid")
+                for n in nodes for other in pods_by_node.get(n["metadata"]["name"]) or ()):
+            return ScheduleResult(error=fit_error(total, {}, prefilter=f"1 {RWOP_CONFLICT}"))
     ctx = _Ctx(_requests(pod), names, claims, volumes, storage_classes, nodes, pods_by_node, requested=requested,
                static_cache=static_cache, shape=_shape(pod) if static_cache is not None else "")
     ctx.anti_terms = existing_anti if existing_anti is not None else affinity.existing_anti_affinity(
