@@ -287,12 +287,12 @@ class Kubelet(Controller):
             modes = get_in(pvc, ("status", "accessModes")) or () if pvc is not None else ()
             if pvc is None or "ReadWriteOnce" not in modes or "ReadWriteMany" in modes:
                 continue
-            users = [p["metadata"]["name"] for p in self.store.list("Pod", ns, where=lambda p, claim=claim: (
-                p["metadata"]["uid"] != pod["metadata"]["uid"]
-                and get_in(p, ("spec", "nodeName")) not in (None, self.node_name)
-                and get_in(p, ("status", "phase")) not in ("Succeeded", "Failed")
-                and any(get_in(v, ("persistentVolumeClaim", "claimName")) == claim
-                        for v in p["spec"].get("volumes") or ())))]
+            users = [p["metadata"]["name"] for p in self.store.list("Pod", ns)
+                     if p["metadata"]["uid"] != pod["metadata"]["uid"]
+                     and get_in(p, ("spec", "nodeName")) not in (None, self.node_name)
+                     and get_in(p, ("status", "phase")) not in ("Succeeded", "Failed")
+                     and any(get_in(v, ("persistentVolumeClaim", "claimName")) == claim
+                             for v in p["spec"].get("volumes") or ())]
             if users:
                 return str(pvc["spec"].get("volumeName", "")), users
         return None
