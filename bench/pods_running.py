@@ -15,21 +15,9 @@ import resource
 import time
 from typing import Any
 
-import simpy
+from toy import toy_lifecycle_seconds
 
 from simk8s.cluster import Cluster, NodeSpec, Topology
-
-
-class CountingEnvironment(simpy.Environment):
-    """A simpy Environment that counts the events it processes."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.steps = 0
-
-    def step(self) -> None:
-        self.steps += 1
-        super().step()
 
 
 def run_cluster(pods: int, nodes: int, seed: int) -> dict[str, Any]:
@@ -38,10 +26,7 @@ def run_cluster(pods: int, nodes: int, seed: int) -> dict[str, Any]:
                     storage_class=None, pod_cidr="10.128.0.0/9")
     t0 = time.perf_counter()
     cluster = Cluster(seed=seed, topology=topo)
-    env = CountingEnvironment()
     setup = time.perf_counter() - t0
-    del env
-    steps_before = 0
     t1 = time.perf_counter()
     for i in range(pods):
         cluster.store.create("Pod", {
@@ -56,24 +41,8 @@ def run_cluster(pods: int, nodes: int, seed: int) -> dict[str, Any]:
         steps += 1
     wall = time.perf_counter() - t1
     running = sum(1 for p in cluster.store.list("Pod", None) if p["status"].get("phase") == "Running")
-    return {"setup_s": setup, "wall_s": wall, "running": running, "events": steps + steps_before,
+    return {"setup_s": setup, "wall_s": wall, "running": running, "events": steps,
             "writes": cluster.store.resource_version, "virtual_s": cluster.now}
-
-
-def baseline(pods: int, events: int) -> float:
-    """The same number of simpy events, spread over one toy process per pod."""
-    env = simpy.Environment()
-    per_pod = max(1, events // pods)
-
-    def lifecycle(i: int) -> Any:
-        for _ in range(per_pod):
-            yield env.timeout(1.0 + (i % 7) * 0.1)
-
-    for i in range(pods):
-        env.process(lifecycle(i))
-    t = time.perf_counter()
-    env.run()
-    return time.perf_counter() - t
 
 
 def main() -> None:
@@ -83,7 +52,7 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=1)
     args = ap.parse_args()
     r = run_cluster(args.pods, args.nodes, args.seed)
-    base = baseline(args.pods, r["events"])
+    base = toy_lifecycle_seconds(args.pods, r["events"])
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"simk8s: {r['running']}/{args.pods} pods Running on {args.nodes} nodes in {r['wall_s']:.2f} s wall "
           f"({args.pods / r['wall_s']:.0f} pods/s; {r['virtual_s']:.1f} s virtual; setup {r['setup_s']:.2f} s)")

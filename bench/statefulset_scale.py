@@ -16,7 +16,7 @@ import resource
 import time
 from typing import Any
 
-import simpy
+from toy import toy_lifecycle_seconds
 
 from simk8s.cluster import Cluster, NodeSpec, Topology
 
@@ -50,21 +50,6 @@ def run(mode: str, sets: int, replicas: int, nodes: int, seed: int) -> dict[str,
             "virtual": cluster.now}
 
 
-def baseline(pods: int, events: int) -> float:
-    env = simpy.Environment()
-    per_pod = max(1, events // max(pods, 1))
-
-    def lifecycle(i: int) -> Any:
-        for _ in range(per_pod):
-            yield env.timeout(1.0 + (i % 7) * 0.1)
-
-    for i in range(pods):
-        env.process(lifecycle(i))
-    t = time.perf_counter()
-    env.run()
-    return time.perf_counter() - t
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--mode", choices=("parallel", "ordered"), default="parallel")
@@ -75,7 +60,7 @@ def main() -> None:
     a = ap.parse_args()
     r = run(a.mode, a.sets, a.replicas, a.nodes, a.seed)
     pods = a.sets * a.replicas
-    base = baseline(pods, r["events"])
+    base = toy_lifecycle_seconds(pods, r["events"])
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"simk8s: {a.sets} {a.mode} set(s) x {a.replicas} replicas on {a.nodes} nodes: {r['ready']}/{pods} Ready "
           f"in {r['wall']:.2f} s wall ({pods / r['wall']:.0f} pods/s; {r['virtual']:.0f} s virtual)")

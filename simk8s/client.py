@@ -15,11 +15,11 @@ from simk8s.api import kinds
 from simk8s.api.errors import ApiError, Invalid
 from simk8s.api.frozen import thaw
 from simk8s.api.kinds import Kind, UnknownKind
+from simk8s.api.patch import LAST_APPLIED, last_applied_configuration
 from simk8s.store import Store
 
-__all__ = ["LAST_APPLIED", "ApplyError", "apply_object", "apply_objects", "last_applied", "objects_from"]
+__all__ = ["ApplyError", "apply_object", "apply_objects", "objects_from"]
 
-LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 
 
 class ApplyError(Exception):
@@ -44,16 +44,6 @@ def objects_from(source: Any) -> list[tuple[str, dict[str, Any]]]:
             return [(src, obj) for src, obj in load_path(source)]
         return [("-", obj) for obj in load_manifests(source)]
     raise TypeError(f"cannot read objects from {type(source).__name__}")
-
-
-def last_applied(obj: Mapping[str, Any]) -> str:
-    """The annotation value kubectl writes: Go's json.Marshal (sorted keys, compact) and a newline."""
-    body = thaw(obj)
-    anns = (body.get("metadata") or {}).get("annotations") or {}
-    anns.pop(LAST_APPLIED, None)
-    if "annotations" in (body.get("metadata") or {}) and not anns:
-        del body["metadata"]["annotations"]
-    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False) + "\n"
 
 
 def _kind_of(obj: Mapping[str, Any], source: str) -> Kind:
@@ -87,7 +77,7 @@ def apply_object(store: Store, obj: Mapping[str, Any], namespace: str | None = N
         raise ApplyError(f"the namespace from the provided object \"{meta['namespace']}\" does not match the "
                          f"namespace \"{namespace}\". You must pass '--namespace={meta['namespace']}' to perform "
                          f"this operation.")
-    applied = last_applied(body)
+    applied = last_applied_configuration(body)
     meta.setdefault("annotations", {})[LAST_APPLIED] = applied
     current = store.try_get(k, name, ns)
     try:
