@@ -35,6 +35,9 @@ def pod_requests(pod: Obj) -> dict[str, float]:
     out = dict(_requests(pod))
     out[NONZERO_CPU] = out.get("cpu") or DEFAULT_CPU
     out[NONZERO_MEMORY] = out.get("memory") or DEFAULT_MEMORY
+    owner = _owner_uid(pod)
+    if owner:
+        out[OWNER_PREFIX + owner] = 1.0
     return out
 
 Obj = Mapping[str, Any]
@@ -54,6 +57,7 @@ NO_PROVISIONER = "kubernetes.io/no-provisioner"
 # Keys of the per-node cache holding requests with the scoring defaults applied.
 NONZERO_CPU = "nonzero:cpu"
 NONZERO_MEMORY = "nonzero:memory"
+OWNER_PREFIX = "owner:"       # + controller uid: how many of that controller's pods the node runs
 
 
 @dataclass
@@ -288,7 +292,12 @@ def _score(pod: Obj, node: Obj, pods_here: Sequence[Obj], ctx: _Ctx) -> float:
             mem += r.get("memory") or DEFAULT_MEMORY
     least = (max(0.0, 1 - cpu / cpu_cap) + max(0.0, 1 - mem / mem_cap)) / 2 * 100
     owner = _owner_uid(pod)
-    same = sum(1 for p in pods_here if owner and _owner_uid(p) == owner)
+    if not owner:
+        same = 0
+    elif cached is not None:
+        same = int(cached.get(OWNER_PREFIX + owner, 0))
+    else:
+        same = sum(1 for p in pods_here if _owner_uid(p) == owner)
     spread = 100.0 / (1 + same)
     prefer_no = sum(1 for t in (node.get("spec") or {}).get("taints") or ()
                     if t.get("effect") == "PreferNoSchedule"
