@@ -257,6 +257,7 @@ class _Ctx:
     requested: Mapping[str, Mapping[str, float]] | None = None
     static_cache: dict[tuple[str, str, str], str | None] | None = None
     shape: str = ""
+    own: tuple[float, float, str | None] = (0.0, 0.0, None)   # the pod's scoring cpu, memory, owner
 
     def pods_on(self, node: str) -> Sequence[Obj]:
         return self.pods_by_node.get(node) or ()
@@ -278,9 +279,7 @@ def _score(pod: Obj, node: Obj, pods_here: Sequence[Obj], ctx: _Ctx) -> float:
     alloc = _allocatable(node)
     cpu_cap = alloc.get("cpu", 1.0) or 1.0
     mem_cap = alloc.get("memory", 1.0) or 1.0
-    own = _requests(pod)
-    cpu = own.get("cpu") or DEFAULT_CPU
-    mem = own.get("memory") or DEFAULT_MEMORY
+    cpu, mem, owner = ctx.own
     cached = ctx.requested.get(node["metadata"]["name"]) if ctx.requested is not None else None
     if cached is not None:
         cpu += cached.get(NONZERO_CPU, 0.0)
@@ -291,7 +290,6 @@ def _score(pod: Obj, node: Obj, pods_here: Sequence[Obj], ctx: _Ctx) -> float:
             cpu += r.get("cpu") or DEFAULT_CPU
             mem += r.get("memory") or DEFAULT_MEMORY
     least = (max(0.0, 1 - cpu / cpu_cap) + max(0.0, 1 - mem / mem_cap)) / 2 * 100
-    owner = _owner_uid(pod)
     if not owner:
         same = 0
     elif cached is not None:
@@ -340,6 +338,8 @@ def schedule(pod: Obj, nodes: Sequence[Obj], pods_by_node: Mapping[str, Sequence
             return ScheduleResult(error=fit_error(total, {}, prefilter=f"1 {RWOP_CONFLICT}"))
     ctx = _Ctx(_requests(pod), names, claims, volumes, storage_classes, nodes, pods_by_node, requested=requested,
                static_cache=static_cache, shape=_shape(pod) if static_cache is not None else "")
+    own = ctx.requests
+    ctx.own = (own.get("cpu") or DEFAULT_CPU, own.get("memory") or DEFAULT_MEMORY, _owner_uid(pod))
     ctx.anti_terms = existing_anti if existing_anti is not None else affinity.existing_anti_affinity(
         nodes, ctx.pods_on)
     ctx.affinity_relevant = bool(ctx.anti_terms) or affinity.has_terms(pod)
