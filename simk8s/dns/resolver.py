@@ -53,6 +53,7 @@ class ClusterResolver(BaseResolver):  # type: ignore[misc,unused-ignore]
     def __init__(self, snapshot_source: Callable[[], DnsSnapshot], cache_size: int = 4096) -> None:
         self.snapshot_source = snapshot_source
         self._cache: dict[tuple[Any, ...], bytes] = {}
+        self._raw: dict[tuple[str, bytes], bytes] = {}
         self._cache_for: int | None = None
         self.cache_size = cache_size
 
@@ -94,13 +95,22 @@ class ClusterResolver(BaseResolver):  # type: ignore[misc,unused-ignore]
         """One request packet in, one reply packet out (None when nothing sensible can be sent)."""
         if len(data) < 12:
             return None
+        snap = self.snapshot_source()
+        if self._cache_for != id(snap):
+            self._cache.clear()
+            self._raw.clear()
+            self._cache_for = id(snap)
+        # Fast path: the very same request bytes (but the ID) were answered for this snapshot.
+        raw_key = (protocol, bytes(data[2:]))
+        hit = self._raw.get(raw_key)
+        if hit is not None:
+            return data[:2] + hit[2:]
         try:
             request = DNSRecord.parse(data)
         except (DNSError, UnicodeError, ValueError, IndexError, struct.error):
             return self._formerr(data)
         if request.header.qr:
             return None
-        snap = self.snapshot_source()
         opt = _opt(request)
         limit = 65535 if protocol == "tcp" else max(512, opt.edns_len if opt is not None else 512)
         key = None
@@ -108,9 +118,6 @@ class ClusterResolver(BaseResolver):  # type: ignore[misc,unused-ignore]
             q = request.q
             key = (str(q.qname), q.qtype, q.qclass, request.header.bitmap & ~0x8000,
                    None if opt is None else (opt.edns_len, opt.edns_do, opt.edns_ver), limit)
-            if self._cache_for != id(snap):
-                self._cache.clear()
-                self._cache_for = id(snap)
             cached = self._cache.get(key)
             if cached is not None:
                 return data[:2] + cached[2:]
@@ -123,6 +130,7 @@ class ClusterResolver(BaseResolver):  # type: ignore[misc,unused-ignore]
             return bytes(servfail.pack())
         if key is not None and len(self._cache) < self.cache_size:
             self._cache[key] = wire
+            self._raw[raw_key] = wire
         return wire
 
     @staticmethod

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from dnslib import QTYPE, RCODE, DNSRecord
+from dnslib import QTYPE, RCODE, DNSError, DNSRecord
 
 __all__ = ["ResolvConf", "run_dns_tool"]
 
@@ -38,7 +38,10 @@ class ResolvConf:
 
 
 def _qtype(text: str) -> int:
-    code = getattr(QTYPE, text.upper(), None)
+    try:
+        code = getattr(QTYPE, text.upper(), None)
+    except DNSError:
+        code = None
     if not isinstance(code, int):
         raise ValueError(text)
     return code
