@@ -260,6 +260,20 @@ class Cluster:
     def scale(self, resource: str | Kind, name: str, replicas: int, namespace: str | None = "default") -> None:
         self.store.scale(self.kind(resource), name, replicas, namespace)
 
+    def add_controller(self, reconciler: Any) -> Any:
+        """Run a user reconciler (``watches`` kinds, ``reconcile(cluster, key)``) in this cluster.
+
+        See :mod:`simk8s.testing.controllers`; returns the running controller.
+        """
+        from simk8s.testing.controllers import UserController
+
+        controller = UserController(self, reconciler)
+        self.controllers.append(controller)
+        for kind in reconciler.watches:
+            for obj in self.store.list(kind, None):
+                controller.queue.add((kind, obj["metadata"].get("namespace", ""), obj["metadata"]["name"]))
+        return controller
+
     # ----------------------------------------------------------------------------- faults
     def _kubelet(self, node: str) -> Any:
         for c in self.controllers:

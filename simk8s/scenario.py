@@ -17,6 +17,7 @@ files on the host, e.g. ``web.yaml``), ``urls`` (what ``curl -O URL`` downloads 
     - sleep: 30             # advance virtual time
     - fault: {fail: k8s-w1} # or recover / delete (a node)
     - check: invariants     # simk8s.invariants over every StatefulSet
+    - check: runtime        # ordering invariants watched since the start (simk8s.testing.checker)
     - note: "text"          # printed as a comment line in the transcript
 
 ``run_scenario`` returns a :class:`ScenarioResult` with the transcript (what a terminal shows,
@@ -107,6 +108,9 @@ def run_scenario(scenario: Scenario, *, seed: int | None = None, echo: Any = Non
     from simk8s.hostshell import HostShell
 
     cluster = Cluster(seed=scenario.seed if seed is None else seed, topology=_topology(scenario.topology))
+    from simk8s.testing.checker import RuntimeChecker
+
+    checker = RuntimeChecker(cluster)
     host = HostShell(cluster, files=scenario.files, urls=scenario.urls)
     parts: list[str] = []
     failures: list[str] = []
@@ -125,7 +129,7 @@ def run_scenario(scenario: Scenario, *, seed: int | None = None, echo: Any = Non
         if "fault" in step:
             _fault(cluster, step["fault"], i)
         if "check" in step:
-            failures.extend(f"step {i}: {v}" for v in _check(cluster, step["check"]))
+            failures.extend(f"step {i}: {v}" for v in _check(cluster, step["check"], checker))
         if "run" in step:
             line = str(step["run"]).rstrip("\n")
             emit(PROMPT + line + "\n")
@@ -162,7 +166,9 @@ def _fault(cluster: Cluster, spec: Any, i: int) -> None:
         raise ScenarioError(f"step {i}: unknown fault {what!r}")
 
 
-def _check(cluster: Cluster, what: Any) -> list[str]:
+def _check(cluster: Cluster, what: Any, checker: Any) -> list[str]:
+    if what == "runtime":
+        return list(checker.violations)
     if what != "invariants":
         raise ScenarioError(f"unknown check {what!r}")
     from simk8s.invariants import check_cluster
