@@ -8,6 +8,7 @@ time: every lesson runs in seconds) and saved with its outputs, so it reads well
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -106,6 +107,10 @@ LESSONS: dict[str, list[tuple[str, str]]] = {
 
 
 def build(name: str, cells: list[tuple[str, str]], write: bool) -> nbformat.NotebookNode:
+    # The kernel imports simk8s from this checkout, whatever else is installed.
+    path = os.environ.get("PYTHONPATH", "")
+    if str(HERE.parent) not in path.split(os.pathsep):
+        os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(HERE.parent), path) if p)
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nb.cells = [nbformat.v4.new_markdown_cell(src) if kind == "md" else nbformat.v4.new_code_cell(src)
