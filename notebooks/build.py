@@ -103,6 +103,30 @@ LESSONS: dict[str, list[tuple[str, str]]] = {
                  "sh(['get', 'pods', '-o', 'jsonpath={range .items[*]}{.metadata.name} {.spec.containers[0].image}"
                  "{\"\\\\n\"}{end}'])\nsh('rollout history sts/web')"),
     ],
+    "05-property-testing": [
+        ("md", "# Property testing your controller\n\n`simk8s.testing.ClusterMachine` drives random scaling, "
+               "updates, pod deletions and node failures against a StatefulSet and checks the upstream "
+               "invariants, DNS and storage after each step. Add your own reconciler and invariant:"),
+        ("code", "from hypothesis import settings\nfrom hypothesis.stateful import invariant, run_state_machine_as_test\n"
+                 "from simk8s.testing import ClusterMachine, PrimaryReplicaController, check_single_primary\n\n"
+                 "class PrimaryMachine(ClusterMachine):\n"
+                 "    def setup_cluster(self, cluster):\n"
+                 "        cluster.add_controller(PrimaryReplicaController(self.set_name))\n\n"
+                 "    @invariant()\n    def one_primary(self):\n        if self._healthy():\n"
+                 "            assert check_single_primary(self.cluster, self.set_name) == []\n\n"
+                 "run_state_machine_as_test(PrimaryMachine, settings=settings(max_examples=3, stateful_step_count=5,"
+                 " deadline=None, database=None))\nprint('no counterexample found')"),
+        ("md", "## A bug it finds\n\nBreak the planner so an OrderedReady set is planned as Parallel: pod N+1 is "
+               "created before N is Ready. The machine fails and prints a scenario that `simk8s run` replays."),
+        ("code", "from hypothesis import Phase\nfrom simk8s.controllers import statefulset as ctl\n"
+                 "real = ctl.sts_logic.plan\n\ndef broken(sts, *args, **kw):\n"
+                 "    sts = {**sts, 'spec': {**sts['spec'], 'podManagementPolicy': 'Parallel'}}\n"
+                 "    return real(sts, *args, **kw)\n\nctl.sts_logic.plan = broken\ntry:\n"
+                 "    run_state_machine_as_test(ClusterMachine, settings=settings(max_examples=20, stateful_step_count=4,"
+                 " deadline=None, database=None, phases=[Phase.generate]))\nexcept AssertionError as e:\n"
+                 "    print(str(e)[:300])\n    print('\\n'.join(getattr(e, '__notes__', []))[:1500])\nfinally:\n"
+                 "    ctl.sts_logic.plan = real"),
+    ],
 }
 
 

@@ -57,7 +57,19 @@ def to_scenario(seed: int, manifest: dict[str, Any], steps: list[dict[str, Any]]
         "files": {"sts.yaml": SERVICE.format(name=set_name) + "---\n" + yaml.safe_dump(manifest, sort_keys=False)},
         "steps": [{"run": "kubectl apply -f sts.yaml"}, *steps, {"check": "invariants"}, {"check": "runtime"}],
     }
-    return yaml.safe_dump(doc, sort_keys=False, width=200)
+    return yaml.dump(doc, Dumper=_BlockDumper, sort_keys=False, width=200)
+
+
+class _BlockDumper(yaml.SafeDumper):
+    """Multi-line strings (the manifest) as ``|`` blocks, so the replay file reads like a lab."""
+
+
+def _str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    style = "|" if "\n" in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_BlockDumper.add_representer(str, _str)
 
 
 class ClusterMachine(RuleBasedStateMachine):
