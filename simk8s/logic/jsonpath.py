@@ -133,14 +133,17 @@ def _filter_match(item: Any, cond: str) -> bool:
     return False
 
 
-def _eval(steps: list[tuple[str, Any]], current: list[Any], strict: bool = True) -> list[Any]:
+def _eval(steps: list[tuple[str, Any]], current: list[Any], strict: bool = True,
+          allow_missing: bool = True) -> list[Any]:
+    """Apply ``steps``; a missing key yields nothing (kubectl's --allow-missing-template-keys=true
+    default), an index out of range is an error."""
     for kind, arg in steps:
         nxt: list[Any] = []
         for cur in current:
             if kind == "key":
                 if isinstance(cur, Mapping) and arg in cur:
                     nxt.append(cur[arg])
-                elif strict and not (isinstance(cur, list)):
+                elif strict and not allow_missing and not isinstance(cur, list):
                     raise JsonPathError(f"{arg} is not found")
             elif kind == "all":
                 if isinstance(cur, list):

@@ -23,6 +23,8 @@ COMMANDS = [
     "get pods", "get pods -o wide", "get sts", "get sts -o wide", "get pvc", "get pv", "get svc", "get ep",
     "get nodes", "get nodes -o wide", "get sc", "get pods,sts", "get pod web-9", "get pods -A",
     "get pods -l app=nginx --show-labels", "get controllerrevisions", "get ns",
+    "get pod web-0 -o jsonpath={.metadata.name}", "get pod web-0 -o jsonpath={.foo}",
+    "get pods -o jsonpath={.items[*].spec.hostname}", "get pods -o name", "get sts web -o name",
 ]
 
 
