@@ -14,7 +14,6 @@ import random
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 import simpy
@@ -325,9 +324,3 @@ class Cluster:
         pods = self.store.count("Pod")
         return f"<Cluster seed={self.seed} t={self.env.now:g}s nodes={self.store.count('Node')} pods={pods}>"
 
-
-def load_source_text(source: str) -> tuple[str, str]:
-    """(text, name) for a path or literal YAML text."""
-    if "\n" not in source and Path(source).exists():
-        return Path(source).read_text(), source
-    return source, "-"

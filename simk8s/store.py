@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import random
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
@@ -597,13 +597,3 @@ class Store:
         return {"objects": {k: dict(v.by_key) for k, v in self._objs.items()}, "rv": self._rv,
                 "rng": self.rng.getstate()}
 
-
-def owner_uids(obj: Obj) -> Iterable[str]:
-    return (ref["uid"] for ref in obj["metadata"].get("ownerReferences") or ())
-
-
-def controller_ref(obj: Obj) -> Mapping[str, Any] | None:
-    for ref in obj["metadata"].get("ownerReferences") or ():
-        if ref.get("controller"):
-            return ref
-    return None

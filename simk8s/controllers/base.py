@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Generator, Hashable, Iterable
+from collections.abc import Generator, Hashable, Iterable
 from typing import TYPE_CHECKING, Any
 
 import simpy
@@ -107,10 +107,3 @@ class Controller:
             if after is not None:
                 self.queue.add_after(key, after)
 
-
-def requeue_all(queue: WorkQueue, keys: Iterable[Hashable]) -> None:
-    for k in keys:
-        queue.add(k)
-
-
-Handler = Callable[[WatchEvent], Iterable[Hashable]]
