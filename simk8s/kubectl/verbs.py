@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any
 
 from simk8s.api import kinds
-from simk8s.api.errors import ApiError, NotFound, kubectl_message
+from simk8s.api.errors import ApiError, Invalid, NotFound, kubectl_message
 from simk8s.api.frozen import FrozenDict, get_in, thaw
 from simk8s.api.kinds import Kind
 from simk8s.client import ApplyError, apply_object, kind_or_error
@@ -152,19 +151,13 @@ def cmd_create(ctx: Context) -> int:
         try:
             created = ctx.cluster.store.create(k, obj, _ns_for(ctx, k, obj))
         except ApiError as e:
-            if not isinstance(e, kinds_invalid()):
+            if not isinstance(e, Invalid):
                 e = e.with_message(f'error when creating "{src}": {e.message}')
             ctx.out.err(kubectl_message(e) + "\n")
             code = 1
             continue
         ctx.out.out(f"{ref_name(k, created['metadata']['name'])} created\n")
     return code
-
-
-def kinds_invalid() -> type:
-    from simk8s.api.errors import Invalid
-
-    return Invalid
 
 
 # ----------------------------------------------------------------------------------- delete
@@ -403,4 +396,3 @@ VERBS: dict[str, Callable[[Context], int]] = {
     "api-resources": cmd_api_resources,
 }
 
-_ = json

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
@@ -439,4 +438,3 @@ def _duration(text: str) -> float:
     return total
 
 
-_ = json
