@@ -104,3 +104,36 @@ def test_describe_pod_shows_volumes_and_events(web: Cluster) -> None:
     assert out.startswith("Name:             web-0\nNamespace:        default\n")
     assert "    ClaimName:  www-web-0\n" in out
     assert "default-scheduler  Successfully assigned default/web-0 to" in out
+
+
+BAD_MANIFESTS = {
+    "apiVersion: v1\nmetadata:\n  name: x\n":
+        'error: error validating "STDIN": error validating data: kind not set; if you choose to ignore these '
+        "errors, turn validation off with --validate=false\n",
+    "apiVersion: foo/v1\nkind: Bar\nmetadata:\n  name: x\n":
+        'error: resource mapping not found for name: "x" namespace: "" from "STDIN": no matches for kind "Bar" in '
+        'version "foo/v1"\nensure CRDs are installed first\n',
+    "apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: web\nspec:\n  replica: 2\n  selector: {matchLabels: "
+    "{a: b}}\n  template: {metadata: {labels: {a: b}}, spec: {containers: [{name: c, image: nginx}]}}\n":
+        'Error from server (BadRequest): error when creating "STDIN": StatefulSet in version "v1" cannot be handled '
+        'as a StatefulSet: strict decoding error: unknown field "spec.replica"\n',
+    "apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: web\nspec:\n  replicas: -1\n  selector: {matchLabels: "
+    "{a: b}}\n  template: {metadata: {labels: {a: c}}, spec: {containers: [{name: c, image: nginx}]}}\n":
+        'The StatefulSet "web" is invalid: \n* spec.replicas: Invalid value: -1: must be greater than or equal to 0\n'
+        '* spec.template.metadata.labels: Invalid value: map[string]string{"a":"c"}: `selector` does not match '
+        "template `labels`\n",
+}
+
+
+@pytest.mark.parametrize("manifest", list(BAD_MANIFESTS))
+def test_bad_manifests_are_refused_as_kubectl_does_and_change_nothing(manifest: str) -> None:
+    c = Cluster(seed=1)
+    rv = c.store.resource_version
+    r = c.kubectl(["apply", "-f", "-"], stdin=manifest)
+    assert (r.code, r.stderr) == (1, BAD_MANIFESTS[manifest])
+    assert c.store.resource_version == rv
+
+
+def test_malformed_yaml_is_a_parse_error() -> None:
+    r = Cluster(seed=1).kubectl(["apply", "-f", "-"], stdin="kind: Service\nmetadata:\n  name: x\n   bad: [")
+    assert r.code == 1 and r.stderr.startswith("error: error parsing STDIN: error converting YAML to JSON: yaml: line")
