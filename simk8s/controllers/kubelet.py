@@ -10,6 +10,7 @@ the node recovers.
 from __future__ import annotations
 
 import ipaddress
+import re
 from collections.abc import Generator, Hashable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -66,6 +67,7 @@ class PodRuntime:
     restarts: dict[str, int] = field(default_factory=dict)
     running: set[str] = field(default_factory=set)
     ready: dict[str, bool] = field(default_factory=dict)
+    last_state: dict[str, Any] = field(default_factory=dict)
     wake: simpy.Event | None = None
 
 
@@ -368,7 +370,7 @@ class Kubelet(Controller):
                 "containerID": f"containerd://{_hex_id(rt.uid, c['name'])}",
                 "image": getattr(spec, "canonical", None) or c.get("image", ""),
                 "imageID": getattr(spec, "image_id", "") or "",
-                "lastState": {},
+                "lastState": rt.last_state.get(c["name"], {}),
                 "name": c["name"],
                 "ready": ready,
                 "restartCount": rt.restarts.get(c["name"], 0),
@@ -387,6 +389,10 @@ class Kubelet(Controller):
         pod = self._pod(rt)
         if pod is None:
             return
+        finite = [(c, run) for c in pod["spec"]["containers"]
+                   if (run := main_process(c, self._image(c.get("image", "")))) is not None]
+        if finite and len(pod["spec"]["containers"]) == 1:
+            yield from self._run_to_exit(rt, finite[0][0], *finite[0][1])
         probed = [c for c in pod["spec"]["containers"] if c.get("readinessProbe")]
         if not probed:
             while True:
@@ -428,6 +434,67 @@ class Kubelet(Controller):
                 yield from self._sleep(rt, float("inf"))
                 period = min(float(get_in(c, ("readinessProbe", "periodSeconds"), 10) or 10) for c in probed)
                 yield from self._sleep(rt, period * self.cluster.rng.random())
+
+    def _run_to_exit(self, rt: PodRuntime, container: Any, seconds: float, code: int
+                     ) -> Generator[simpy.Event, Any, None]:
+        """A container whose main process ends: Completed/Error, then restarts with CrashLoopBackOff
+        back-off (10 s doubling to 5 min) under restartPolicy Always (OnFailure: on failures only)."""
+        name = container["name"]
+        backoff = self.cluster.timing.backoff_initial
+        fp = f"spec.containers{{{name}}}"
+        while True:
+            yield from self._sleep(rt, seconds)
+            pod = self._pod(rt)
+            if pod is None:
+                return
+            now = self.store.timestamp()
+            restarts = rt.restarts.get(name, 0)
+            terminated = {"containerID": f"containerd://{_hex_id(rt.uid, name + str(restarts))}", "exitCode": code,
+                          "finishedAt": now, "reason": "Completed" if code == 0 else "Error",
+                          "startedAt": rt.started_at.get(name, now)}
+            status = thaw(pod["status"])
+            for cs in status.get("containerStatuses", []):
+                if cs["name"] == name:
+                    cs.update(ready=False, started=False, state={"terminated": terminated})
+            rt.running.discard(name)
+            policy = pod["spec"].get("restartPolicy", "Always")
+            restart = policy == "Always" or (policy == "OnFailure" and code != 0)
+            status["phase"] = "Running" if restart else ("Succeeded" if code == 0 else "Failed")
+            status["conditions"] = podstatus.ready_conditions(status["conditions"], [name], now)
+            self._write_status(rt, status)
+            if not restart:
+                return
+            if restarts > 0:
+                yield from self._sleep(rt, self._draw((0.3, 0.8)))
+                pod = self._pod(rt)
+                if pod is None:
+                    return
+                message = (f"back-off {int(backoff)}s restarting failed container={name} "
+                           f"pod={rt.name}_{rt.namespace}({rt.uid})")
+                status = thaw(pod["status"])
+                for cs in status.get("containerStatuses", []):
+                    if cs["name"] == name:
+                        cs.update(lastState={"terminated": terminated},
+                                  state={"waiting": {"message": message, "reason": "CrashLoopBackOff"}})
+                self._write_status(rt, status)
+                self.recorder.event(pod, "Warning", "BackOff",
+                                    f"Back-off restarting failed container {name} in pod "
+                                    f"{rt.name}_{rt.namespace}({rt.uid})", field_path=fp)
+                yield from self._sleep(rt, backoff)
+                backoff = min(backoff * 2, self.cluster.timing.backoff_cap)
+            else:
+                yield from self._sleep(rt, self._draw((0.5, 1.0)))
+            pod = self._pod(rt)
+            if pod is None:
+                return
+            for reason, message in (("Pulled", f'Container image "{container.get("image", "")}" already present on '
+                                               "machine"),
+                                    ("Created", f"Created container: {name}"), ("Started", f"Started container {name}")):
+                self.recorder.event(pod, "Normal", reason, message, field_path=fp)
+            rt.restarts[name] = restarts + 1
+            rt.started_at[name] = self.store.timestamp()
+            rt.last_state[name] = {"terminated": terminated}
+            self._post_running(rt)
 
     def probe(self, pod: Any, container: Any, probe: Any) -> bool:
         """One probe of ``container`` against the simulated container (httpGet, tcpSocket, exec)."""
@@ -556,6 +623,34 @@ class Kubelet(Controller):
         except ApiError:
             pass
         self.pods.pop((rt.namespace, rt.name), None)
+
+
+def main_process(container: Any, image: Any) -> tuple[float, int] | None:
+    """(seconds, exit code) for a container whose main process ends, or None if it runs on.
+
+    Recognised: ``sleep N``, ``true``/``false``, ``sh -c 'exit N'`` / ``'sleep N; ...'``, and an
+    image whose default process exits at once (busybox's ``sh`` without a terminal).
+    """
+    argv = [*(container.get("command") or []), *(container.get("args") or [])]
+    if not argv:
+        return None if image is None or getattr(image, "long_running", True) or container.get("stdin") else (0.0, 0)
+    prog = argv[0].rsplit("/", 1)[-1]
+    if prog == "sleep" and len(argv) > 1:
+        try:
+            return (float(argv[1]), 0) if argv[1] not in ("infinity", "inf") else None
+        except ValueError:
+            return (0.0, 1)
+    if prog in ("true", "false"):
+        return (0.0, 0 if prog == "true" else 1)
+    if prog in ("sh", "bash", "ash") and len(argv) >= 3 and argv[1] == "-c":
+        script = argv[2]
+        m = re.fullmatch(r"\s*(?:sleep\s+(\d+)\s*(?:;|&&)\s*)?exit\s+(\d+)\s*", script)
+        if m:
+            return (float(m.group(1) or 0), int(m.group(2)))
+        m = re.fullmatch(r"\s*sleep\s+(\d+)\s*", script)
+        if m:
+            return (float(m.group(1)), 0)
+    return None
 
 
 def _ignores_sigterm(container: Any) -> bool:

@@ -63,7 +63,8 @@ def test_graceful_delete_waits_for_the_kubelet_and_force_delete_does_not(cluster
 
 def test_a_shell_as_pid_1_ignores_sigterm_and_takes_the_whole_grace_period(cluster: Cluster) -> None:
     cluster.create({**bare_pod("sleeper", "busybox"),
-                    "spec": {"containers": [{"name": "c", "image": "busybox", "command": ["sleep", "3600"]}],
+                    "spec": {"containers": [{"name": "c", "image": "busybox",
+                                             "command": ["sh", "-c", "while true; do sleep 1; done"]}],
                              "terminationGracePeriodSeconds": 20}})
     cluster.settle()
     start = cluster.now
@@ -114,3 +115,29 @@ def test_deleting_a_node_garbage_collects_its_pods(cluster: Cluster) -> None:
     cluster.delete_node("k8s-w3")
     cluster.settle()
     assert cluster.get("pods") == []
+
+
+def test_a_crashing_container_restarts_with_crash_loop_back_off(cluster: Cluster) -> None:
+    cluster.create({**bare_pod("crash", "busybox"),
+                    "spec": {"containers": [{"name": "c", "image": "busybox", "command": ["sh", "-c", "sleep 5; exit 1"]}]}})
+    cluster.run(70)
+    statuses = [cluster.kubectl("get pod crash").stdout.splitlines()[1].split()]
+    seen = [(ev.obj["status"]["containerStatuses"][0]["state"], ev.obj["status"]["containerStatuses"][0]["restartCount"])
+            for ev in cluster.store.log if ev.kind.kind == "Pod" and ev.obj["metadata"]["name"] == "crash"
+            and ev.obj["status"].get("containerStatuses")]
+    reasons = [next(iter(s.values())).get("reason") for s, _ in seen]
+    assert "Error" in reasons and "CrashLoopBackOff" in reasons
+    assert max(r for _, r in seen) >= 3
+    waits = [s["waiting"]["message"] for s, _ in seen if "waiting" in s and s["waiting"].get("reason") == "CrashLoopBackOff"]
+    assert waits[0].startswith("back-off 10s restarting failed container=c pod=crash_default(")
+    assert waits[1].startswith("back-off 20s")
+    assert statuses[0][0] == "crash"
+
+
+def test_a_finished_never_restart_pod_is_completed(cluster: Cluster) -> None:
+    cluster.create({**bare_pod("once", "busybox"), "spec": {"restartPolicy": "Never", "containers": [
+        {"name": "c", "image": "busybox", "command": ["sleep", "3"]}]}})
+    cluster.settle()
+    row = cluster.kubectl("get pod once").stdout.splitlines()[1].split()
+    assert row[1:4] == ["0/1", "Completed", "0"]
+    assert cluster.get("pods", "once")["status"]["phase"] == "Succeeded"
