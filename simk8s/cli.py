@@ -1,6 +1,6 @@
 """The ``simk8s`` command: thin parsing over the library.
 
-    simk8s run SCENARIO [--seed N] [--events FILE] [--quiet]
+    simk8s run SCENARIO [--seed N] [--events FILE] [--quiet] [--check]
     simk8s shell [-f FILE ...] [--seed N]          # a terminal on the simulated cluster (stdin lines)
     simk8s dns -f MANIFEST [-f ...] [--host H] [--port P] [--seed N]
     simk8s serve -f MANIFEST [-f ...] [--port P]   # a read-only API for the real kubectl
@@ -28,6 +28,8 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--seed", type=int, default=None, help="override the scenario's seed")
     run.add_argument("--events", metavar="FILE", help="write the cluster's event log (one line per change)")
     run.add_argument("--quiet", action="store_true", help="print only failures")
+    run.add_argument("--check", action="store_true",
+                     help="verify the scenario's expectations and invariants: print only failures, exit 1 on any")
     run.add_argument("--timeline", metavar="PNG", help="write a timeline picture of the run")
     run.add_argument("--graph", metavar="SVG", help="write the object graph at the end of the run")
     sh = sub.add_parser("shell", help="a terminal on a fresh simulated cluster, reading command lines from stdin")
@@ -71,7 +73,7 @@ def _run(args: argparse.Namespace) -> int:
     except (OSError, ScenarioError) as e:
         print(f"simk8s: {e}", file=sys.stderr)
         return 2
-    echo = None if args.quiet else (lambda text: (sys.stdout.write(text), sys.stdout.flush()))
+    echo = None if args.quiet or args.check else (lambda text: (sys.stdout.write(text), sys.stdout.flush()))
     result = run_scenario(scenario, seed=args.seed, echo=echo)
     if args.events:
         Path(args.events).write_text(event_log(result.cluster))

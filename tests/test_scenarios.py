@@ -33,6 +33,19 @@ def test_seed_lab_is_byte_identical_across_runs() -> None:
     assert c.transcript != a.transcript  # other IPs and volume names
 
 
+@pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
+def test_every_scenario_passes_check(path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["run", str(path), "--check"]) == 0
+    assert capsys.readouterr().out == ""
+
+
+def test_check_fails_on_an_unmet_expectation(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("steps:\n- run: kubectl get pods\n  expect:\n    contains: [web-0]\n")
+    assert main(["run", str(bad), "--check"]) == 1
+    assert "FAILED: step 1 (kubectl get pods): expected output to contain 'web-0'" in capsys.readouterr().err
+
+
 def test_cli_run_exits_zero_and_writes_the_event_log(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     events = tmp_path / "events.txt"
     path = Path(__file__).parent.parent / "scenarios" / "seed-lab.yaml"
