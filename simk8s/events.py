@@ -37,7 +37,6 @@ class EventRecorder:
         self.store = store
         self.component = component
         self.host = host
-        self._seq = 0
         self._index: dict[tuple[str, ...], tuple[str, str]] = {}
 
     def event(self, obj: Mapping[str, Any], type_: str, reason: str, message: str, *,
@@ -61,8 +60,8 @@ class EventRecorder:
                 except ApiError:
                     pass
                 return
-        self._seq += 1
-        nanos = int(self.store.now().timestamp()) * 1_000_000_000 + self._seq
+        # Unique across recorders: the resourceVersion this Event is about to get.
+        nanos = int(self.store.now().timestamp()) * 1_000_000_000 + self.store.resource_version + 1
         name = f"{ref['name']}.{nanos:x}"
         source: dict[str, Any] = {"component": self.component}
         if self.host:
