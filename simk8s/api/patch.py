@@ -20,7 +20,7 @@ from __future__ import annotations
 import copy
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import yaml
@@ -231,6 +231,7 @@ class _Field:
     sub: str | None = None  # name of the (element) type in _TYPES
     merge: bool = False  # patchStrategy includes "merge"
     key: str | None = None  # patchMergeKey (None for merged primitive lists)
+    retain: bool = False  # patchStrategy includes "retainKeys"
 
 
 _TYPES: dict[str, dict[str, _Field]] = {
@@ -240,14 +241,14 @@ _TYPES: dict[str, dict[str, _Field]] = {
     },
     "PodTemplateSpec": {"metadata": _Field("ObjectMeta"), "spec": _Field("PodSpec")},
     "PodSpec": {
-        "volumes": _Field(merge=True, key="name"),
+        "volumes": _Field(merge=True, key="name", retain=True),
         "initContainers": _Field("Container", True, "name"),
         "containers": _Field("Container", True, "name"),
         "ephemeralContainers": _Field("Container", True, "name"),
         "imagePullSecrets": _Field(merge=True, key="name"),
         "hostAliases": _Field(merge=True, key="ip"),
         "topologySpreadConstraints": _Field(merge=True, key="topologyKey"),
-        "resourceClaims": _Field(merge=True, key="name"),
+        "resourceClaims": _Field(merge=True, key="name", retain=True),
         "schedulingGates": _Field(merge=True, key="name"),
         # tolerations, readinessGates and everything under affinity are atomic lists.
     },
@@ -264,6 +265,7 @@ _TYPES: dict[str, dict[str, _Field]] = {
     },
     "Conditions": {"conditions": _Field(merge=True, key="type")},
     "WorkloadSpec": {"template": _Field("PodTemplateSpec")},  # volumeClaimTemplates: atomic
+    "DeploymentSpec": {"template": _Field("PodTemplateSpec"), "strategy": _Field(retain=True)},
     "ServiceSpec": {"ports": _Field(merge=True, key="port")},
     "NodeSpec": {"podCIDRs": _Field(merge=True)},
     "NodeStatus": {"conditions": _Field(merge=True, key="type"), "addresses": _Field(merge=True, key="type")},
@@ -283,7 +285,7 @@ _KIND_TYPES: dict[str, dict[str, _Field]] = {
     "Pod": _kind_type("PodSpec", "PodStatus"),
     "PodTemplate": {"metadata": _Field("ObjectMeta"), "template": _Field("PodTemplateSpec")},
     "StatefulSet": _kind_type("WorkloadSpec", "Conditions"),
-    "Deployment": _kind_type("WorkloadSpec", "Conditions"),
+    "Deployment": _kind_type("DeploymentSpec", "Conditions"),
     "ReplicaSet": _kind_type("WorkloadSpec", "Conditions"),
     "Service": _kind_type("ServiceSpec", "Conditions"),
     "Node": _kind_type("NodeSpec", "NodeStatus"),
@@ -327,50 +329,65 @@ def strategic_merge_patch(obj: Mapping[str, Any], patch: Mapping[str, Any], kind
 
 
 def _merge_map(original: dict[str, Any], patch: Mapping[str, Any], schema: Mapping[str, _Field]) -> dict[str, Any]:
+    """apimachinery's mergeMap with the API server's options (parallel lists merged, nulls dropped)."""
     directive = patch.get(_PATCH)
     if directive == "replace":
         return _strip(patch, schema)
     if directive == "delete":
         return {}
-    if directive not in (None, "merge"):
-        raise PatchError(f"Unknown patch type: {directive} in map: {dict(patch)}")
+    if directive is not None:
+        raise PatchError(f"Unknown patch type: {directive} in map: {_go_map(patch)}")
     if _RETAIN in patch:
-        keep = set(patch[_RETAIN] or [])
+        keep = patch[_RETAIN]
+        if not isinstance(keep, list):
+            raise PatchError("invalid patch: the value of the $retainKeys directive must be a list")
+        for k, v in patch.items():
+            if v is not None and not k.startswith((_DELETE_PRIM, _ORDER, "$")) and k not in keep:
+                raise PatchError("invalid patch: the value of the $retainKeys directive must be a list")
         original = {k: v for k, v in original.items() if k in keep}
-    orders: dict[str, list[Any]] = {}
+    done: set[str] = set()
+    for key, order in patch.items():
+        if key.startswith(_ORDER):
+            name = key[len(_ORDER):]
+            merged = _apply_order(original.get(name), patch.get(name), order, schema, name)
+            if merged is not None:
+                original[name] = merged
+            done.add(name)
     for key, value in patch.items():
+        if key in done or key in (_PATCH, _RETAIN) or key.startswith(_ORDER):
+            continue
         if key.startswith(_DELETE_PRIM):
             name = key[len(_DELETE_PRIM):]
-            if isinstance(original.get(name), list):
+            if isinstance(original.get(name), list) and isinstance(value, list):
                 original[name] = [v for v in original[name] if v not in value]
-        elif key.startswith(_ORDER):
-            orders[key[len(_ORDER):]] = list(value or [])
-    for key, value in patch.items():
-        if key in (_PATCH, _RETAIN) or key.startswith((_DELETE_PRIM, _ORDER)):
             continue
         field, sub = _sub(schema, key)
+        old = original.get(key)
         if value is None:
             original.pop(key, None)
-        elif isinstance(value, Mapping):
-            old = original.get(key)
-            original[key] = _merge_map(thaw(old) if isinstance(old, dict) else {}, value, sub)
-        elif isinstance(value, list):
-            old = original.get(key)
-            original[key] = _merge_list(old if isinstance(old, list) else [], value, field, sub)
+        elif isinstance(value, Mapping) and isinstance(old, dict):
+            original[key] = _merge_map(thaw(old), value, sub)
+        elif isinstance(value, list) and isinstance(old, list):
+            original[key] = _merge_list(old, value, field, sub)
         else:
-            original[key] = value
-    for key, order in orders.items():
-        if isinstance(original.get(key), list):
-            original[key] = _reorder(original[key], order, schema.get(key, _Field()).key)
+            original[key] = _strip(value, sub)
     return original
 
 
+def _go_map(m: Mapping[str, Any]) -> str:
+    """Go's %v of a map, as apimachinery's error messages print patches."""
+    inner = " ".join(f"{k}:{_go_map(v) if isinstance(v, Mapping) else v}" for k, v in sorted(m.items()))
+    return f"map[{inner}]"
+
+
 def _strip(value: Any, schema: Mapping[str, _Field]) -> Any:
-    """A patch fragment as a plain value: directives and nulls dropped (``$patch: replace`` bodies)."""
+    """A patch value taken as is: ``$patch`` elements, other directives and nulls dropped."""
     if isinstance(value, Mapping):
         out = {}
         for k, v in value.items():
-            if k in (_PATCH, _RETAIN) or k.startswith((_DELETE_PRIM, _ORDER)) or v is None:
+            if k.startswith("$") or v is None:
+                continue
+            if isinstance(v, Mapping) and _PATCH in v:
                 continue
             out[k] = _strip(v, _sub(schema, k)[1])
         return out
@@ -379,51 +396,120 @@ def _strip(value: Any, schema: Mapping[str, _Field]) -> Any:
     return value
 
 
+def _ident(item: Any, key: str | None) -> Any:
+    if key is None:
+        return item
+    return item.get(key) if isinstance(item, Mapping) else None
+
+
+def _position(items: Sequence[Any], item: Any, key: str | None) -> int:
+    wanted = _ident(item, key)
+    for i, other in enumerate(items):
+        if _ident(other, key) == wanted:
+            return i
+    return -1
+
+
+def _normalize(patch_items: list[Any], server_only: list[Any], patch_order: Sequence[Any],
+               server_order: Sequence[Any], key: str | None) -> list[Any]:
+    """apimachinery's normalizeElementOrder: patch items in patch order, server-only items in
+    server order, then interleaved; an item the server does not know goes before the rest."""
+    left = sorted(server_only, key=lambda i: _position(server_order, i, key))
+    right = sorted(patch_items, key=lambda i: _position(patch_order, i, key))
+    out: list[Any] = []
+    i = j = 0
+    while i < len(left) or j < len(right):
+        if j >= len(right):
+            out.append(left[i])
+            i += 1
+        elif i >= len(left):
+            out.append(right[j])
+            j += 1
+        else:
+            li = _position(server_order, left[i], key)
+            ri = _position(server_order, right[j], key)
+            if li >= 0 and ri >= 0 and li < ri:
+                out.append(left[i])
+                i += 1
+            else:
+                out.append(right[j])
+                j += 1
+    return out
+
+
+def _partition(merged: list[Any], by: Sequence[Any], key: str | None) -> tuple[list[Any], list[Any]]:
+    inside = [m for m in merged if _position(by, m, key) >= 0]
+    outside = [m for m in merged if _position(by, m, key) < 0]
+    return inside, outside
+
+
 def _merge_list(original: list[Any], patch: list[Any], field: _Field,
                 sub: Mapping[str, _Field]) -> list[Any]:
-    if any(isinstance(p, Mapping) and p.get(_PATCH) == "replace" for p in patch):
-        return [_strip(p, sub) for p in patch if not (isinstance(p, Mapping) and _PATCH in p)]
+    """apimachinery's mergeSlice: replace unless the field merges; merged lists keep the patch's
+    order for the items it names and slot the others in around them."""
     if not field.merge:
-        return [_strip(p, sub) for p in patch]
-    if field.key is None:
-        merged = thaw(original)
-        for p in patch:
-            if p not in merged:
-                merged.append(p)
-        return merged
+        return _strip(patch, sub)
+    if not original and not patch:
+        return []
     key = field.key
-    merged = thaw(original)
-    for p in patch:
-        if not isinstance(p, Mapping):
-            raise PatchError(f"unable to find api field in struct for the list element: {p!r}")
-        if key not in p:
-            raise PatchError(f"map: {dict(p)} does not contain declared merge key: {key}")
-        at = next((i for i, o in enumerate(merged) if isinstance(o, dict) and o.get(key) == p[key]), None)
-        if p.get(_PATCH) == "delete":
-            merged = [o for o in merged if not (isinstance(o, dict) and o.get(key) == p[key])]
-        elif at is None:
-            merged.append(_merge_map({}, p, sub))
-        else:
-            merged[at] = _merge_map(merged[at], p, sub)
-    return merged
+    if any(isinstance(p, Mapping) for p in [*original, *patch]):
+        if key is None:
+            raise PatchError("cannot merge lists without merge key")
+        base = thaw(original)
+        items: list[Any] = []
+        replace_all = False
+        for p in patch:
+            if not isinstance(p, Mapping):
+                raise PatchError(f"unable to find api field in struct for the list element: {p!r}")
+            if _PATCH not in p:
+                items.append(p)
+            elif p[_PATCH] == "delete":
+                if key not in p:
+                    raise PatchError(f"map: {_go_map(p)} does not contain declared merge key: {key}")
+                base = [o for o in base if _ident(o, key) != p[key]]
+            elif p[_PATCH] == "replace":
+                replace_all = True
+            elif p[_PATCH] == "merge":
+                raise PatchError("merging lists cannot yet be specified in the patch")
+            else:
+                raise PatchError(f"Unknown patch type: {p[_PATCH]} in map: {_go_map(p)}")
+        if replace_all:
+            return _strip(items, sub)
+        merged = list(base)
+        for p in items:
+            if key not in p:
+                raise PatchError(f"map: {_go_map(p)} does not contain declared merge key: {key}")
+            at = _position(merged, p, key)
+            if at >= 0 and isinstance(merged[at], dict):
+                merged[at] = _merge_map(merged[at], p, sub)
+            else:
+                merged.append(_strip(p, sub))
+        server, patch = base, items
+    else:
+        merged = []
+        for v in [*original, *patch]:
+            if v not in merged:
+                merged.append(v)
+        server = original
+    inside, outside = _partition(merged, patch, key)
+    return _normalize(inside, outside, patch, server, key)
 
 
-def _reorder(items: list[Any], order: list[Any], key: str | None) -> list[Any]:
-    """``$setElementOrder``: listed items take the given order; the rest keep their relative place."""
-    def ident(item: Any) -> Any:
-        return item.get(key) if key and isinstance(item, dict) else item
-
-    wanted = [o.get(key) if key and isinstance(o, Mapping) else o for o in order]
-    listed = sorted((i for i in items if ident(i) in wanted), key=lambda i: wanted.index(ident(i)))
-    server_order = [ident(i) for i in items]
-    rest = [i for i in items if ident(i) not in wanted]
-    out: list[Any] = []
-    while listed and rest:
-        if server_order.index(ident(listed[0])) < server_order.index(ident(rest[0])):
-            out.append(listed.pop(0))
-        else:
-            out.append(rest.pop(0))
-    return out + listed + rest
+def _apply_order(current: Any, patch_list: Any, order: Any, schema: Mapping[str, _Field], name: str) -> Any:
+    """A ``$setElementOrder/<name>`` directive together with the patch list it orders."""
+    field, sub = _sub(schema, name)
+    if not isinstance(order, list):
+        raise PatchError(f"invalid type for $setElementOrder/{name}: expected a list")
+    if isinstance(current, list) and isinstance(patch_list, list):
+        merged = _merge_list(current, patch_list, field, sub)
+    elif isinstance(current, list):
+        merged = thaw(current)
+    elif isinstance(patch_list, list):
+        merged = _strip(patch_list, sub)
+    else:
+        return current
+    inside, outside = _partition(merged, order, field.key)
+    return _normalize(inside, outside, order, current if isinstance(current, list) else [], field.key)
 
 
 # --------------------------------------------------------------------------------------------
@@ -434,10 +520,25 @@ def _reorder(items: list[Any], order: list[Any], key: str | None) -> list[Any]:
 class _Diff:
     ignore_deletions: bool = False
     ignore_changes: bool = False
+    retain_keys: bool = False  # build a $retainKeys directive (fields tagged retainKeys)
+
+
+def _kind_of(v: Any) -> str:
+    # Go decodes every JSON number as float64: 1 and 1.0 are the same type and value.
+    if isinstance(v, bool):
+        return "bool"
+    if isinstance(v, int | float):
+        return "number"
+    if isinstance(v, Mapping):
+        return "map"
+    if isinstance(v, list):
+        return "list"
+    return type(v).__name__
 
 
 def _diff_maps(original: Mapping[str, Any], modified: Mapping[str, Any], schema: Mapping[str, _Field],
                opts: _Diff) -> dict[str, Any]:
+    """apimachinery's diffMaps: the patch that turns ``original`` into ``modified``."""
     patch: dict[str, Any] = {}
     for key, new in modified.items():
         field, sub = _sub(schema, key)
@@ -446,79 +547,101 @@ def _diff_maps(original: Mapping[str, Any], modified: Mapping[str, Any], schema:
                 patch[key] = thaw(new)
             continue
         old = original[key]
-        if isinstance(old, Mapping) and isinstance(new, Mapping):
-            inner = _diff_maps(old, new, sub, opts)
+        if _kind_of(old) != _kind_of(new):
+            if not opts.ignore_changes:
+                patch[key] = thaw(new)
+        elif isinstance(old, Mapping):
+            inner = _diff_maps(old, new, sub, replace(opts, retain_keys=field.retain))
             if inner:
                 patch[key] = inner
-        elif isinstance(old, list) and isinstance(new, list) and field.merge:
-            patch.update(_diff_lists(key, old, new, field, sub, opts))
-        elif (old != new or type(old) is not type(new)) and not opts.ignore_changes:
+        elif isinstance(old, list) and field.merge:
+            patch.update(_diff_lists(key, old, new, field, sub, replace(opts, retain_keys=field.retain)))
+        elif old != new and not opts.ignore_changes:
             patch[key] = thaw(new)
     if not opts.ignore_deletions:
         for key in original:
             if key not in modified:
                 patch[key] = None
+    retain = sorted(k for k, v in modified.items() if v is not None) if opts.retain_keys else []
+    if retain and (patch or any(v is not None and k not in modified for k, v in original.items())):
+        patch[_RETAIN] = retain
     return patch
+
+
+def _go_sort_key(v: Any) -> str:
+    # apimachinery sorts by fmt's %v of the value.
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, float) and v == int(v):
+        return str(int(v))
+    return str(v)
 
 
 def _diff_lists(name: str, old: list[Any], new: list[Any], field: _Field, sub: Mapping[str, _Field],
                 opts: _Diff) -> dict[str, Any]:
-    """The patch entries for one merged list: changed elements, deletions and the element order."""
+    """apimachinery's diffLists for one merged list: the changed items, the deletions and the
+    ``$setElementOrder`` list (``$deleteFromPrimitiveList`` for lists of scalars)."""
+    if not old:
+        return {} if not new or opts.ignore_changes else {name: thaw(new)}
     out: dict[str, Any] = {}
-    changes: list[Any] = []
-    deletions: list[Any] = []
-    if field.key is None:
-        if not opts.ignore_changes:
-            changes = [v for v in new if v not in old]
+    key = field.key
+    if key is None or not any(isinstance(v, Mapping) for v in [*old, *new]):
+        additions = [] if opts.ignore_changes else [v for v in new if v not in old]
+        deletions: list[Any] = []
         if not opts.ignore_deletions:
-            deletions = [v for v in old if v not in new]
-        if changes:
-            out[name] = changes
+            for v in sorted((v for v in old if v not in new), key=_go_sort_key):
+                if v not in deletions:
+                    deletions.append(v)
+        if additions:
+            out[name] = additions
         if deletions:
             out[_DELETE_PRIM + name] = deletions
-    else:
-        key = field.key
-        old_by = {o.get(key): o for o in old if isinstance(o, Mapping)}
-        new_keys = {n.get(key) for n in new if isinstance(n, Mapping)}
-        for n in new:
-            if not isinstance(n, Mapping):
-                continue
-            if n.get(key) not in old_by:
-                if not opts.ignore_changes:
-                    changes.append(thaw(n))
-                continue
-            inner = _diff_maps(old_by[n.get(key)], n, sub, opts)
-            if inner:
-                changes.append({key: n.get(key), **inner})
-        if not opts.ignore_deletions:
-            deletions = [{key: k, _PATCH: "delete"} for k in old_by if k not in new_keys]
-        if changes or deletions:
-            out[name] = _sorted_by(changes + deletions, key)
-    if changes or deletions:
-        out[_ORDER + name] = [{field.key: n.get(field.key)} if field.key and isinstance(n, Mapping) else n
-                              for n in new]
+        if (not opts.ignore_deletions and deletions) or (not opts.ignore_changes and old != new):
+            out[_ORDER + name] = thaw(new)
+        return out
+    changes: list[Any] = []
+    old_by = {_go_sort_key(o.get(key)): o for o in old if isinstance(o, Mapping)}
+    new_keys = {_go_sort_key(n.get(key)) for n in new if isinstance(n, Mapping)}
+    for n in new:
+        k = _go_sort_key(n.get(key))
+        if k not in old_by:
+            if not opts.ignore_changes:
+                changes.append(thaw(n))
+            continue
+        inner = _diff_maps(old_by[k], n, sub, opts)
+        if inner:
+            changes.append({**inner, key: n.get(key)})
+    if not opts.ignore_deletions:
+        changes += [{key: old_by[k].get(key), _PATCH: "delete"} for k in sorted(old_by) if k not in new_keys]
+    same_order = len(old) == len(new) and all(
+        _go_sort_key(o.get(key)) == _go_sort_key(n.get(key)) for o, n in zip(old, new, strict=True))
+    if changes:
+        out[name] = changes
+    if (not opts.ignore_changes and (changes or not same_order)) or (not opts.ignore_deletions and changes):
+        out[_ORDER + name] = [{key: n.get(key)} for n in new]
     return out
 
 
-def _sorted_by(items: list[dict[str, Any]], key: str) -> list[dict[str, Any]]:
-    # apimachinery sorts the patch list by merge key before emitting it.
-    return sorted(items, key=lambda i: (str(type(i.get(key))), i.get(key)))
-
-
 def _combine(a: Mapping[str, Any], b: Mapping[str, Any], schema: Mapping[str, _Field]) -> dict[str, Any]:
-    """Merge two patches (deletions ``a`` and changes ``b``) into one that does both."""
+    """Merge the changes patch ``b`` into the deletions patch ``a`` (mergeMap without parallel lists)."""
     out = dict(a)
     for key, value in b.items():
         field, sub = _sub(schema, key)
         old = out.get(key)
         if isinstance(old, Mapping) and isinstance(value, Mapping):
             out[key] = _combine(old, value, sub)
-        elif isinstance(old, list) and isinstance(value, list) and field.key and not key.startswith(_ORDER):
-            merged = {i.get(field.key): i for i in old}
+        elif isinstance(old, list) and isinstance(value, list) and field.key and not key.startswith("$"):
+            merged = list(old)
             for item in value:
-                k = item.get(field.key)
-                merged[k] = _combine(merged[k], item, sub) if k in merged else item
-            out[key] = _sorted_by(list(merged.values()), field.key)
+                at = _position(merged, item, field.key)
+                if at >= 0:
+                    merged[at] = _combine(merged[at], item, sub)
+                else:
+                    merged.append(item)
+            inside, outside = _partition(merged, value, field.key)
+            out[key] = _normalize(inside, outside, value, old, field.key)
+        elif isinstance(old, list) and isinstance(value, list) and field.merge and not key.startswith("$"):
+            out[key] = old + [v for v in value if v not in old]
         else:
             out[key] = value
     return out

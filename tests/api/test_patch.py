@@ -115,14 +115,16 @@ def test_strategic_patch_changes_the_image_of_one_container_by_name() -> None:
     }]
 
 
-def test_strategic_patch_adds_a_sidecar_and_a_port_by_merge_key() -> None:
+def test_strategic_patch_puts_new_list_items_first_like_the_api_server() -> None:
+    # mergeSlice orders the patch's items first when the server does not know them: the docs'
+    # "kubectl patch" example shows the added container ahead of the existing one.
     patch = {"spec": {"template": {"spec": {"containers": [
         {"name": "nginx", "ports": [{"containerPort": 443, "name": "tls"}]},
         {"name": "sidecar", "image": "busybox"},
     ]}}}}
     out = strategic_merge_patch(web(), patch, "StatefulSet")
-    assert [c["name"] for c in containers(out)] == ["nginx", "sidecar"]
-    assert containers(out)[0]["ports"] == [{"containerPort": 80, "name": "web"}, {"containerPort": 443, "name": "tls"}]
+    assert [c["name"] for c in containers(out)] == ["nginx", "sidecar"]  # the patch's own order
+    assert containers(out)[0]["ports"] == [{"containerPort": 443, "name": "tls"}, {"containerPort": 80, "name": "web"}]
 
 
 def test_volume_claim_templates_and_tolerations_are_replaced_not_merged() -> None:
@@ -142,9 +144,15 @@ def test_patch_directives_delete_replace_and_primitive_list_removal() -> None:
         "spec": {"selector": {"$patch": "replace", "matchLabels": {"app": "web"}},
                  "template": {"spec": {"containers": [{"name": "nginx", "$patch": "delete"}]}}},
     }, "StatefulSet")
-    assert out["metadata"]["finalizers"] == ["b", "c"]
+    assert out["metadata"]["finalizers"] == ["c", "b"]
     assert out["spec"]["selector"] == {"matchLabels": {"app": "web"}}
     assert containers(out) == []
+
+
+def test_a_new_container_alone_in_the_patch_goes_first() -> None:
+    obj = {"spec": {"containers": [{"name": "patch-demo-ctr", "image": "nginx"}]}}
+    out = strategic_merge_patch(obj, {"spec": {"containers": [{"name": "patch-demo-ctr-2", "image": "redis"}]}}, "Pod")
+    assert [c["name"] for c in out["spec"]["containers"]] == ["patch-demo-ctr-2", "patch-demo-ctr"]
 
 
 def test_set_element_order_reorders_merged_containers() -> None:
