@@ -10,9 +10,9 @@
 
 Every function is pure: inputs (possibly frozen) are never mutated, results are new plain values.
 
-A JSON patch that does not apply is a :class:`PatchError`. The API server answers it with HTTP 422,
-reason ``Invalid``, message :data:`REJECTED_MESSAGE` and the evanphx/json-patch text as the only
-cause; kubectl prints :data:`KUBECTL_REJECTED` (see :func:`rejected_status`).
+A JSON patch that does not apply is a :class:`PatchError` carrying evanphx/json-patch's text. The
+API server answers it with HTTP 422, reason ``Invalid`` and message :data:`REJECTED_MESSAGE` only
+(see :func:`rejected_status`); kubectl prints :data:`KUBECTL_REJECTED`.
 """
 
 from __future__ import annotations
@@ -54,12 +54,14 @@ class PatchError(ValueError):
 
 
 def rejected_status(err: PatchError) -> dict[str, Any]:
-    """The ``Status`` the API server returns for a JSON patch that does not apply (HTTP 422)."""
+    """The ``Status`` the API server returns for a JSON patch that does not apply (HTTP 422).
+
+    apiserver builds it with NewGenericServerResponse, which drops the library's explanation:
+    kubectl can only print :data:`KUBECTL_REJECTED`.
+    """
     return {
         "kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
-        "message": REJECTED_MESSAGE, "reason": "Invalid",
-        "details": {"causes": [{"reason": "UnexpectedServerResponse", "message": str(err)}]},
-        "code": 422,
+        "message": REJECTED_MESSAGE, "reason": "Invalid", "details": {}, "code": 422,
     }
 
 
@@ -81,82 +83,72 @@ def merge_patch(obj: Any, patch: Any) -> Any:
 
 
 # --------------------------------------------------------------------------------------------
-# JSON patch (RFC 6902)
+# JSON patch (RFC 6902), with evanphx/json-patch v4's semantics and messages
 
 
-def _pointer(path: Any) -> list[str]:
-    if not isinstance(path, str) or (path and not path.startswith("/")):
-        raise PatchError(f"JSON pointer must be empty or start with a \"/\": {path!r}")
-    if path == "":
-        return []
-    return [p.replace("~1", "/").replace("~0", "~") for p in path[1:].split("/")]
+class _Missing(Exception):
+    """The container along a JSON pointer does not exist (findObject returned nil)."""
 
 
-def _index(container: list[Any], token: str, path: str, *, append_ok: bool) -> int:
-    if append_ok and token == "-":
-        return len(container)
-    if not token.isdigit() or (len(token) > 1 and token.startswith("0")):
-        raise PatchError(f"Unable to access invalid index: {token}: invalid index referenced")
-    i = int(token)
-    limit = len(container) if append_ok else len(container) - 1
-    if i > limit:
-        raise PatchError(f"Unable to access invalid index: {i}: invalid index referenced")
-    return i
-
-
-def _parent(doc: Any, tokens: list[str], op: str, path: str) -> Any:
+def _container(doc: Any, path: str) -> tuple[Any, str]:
+    """The container holding the last token of ``path`` and that token (evanphx's findObject)."""
+    split = path.split("/")
+    if len(split) < 2:
+        raise _Missing
     cur = doc
-    for token in tokens[:-1]:
-        if isinstance(cur, dict) and token in cur:
-            cur = cur[token]
-        elif isinstance(cur, list) and token.isdigit() and int(token) < len(cur):
-            cur = cur[int(token)]
+    for part in split[1:-1]:
+        token = part.replace("~1", "/").replace("~0", "~")
+        if isinstance(cur, dict):
+            nxt = cur.get(token)
+        elif isinstance(cur, list):
+            try:
+                nxt = cur[_array_index(cur, token, len(cur))]
+            except PatchError:
+                raise _Missing from None
         else:
-            raise PatchError(f"{op} operation does not apply: doc is missing path: \"{path}\": missing value")
-    return cur
+            raise _Missing
+        if not isinstance(nxt, dict | list):
+            raise _Missing
+        cur = nxt
+    return cur, split[-1].replace("~1", "/").replace("~0", "~")
 
 
-def _get(doc: Any, path: str, op: str) -> Any:
-    tokens = _pointer(path)
-    if not tokens:
-        return doc
-    parent = _parent(doc, tokens, op, path)
-    last = tokens[-1]
-    if isinstance(parent, dict) and last in parent:
-        return parent[last]
-    if isinstance(parent, list) and last.isdigit() and int(last) < len(parent):
-        return parent[int(last)]
-    raise PatchError(f"{op} operation does not apply: doc is missing path: \"{path}\": missing value")
+def _array_index(array: list[Any], token: str, size: int) -> int:
+    """An index into ``array`` of ``size`` slots; negative indices count from the end (v4 allows it)."""
+    try:
+        idx = int(token, 10) if token.lstrip("-").isdigit() else int("x")
+    except ValueError:
+        raise PatchError(f'strconv.Atoi: parsing "{token}": invalid syntax') from None
+    if idx >= size or idx < -size:
+        raise PatchError(f"Unable to access invalid index: {idx}: invalid index referenced")
+    return idx + size if idx < 0 else idx
 
 
-def _add(doc: Any, path: str, value: Any, op: str = "add") -> Any:
-    tokens = _pointer(path)
-    if not tokens:
-        return value
-    parent = _parent(doc, tokens, op, path)
-    last = tokens[-1]
-    if isinstance(parent, dict):
-        parent[last] = value
-    elif isinstance(parent, list):
-        parent.insert(_index(parent, last, path, append_ok=True), value)
-    else:
-        raise PatchError(f"{op} operation does not apply: doc is missing path: \"{path}\": missing value")
-    return doc
+def _op_add(con: Any, key: str, value: Any) -> None:
+    if isinstance(con, dict):
+        con[key] = value
+        return
+    if key == "-":
+        con.append(value)
+        return
+    if not key.lstrip("-").isdigit():
+        raise PatchError(f"value was not a proper array index: '{key}': strconv.Atoi: parsing \"{key}\": "
+                         "invalid syntax")
+    con.insert(_array_index(con, key, len(con) + 1), value)
 
 
-def _remove(doc: Any, path: str, op: str = "remove") -> tuple[Any, Any]:
-    tokens = _pointer(path)
-    if not tokens:
-        return None, doc
-    parent = _parent(doc, tokens, op, path)
-    last = tokens[-1]
-    if isinstance(parent, dict):
-        if last not in parent:
-            raise PatchError(f"Unable to remove nonexistent key: {last}: missing value")
-        return doc, parent.pop(last)
-    if isinstance(parent, list):
-        return doc, parent.pop(_index(parent, last, path, append_ok=False))
-    raise PatchError(f"{op} operation does not apply: doc is missing path: \"{path}\": missing value")
+def _op_remove(con: Any, key: str) -> Any:
+    if isinstance(con, dict):
+        if key not in con:
+            raise PatchError(f"Unable to remove nonexistent key: {key}: missing value")
+        return con.pop(key)
+    return con.pop(_array_index(con, key, len(con)))
+
+
+def _op_get(con: Any, key: str) -> Any:
+    if isinstance(con, dict):
+        return con.get(key)
+    return con[_array_index(con, key, len(con))]
 
 
 def _json_equal(a: Any, b: Any) -> bool:
@@ -167,58 +159,94 @@ def _json_equal(a: Any, b: Any) -> bool:
         return a.keys() == b.keys() and all(_json_equal(a[k], b[k]) for k in a)
     if isinstance(a, list) and isinstance(b, list):
         return len(a) == len(b) and all(_json_equal(x, y) for x, y in zip(a, b, strict=True))
-    return (type(a) is type(b) and a == b) or (isinstance(a, int | float) and isinstance(b, int | float) and a == b)
+    if isinstance(a, int | float) and isinstance(b, int | float):
+        return a == b
+    return type(a) is type(b) and a == b
+
+
+def _apply_op(doc: Any, op: Mapping[str, Any]) -> Any:
+    kind = op.get("op")
+    path = op.get("path")
+    value = thaw(op.get("value"))
+    if kind not in ("add", "remove", "replace", "move", "copy", "test"):
+        raise PatchError(f"Unexpected kind: {kind}")
+    if not isinstance(path, str):
+        raise PatchError(f"{kind} operation failed to decode path: missing value")
+    if kind in ("replace", "test") and path == "":
+        if kind == "replace":
+            if not isinstance(value, dict | list):
+                raise PatchError("replace operation value must be object or array")
+            return value
+        if not _json_equal(doc, value):
+            raise PatchError(f"testing value {path} failed: test failed")
+        return doc
+    if kind in ("move", "copy"):
+        source = op.get("from")
+        if not isinstance(source, str):
+            raise PatchError(f"{kind} operation failed to decode from: missing value")
+        try:
+            con, key = _container(doc, source)
+        except _Missing:
+            raise PatchError(f"{kind} operation does not apply: doc is missing from path: {source}: "
+                             "missing value") from None
+        where = f"error in move for path: '{key}'" if kind == "move" else f"error in copy for from: '{source}'"
+        try:
+            moved = _op_remove(con, key) if kind == "move" else copy.deepcopy(_op_get(con, key))
+        except PatchError as err:
+            raise PatchError(f"{where}: {err}") from None
+    try:
+        con, key = _container(doc, path)
+    except _Missing:
+        missing = {"add": f'"{path}"', "remove": f'"{path}"'}.get(kind, path)
+        what = {"move": "destination path", "copy": "destination path"}.get(kind, "path")
+        text = "is missing path" if kind == "test" else f"doc is missing {what}"
+        raise PatchError(f"{kind} operation does not apply: {text}: {missing}: missing value") from None
+    try:
+        if kind == "add":
+            _op_add(con, key, value)
+        elif kind == "remove":
+            _op_remove(con, key)
+        elif kind == "replace":
+            if isinstance(con, list):
+                try:
+                    idx = _array_index(con, key, len(con))
+                except PatchError:
+                    raise PatchError(f"replace operation does not apply: doc is missing key: {path}: "
+                                     "missing value") from None
+                con[idx] = value
+            else:
+                con[key] = value  # v4 quirk: replacing a missing map key adds it
+        elif kind == "test":
+            actual = _op_get(con, key)
+            if not _json_equal(actual, value):
+                raise PatchError(f"testing value {path} failed: test failed")
+        else:
+            _op_add(con, key, moved)
+    except PatchError as err:
+        if str(err).startswith(("replace operation", "testing value")):
+            raise
+        prefix = {"add": f"error in add for path: '{path}'", "remove": f"error in remove for path: '{path}'",
+                  "replace": f"error in remove for path: '{path}'", "test": f"error in test for path: '{path}'",
+                  "move": f"error in move for path: '{path}'",
+                  "copy": "error while adding value during copy"}[kind]
+        raise PatchError(f"{prefix}: {err}") from None
+    return doc
 
 
 def json_patch(obj: Any, ops: Sequence[Mapping[str, Any]]) -> Any:
     """Apply an RFC 6902 patch: ``add``, ``remove``, ``replace``, ``move``, ``copy``, ``test``.
 
-    Operations apply in order to a copy; the first failing one raises :class:`PatchError` with
-    evanphx/json-patch's wording (``Unable to remove nonexistent key: foo: missing value``,
-    ``replace operation does not apply: doc is missing key: /spec/x: missing value``,
-    ``testing value /spec/replicas failed: test failed``).
+    Operations apply in order to a copy, with evanphx/json-patch v4's behaviour (the library the
+    API server uses): ``-`` appends, negative array indices count from the end, ``replace`` of a
+    missing object key adds it. The first failing operation raises :class:`PatchError` with the
+    library's text, e.g. ``error in remove for path: '/spec/foo': Unable to remove nonexistent
+    key: foo: missing value``.
     """
     doc = thaw(obj)
     for op in ops:
         if not isinstance(op, Mapping):
             raise PatchError("json: cannot unmarshal into Go value of type jsonpatch.Operation")
-        kind = op.get("op")
-        path = op.get("path")
-        if not isinstance(path, str):
-            raise PatchError(f"{kind} operation does not apply: doc is missing path: missing value")
-        if kind in ("add", "replace", "test") and "value" not in op:
-            raise PatchError(f"{kind} operation does not apply: doc is missing value: missing value")
-        if kind == "add":
-            doc = _add(doc, path, thaw(op["value"]))
-        elif kind == "remove":
-            doc, _ = _remove(doc, path)
-        elif kind == "replace":
-            tokens = _pointer(path)
-            if tokens:
-                parent = _parent(doc, tokens, "replace", path)
-                if not (isinstance(parent, dict) and tokens[-1] in parent) and not (
-                        isinstance(parent, list) and tokens[-1].isdigit() and int(tokens[-1]) < len(parent)):
-                    raise PatchError(f"replace operation does not apply: doc is missing key: {path}: missing value")
-                doc, _ = _remove(doc, path, "replace")
-            doc = _add(doc, path, thaw(op["value"]), "replace")
-        elif kind in ("move", "copy"):
-            source = op.get("from")
-            if not isinstance(source, str):
-                raise PatchError(f"{kind} operation does not apply: doc is missing from path: missing value")
-            if kind == "move":
-                doc, value = _remove(doc, source, "move")
-            else:
-                value = copy.deepcopy(_get(doc, source, "copy"))
-            doc = _add(doc, path, value, kind)
-        elif kind == "test":
-            try:
-                actual = _get(doc, path, "test")
-            except PatchError:
-                actual = None
-            if not _json_equal(actual, op["value"]):
-                raise PatchError(f"testing value {path} failed: test failed")
-        else:
-            raise PatchError(f"Unexpected kind: {kind}")
+        doc = _apply_op(doc, op)
     return doc
 
 

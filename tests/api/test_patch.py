@@ -87,21 +87,41 @@ def test_json_patch_escapes_slashes_in_label_keys() -> None:
 
 
 @pytest.mark.parametrize("op,message", [
-    ({"op": "remove", "path": "/spec/foo"}, "Unable to remove nonexistent key: foo: missing value"),
-    ({"op": "replace", "path": "/spec/foo", "value": 1},
-     "replace operation does not apply: doc is missing key: /spec/foo: missing value"),
+    ({"op": "remove", "path": "/spec/foo"},
+     "error in remove for path: '/spec/foo': Unable to remove nonexistent key: foo: missing value"),
+    ({"op": "remove", "path": "/spec/foo/bar"},
+     'remove operation does not apply: doc is missing path: "/spec/foo/bar": missing value'),
+    ({"op": "replace", "path": "/spec/foo/bar", "value": 1},
+     "replace operation does not apply: doc is missing path: /spec/foo/bar: missing value"),
+    ({"op": "replace", "path": "/spec/list/5", "value": 1},
+     "replace operation does not apply: doc is missing key: /spec/list/5: missing value"),
     ({"op": "add", "path": "/spec/foo/bar", "value": 1},
      'add operation does not apply: doc is missing path: "/spec/foo/bar": missing value'),
+    ({"op": "add", "path": "/spec/list/3", "value": 1},
+     "error in add for path: '/spec/list/3': Unable to access invalid index: 3: invalid index referenced"),
     ({"op": "test", "path": "/spec/replicas", "value": True}, "testing value /spec/replicas failed: test failed"),
+    ({"op": "move", "from": "/spec/nope", "path": "/spec/x"},
+     "error in move for path: 'nope': Unable to remove nonexistent key: nope: missing value"),
+    ({"op": "frobnicate", "path": "/spec"}, "Unexpected kind: frobnicate"),
 ])
 def test_json_patch_that_does_not_apply_is_rejected(op: dict[str, Any], message: str) -> None:
     with pytest.raises(PatchError) as info:
-        json_patch({"spec": {"replicas": 1}}, [op])
+        json_patch({"spec": {"replicas": 1, "list": ["a"]}}, [op])
     assert str(info.value) == message
+    # The server keeps none of that: 422 Invalid with a generic message, which kubectl prints.
     status = rejected_status(info.value)
     assert (status["code"], status["reason"]) == (422, "Invalid")
     assert status["message"] == "the server rejected our request due to an error in our request"
     assert KUBECTL_REJECTED == "The request is invalid: the server rejected our request due to an error in our request"
+
+
+def test_json_patch_v4_quirks_replace_adds_missing_key_and_negative_index() -> None:
+    out = json_patch({"spec": {"list": ["a", "b"]}}, [
+        {"op": "replace", "path": "/spec/replicas", "value": 3},
+        {"op": "remove", "path": "/spec/list/-1"},
+        {"op": "test", "path": "/spec/missing", "value": None},
+    ])
+    assert out == {"spec": {"list": ["a"], "replicas": 3}}
 
 
 # ------------------------------------------------------------------------------ strategic merge
