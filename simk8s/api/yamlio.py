@@ -18,6 +18,7 @@ timestamps kept as strings), keeping the document's key order.
 
 from __future__ import annotations
 
+import datetime
 import decimal
 import functools
 import io
@@ -57,9 +58,13 @@ _SPECIAL_FLOATS = {
     ".nan": math.nan, ".NaN": math.nan, ".NAN": math.nan,
 }
 _FLOAT = re.compile(r"^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$")
-_TIMESTAMP = re.compile(
-    r"^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}"
-    r"(([Tt]|[ \t]+)[0-9]{1,2}:[0-9]{2}:[0-9]{2}(\.[0-9]*)?([ \t]*(Z|[-+][0-9]{1,2}(:[0-9]{2})?))?)?$")
+# The layouts go-yaml v2 tries (Go's time.Parse: 1-2 digit fields, optional fraction).
+_TIMESTAMPS = (
+    re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})[Tt](\d{1,2}):(\d{1,2}):(\d{1,2})(\.\d+)?(Z|[-+]\d{2}:\d{2})$"),
+    re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2}) (\d{1,2}):(\d{1,2}):(\d{1,2})(\.\d+)?$"),
+    re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$"),
+)
+_BASE60 = re.compile(r"^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$")
 _GO_INT = re.compile(r"^[-+]?(0[xX][0-9a-fA-F]+|0[oO]?[0-7]+|0[bB][01]+|[1-9][0-9]*|0)$")
 _UNRESOLVED = object()
 
@@ -103,9 +108,24 @@ def _resolve_plain(s: str) -> Any:
     return _UNRESOLVED
 
 
+def _is_timestamp(s: str) -> bool:
+    for layout in _TIMESTAMPS:
+        m = layout.match(s)
+        if m:
+            parts = [int(g) for g in m.groups()[:6] if g is not None and g.isdigit()]
+            try:
+                datetime.date(parts[0], parts[1], parts[2])
+            except ValueError:
+                return False
+            return len(parts) == 3 or (parts[3] < 24 and parts[4] < 60 and parts[5] < 60)
+    return False
+
+
 def _needs_quotes(s: str) -> bool:
-    """Whether go-yaml must quote ``s`` so it reads back as a string."""
-    return s == "<<" or _resolve_plain(s) is not _UNRESOLVED or bool(_TIMESTAMP.match(s))
+    """Whether go-yaml quotes ``s``: it would read back as another type (``80``, ``true``,
+    ``2024-01-01T00:00:00Z``, ``<<``) or as a YAML 1.1 base-60 number (``8080:80``)."""
+    return (s == "<<" or _resolve_plain(s) is not _UNRESOLVED or _is_timestamp(s)
+            or bool(_BASE60.match(s)))
 
 
 # --------------------------------------------------------------------------------------------
@@ -318,8 +338,7 @@ def _events(value: Any) -> Iterator[Event]:
 def _escape(ch: str) -> str | None:
     """go-yaml's double-quoted escape for ``ch``, or None when it is written as is."""
     o = ord(ch)
-    printable = ch == "\n" or 0x20 <= o <= 0x7E or 0xA0 <= o <= 0xD7FF or 0xE000 <= o <= 0xFFFD \
-        or 0x10000 <= o <= 0x10FFFF or o == 0x85
+    printable = ch == "\n" or 0x20 <= o <= 0x7E or 0xA0 <= o <= 0xD7FF or 0xE000 <= o <= 0xFFFD
     if printable and ch not in '"\\\n\x85\u2028\u2029\ufeff':
         return None
     named = Emitter.ESCAPE_REPLACEMENTS.get(ch)
@@ -334,6 +353,14 @@ def _escape(ch: str) -> str | None:
 
 class _GoEmitter(Emitter):
     """PyYAML's emitter (a libyaml port, like go-yaml's) with go-yaml's double-quoted folding."""
+
+    def analyze_scalar(self, scalar: str) -> Any:
+        analysis = super().analyze_scalar(scalar)
+        # go-yaml's is_printable rejects characters outside the BMP and NEL: double quotes only.
+        if any(ord(ch) > 0xFFFF or ch == "\x85" for ch in scalar):
+            analysis.allow_flow_plain = analysis.allow_block_plain = False
+            analysis.allow_single_quoted = analysis.allow_block = False
+        return analysis
 
     def expect_document_start(self, first: bool = False) -> None:
         # go-yaml's encoder clears open_ended before the stream end: no "..." after a |+ block.

@@ -138,6 +138,17 @@ def test_strings_are_quoted_only_when_they_would_read_as_something_else() -> Non
         "p: '#c'\nq: 1.2.3\nr: \"~\"\n")
 
 
+def test_timestamps_and_base_60_look_alikes_follow_go_yaml_layouts() -> None:
+    obj = {"a": "2024-01-01T00:00:00", "b": "2024-1-2 3:4:5", "c": "12:30", "d": "8080:80", "e": "2024-13-01",
+           "f": "2024-01-01T00:00:00.5+02:00"}
+    assert dump_yaml(obj) == ('a: 2024-01-01T00:00:00\nb: "2024-1-2 3:4:5"\nc: "12:30"\nd: 8080:80\n'
+                              'e: 2024-13-01\nf: "2024-01-01T00:00:00.5+02:00"\n')
+
+
+def test_characters_outside_the_bmp_force_double_quotes() -> None:
+    assert dump_yaml({"a": "hi 😀"}) == 'a: "hi \\U0001F600"\n'
+
+
 def test_numbers_bools_nulls_and_empty_collections() -> None:
     obj = {"int": 3, "float": 1.5, "whole": 2.0, "tiny": 0.00001, "t": True, "f": False, "none": None,
            "map": {}, "list": [], "nested": [[1, 2], []]}
