@@ -132,6 +132,8 @@ def _check(doc: Any, source: str) -> None:
                 problems.append(f"{field} not set")
             elif not isinstance(doc[field], str):
                 problems.append(f"{field} isn't string type")
+            elif field == "apiVersion" and doc[field].count("/") > 1:
+                problems.append(f"unexpected GroupVersion string: {doc[field]}")
     if problems:
         raise ManifestError(f"error: error validating {_q(source)}: error validating data: "
                             f"{aggregate(problems)}; {_STOP_VALIDATE}")

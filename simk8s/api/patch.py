@@ -34,6 +34,7 @@ __all__ = [
     "LAST_APPLIED",
     "REJECTED_MESSAGE",
     "PatchError",
+    "annotate_last_applied",
     "apply_patch",
     "create_three_way_merge_patch",
     "json_patch",
@@ -710,6 +711,17 @@ def last_applied_configuration(manifest: Mapping[str, Any]) -> str:
     return text + "\n"
 
 
+def annotate_last_applied(manifest: Mapping[str, Any]) -> dict[str, Any]:
+    """A copy of ``manifest`` carrying its own last-applied-configuration annotation, as
+    ``kubectl apply`` creates objects that do not exist yet."""
+    out = thaw(manifest)
+    meta = out.setdefault("metadata", {})
+    annotations = dict(meta.get("annotations") or {})
+    annotations[LAST_APPLIED] = last_applied_configuration(manifest)
+    meta["annotations"] = annotations
+    return out
+
+
 def apply_patch(live: Mapping[str, Any], last_applied: Mapping[str, Any] | str | None,
                 new: Mapping[str, Any], kind_name: str) -> tuple[dict[str, Any], bool]:
     """Client-side ``kubectl apply`` of ``new`` over ``live``: ``(patched object, changed)``.
@@ -719,11 +731,7 @@ def apply_patch(live: Mapping[str, Any], last_applied: Mapping[str, Any] | str |
     last-applied configuration first, as kubectl does. ``changed`` is False exactly when the
     computed patch is ``{}`` (kubectl then prints ``unchanged``, otherwise ``configured``).
     """
-    modified = thaw(new)
-    meta = modified.setdefault("metadata", {})
-    annotations = dict(meta.get("annotations") or {})
-    annotations[LAST_APPLIED] = last_applied_configuration(new)
-    meta["annotations"] = annotations
+    modified = annotate_last_applied(new)
     original = json.loads(last_applied) if isinstance(last_applied, str) else last_applied
     patch = create_three_way_merge_patch(original, modified, live, kind_name)
     if not patch:

@@ -104,6 +104,15 @@ def test_missing_api_version_and_kind_is_refused_with_kubectl_text() -> None:
     assert "error validating data: kind not set; if you choose" in str(info.value)
 
 
+def test_bad_api_version_and_non_string_kind() -> None:
+    with pytest.raises(ManifestError) as info:
+        load_manifests("apiVersion: a/b/c\nkind: 3\n", "x.yaml")
+    assert "error validating data: [unexpected GroupVersion string: a/b/c, kind isn't string type];" in str(info.value)
+    with pytest.raises(ManifestError) as info:
+        load_manifests("- a\n- b\n", "x.yaml")
+    assert "error validating data: invalid object to validate;" in str(info.value)
+
+
 def test_stdin_is_called_stdin() -> None:
     with pytest.raises(ManifestError) as info:
         load_manifests("kind: Pod\n", "-")

@@ -8,6 +8,7 @@ from simk8s.api.patch import (
     KUBECTL_REJECTED,
     LAST_APPLIED,
     PatchError,
+    annotate_last_applied,
     apply_patch,
     create_three_way_merge_patch,
     json_patch,
@@ -257,6 +258,12 @@ def test_apply_scale_down_after_manual_patch_uses_the_manifest() -> None:
     new["spec"]["replicas"] = 3
     out, changed = apply_patch(live, live["metadata"]["annotations"][LAST_APPLIED], new, "StatefulSet")
     assert changed and out["spec"]["replicas"] == 3
+
+
+def test_created_object_carries_its_own_last_applied_configuration() -> None:
+    created = annotate_last_applied({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "nginx"}})
+    assert created["metadata"]["annotations"] == {LAST_APPLIED: '{"apiVersion":"v1","kind":"Service",'
+                                                  '"metadata":{"annotations":{},"name":"nginx"}}\n'}
 
 
 def test_last_applied_configuration_escapes_html_like_go() -> None:
