@@ -40,6 +40,7 @@ __all__ = [
     "json_patch",
     "last_applied_configuration",
     "merge_patch",
+    "missing_annotation_warning",
     "parse_patch",
     "rejected_status",
     "strategic_merge_patch",
@@ -709,6 +710,13 @@ def last_applied_configuration(manifest: Mapping[str, Any]) -> str:
                     ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
         text = text.replace(ch, esc)
     return text + "\n"
+
+
+def missing_annotation_warning(plural: str, name: str) -> str:
+    """What ``kubectl apply`` prints on stderr when the live object has no last-applied annotation."""
+    return (f"Warning: resource {plural}/{name} is missing the {LAST_APPLIED} annotation which is required by "
+            "kubectl apply. kubectl apply should only be used on resources created declaratively by either "
+            "kubectl create --save-config or kubectl apply. The missing annotation will be patched automatically.")
 
 
 def annotate_last_applied(manifest: Mapping[str, Any]) -> dict[str, Any]:

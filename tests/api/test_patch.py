@@ -14,6 +14,7 @@ from simk8s.api.patch import (
     json_patch,
     last_applied_configuration,
     merge_patch,
+    missing_annotation_warning,
     parse_patch,
     rejected_status,
     strategic_merge_patch,
@@ -286,3 +287,23 @@ def test_parse_patch_reports_yaml_errors_like_kubectl() -> None:
     with pytest.raises(PatchError) as info:
         parse_patch("spec:\n  a: b: c")
     assert str(info.value).endswith(': yaml: line 2: mapping values are not allowed in this context')
+
+
+def test_reapplying_a_statefulset_whose_claim_templates_were_defaulted_is_configured_again() -> None:
+    # volumeClaimTemplates is an atomic list: server defaults inside it differ from the manifest,
+    # so every apply sends the whole list again (kubernetes/kubernetes#66450).
+    live, _ = apply_patch(web(), None, web(), "StatefulSet")
+    template = live["spec"]["volumeClaimTemplates"][0]
+    template.update({"apiVersion": "v1", "kind": "PersistentVolumeClaim", "status": {"phase": "Pending"}})
+    template["spec"]["volumeMode"] = "Filesystem"
+    again, changed = apply_patch(live, live["metadata"]["annotations"][LAST_APPLIED], web(), "StatefulSet")
+    assert changed
+    assert again["spec"]["volumeClaimTemplates"] == web()["spec"]["volumeClaimTemplates"]
+
+
+def test_apply_over_an_object_created_without_apply_warns() -> None:
+    assert missing_annotation_warning("statefulsets", "web") == (
+        "Warning: resource statefulsets/web is missing the kubectl.kubernetes.io/last-applied-configuration "
+        "annotation which is required by kubectl apply. kubectl apply should only be used on resources created "
+        "declaratively by either kubectl create --save-config or kubectl apply. The missing annotation will be "
+        "patched automatically.")
