@@ -95,6 +95,43 @@ def yaml_error_text(err: yaml.YAMLError) -> str:
     return f"yaml: {where}{problem}"
 
 
+def _go_json_error(text: str, err: json.JSONDecodeError) -> str:
+    """encoding/json's syntax error for what Python's decoder tripped on, as kubectl shows it
+    (``json: offset 20: invalid character '}' looking for beginning of object key string``)."""
+    pos = err.pos
+    if pos >= len(text) or err.msg.startswith("Unterminated string"):
+        return "unexpected EOF"
+    ch = text[pos]
+    quoted = "'\\''" if ch == "'" else f"'{ch}'"
+    context = {
+        "Expecting property name enclosed in double quotes": "looking for beginning of object key string",
+        "Expecting value": "looking for beginning of value",
+        "Expecting ':' delimiter": "after object key",
+        "Expecting ',' delimiter": "after array element" if _in_array(text, pos) else "after object key:value pair",
+    }.get(err.msg, "looking for beginning of value")
+    offset = len(text[:pos + 1].encode("utf-8"))
+    return f"json: offset {offset}: invalid character {quoted} {context}"
+
+
+def _in_array(text: str, pos: int) -> bool:
+    """Whether ``pos`` sits directly inside an array (ignoring brackets within strings)."""
+    stack: list[str] = []
+    in_string = escaped = False
+    for ch in text[:pos]:
+        if in_string:
+            escaped = not escaped and ch == "\\"
+            if ch == '"' and not escaped:
+                in_string = False
+            continue
+        if ch == '"':
+            in_string = True
+        elif ch in "[{":
+            stack.append(ch)
+        elif ch in "]}" and stack:
+            stack.pop()
+    return bool(stack) and stack[-1] == "["
+
+
 def _json_values(text: str, source: str) -> Iterator[Any]:
     decoder = json.JSONDecoder()
     pos = 0
@@ -106,7 +143,7 @@ def _json_values(text: str, source: str) -> Iterator[Any]:
         try:
             value, pos = decoder.raw_decode(text, pos)
         except json.JSONDecodeError as err:
-            raise ManifestError(f"error: error parsing {source}: {err.msg} (line {err.lineno})") from None
+            raise ManifestError(f"error: error parsing {source}: {_go_json_error(text, err)}") from None
         yield value
 
 

@@ -159,3 +159,13 @@ def test_load_path_missing_file_and_stdin() -> None:
     assert str(info.value) == 'error: the path "x.yaml" does not exist'
     assert load_path("-", stdin="apiVersion: v1\nkind: Namespace\n") == [
         ("STDIN", {"apiVersion": "v1", "kind": "Namespace"})]
+
+
+def test_json_syntax_errors_use_go_wording() -> None:
+    with pytest.raises(ManifestError) as info:
+        load_manifests('{"apiVersion": "v1",}', "web.json")
+    assert str(info.value) == ("error: error parsing web.json: json: offset 21: invalid character '}' "
+                               "looking for beginning of object key string")
+    with pytest.raises(ManifestError) as info:
+        load_manifests('{"apiVersion": "v1", "kind": ', "web.json")
+    assert str(info.value) == "error: error parsing web.json: unexpected EOF"
