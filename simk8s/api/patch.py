@@ -73,14 +73,18 @@ def rejected_status(err: PatchError) -> dict[str, Any]:
 
 def merge_patch(obj: Any, patch: Any) -> Any:
     """Apply an RFC 7386 merge patch: maps merge recursively, ``null`` deletes, all else replaces."""
+    return _merge_json(thaw(obj), patch)
+
+
+def _merge_json(target: Any, patch: Any) -> Any:
     if not isinstance(patch, Mapping):
         return thaw(patch)
-    out: dict[str, Any] = thaw(obj) if isinstance(obj, Mapping) else {}
+    out: dict[str, Any] = target if isinstance(target, dict) else {}
     for key, value in patch.items():
         if value is None:
             out.pop(key, None)
         else:
-            out[key] = merge_patch(out.get(key), value)
+            out[key] = _merge_json(out.get(key), value)
     return out
 
 
@@ -366,14 +370,14 @@ def _merge_map(original: dict[str, Any], patch: Mapping[str, Any], schema: Mappi
     if directive == "delete":
         return {}
     if directive is not None:
-        raise PatchError(f"Unknown patch type: {directive} in map: {_go_map(patch)}")
+        raise PatchError(f"unknown patch type: {directive} in map: {_go_map(patch)}")
     if _RETAIN in patch:
         keep = patch[_RETAIN]
         if not isinstance(keep, list):
-            raise PatchError("invalid patch: the value of the $retainKeys directive must be a list")
+            raise PatchError("invalid patch format of retainKeys")
         for k, v in patch.items():
             if v is not None and not k.startswith((_DELETE_PRIM, _ORDER, "$")) and k not in keep:
-                raise PatchError("invalid patch: the value of the $retainKeys directive must be a list")
+                raise PatchError("invalid patch format of retainKeys")
         original = {k: v for k, v in original.items() if k in keep}
     done: set[str] = set()
     for key, order in patch.items():
@@ -396,7 +400,7 @@ def _merge_map(original: dict[str, Any], patch: Mapping[str, Any], schema: Mappi
         if value is None:
             original.pop(key, None)
         elif isinstance(value, Mapping) and isinstance(old, dict):
-            original[key] = _merge_map(thaw(old), value, sub)
+            original[key] = _merge_map(old, value, sub)
         elif isinstance(value, list) and isinstance(old, list):
             original[key] = _merge_list(old, value, field, sub)
         else:
@@ -485,7 +489,7 @@ def _merge_list(original: list[Any], patch: list[Any], field: _Field,
     if any(isinstance(p, Mapping) for p in [*original, *patch]):
         if key is None:
             raise PatchError("cannot merge lists without merge key")
-        base = thaw(original)
+        base = list(original)
         items: list[Any] = []
         replace_all = False
         for p in patch:
@@ -502,7 +506,7 @@ def _merge_list(original: list[Any], patch: list[Any], field: _Field,
             elif p[_PATCH] == "merge":
                 raise PatchError("merging lists cannot yet be specified in the patch")
             else:
-                raise PatchError(f"Unknown patch type: {p[_PATCH]} in map: {_go_map(p)}")
+                raise PatchError(f"unknown patch type: {p[_PATCH]} in map: {_go_map(p)}")
         if replace_all:
             return _strip(items, sub)
         merged = list(base)
@@ -533,7 +537,7 @@ def _apply_order(current: Any, patch_list: Any, order: Any, schema: Mapping[str,
     if isinstance(current, list) and isinstance(patch_list, list):
         merged = _merge_list(current, patch_list, field, sub)
     elif isinstance(current, list):
-        merged = thaw(current)
+        merged = list(current)
     elif isinstance(patch_list, list):
         merged = _strip(patch_list, sub)
     else:
