@@ -22,7 +22,16 @@ import yaml
 from simk8s.api.errors import aggregate
 from simk8s.api.yamlio import yaml_to_json
 
-__all__ = ["EXTENSIONS", "ManifestError", "load_manifests", "load_path", "split_documents", "yaml_error_text"]
+__all__ = [
+    "EXTENSIONS",
+    "ManifestError",
+    "load_manifests",
+    "load_path",
+    "scan_manifests",
+    "scan_path",
+    "split_documents",
+    "yaml_error_text",
+]
 
 EXTENSIONS = (".json", ".yaml", ".yml")
 _STOP_VALIDATE = "if you choose to ignore these errors, turn validation off with --validate=false"
@@ -176,27 +185,43 @@ def _check(doc: Any, source: str) -> None:
                             f"{aggregate(problems)}; {_STOP_VALIDATE}")
 
 
+def scan_manifests(text: str, source: str = "-") -> tuple[list[dict[str, Any]], ManifestError | None]:
+    """The objects read before the first problem, and that problem (None if there was none).
+
+    kubectl stops reading a file at its first bad document but still applies the objects read
+    before it (and those of other files), then reports the error.
+    """
+    name = "STDIN" if source == "-" else source
+    out: list[dict[str, Any]] = []
+    try:
+        for doc in _raw_documents(text, name):
+            if doc is None:
+                continue
+            _check(doc, name)
+            kind = doc["kind"]
+            if kind.endswith("List") and isinstance(doc.get("items"), list):
+                for item in doc["items"]:
+                    if not isinstance(item, dict) or not item.get("kind"):
+                        raise ManifestError(f"error: unable to decode {_q(name)}: Object 'Kind' is missing in "
+                                            f"'{json.dumps(item, separators=(',', ':'))}'")
+                    out.append(item)
+            else:
+                out.append(doc)
+    except ManifestError as err:
+        return out, err
+    return out, None
+
+
 def load_manifests(text: str, source: str = "-") -> list[dict[str, Any]]:
     """The objects in one file's text, in document order, with each document's key order kept.
 
     ``source`` names the file in error messages (``-`` is stdin, which kubectl calls ``STDIN``).
+    The first problem raises :class:`ManifestError` (see :func:`scan_manifests` to keep going).
     """
-    name = "STDIN" if source == "-" else source
-    out: list[dict[str, Any]] = []
-    for doc in _raw_documents(text, name):
-        if doc is None:
-            continue
-        _check(doc, name)
-        kind = doc["kind"]
-        if kind.endswith("List") and isinstance(doc.get("items"), list):
-            for item in doc["items"]:
-                if not isinstance(item, dict) or not item.get("kind"):
-                    raise ManifestError(f"error: unable to decode {_q(name)}: Object 'Kind' is missing in "
-                                        f"'{json.dumps(item, separators=(',', ':'))}'")
-                out.append(item)
-        else:
-            out.append(doc)
-    return out
+    docs, err = scan_manifests(text, source)
+    if err is not None:
+        raise err
+    return docs
 
 
 def _walk(root: str, recursive: bool) -> Iterator[str]:
@@ -210,22 +235,37 @@ def _walk(root: str, recursive: bool) -> Iterator[str]:
             yield path
 
 
-def load_path(path: str, recursive: bool = False, stdin: str | None = None) -> list[tuple[str, dict[str, Any]]]:
-    """``kubectl apply -f PATH [-R]``: ``(source, object)`` pairs from a file or a directory.
+def scan_path(path: str, recursive: bool = False,
+              stdin: str | None = None) -> tuple[list[tuple[str, dict[str, Any]]], list[ManifestError]]:
+    """``kubectl apply -f PATH [-R]`` reading everything it can: ``(source, object)`` pairs from a
+    file or a directory, and the errors met (one at most per file).
 
     A file named explicitly is read whatever its extension; in a directory only ``.json``,
     ``.yaml`` and ``.yml`` files are read, sorted by name, descending into subdirectories only
-    when ``recursive``. ``-`` reads ``stdin`` (the text given). A missing path raises
+    when ``recursive``. ``-`` reads ``stdin`` (the text given). A missing path is the error
     ``error: the path "x.yaml" does not exist``.
     """
     if path == "-":
-        return [("STDIN", doc) for doc in load_manifests(stdin or "", "-")]
+        docs, err = scan_manifests(stdin or "", "-")
+        return [("STDIN", doc) for doc in docs], [err] if err else []
     if not os.path.exists(path):
-        raise ManifestError(f"error: the path {_q(path)} does not exist")
+        return [], [ManifestError(f"error: the path {_q(path)} does not exist")]
     files = list(_walk(path, recursive)) if os.path.isdir(path) else [path]
     out: list[tuple[str, dict[str, Any]]] = []
+    errors: list[ManifestError] = []
     for file in files:
         with open(file, encoding="utf-8") as fh:
             text = fh.read()
-        out.extend((file, doc) for doc in load_manifests(text, file))
-    return out
+        docs, err = scan_manifests(text, file)
+        out.extend((file, doc) for doc in docs)
+        if err is not None:
+            errors.append(err)
+    return out, errors
+
+
+def load_path(path: str, recursive: bool = False, stdin: str | None = None) -> list[tuple[str, dict[str, Any]]]:
+    """Like :func:`scan_path`, raising the first error instead of returning it."""
+    pairs, errors = scan_path(path, recursive, stdin)
+    if errors:
+        raise errors[0]
+    return pairs

@@ -3,7 +3,14 @@ from pathlib import Path
 
 import pytest
 
-from simk8s.api.manifest import ManifestError, load_manifests, load_path, split_documents
+from simk8s.api.manifest import (
+    ManifestError,
+    load_manifests,
+    load_path,
+    scan_manifests,
+    scan_path,
+    split_documents,
+)
 
 WEB_YAML = """\
 apiVersion: v1
@@ -169,3 +176,16 @@ def test_json_syntax_errors_use_go_wording() -> None:
     with pytest.raises(ManifestError) as info:
         load_manifests('{"apiVersion": "v1", "kind": ', "web.json")
     assert str(info.value) == "error: error parsing web.json: unexpected EOF"
+
+
+def test_documents_before_a_bad_one_are_still_applied(tmp_path: Path) -> None:
+    text = "apiVersion: v1\nkind: Service\nmetadata:\n  name: nginx\n---\nmetadata:\n  name: web\n---\n" \
+           "apiVersion: v1\nkind: Pod\n"
+    docs, err = scan_manifests(text, "web.yaml")
+    assert [d["kind"] for d in docs] == ["Service"]  # kubectl stops reading the file at the bad one
+    assert err is not None and str(err).startswith('error: error validating "web.yaml"')
+    (tmp_path / "a.yaml").write_text(text)
+    (tmp_path / "b.yaml").write_text("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: b\n")
+    pairs, errors = scan_path(str(tmp_path))
+    assert [doc["kind"] for _, doc in pairs] == ["Service", "Namespace"]
+    assert len(errors) == 1
