@@ -27,7 +27,7 @@ import yaml
 
 from simk8s.api.frozen import thaw
 from simk8s.api.manifest import yaml_error_text
-from simk8s.api.yamlio import yaml_to_json
+from simk8s.api.yamlio import encode_json, yaml_to_json
 
 __all__ = [
     "KUBECTL_REJECTED",
@@ -709,11 +709,7 @@ def last_applied_configuration(manifest: Mapping[str, Any]) -> str:
     annotations = dict(meta.get("annotations") or {})
     annotations.pop(LAST_APPLIED, None)
     meta["annotations"] = annotations
-    text = json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    for ch, esc in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"),
-                    ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
-        text = text.replace(ch, esc)
-    return text + "\n"
+    return encode_json(obj)
 
 
 def missing_annotation_warning(plural: str, name: str) -> str:

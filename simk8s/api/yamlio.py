@@ -43,7 +43,7 @@ from yaml.events import (
 )
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-__all__ = ["as_list", "dump_json", "dump_yaml", "go_float", "yaml_to_json"]
+__all__ = ["as_list", "dump_json", "dump_yaml", "encode_json", "go_float", "sorted_keys", "yaml_to_json"]
 
 
 # --------------------------------------------------------------------------------------------
@@ -481,6 +481,38 @@ def dump_json(obj: Any) -> str:
     """``obj`` exactly as ``kubectl get -o json`` prints it (newline-terminated)."""
     out: list[str] = []
     _json(obj, "", out)
+    return "".join(out) + "\n"
+
+
+def _compact(value: Any, out: list[str]) -> None:
+    if isinstance(value, Mapping):
+        out.append("{")
+        for n, k in enumerate(sorted(value)):
+            out.append(f"{',' if n else ''}{_json_string(k)}:")
+            _compact(value[k], out)
+        out.append("}")
+    elif isinstance(value, list | tuple):
+        out.append("[")
+        for n, item in enumerate(value):
+            if n:
+                out.append(",")
+            _compact(item, out)
+        out.append("]")
+    elif value is None:
+        out.append("null")
+    elif isinstance(value, bool):
+        out.append("true" if value else "false")
+    elif isinstance(value, int | float):
+        out.append(_json_number(value))
+    else:
+        out.append(_json_string(str(value)))
+
+
+def encode_json(obj: Any) -> str:
+    """``obj`` as Go's json.Encoder writes a map: compact, keys sorted, HTML-escaped, newline-ended
+    (the form of the last-applied-configuration annotation)."""
+    out: list[str] = []
+    _compact(obj, out)
     return "".join(out) + "\n"
 
 

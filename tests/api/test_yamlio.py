@@ -1,7 +1,7 @@
 from typing import Any
 
 from simk8s.api.frozen import freeze
-from simk8s.api.yamlio import as_list, dump_json, dump_yaml, go_float, sorted_keys, yaml_to_json
+from simk8s.api.yamlio import as_list, dump_json, dump_yaml, encode_json, go_float, sorted_keys, yaml_to_json
 
 LAST_APPLIED = ('{"apiVersion":"v1","kind":"Service","metadata":{"annotations":{},"labels":{"app":"nginx"},'
                 '"name":"nginx","namespace":"default"},"spec":{"clusterIP":"None","ports":[{"name":"web",'
@@ -220,3 +220,8 @@ def test_dump_then_read_back_round_trips() -> None:
     obj = web_0()
     back = yaml_to_json(dump_yaml(obj))
     assert back == obj
+
+
+def test_encode_json_is_compact_sorted_and_newline_terminated() -> None:
+    assert encode_json({"b": [1, 2.5, 1e-7, None, True], "a": {"x": "<y>"}}) == (
+        '{"a":{"x":"\\u003cy\\u003e"},"b":[1,2.5,1e-7,null,true]}\n')
