@@ -20,7 +20,7 @@ from typing import Any
 import yaml
 
 from simk8s.api.errors import aggregate
-from simk8s.api.yamlio import yaml_to_json
+from simk8s.api.yamlio import normalize_numbers, yaml_to_json
 
 __all__ = [
     "EXTENSIONS",
@@ -153,7 +153,7 @@ def _json_values(text: str, source: str) -> Iterator[Any]:
             value, pos = decoder.raw_decode(text, pos)
         except json.JSONDecodeError as err:
             raise ManifestError(f"error: error parsing {source}: {_go_json_error(text, err)}") from None
-        yield value
+        yield normalize_numbers(value)
 
 
 def _raw_documents(text: str, source: str) -> Iterator[Any]:

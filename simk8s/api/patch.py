@@ -27,7 +27,7 @@ import yaml
 
 from simk8s.api.frozen import thaw
 from simk8s.api.manifest import yaml_error_text
-from simk8s.api.yamlio import encode_json, yaml_to_json
+from simk8s.api.yamlio import encode_json, normalize_numbers, yaml_to_json
 
 __all__ = [
     "KUBECTL_REJECTED",
@@ -753,7 +753,7 @@ def parse_patch(text: str) -> Any:
     A syntax error raises :class:`PatchError` worded as kubectl's ``unable to parse "...": yaml: ...``.
     """
     try:
-        return json.loads(text)
+        return normalize_numbers(json.loads(text))
     except ValueError:
         pass
     try:

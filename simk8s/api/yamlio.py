@@ -43,7 +43,16 @@ from yaml.events import (
 )
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-__all__ = ["as_list", "dump_json", "dump_yaml", "encode_json", "go_float", "sorted_keys", "yaml_to_json"]
+__all__ = [
+    "as_list",
+    "dump_json",
+    "dump_yaml",
+    "encode_json",
+    "go_float",
+    "normalize_numbers",
+    "sorted_keys",
+    "yaml_to_json",
+]
 
 
 # --------------------------------------------------------------------------------------------
@@ -190,6 +199,15 @@ def _convert(node: Node) -> Any:
                     out.setdefault(k2, v2)
         return out
     return None
+
+
+def normalize_numbers(value: Any) -> Any:
+    """Integral floats as ints, all the way down: ``1e3`` reaches the API server as ``1000``."""
+    if isinstance(value, dict):
+        return {k: normalize_numbers(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [normalize_numbers(v) for v in value]
+    return _integral(value)
 
 
 def yaml_to_json(text: str) -> Any:

@@ -276,6 +276,8 @@ def test_last_applied_configuration_escapes_html_like_go() -> None:
 
 def test_parse_patch_accepts_json_and_yaml() -> None:
     assert parse_patch('{"spec":{"replicas":3}}') == {"spec": {"replicas": 3}}
+    replicas = parse_patch('{"spec":{"replicas":3e0}}')["spec"]["replicas"]
+    assert replicas == 3 and isinstance(replicas, int)
     assert parse_patch("spec:\n  replicas: 3\n  paused: yes") == {"spec": {"replicas": 3, "paused": True}}
 
 
