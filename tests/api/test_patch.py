@@ -4,6 +4,7 @@ from typing import Any
 import pytest
 
 from simk8s.api.frozen import freeze
+from simk8s.api.manifest import load_manifests
 from simk8s.api.patch import (
     KUBECTL_REJECTED,
     LAST_APPLIED,
@@ -19,6 +20,8 @@ from simk8s.api.patch import (
     rejected_status,
     strategic_merge_patch,
 )
+from simk8s.api.yamlio import dump_yaml
+from tests.api.test_manifest import WEB_YAML
 
 
 def web() -> dict[str, Any]:
@@ -309,3 +312,21 @@ def test_apply_over_an_object_created_without_apply_warns() -> None:
         "annotation which is required by kubectl apply. kubectl apply should only be used on resources created "
         "declaratively by either kubectl create --save-config or kubectl apply. The missing annotation will be "
         "patched automatically.")
+
+
+def test_web_yaml_statefulset_shows_its_last_applied_configuration_in_get_yaml() -> None:
+    sts = load_manifests(WEB_YAML, "web.yaml")[1]
+    sts["metadata"]["namespace"] = "default"  # kubectl fills in the namespace before applying
+    created = annotate_last_applied(sts)
+    expected_json = (
+        '{"apiVersion":"apps/v1","kind":"StatefulSet","metadata":{"annotations":{},"name":"web",'
+        '"namespace":"default"},"spec":{"replicas":2,"selector":{"matchLabels":{"app":"nginx"}},'
+        '"serviceName":"nginx","template":{"metadata":{"labels":{"app":"nginx"}},"spec":{"containers":'
+        '[{"image":"k8s.gcr.io/nginx-slim:0.8","name":"nginx","ports":[{"containerPort":80,"name":"web"}],'
+        '"volumeMounts":[{"mountPath":"/usr/share/nginx/html","name":"www"}]}],'
+        '"terminationGracePeriodSeconds":10}},"volumeClaimTemplates":[{"metadata":{"name":"www"},'
+        '"spec":{"accessModes":["ReadWriteOnce"],"resources":{"requests":{"storage":"1Gi"}}}}]}}\n')
+    assert created["metadata"]["annotations"][LAST_APPLIED] == expected_json
+    assert dump_yaml({"metadata": created["metadata"]}).startswith(
+        "metadata:\n  annotations:\n    kubectl.kubernetes.io/last-applied-configuration: |\n"
+        '      {"apiVersion":"apps/v1","kind":"StatefulSet",')
