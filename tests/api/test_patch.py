@@ -21,7 +21,43 @@ from simk8s.api.patch import (
     strategic_merge_patch,
 )
 from simk8s.api.yamlio import dump_yaml
-from tests.api.test_manifest import WEB_YAML
+
+# The StatefulSet half of the website's web.yaml, as the seed lab applies it.
+WEB_STS_YAML = """\
+apiVersion: apps/v1
+kind: StatefulSet
+metadata:
+  name: web
+spec:
+  selector:
+    matchLabels:
+      app: nginx # has to match .spec.template.metadata.labels
+  serviceName: "nginx"
+  replicas: 2 # by default is 1
+  template:
+    metadata:
+      labels:
+        app: nginx # has to match .spec.selector.matchLabels
+    spec:
+      terminationGracePeriodSeconds: 10
+      containers:
+      - name: nginx
+        image: k8s.gcr.io/nginx-slim:0.8
+        ports:
+        - containerPort: 80
+          name: web
+        volumeMounts:
+        - name: www
+          mountPath: /usr/share/nginx/html
+  volumeClaimTemplates:
+  - metadata:
+      name: www
+    spec:
+      accessModes: [ "ReadWriteOnce" ]
+      resources:
+        requests:
+          storage: 1Gi
+"""
 
 
 def web() -> dict[str, Any]:
@@ -315,7 +351,7 @@ def test_apply_over_an_object_created_without_apply_warns() -> None:
 
 
 def test_web_yaml_statefulset_shows_its_last_applied_configuration_in_get_yaml() -> None:
-    sts = load_manifests(WEB_YAML, "web.yaml")[1]
+    sts, = load_manifests(WEB_STS_YAML, "web.yaml")
     sts["metadata"]["namespace"] = "default"  # kubectl fills in the namespace before applying
     created = annotate_last_applied(sts)
     expected_json = (
