@@ -72,6 +72,10 @@ _PROBLEMS = (
     ("expected '<document start>'", "did not find expected <document start>"),
     ("expected the node content", "did not find expected node content"),
     ("found a tab character that violate", "found a tab character that violates indentation"),
+    ("sequence entries are not allowed here", "block sequence entries are not allowed in this context"),
+    ("expected alphabetic or numeric character", "did not find expected alphabetic or numeric character"),
+    ("found unknown escape character", "found unknown escape character"),
+    ("expected ' ', but found", "did not find expected whitespace or line break"),
 )
 
 
@@ -81,6 +85,8 @@ def yaml_error_text(err: yaml.YAMLError) -> str:
     Scanner errors name the 1-based line of the problem; parser errors name the 0-based one
     (go-yaml's own quirk, kept). The problem is reworded to libyaml's text where PyYAML differs.
     """
+    if isinstance(err, yaml.reader.ReaderError):
+        return "yaml: control characters are not allowed"
     problem = getattr(err, "problem", None) or "unknown problem parsing YAML content"
     context = getattr(err, "context", None) or ""
     if problem.startswith("found undefined alias"):

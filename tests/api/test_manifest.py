@@ -189,3 +189,15 @@ def test_documents_before_a_bad_one_are_still_applied(tmp_path: Path) -> None:
     pairs, errors = scan_path(str(tmp_path))
     assert [doc["kind"] for _, doc in pairs] == ["Service", "Namespace"]
     assert len(errors) == 1
+
+
+@pytest.mark.parametrize("text,message", [
+    ("key: value\n  other: x\n", "yaml: line 2: mapping values are not allowed in this context"),
+    ("a:\n  - b\n  c: d\n", "yaml: line 2: did not find expected '-' indicator"),
+    ("a:\n\t- b\n", "yaml: line 2: found character that cannot start any token"),
+    ("a: \x01\n", "yaml: control characters are not allowed"),
+])
+def test_common_yaml_mistakes(text: str, message: str) -> None:
+    with pytest.raises(ManifestError) as info:
+        load_manifests(text, "x.yaml")
+    assert str(info.value) == f"error: error parsing x.yaml: error converting YAML to JSON: {message}"
