@@ -366,3 +366,20 @@ def test_web_yaml_statefulset_shows_its_last_applied_configuration_in_get_yaml()
     assert dump_yaml({"metadata": created["metadata"]}).startswith(
         "metadata:\n  annotations:\n    kubectl.kubernetes.io/last-applied-configuration: |\n"
         '      {"apiVersion":"apps/v1","kind":"StatefulSet",')
+
+
+def test_switching_deployment_strategy_to_recreate_sends_retain_keys() -> None:
+    rolling = {"spec": {"strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 1}}}}
+    recreate = {"spec": {"strategy": {"type": "Recreate"}}}
+    patch = create_three_way_merge_patch(rolling, recreate, rolling, "Deployment")
+    assert json.dumps(patch, sort_keys=True, separators=(",", ":")) == (
+        '{"spec":{"strategy":{"$retainKeys":["type"],"rollingUpdate":null,"type":"Recreate"}}}')
+    assert strategic_merge_patch(rolling, patch, "Deployment") == recreate
+
+
+def test_changing_a_volume_source_drops_the_old_one() -> None:
+    old = {"spec": {"volumes": [{"name": "www", "emptyDir": {}}]}}
+    new = {"spec": {"volumes": [{"name": "www", "persistentVolumeClaim": {"claimName": "x"}}]}}
+    patch = create_three_way_merge_patch(old, new, old, "Pod")
+    assert patch["spec"]["volumes"][0]["$retainKeys"] == ["name", "persistentVolumeClaim"]
+    assert strategic_merge_patch(old, patch, "Pod") == new
