@@ -353,9 +353,12 @@ def strategic_merge_patch(obj: Mapping[str, Any], patch: Mapping[str, Any], kind
 
     Lists tagged ``patchStrategy:"merge"`` merge element-wise by their merge key (containers by
     ``name``, ports by ``containerPort``, ...) or, for lists of scalars, as a set; other lists are
-    replaced. ``null`` deletes a key. Directives: ``$patch: replace|merge|delete`` (in maps and list
+    replaced. ``null`` deletes a key. Directives: ``$patch: replace|delete`` (in maps and list
     elements), ``$retainKeys``, ``$deleteFromPrimitiveList/<key>``, ``$setElementOrder/<key>``.
-    Kinds without built-in metadata (custom resources) merge maps and replace lists.
+    Items the patch names keep the patch's order; items only the object has keep their place
+    around them, and an item new to the list goes before them (apimachinery's mergeSlice).
+    Kinds without built-in metadata (custom resources) merge maps and replace lists. A patch that
+    cannot apply raises :class:`PatchError` with apimachinery's text.
     """
     if not isinstance(patch, Mapping):
         raise PatchError("strategic merge patch must be a JSON object")
