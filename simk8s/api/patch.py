@@ -25,6 +25,7 @@ from typing import Any
 
 import yaml
 
+from simk8s.api.errors import ApiError, BadRequest, InternalError, Invalid
 from simk8s.api.frozen import thaw
 from simk8s.api.manifest import yaml_error_text
 from simk8s.api.yamlio import encode_json, normalize_numbers, yaml_to_json
@@ -43,6 +44,7 @@ __all__ = [
     "missing_annotation_warning",
     "parse_patch",
     "rejected_status",
+    "server_error",
     "strategic_merge_patch",
 ]
 
@@ -53,6 +55,40 @@ KUBECTL_REJECTED = f"The request is invalid: {REJECTED_MESSAGE}"
 
 class PatchError(ValueError):
     """A patch that cannot be applied; ``str(err)`` is the patch library's own explanation."""
+
+
+class _UnknownReason(InternalError):
+    """A plain Go error the API server passes through: HTTP 500 with an empty reason."""
+
+    reason = ""
+
+
+_BAD_REQUEST = frozenset({
+    "invalid JSON document", "invalid patch format of primitive list", "invalid patch format of retainKeys",
+    "invalid patch format of setElementOrder list", "strategic merge patch format is not supported",
+})
+
+
+def server_error(err: PatchError, patch_type: str) -> ApiError:
+    """The API server's answer to a patch of ``patch_type`` (``json``, ``merge``, ``strategic``)
+    that raised ``err``: JSON patch failures are a bare 422 (kubectl: :data:`KUBECTL_REJECTED`),
+    malformed directives a 400, anything else a 500 carrying the library's text as is
+    (kubectl: ``Error from server: map: ... does not contain declared merge key: name``)."""
+    if patch_type == "json":
+        return Invalid(REJECTED_MESSAGE)
+    if str(err) in _BAD_REQUEST:
+        return BadRequest(str(err))
+    return _UnknownReason(str(err))
+
+
+def _go_type_name(value: Any) -> str:
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, int | float):
+        return "float64"
+    return "map[string]interface {}" if isinstance(value, Mapping) else "<nil>"
 
 
 def rejected_status(err: PatchError) -> dict[str, Any]:
@@ -536,7 +572,7 @@ def _apply_order(current: Any, patch_list: Any, order: Any, schema: Mapping[str,
     """A ``$setElementOrder/<name>`` directive together with the patch list it orders."""
     field, sub = _sub(schema, name)
     if not isinstance(order, list):
-        raise PatchError(f"invalid type for $setElementOrder/{name}: expected a list")
+        raise PatchError(f"expected a []interface {{}}, but received a {_go_type_name(order)}")
     if isinstance(current, list) and isinstance(patch_list, list):
         merged = _merge_list(current, patch_list, field, sub)
     elif isinstance(current, list):

@@ -18,6 +18,7 @@ from simk8s.api.patch import (
     missing_annotation_warning,
     parse_patch,
     rejected_status,
+    server_error,
     strategic_merge_patch,
 )
 from simk8s.api.yamlio import dump_yaml
@@ -236,10 +237,20 @@ def test_status_conditions_merge_by_type() -> None:
     assert out["status"]["conditions"] == [{"type": "Ready", "status": "True"}, {"type": "Initialized", "status": "True"}]
 
 
-def test_list_element_without_its_merge_key_is_an_error() -> None:
-    with pytest.raises(PatchError, match="does not contain declared merge key: name"):
+def test_list_element_without_its_merge_key_is_a_bare_server_error() -> None:
+    with pytest.raises(PatchError) as info:
         strategic_merge_patch(web(), {"spec": {"template": {"spec": {"containers": [{"image": "x"}]}}}},
                               "StatefulSet")
+    assert str(info.value) == "map: map[image:x] does not contain declared merge key: name"
+    status = server_error(info.value, "strategic").status
+    assert (status["code"], status["reason"], status["message"]) == (500, "", str(info.value))
+
+
+def test_malformed_retain_keys_is_a_bad_request() -> None:
+    with pytest.raises(PatchError) as info:
+        strategic_merge_patch({"spec": {}}, {"spec": {"strategy": {"$retainKeys": ["type"], "x": 1}}}, "Deployment")
+    assert server_error(info.value, "strategic").status["code"] == 400
+    assert str(info.value) == "invalid patch format of retainKeys"
 
 
 # ------------------------------------------------------------------------------ kubectl apply
