@@ -248,7 +248,8 @@ def test_list_element_without_its_merge_key_is_a_bare_server_error() -> None:
 
 def test_malformed_retain_keys_is_a_bad_request() -> None:
     with pytest.raises(PatchError) as info:
-        strategic_merge_patch({"spec": {}}, {"spec": {"strategy": {"$retainKeys": ["type"], "x": 1}}}, "Deployment")
+        strategic_merge_patch({"spec": {"strategy": {}}}, {"spec": {"strategy": {"$retainKeys": ["type"], "x": 1}}},
+                              "Deployment")
     assert server_error(info.value, "strategic").status["code"] == 400
     assert str(info.value) == "invalid patch format of retainKeys"
 
