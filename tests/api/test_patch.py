@@ -2,6 +2,8 @@ import json
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from simk8s.api.frozen import freeze
 from simk8s.api.manifest import load_manifests
@@ -395,3 +397,35 @@ def test_changing_a_volume_source_drops_the_old_one() -> None:
     patch = create_three_way_merge_patch(old, new, old, "Pod")
     assert patch["spec"]["volumes"][0]["$retainKeys"] == ["name", "persistentVolumeClaim"]
     assert strategic_merge_patch(old, patch, "Pod") == new
+
+
+# ------------------------------------------------------------------------------ properties
+
+_names = st.sampled_from(["a", "b", "c", "d"])
+_env = st.lists(st.fixed_dictionaries({"name": _names, "value": st.sampled_from(["1", "2"])}),
+                max_size=3, unique_by=lambda e: e["name"])
+_container = st.fixed_dictionaries({"name": _names, "image": st.sampled_from(["x:1", "x:2"])},
+                                   optional={"env": _env, "args": st.lists(st.sampled_from(["-v", "-q"]), max_size=2)})
+_manifest = st.fixed_dictionaries({
+    "metadata": st.fixed_dictionaries({"name": st.just("p")}, optional={
+        "labels": st.dictionaries(_names, st.sampled_from(["1", "2"]), max_size=3),
+        "finalizers": st.lists(_names, max_size=3, unique=True),
+    }),
+    "spec": st.fixed_dictionaries({
+        "containers": st.lists(_container, min_size=1, max_size=3, unique_by=lambda c: c["name"]),
+    }, optional={"restartPolicy": st.sampled_from(["Always", "Never"])}),
+})
+
+
+@settings(max_examples=150, deadline=None)
+@given(first=_manifest, second=_manifest)
+def test_apply_converges_to_the_manifest_and_reapplying_is_unchanged(first: dict[str, Any],
+                                                                     second: dict[str, Any]) -> None:
+    live = annotate_last_applied(first)
+    live["status"] = {"phase": "Running"}  # fields only the server sets survive every apply
+    live, _ = apply_patch(live, live["metadata"]["annotations"][LAST_APPLIED], second, "Pod")
+    assert live["status"] == {"phase": "Running"}
+    assert live["spec"] == second["spec"]
+    assert {k: v for k, v in live["metadata"].items() if k != "annotations"} == second["metadata"]
+    again, changed = apply_patch(live, live["metadata"]["annotations"][LAST_APPLIED], second, "Pod")
+    assert not changed and again == live
