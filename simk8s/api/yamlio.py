@@ -288,18 +288,18 @@ def _key_less(a: str, b: str) -> bool:
         an = bn = 0
         if ar[i] == "0" or br[i] == "0":
             j = i - 1
-            while j >= 0 and ar[j].isdigit():
+            while j >= 0 and ar[j].isdecimal():
                 if ar[j] != "0":
                     an = bn = 1
                     break
                 j -= 1
         ai = i
-        while ai < len(ar) and ar[ai].isdigit():
-            an = an * 10 + int(ar[ai])
+        while ai < len(ar) and ar[ai].isdecimal():
+            an = an * 10 + ord(ar[ai]) - 48  # Go: int64(r - '0'), whatever the script
             ai += 1
         bi = i
-        while bi < len(br) and br[bi].isdigit():
-            bn = bn * 10 + int(br[bi])
+        while bi < len(br) and br[bi].isdecimal():
+            bn = bn * 10 + ord(br[bi]) - 48
             bi += 1
         if an != bn:
             return an < bn

@@ -1,5 +1,8 @@
 from typing import Any
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from simk8s.api.frozen import freeze
 from simk8s.api.yamlio import as_list, dump_json, dump_yaml, encode_json, go_float, sorted_keys, yaml_to_json
 
@@ -225,3 +228,23 @@ def test_dump_then_read_back_round_trips() -> None:
 def test_encode_json_is_compact_sorted_and_newline_terminated() -> None:
     assert encode_json({"b": [1, 2.5, 1e-7, None, True], "a": {"x": "<y>"}}) == (
         '{"a":{"x":"\\u003cy\\u003e"},"b":[1,2.5,1e-7,null,true]}\n')
+
+
+_tricky = st.one_of(
+    st.sampled_from(["", "80", "0x1F", "yes", "n", "~", "null", "1e3", "08", "1:20", "2024-01-01", "<<",
+                     "a: b", "- x", "#c", " lead", "trail ", "a\nb", "a\n", "\n", "tab\t", "'q'", '"dq"',
+                     "é", "😀", ".5", "-", "?", "%x", "@x", "`x", "!x", "&x", "*x", "{x}", "[x]", "a #b"]),
+    st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=12),
+    st.text(alphabet="ab :#-\n", max_size=100),
+)
+_json = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(-(2**53), 2**53), _tricky),
+    lambda kids: st.one_of(st.lists(kids, max_size=4), st.dictionaries(_tricky, kids, max_size=4)),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(obj=st.dictionaries(_tricky, _json, max_size=5))
+def test_what_get_yaml_prints_reads_back_as_the_same_object(obj: dict[str, Any]) -> None:
+    assert yaml_to_json(dump_yaml(obj)) == obj
