@@ -20,9 +20,18 @@ from typing import Any
 import yaml
 
 from simk8s.api.errors import aggregate
-from simk8s.api.yamlio import yaml_to_json
+from simk8s.api.yamlio import normalize_numbers, yaml_to_json
 
-__all__ = ["EXTENSIONS", "ManifestError", "load_manifests", "load_path", "split_documents", "yaml_error_text"]
+__all__ = [
+    "EXTENSIONS",
+    "ManifestError",
+    "load_manifests",
+    "load_path",
+    "scan_manifests",
+    "scan_path",
+    "split_documents",
+    "yaml_error_text",
+]
 
 EXTENSIONS = (".json", ".yaml", ".yml")
 _STOP_VALIDATE = "if you choose to ignore these errors, turn validation off with --validate=false"
@@ -63,6 +72,10 @@ _PROBLEMS = (
     ("expected '<document start>'", "did not find expected <document start>"),
     ("expected the node content", "did not find expected node content"),
     ("found a tab character that violate", "found a tab character that violates indentation"),
+    ("sequence entries are not allowed here", "block sequence entries are not allowed in this context"),
+    ("expected alphabetic or numeric character", "did not find expected alphabetic or numeric character"),
+    ("found unknown escape character", "found unknown escape character"),
+    ("expected ' ', but found", "did not find expected whitespace or line break"),
 )
 
 
@@ -72,6 +85,8 @@ def yaml_error_text(err: yaml.YAMLError) -> str:
     Scanner errors name the 1-based line of the problem; parser errors name the 0-based one
     (go-yaml's own quirk, kept). The problem is reworded to libyaml's text where PyYAML differs.
     """
+    if isinstance(err, yaml.reader.ReaderError):
+        return "yaml: control characters are not allowed"
     problem = getattr(err, "problem", None) or "unknown problem parsing YAML content"
     context = getattr(err, "context", None) or ""
     if problem.startswith("found undefined alias"):
@@ -95,6 +110,43 @@ def yaml_error_text(err: yaml.YAMLError) -> str:
     return f"yaml: {where}{problem}"
 
 
+def _go_json_error(text: str, err: json.JSONDecodeError) -> str:
+    """encoding/json's syntax error for what Python's decoder tripped on, as kubectl shows it
+    (``json: offset 20: invalid character '}' looking for beginning of object key string``)."""
+    pos = err.pos
+    if pos >= len(text) or err.msg.startswith("Unterminated string"):
+        return "unexpected EOF"
+    ch = text[pos]
+    quoted = "'\\''" if ch == "'" else f"'{ch}'"
+    context = {
+        "Expecting property name enclosed in double quotes": "looking for beginning of object key string",
+        "Expecting value": "looking for beginning of value",
+        "Expecting ':' delimiter": "after object key",
+        "Expecting ',' delimiter": "after array element" if _in_array(text, pos) else "after object key:value pair",
+    }.get(err.msg, "looking for beginning of value")
+    offset = len(text[:pos + 1].encode("utf-8"))
+    return f"json: offset {offset}: invalid character {quoted} {context}"
+
+
+def _in_array(text: str, pos: int) -> bool:
+    """Whether ``pos`` sits directly inside an array (ignoring brackets within strings)."""
+    stack: list[str] = []
+    in_string = escaped = False
+    for ch in text[:pos]:
+        if in_string:
+            escaped = not escaped and ch == "\\"
+            if ch == '"' and not escaped:
+                in_string = False
+            continue
+        if ch == '"':
+            in_string = True
+        elif ch in "[{":
+            stack.append(ch)
+        elif ch in "]}" and stack:
+            stack.pop()
+    return bool(stack) and stack[-1] == "["
+
+
 def _json_values(text: str, source: str) -> Iterator[Any]:
     decoder = json.JSONDecoder()
     pos = 0
@@ -106,8 +158,8 @@ def _json_values(text: str, source: str) -> Iterator[Any]:
         try:
             value, pos = decoder.raw_decode(text, pos)
         except json.JSONDecodeError as err:
-            raise ManifestError(f"error: error parsing {source}: {err.msg} (line {err.lineno})") from None
-        yield value
+            raise ManifestError(f"error: error parsing {source}: {_go_json_error(text, err)}") from None
+        yield normalize_numbers(value)
 
 
 def _raw_documents(text: str, source: str) -> Iterator[Any]:
@@ -132,32 +184,50 @@ def _check(doc: Any, source: str) -> None:
                 problems.append(f"{field} not set")
             elif not isinstance(doc[field], str):
                 problems.append(f"{field} isn't string type")
+            elif field == "apiVersion" and doc[field].count("/") > 1:
+                problems.append(f"unexpected GroupVersion string: {doc[field]}")
     if problems:
         raise ManifestError(f"error: error validating {_q(source)}: error validating data: "
                             f"{aggregate(problems)}; {_STOP_VALIDATE}")
+
+
+def scan_manifests(text: str, source: str = "-") -> tuple[list[dict[str, Any]], ManifestError | None]:
+    """The objects read before the first problem, and that problem (None if there was none).
+
+    kubectl stops reading a file at its first bad document but still applies the objects read
+    before it (and those of other files), then reports the error.
+    """
+    name = "STDIN" if source == "-" else source
+    out: list[dict[str, Any]] = []
+    try:
+        for doc in _raw_documents(text, name):
+            if doc is None:
+                continue
+            _check(doc, name)
+            kind = doc["kind"]
+            if kind.endswith("List") and isinstance(doc.get("items"), list):
+                for item in doc["items"]:
+                    if not isinstance(item, dict) or not item.get("kind"):
+                        raise ManifestError(f"error: unable to decode {_q(name)}: Object 'Kind' is missing in "
+                                            f"'{json.dumps(item, separators=(',', ':'))}'")
+                    out.append(item)
+            else:
+                out.append(doc)
+    except ManifestError as err:
+        return out, err
+    return out, None
 
 
 def load_manifests(text: str, source: str = "-") -> list[dict[str, Any]]:
     """The objects in one file's text, in document order, with each document's key order kept.
 
     ``source`` names the file in error messages (``-`` is stdin, which kubectl calls ``STDIN``).
+    The first problem raises :class:`ManifestError` (see :func:`scan_manifests` to keep going).
     """
-    name = "STDIN" if source == "-" else source
-    out: list[dict[str, Any]] = []
-    for doc in _raw_documents(text, name):
-        if doc is None:
-            continue
-        _check(doc, name)
-        kind = doc["kind"]
-        if kind.endswith("List") and isinstance(doc.get("items"), list):
-            for item in doc["items"]:
-                if not isinstance(item, dict) or not item.get("kind"):
-                    raise ManifestError(f"error: unable to decode {_q(name)}: Object 'Kind' is missing in "
-                                        f"'{json.dumps(item, separators=(',', ':'))}'")
-                out.append(item)
-        else:
-            out.append(doc)
-    return out
+    docs, err = scan_manifests(text, source)
+    if err is not None:
+        raise err
+    return docs
 
 
 def _walk(root: str, recursive: bool) -> Iterator[str]:
@@ -171,22 +241,37 @@ def _walk(root: str, recursive: bool) -> Iterator[str]:
             yield path
 
 
-def load_path(path: str, recursive: bool = False, stdin: str | None = None) -> list[tuple[str, dict[str, Any]]]:
-    """``kubectl apply -f PATH [-R]``: ``(source, object)`` pairs from a file or a directory.
+def scan_path(path: str, recursive: bool = False,
+              stdin: str | None = None) -> tuple[list[tuple[str, dict[str, Any]]], list[ManifestError]]:
+    """``kubectl apply -f PATH [-R]`` reading everything it can: ``(source, object)`` pairs from a
+    file or a directory, and the errors met (one at most per file).
 
     A file named explicitly is read whatever its extension; in a directory only ``.json``,
     ``.yaml`` and ``.yml`` files are read, sorted by name, descending into subdirectories only
-    when ``recursive``. ``-`` reads ``stdin`` (the text given). A missing path raises
+    when ``recursive``. ``-`` reads ``stdin`` (the text given). A missing path is the error
     ``error: the path "x.yaml" does not exist``.
     """
     if path == "-":
-        return [("STDIN", doc) for doc in load_manifests(stdin or "", "-")]
+        docs, err = scan_manifests(stdin or "", "-")
+        return [("STDIN", doc) for doc in docs], [err] if err else []
     if not os.path.exists(path):
-        raise ManifestError(f"error: the path {_q(path)} does not exist")
+        return [], [ManifestError(f"error: the path {_q(path)} does not exist")]
     files = list(_walk(path, recursive)) if os.path.isdir(path) else [path]
     out: list[tuple[str, dict[str, Any]]] = []
+    errors: list[ManifestError] = []
     for file in files:
         with open(file, encoding="utf-8") as fh:
             text = fh.read()
-        out.extend((file, doc) for doc in load_manifests(text, file))
-    return out
+        docs, err = scan_manifests(text, file)
+        out.extend((file, doc) for doc in docs)
+        if err is not None:
+            errors.append(err)
+    return out, errors
+
+
+def load_path(path: str, recursive: bool = False, stdin: str | None = None) -> list[tuple[str, dict[str, Any]]]:
+    """Like :func:`scan_path`, raising the first error instead of returning it."""
+    pairs, errors = scan_path(path, recursive, stdin)
+    if errors:
+        raise errors[0]
+    return pairs

@@ -10,9 +10,9 @@
 
 Every function is pure: inputs (possibly frozen) are never mutated, results are new plain values.
 
-A JSON patch that does not apply is a :class:`PatchError`. The API server answers it with HTTP 422,
-reason ``Invalid``, message :data:`REJECTED_MESSAGE` and the evanphx/json-patch text as the only
-cause; kubectl prints :data:`KUBECTL_REJECTED` (see :func:`rejected_status`).
+A JSON patch that does not apply is a :class:`PatchError` carrying evanphx/json-patch's text. The
+API server answers it with HTTP 422, reason ``Invalid`` and message :data:`REJECTED_MESSAGE` only
+(see :func:`rejected_status`); kubectl prints :data:`KUBECTL_REJECTED`.
 """
 
 from __future__ import annotations
@@ -20,27 +20,31 @@ from __future__ import annotations
 import copy
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import yaml
 
+from simk8s.api.errors import ApiError, BadRequest, InternalError, Invalid
 from simk8s.api.frozen import thaw
 from simk8s.api.manifest import yaml_error_text
-from simk8s.api.yamlio import yaml_to_json
+from simk8s.api.yamlio import encode_json, normalize_numbers, yaml_to_json
 
 __all__ = [
     "KUBECTL_REJECTED",
     "LAST_APPLIED",
     "REJECTED_MESSAGE",
     "PatchError",
+    "annotate_last_applied",
     "apply_patch",
     "create_three_way_merge_patch",
     "json_patch",
     "last_applied_configuration",
     "merge_patch",
+    "missing_annotation_warning",
     "parse_patch",
     "rejected_status",
+    "server_error",
     "strategic_merge_patch",
 ]
 
@@ -53,13 +57,49 @@ class PatchError(ValueError):
     """A patch that cannot be applied; ``str(err)`` is the patch library's own explanation."""
 
 
+class _UnknownReason(InternalError):
+    """A plain Go error the API server passes through: HTTP 500 with an empty reason."""
+
+    reason = ""
+
+
+_BAD_REQUEST = frozenset({
+    "invalid JSON document", "invalid patch format of primitive list", "invalid patch format of retainKeys",
+    "invalid patch format of setElementOrder list", "strategic merge patch format is not supported",
+})
+
+
+def server_error(err: PatchError, patch_type: str) -> ApiError:
+    """The API server's answer to a patch of ``patch_type`` (``json``, ``merge``, ``strategic``)
+    that raised ``err``: JSON patch failures are a bare 422 (kubectl: :data:`KUBECTL_REJECTED`),
+    malformed directives a 400, anything else a 500 carrying the library's text as is
+    (kubectl: ``Error from server: map: ... does not contain declared merge key: name``)."""
+    if patch_type == "json":
+        return Invalid(REJECTED_MESSAGE)
+    if str(err) in _BAD_REQUEST:
+        return BadRequest(str(err))
+    return _UnknownReason(str(err))
+
+
+def _go_type_name(value: Any) -> str:
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, int | float):
+        return "float64"
+    return "map[string]interface {}" if isinstance(value, Mapping) else "<nil>"
+
+
 def rejected_status(err: PatchError) -> dict[str, Any]:
-    """The ``Status`` the API server returns for a JSON patch that does not apply (HTTP 422)."""
+    """The ``Status`` the API server returns for a JSON patch that does not apply (HTTP 422).
+
+    apiserver builds it with NewGenericServerResponse, which drops the library's explanation:
+    kubectl can only print :data:`KUBECTL_REJECTED`.
+    """
     return {
         "kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
-        "message": REJECTED_MESSAGE, "reason": "Invalid",
-        "details": {"causes": [{"reason": "UnexpectedServerResponse", "message": str(err)}]},
-        "code": 422,
+        "message": REJECTED_MESSAGE, "reason": "Invalid", "details": {}, "code": 422,
     }
 
 
@@ -69,94 +109,88 @@ def rejected_status(err: PatchError) -> dict[str, Any]:
 
 def merge_patch(obj: Any, patch: Any) -> Any:
     """Apply an RFC 7386 merge patch: maps merge recursively, ``null`` deletes, all else replaces."""
+    return _merge_json(thaw(obj), patch)
+
+
+def _merge_json(target: Any, patch: Any) -> Any:
     if not isinstance(patch, Mapping):
         return thaw(patch)
-    out: dict[str, Any] = thaw(obj) if isinstance(obj, Mapping) else {}
+    out: dict[str, Any] = target if isinstance(target, dict) else {}
     for key, value in patch.items():
         if value is None:
             out.pop(key, None)
         else:
-            out[key] = merge_patch(out.get(key), value)
+            out[key] = _merge_json(out.get(key), value)
     return out
 
 
 # --------------------------------------------------------------------------------------------
-# JSON patch (RFC 6902)
+# JSON patch (RFC 6902), with evanphx/json-patch v4's semantics and messages
 
 
-def _pointer(path: Any) -> list[str]:
-    if not isinstance(path, str) or (path and not path.startswith("/")):
-        raise PatchError(f"JSON pointer must be empty or start with a \"/\": {path!r}")
-    if path == "":
-        return []
-    return [p.replace("~1", "/").replace("~0", "~") for p in path[1:].split("/")]
+class _Missing(Exception):
+    """The container along a JSON pointer does not exist (findObject returned nil)."""
 
 
-def _index(container: list[Any], token: str, path: str, *, append_ok: bool) -> int:
-    if append_ok and token == "-":
-        return len(container)
-    if not token.isdigit() or (len(token) > 1 and token.startswith("0")):
-        raise PatchError(f"Unable to access invalid index: {token}: invalid index referenced")
-    i = int(token)
-    limit = len(container) if append_ok else len(container) - 1
-    if i > limit:
-        raise PatchError(f"Unable to access invalid index: {i}: invalid index referenced")
-    return i
-
-
-def _parent(doc: Any, tokens: list[str], op: str, path: str) -> Any:
+def _container(doc: Any, path: str) -> tuple[Any, str]:
+    """The container holding the last token of ``path`` and that token (evanphx's findObject)."""
+    split = path.split("/")
+    if len(split) < 2:
+        raise _Missing
     cur = doc
-    for token in tokens[:-1]:
-        if isinstance(cur, dict) and token in cur:
-            cur = cur[token]
-        elif isinstance(cur, list) and token.isdigit() and int(token) < len(cur):
-            cur = cur[int(token)]
+    for part in split[1:-1]:
+        token = part.replace("~1", "/").replace("~0", "~")
+        if isinstance(cur, dict):
+            nxt = cur.get(token)
+        elif isinstance(cur, list):
+            try:
+                nxt = cur[_array_index(cur, token, len(cur))]
+            except PatchError:
+                raise _Missing from None
         else:
-            raise PatchError(f"{op} operation does not apply: doc is missing path: \"{path}\": missing value")
-    return cur
+            raise _Missing
+        if not isinstance(nxt, dict | list):
+            raise _Missing
+        cur = nxt
+    return cur, split[-1].replace("~1", "/").replace("~0", "~")
 
 
-def _get(doc: Any, path: str, op: str) -> Any:
-    tokens = _pointer(path)
-    if not tokens:
-        return doc
-    parent = _parent(doc, tokens, op, path)
-    last = tokens[-1]
-    if isinstance(parent, dict) and last in parent:
-        return parent[last]
-    if isinstance(parent, list) and last.isdigit() and int(last) < len(parent):
-        return parent[int(last)]
-    raise PatchError(f"{op} operation does not apply: doc is missing path: \"{path}\": missing value")
+def _array_index(array: list[Any], token: str, size: int) -> int:
+    """An index into ``array`` of ``size`` slots; negative indices count from the end (v4 allows it)."""
+    try:
+        idx = int(token, 10) if token.lstrip("-").isdigit() else int("x")
+    except ValueError:
+        raise PatchError(f'strconv.Atoi: parsing "{token}": invalid syntax') from None
+    if idx >= size or idx < -size:
+        raise PatchError(f"Unable to access invalid index: {idx}: invalid index referenced")
+    return idx + size if idx < 0 else idx
 
 
-def _add(doc: Any, path: str, value: Any, op: str = "add") -> Any:
-    tokens = _pointer(path)
-    if not tokens:
-        return value
-    parent = _parent(doc, tokens, op, path)
-    last = tokens[-1]
-    if isinstance(parent, dict):
-        parent[last] = value
-    elif isinstance(parent, list):
-        parent.insert(_index(parent, last, path, append_ok=True), value)
-    else:
-        raise PatchError(f"{op} operation does not apply: doc is missing path: \"{path}\": missing value")
-    return doc
+def _op_add(con: Any, key: str, value: Any) -> None:
+    if isinstance(con, dict):
+        con[key] = value
+        return
+    if key == "-":
+        con.append(value)
+        return
+    if not key.lstrip("-").isdigit():
+        raise PatchError(f"value was not a proper array index: '{key}': strconv.Atoi: parsing \"{key}\": "
+                         "invalid syntax")
+    con.insert(_array_index(con, key, len(con) + 1), value)
 
 
-def _remove(doc: Any, path: str, op: str = "remove") -> tuple[Any, Any]:
-    tokens = _pointer(path)
-    if not tokens:
-        return None, doc
-    parent = _parent(doc, tokens, op, path)
-    last = tokens[-1]
-    if isinstance(parent, dict):
-        if last not in parent:
-            raise PatchError(f"Unable to remove nonexistent key: {last}: missing value")
-        return doc, parent.pop(last)
-    if isinstance(parent, list):
-        return doc, parent.pop(_index(parent, last, path, append_ok=False))
-    raise PatchError(f"{op} operation does not apply: doc is missing path: \"{path}\": missing value")
+def _op_remove(con: Any, key: str) -> Any:
+    if isinstance(con, dict):
+        if key not in con:
+            raise PatchError(f"Unable to remove nonexistent key: {key}: missing value")
+        return con.pop(key)
+    return con.pop(_array_index(con, key, len(con)))
+
+
+def _op_get(con: Any, key: str) -> Any:
+    if isinstance(con, dict):
+        return con.get(key)
+    return con[_array_index(con, key, len(con))]
 
 
 def _json_equal(a: Any, b: Any) -> bool:
@@ -167,58 +201,94 @@ def _json_equal(a: Any, b: Any) -> bool:
         return a.keys() == b.keys() and all(_json_equal(a[k], b[k]) for k in a)
     if isinstance(a, list) and isinstance(b, list):
         return len(a) == len(b) and all(_json_equal(x, y) for x, y in zip(a, b, strict=True))
-    return (type(a) is type(b) and a == b) or (isinstance(a, int | float) and isinstance(b, int | float) and a == b)
+    if isinstance(a, int | float) and isinstance(b, int | float):
+        return a == b
+    return type(a) is type(b) and a == b
+
+
+def _apply_op(doc: Any, op: Mapping[str, Any]) -> Any:
+    kind = op.get("op")
+    path = op.get("path")
+    value = thaw(op.get("value"))
+    if kind not in ("add", "remove", "replace", "move", "copy", "test"):
+        raise PatchError(f"Unexpected kind: {kind}")
+    if not isinstance(path, str):
+        raise PatchError(f"{kind} operation failed to decode path: missing value")
+    if kind in ("replace", "test") and path == "":
+        if kind == "replace":
+            if not isinstance(value, dict | list):
+                raise PatchError("replace operation value must be object or array")
+            return value
+        if not _json_equal(doc, value):
+            raise PatchError(f"testing value {path} failed: test failed")
+        return doc
+    if kind in ("move", "copy"):
+        source = op.get("from")
+        if not isinstance(source, str):
+            raise PatchError(f"{kind} operation failed to decode from: missing value")
+        try:
+            con, key = _container(doc, source)
+        except _Missing:
+            raise PatchError(f"{kind} operation does not apply: doc is missing from path: {source}: "
+                             "missing value") from None
+        where = f"error in move for path: '{key}'" if kind == "move" else f"error in copy for from: '{source}'"
+        try:
+            moved = _op_remove(con, key) if kind == "move" else copy.deepcopy(_op_get(con, key))
+        except PatchError as err:
+            raise PatchError(f"{where}: {err}") from None
+    try:
+        con, key = _container(doc, path)
+    except _Missing:
+        missing = {"add": f'"{path}"', "remove": f'"{path}"'}.get(kind, path)
+        what = {"move": "destination path", "copy": "destination path"}.get(kind, "path")
+        text = "is missing path" if kind == "test" else f"doc is missing {what}"
+        raise PatchError(f"{kind} operation does not apply: {text}: {missing}: missing value") from None
+    try:
+        if kind == "add":
+            _op_add(con, key, value)
+        elif kind == "remove":
+            _op_remove(con, key)
+        elif kind == "replace":
+            if isinstance(con, list):
+                try:
+                    idx = _array_index(con, key, len(con))
+                except PatchError:
+                    raise PatchError(f"replace operation does not apply: doc is missing key: {path}: "
+                                     "missing value") from None
+                con[idx] = value
+            else:
+                con[key] = value  # v4 quirk: replacing a missing map key adds it
+        elif kind == "test":
+            actual = _op_get(con, key)
+            if not _json_equal(actual, value):
+                raise PatchError(f"testing value {path} failed: test failed")
+        else:
+            _op_add(con, key, moved)
+    except PatchError as err:
+        if str(err).startswith(("replace operation", "testing value")):
+            raise
+        prefix = {"add": f"error in add for path: '{path}'", "remove": f"error in remove for path: '{path}'",
+                  "replace": f"error in remove for path: '{path}'", "test": f"error in test for path: '{path}'",
+                  "move": f"error in move for path: '{path}'",
+                  "copy": "error while adding value during copy"}[kind]
+        raise PatchError(f"{prefix}: {err}") from None
+    return doc
 
 
 def json_patch(obj: Any, ops: Sequence[Mapping[str, Any]]) -> Any:
     """Apply an RFC 6902 patch: ``add``, ``remove``, ``replace``, ``move``, ``copy``, ``test``.
 
-    Operations apply in order to a copy; the first failing one raises :class:`PatchError` with
-    evanphx/json-patch's wording (``Unable to remove nonexistent key: foo: missing value``,
-    ``replace operation does not apply: doc is missing key: /spec/x: missing value``,
-    ``testing value /spec/replicas failed: test failed``).
+    Operations apply in order to a copy, with evanphx/json-patch v4's behaviour (the library the
+    API server uses): ``-`` appends, negative array indices count from the end, ``replace`` of a
+    missing object key adds it. The first failing operation raises :class:`PatchError` with the
+    library's text, e.g. ``error in remove for path: '/spec/foo': Unable to remove nonexistent
+    key: foo: missing value``.
     """
     doc = thaw(obj)
     for op in ops:
         if not isinstance(op, Mapping):
             raise PatchError("json: cannot unmarshal into Go value of type jsonpatch.Operation")
-        kind = op.get("op")
-        path = op.get("path")
-        if not isinstance(path, str):
-            raise PatchError(f"{kind} operation does not apply: doc is missing path: missing value")
-        if kind in ("add", "replace", "test") and "value" not in op:
-            raise PatchError(f"{kind} operation does not apply: doc is missing value: missing value")
-        if kind == "add":
-            doc = _add(doc, path, thaw(op["value"]))
-        elif kind == "remove":
-            doc, _ = _remove(doc, path)
-        elif kind == "replace":
-            tokens = _pointer(path)
-            if tokens:
-                parent = _parent(doc, tokens, "replace", path)
-                if not (isinstance(parent, dict) and tokens[-1] in parent) and not (
-                        isinstance(parent, list) and tokens[-1].isdigit() and int(tokens[-1]) < len(parent)):
-                    raise PatchError(f"replace operation does not apply: doc is missing key: {path}: missing value")
-                doc, _ = _remove(doc, path, "replace")
-            doc = _add(doc, path, thaw(op["value"]), "replace")
-        elif kind in ("move", "copy"):
-            source = op.get("from")
-            if not isinstance(source, str):
-                raise PatchError(f"{kind} operation does not apply: doc is missing from path: missing value")
-            if kind == "move":
-                doc, value = _remove(doc, source, "move")
-            else:
-                value = copy.deepcopy(_get(doc, source, "copy"))
-            doc = _add(doc, path, value, kind)
-        elif kind == "test":
-            try:
-                actual = _get(doc, path, "test")
-            except PatchError:
-                actual = None
-            if not _json_equal(actual, op["value"]):
-                raise PatchError(f"testing value {path} failed: test failed")
-        else:
-            raise PatchError(f"Unexpected kind: {kind}")
+        doc = _apply_op(doc, op)
     return doc
 
 
@@ -231,6 +301,7 @@ class _Field:
     sub: str | None = None  # name of the (element) type in _TYPES
     merge: bool = False  # patchStrategy includes "merge"
     key: str | None = None  # patchMergeKey (None for merged primitive lists)
+    retain: bool = False  # patchStrategy includes "retainKeys"
 
 
 _TYPES: dict[str, dict[str, _Field]] = {
@@ -240,14 +311,14 @@ _TYPES: dict[str, dict[str, _Field]] = {
     },
     "PodTemplateSpec": {"metadata": _Field("ObjectMeta"), "spec": _Field("PodSpec")},
     "PodSpec": {
-        "volumes": _Field(merge=True, key="name"),
+        "volumes": _Field(merge=True, key="name", retain=True),
         "initContainers": _Field("Container", True, "name"),
         "containers": _Field("Container", True, "name"),
         "ephemeralContainers": _Field("Container", True, "name"),
         "imagePullSecrets": _Field(merge=True, key="name"),
         "hostAliases": _Field(merge=True, key="ip"),
         "topologySpreadConstraints": _Field(merge=True, key="topologyKey"),
-        "resourceClaims": _Field(merge=True, key="name"),
+        "resourceClaims": _Field(merge=True, key="name", retain=True),
         "schedulingGates": _Field(merge=True, key="name"),
         # tolerations, readinessGates and everything under affinity are atomic lists.
     },
@@ -264,6 +335,7 @@ _TYPES: dict[str, dict[str, _Field]] = {
     },
     "Conditions": {"conditions": _Field(merge=True, key="type")},
     "WorkloadSpec": {"template": _Field("PodTemplateSpec")},  # volumeClaimTemplates: atomic
+    "DeploymentSpec": {"template": _Field("PodTemplateSpec"), "strategy": _Field(retain=True)},
     "ServiceSpec": {"ports": _Field(merge=True, key="port")},
     "NodeSpec": {"podCIDRs": _Field(merge=True)},
     "NodeStatus": {"conditions": _Field(merge=True, key="type"), "addresses": _Field(merge=True, key="type")},
@@ -283,7 +355,7 @@ _KIND_TYPES: dict[str, dict[str, _Field]] = {
     "Pod": _kind_type("PodSpec", "PodStatus"),
     "PodTemplate": {"metadata": _Field("ObjectMeta"), "template": _Field("PodTemplateSpec")},
     "StatefulSet": _kind_type("WorkloadSpec", "Conditions"),
-    "Deployment": _kind_type("WorkloadSpec", "Conditions"),
+    "Deployment": _kind_type("DeploymentSpec", "Conditions"),
     "ReplicaSet": _kind_type("WorkloadSpec", "Conditions"),
     "Service": _kind_type("ServiceSpec", "Conditions"),
     "Node": _kind_type("NodeSpec", "NodeStatus"),
@@ -317,9 +389,12 @@ def strategic_merge_patch(obj: Mapping[str, Any], patch: Mapping[str, Any], kind
 
     Lists tagged ``patchStrategy:"merge"`` merge element-wise by their merge key (containers by
     ``name``, ports by ``containerPort``, ...) or, for lists of scalars, as a set; other lists are
-    replaced. ``null`` deletes a key. Directives: ``$patch: replace|merge|delete`` (in maps and list
+    replaced. ``null`` deletes a key. Directives: ``$patch: replace|delete`` (in maps and list
     elements), ``$retainKeys``, ``$deleteFromPrimitiveList/<key>``, ``$setElementOrder/<key>``.
-    Kinds without built-in metadata (custom resources) merge maps and replace lists.
+    Items the patch names keep the patch's order; items only the object has keep their place
+    around them, and an item new to the list goes before them (apimachinery's mergeSlice).
+    Kinds without built-in metadata (custom resources) merge maps and replace lists. A patch that
+    cannot apply raises :class:`PatchError` with apimachinery's text.
     """
     if not isinstance(patch, Mapping):
         raise PatchError("strategic merge patch must be a JSON object")
@@ -327,50 +402,65 @@ def strategic_merge_patch(obj: Mapping[str, Any], patch: Mapping[str, Any], kind
 
 
 def _merge_map(original: dict[str, Any], patch: Mapping[str, Any], schema: Mapping[str, _Field]) -> dict[str, Any]:
+    """apimachinery's mergeMap with the API server's options (parallel lists merged, nulls dropped)."""
     directive = patch.get(_PATCH)
     if directive == "replace":
         return _strip(patch, schema)
     if directive == "delete":
         return {}
-    if directive not in (None, "merge"):
-        raise PatchError(f"Unknown patch type: {directive} in map: {dict(patch)}")
+    if directive is not None:
+        raise PatchError(f"unknown patch type: {directive} in map: {_go_map(patch)}")
     if _RETAIN in patch:
-        keep = set(patch[_RETAIN] or [])
+        keep = patch[_RETAIN]
+        if not isinstance(keep, list):
+            raise PatchError("invalid patch format of retainKeys")
+        for k, v in patch.items():
+            if v is not None and not k.startswith((_DELETE_PRIM, _ORDER, "$")) and k not in keep:
+                raise PatchError("invalid patch format of retainKeys")
         original = {k: v for k, v in original.items() if k in keep}
-    orders: dict[str, list[Any]] = {}
+    done: set[str] = set()
+    for key, order in patch.items():
+        if key.startswith(_ORDER):
+            name = key[len(_ORDER):]
+            merged = _apply_order(original.get(name), patch.get(name), order, schema, name)
+            if merged is not None:
+                original[name] = merged
+            done.add(name)
     for key, value in patch.items():
+        if key in done or key in (_PATCH, _RETAIN) or key.startswith(_ORDER):
+            continue
         if key.startswith(_DELETE_PRIM):
             name = key[len(_DELETE_PRIM):]
-            if isinstance(original.get(name), list):
+            if isinstance(original.get(name), list) and isinstance(value, list):
                 original[name] = [v for v in original[name] if v not in value]
-        elif key.startswith(_ORDER):
-            orders[key[len(_ORDER):]] = list(value or [])
-    for key, value in patch.items():
-        if key in (_PATCH, _RETAIN) or key.startswith((_DELETE_PRIM, _ORDER)):
             continue
         field, sub = _sub(schema, key)
+        old = original.get(key)
         if value is None:
             original.pop(key, None)
-        elif isinstance(value, Mapping):
-            old = original.get(key)
-            original[key] = _merge_map(thaw(old) if isinstance(old, dict) else {}, value, sub)
-        elif isinstance(value, list):
-            old = original.get(key)
-            original[key] = _merge_list(old if isinstance(old, list) else [], value, field, sub)
+        elif isinstance(value, Mapping) and isinstance(old, dict):
+            original[key] = _merge_map(old, value, sub)
+        elif isinstance(value, list) and isinstance(old, list):
+            original[key] = _merge_list(old, value, field, sub)
         else:
-            original[key] = value
-    for key, order in orders.items():
-        if isinstance(original.get(key), list):
-            original[key] = _reorder(original[key], order, schema.get(key, _Field()).key)
+            original[key] = _strip(value, sub)
     return original
 
 
+def _go_map(m: Mapping[str, Any]) -> str:
+    """Go's %v of a map, as apimachinery's error messages print patches."""
+    inner = " ".join(f"{k}:{_go_map(v) if isinstance(v, Mapping) else v}" for k, v in sorted(m.items()))
+    return f"map[{inner}]"
+
+
 def _strip(value: Any, schema: Mapping[str, _Field]) -> Any:
-    """A patch fragment as a plain value: directives and nulls dropped (``$patch: replace`` bodies)."""
+    """A patch value taken as is: ``$patch`` elements, other directives and nulls dropped."""
     if isinstance(value, Mapping):
         out = {}
         for k, v in value.items():
-            if k in (_PATCH, _RETAIN) or k.startswith((_DELETE_PRIM, _ORDER)) or v is None:
+            if k.startswith("$") or v is None:
+                continue
+            if isinstance(v, Mapping) and _PATCH in v:
                 continue
             out[k] = _strip(v, _sub(schema, k)[1])
         return out
@@ -379,51 +469,120 @@ def _strip(value: Any, schema: Mapping[str, _Field]) -> Any:
     return value
 
 
+def _ident(item: Any, key: str | None) -> Any:
+    if key is None:
+        return item
+    return item.get(key) if isinstance(item, Mapping) else None
+
+
+def _position(items: Sequence[Any], item: Any, key: str | None) -> int:
+    wanted = _ident(item, key)
+    for i, other in enumerate(items):
+        if _ident(other, key) == wanted:
+            return i
+    return -1
+
+
+def _normalize(patch_items: list[Any], server_only: list[Any], patch_order: Sequence[Any],
+               server_order: Sequence[Any], key: str | None) -> list[Any]:
+    """apimachinery's normalizeElementOrder: patch items in patch order, server-only items in
+    server order, then interleaved; an item the server does not know goes before the rest."""
+    left = sorted(server_only, key=lambda i: _position(server_order, i, key))
+    right = sorted(patch_items, key=lambda i: _position(patch_order, i, key))
+    out: list[Any] = []
+    i = j = 0
+    while i < len(left) or j < len(right):
+        if j >= len(right):
+            out.append(left[i])
+            i += 1
+        elif i >= len(left):
+            out.append(right[j])
+            j += 1
+        else:
+            li = _position(server_order, left[i], key)
+            ri = _position(server_order, right[j], key)
+            if li >= 0 and ri >= 0 and li < ri:
+                out.append(left[i])
+                i += 1
+            else:
+                out.append(right[j])
+                j += 1
+    return out
+
+
+def _partition(merged: list[Any], by: Sequence[Any], key: str | None) -> tuple[list[Any], list[Any]]:
+    inside = [m for m in merged if _position(by, m, key) >= 0]
+    outside = [m for m in merged if _position(by, m, key) < 0]
+    return inside, outside
+
+
 def _merge_list(original: list[Any], patch: list[Any], field: _Field,
                 sub: Mapping[str, _Field]) -> list[Any]:
-    if any(isinstance(p, Mapping) and p.get(_PATCH) == "replace" for p in patch):
-        return [_strip(p, sub) for p in patch if not (isinstance(p, Mapping) and _PATCH in p)]
+    """apimachinery's mergeSlice: replace unless the field merges; merged lists keep the patch's
+    order for the items it names and slot the others in around them."""
     if not field.merge:
-        return [_strip(p, sub) for p in patch]
-    if field.key is None:
-        merged = thaw(original)
-        for p in patch:
-            if p not in merged:
-                merged.append(p)
-        return merged
+        return _strip(patch, sub)
+    if not original and not patch:
+        return []
     key = field.key
-    merged = thaw(original)
-    for p in patch:
-        if not isinstance(p, Mapping):
-            raise PatchError(f"unable to find api field in struct for the list element: {p!r}")
-        if key not in p:
-            raise PatchError(f"map: {dict(p)} does not contain declared merge key: {key}")
-        at = next((i for i, o in enumerate(merged) if isinstance(o, dict) and o.get(key) == p[key]), None)
-        if p.get(_PATCH) == "delete":
-            merged = [o for o in merged if not (isinstance(o, dict) and o.get(key) == p[key])]
-        elif at is None:
-            merged.append(_merge_map({}, p, sub))
-        else:
-            merged[at] = _merge_map(merged[at], p, sub)
-    return merged
+    if any(isinstance(p, Mapping) for p in [*original, *patch]):
+        if key is None:
+            raise PatchError("cannot merge lists without merge key")
+        base = list(original)
+        items: list[Any] = []
+        replace_all = False
+        for p in patch:
+            if not isinstance(p, Mapping):
+                raise PatchError(f"unable to find api field in struct for the list element: {p!r}")
+            if _PATCH not in p:
+                items.append(p)
+            elif p[_PATCH] == "delete":
+                if key not in p:
+                    raise PatchError(f"map: {_go_map(p)} does not contain declared merge key: {key}")
+                base = [o for o in base if _ident(o, key) != p[key]]
+            elif p[_PATCH] == "replace":
+                replace_all = True
+            elif p[_PATCH] == "merge":
+                raise PatchError("merging lists cannot yet be specified in the patch")
+            else:
+                raise PatchError(f"unknown patch type: {p[_PATCH]} in map: {_go_map(p)}")
+        if replace_all:
+            return _strip(items, sub)
+        merged = list(base)
+        for p in items:
+            if key not in p:
+                raise PatchError(f"map: {_go_map(p)} does not contain declared merge key: {key}")
+            at = _position(merged, p, key)
+            if at >= 0 and isinstance(merged[at], dict):
+                merged[at] = _merge_map(merged[at], p, sub)
+            else:
+                merged.append(_strip(p, sub))
+        server, patch = base, items
+    else:
+        merged = []
+        for v in [*original, *patch]:
+            if v not in merged:
+                merged.append(v)
+        server = original
+    inside, outside = _partition(merged, patch, key)
+    return _normalize(inside, outside, patch, server, key)
 
 
-def _reorder(items: list[Any], order: list[Any], key: str | None) -> list[Any]:
-    """``$setElementOrder``: listed items take the given order; the rest keep their relative place."""
-    def ident(item: Any) -> Any:
-        return item.get(key) if key and isinstance(item, dict) else item
-
-    wanted = [o.get(key) if key and isinstance(o, Mapping) else o for o in order]
-    listed = sorted((i for i in items if ident(i) in wanted), key=lambda i: wanted.index(ident(i)))
-    server_order = [ident(i) for i in items]
-    rest = [i for i in items if ident(i) not in wanted]
-    out: list[Any] = []
-    while listed and rest:
-        if server_order.index(ident(listed[0])) < server_order.index(ident(rest[0])):
-            out.append(listed.pop(0))
-        else:
-            out.append(rest.pop(0))
-    return out + listed + rest
+def _apply_order(current: Any, patch_list: Any, order: Any, schema: Mapping[str, _Field], name: str) -> Any:
+    """A ``$setElementOrder/<name>`` directive together with the patch list it orders."""
+    field, sub = _sub(schema, name)
+    if not isinstance(order, list):
+        raise PatchError(f"expected a []interface {{}}, but received a {_go_type_name(order)}")
+    if isinstance(current, list) and isinstance(patch_list, list):
+        merged = _merge_list(current, patch_list, field, sub)
+    elif isinstance(current, list):
+        merged = list(current)
+    elif isinstance(patch_list, list):
+        merged = _strip(patch_list, sub)
+    else:
+        return current
+    inside, outside = _partition(merged, order, field.key)
+    return _normalize(inside, outside, order, current if isinstance(current, list) else [], field.key)
 
 
 # --------------------------------------------------------------------------------------------
@@ -434,10 +593,25 @@ def _reorder(items: list[Any], order: list[Any], key: str | None) -> list[Any]:
 class _Diff:
     ignore_deletions: bool = False
     ignore_changes: bool = False
+    retain_keys: bool = False  # build a $retainKeys directive (fields tagged retainKeys)
+
+
+def _kind_of(v: Any) -> str:
+    # Go decodes every JSON number as float64: 1 and 1.0 are the same type and value.
+    if isinstance(v, bool):
+        return "bool"
+    if isinstance(v, int | float):
+        return "number"
+    if isinstance(v, Mapping):
+        return "map"
+    if isinstance(v, list):
+        return "list"
+    return type(v).__name__
 
 
 def _diff_maps(original: Mapping[str, Any], modified: Mapping[str, Any], schema: Mapping[str, _Field],
                opts: _Diff) -> dict[str, Any]:
+    """apimachinery's diffMaps: the patch that turns ``original`` into ``modified``."""
     patch: dict[str, Any] = {}
     for key, new in modified.items():
         field, sub = _sub(schema, key)
@@ -446,79 +620,101 @@ def _diff_maps(original: Mapping[str, Any], modified: Mapping[str, Any], schema:
                 patch[key] = thaw(new)
             continue
         old = original[key]
-        if isinstance(old, Mapping) and isinstance(new, Mapping):
-            inner = _diff_maps(old, new, sub, opts)
+        if _kind_of(old) != _kind_of(new):
+            if not opts.ignore_changes:
+                patch[key] = thaw(new)
+        elif isinstance(old, Mapping):
+            inner = _diff_maps(old, new, sub, replace(opts, retain_keys=field.retain))
             if inner:
                 patch[key] = inner
-        elif isinstance(old, list) and isinstance(new, list) and field.merge:
-            patch.update(_diff_lists(key, old, new, field, sub, opts))
-        elif (old != new or type(old) is not type(new)) and not opts.ignore_changes:
+        elif isinstance(old, list) and field.merge:
+            patch.update(_diff_lists(key, old, new, field, sub, replace(opts, retain_keys=field.retain)))
+        elif old != new and not opts.ignore_changes:
             patch[key] = thaw(new)
     if not opts.ignore_deletions:
         for key in original:
             if key not in modified:
                 patch[key] = None
+    retain = sorted(k for k, v in modified.items() if v is not None) if opts.retain_keys else []
+    if retain and (patch or any(v is not None and k not in modified for k, v in original.items())):
+        patch[_RETAIN] = retain
     return patch
+
+
+def _go_sort_key(v: Any) -> str:
+    # apimachinery sorts by fmt's %v of the value.
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, float) and v == int(v):
+        return str(int(v))
+    return str(v)
 
 
 def _diff_lists(name: str, old: list[Any], new: list[Any], field: _Field, sub: Mapping[str, _Field],
                 opts: _Diff) -> dict[str, Any]:
-    """The patch entries for one merged list: changed elements, deletions and the element order."""
+    """apimachinery's diffLists for one merged list: the changed items, the deletions and the
+    ``$setElementOrder`` list (``$deleteFromPrimitiveList`` for lists of scalars)."""
+    if not old:
+        return {} if not new or opts.ignore_changes else {name: thaw(new)}
     out: dict[str, Any] = {}
-    changes: list[Any] = []
-    deletions: list[Any] = []
-    if field.key is None:
-        if not opts.ignore_changes:
-            changes = [v for v in new if v not in old]
+    key = field.key
+    if key is None or not any(isinstance(v, Mapping) for v in [*old, *new]):
+        additions = [] if opts.ignore_changes else [v for v in new if v not in old]
+        deletions: list[Any] = []
         if not opts.ignore_deletions:
-            deletions = [v for v in old if v not in new]
-        if changes:
-            out[name] = changes
+            for v in sorted((v for v in old if v not in new), key=_go_sort_key):
+                if v not in deletions:
+                    deletions.append(v)
+        if additions:
+            out[name] = additions
         if deletions:
             out[_DELETE_PRIM + name] = deletions
-    else:
-        key = field.key
-        old_by = {o.get(key): o for o in old if isinstance(o, Mapping)}
-        new_keys = {n.get(key) for n in new if isinstance(n, Mapping)}
-        for n in new:
-            if not isinstance(n, Mapping):
-                continue
-            if n.get(key) not in old_by:
-                if not opts.ignore_changes:
-                    changes.append(thaw(n))
-                continue
-            inner = _diff_maps(old_by[n.get(key)], n, sub, opts)
-            if inner:
-                changes.append({key: n.get(key), **inner})
-        if not opts.ignore_deletions:
-            deletions = [{key: k, _PATCH: "delete"} for k in old_by if k not in new_keys]
-        if changes or deletions:
-            out[name] = _sorted_by(changes + deletions, key)
-    if changes or deletions:
-        out[_ORDER + name] = [{field.key: n.get(field.key)} if field.key and isinstance(n, Mapping) else n
-                              for n in new]
+        if (not opts.ignore_deletions and deletions) or (not opts.ignore_changes and old != new):
+            out[_ORDER + name] = thaw(new)
+        return out
+    changes: list[Any] = []
+    old_by = {_go_sort_key(o.get(key)): o for o in old if isinstance(o, Mapping)}
+    new_keys = {_go_sort_key(n.get(key)) for n in new if isinstance(n, Mapping)}
+    for n in new:
+        k = _go_sort_key(n.get(key))
+        if k not in old_by:
+            if not opts.ignore_changes:
+                changes.append(thaw(n))
+            continue
+        inner = _diff_maps(old_by[k], n, sub, opts)
+        if inner:
+            changes.append({**inner, key: n.get(key)})
+    if not opts.ignore_deletions:
+        changes += [{key: old_by[k].get(key), _PATCH: "delete"} for k in sorted(old_by) if k not in new_keys]
+    same_order = len(old) == len(new) and all(
+        _go_sort_key(o.get(key)) == _go_sort_key(n.get(key)) for o, n in zip(old, new, strict=True))
+    if changes:
+        out[name] = changes
+    if (not opts.ignore_changes and (changes or not same_order)) or (not opts.ignore_deletions and changes):
+        out[_ORDER + name] = [{key: n.get(key)} for n in new]
     return out
 
 
-def _sorted_by(items: list[dict[str, Any]], key: str) -> list[dict[str, Any]]:
-    # apimachinery sorts the patch list by merge key before emitting it.
-    return sorted(items, key=lambda i: (str(type(i.get(key))), i.get(key)))
-
-
 def _combine(a: Mapping[str, Any], b: Mapping[str, Any], schema: Mapping[str, _Field]) -> dict[str, Any]:
-    """Merge two patches (deletions ``a`` and changes ``b``) into one that does both."""
+    """Merge the changes patch ``b`` into the deletions patch ``a`` (mergeMap without parallel lists)."""
     out = dict(a)
     for key, value in b.items():
         field, sub = _sub(schema, key)
         old = out.get(key)
         if isinstance(old, Mapping) and isinstance(value, Mapping):
             out[key] = _combine(old, value, sub)
-        elif isinstance(old, list) and isinstance(value, list) and field.key and not key.startswith(_ORDER):
-            merged = {i.get(field.key): i for i in old}
+        elif isinstance(old, list) and isinstance(value, list) and field.key and not key.startswith("$"):
+            merged = list(old)
             for item in value:
-                k = item.get(field.key)
-                merged[k] = _combine(merged[k], item, sub) if k in merged else item
-            out[key] = _sorted_by(list(merged.values()), field.key)
+                at = _position(merged, item, field.key)
+                if at >= 0:
+                    merged[at] = _combine(merged[at], item, sub)
+                else:
+                    merged.append(item)
+            inside, outside = _partition(merged, value, field.key)
+            out[key] = _normalize(inside, outside, value, old, field.key)
+        elif isinstance(old, list) and isinstance(value, list) and field.merge and not key.startswith("$"):
+            out[key] = old + [v for v in value if v not in old]
         else:
             out[key] = value
     return out
@@ -552,11 +748,25 @@ def last_applied_configuration(manifest: Mapping[str, Any]) -> str:
     annotations = dict(meta.get("annotations") or {})
     annotations.pop(LAST_APPLIED, None)
     meta["annotations"] = annotations
-    text = json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    for ch, esc in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"),
-                    ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
-        text = text.replace(ch, esc)
-    return text + "\n"
+    return encode_json(obj)
+
+
+def missing_annotation_warning(plural: str, name: str) -> str:
+    """What ``kubectl apply`` prints on stderr when the live object has no last-applied annotation."""
+    return (f"Warning: resource {plural}/{name} is missing the {LAST_APPLIED} annotation which is required by "
+            "kubectl apply. kubectl apply should only be used on resources created declaratively by either "
+            "kubectl create --save-config or kubectl apply. The missing annotation will be patched automatically.")
+
+
+def annotate_last_applied(manifest: Mapping[str, Any]) -> dict[str, Any]:
+    """A copy of ``manifest`` carrying its own last-applied-configuration annotation, as
+    ``kubectl apply`` creates objects that do not exist yet."""
+    out = thaw(manifest)
+    meta = out.setdefault("metadata", {})
+    annotations = dict(meta.get("annotations") or {})
+    annotations[LAST_APPLIED] = last_applied_configuration(manifest)
+    meta["annotations"] = annotations
+    return out
 
 
 def apply_patch(live: Mapping[str, Any], last_applied: Mapping[str, Any] | str | None,
@@ -568,11 +778,7 @@ def apply_patch(live: Mapping[str, Any], last_applied: Mapping[str, Any] | str |
     last-applied configuration first, as kubectl does. ``changed`` is False exactly when the
     computed patch is ``{}`` (kubectl then prints ``unchanged``, otherwise ``configured``).
     """
-    modified = thaw(new)
-    meta = modified.setdefault("metadata", {})
-    annotations = dict(meta.get("annotations") or {})
-    annotations[LAST_APPLIED] = last_applied_configuration(new)
-    meta["annotations"] = annotations
+    modified = annotate_last_applied(new)
     original = json.loads(last_applied) if isinstance(last_applied, str) else last_applied
     patch = create_three_way_merge_patch(original, modified, live, kind_name)
     if not patch:
@@ -586,7 +792,7 @@ def parse_patch(text: str) -> Any:
     A syntax error raises :class:`PatchError` worded as kubectl's ``unable to parse "...": yaml: ...``.
     """
     try:
-        return json.loads(text)
+        return normalize_numbers(json.loads(text))
     except ValueError:
         pass
     try:

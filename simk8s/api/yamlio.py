@@ -18,6 +18,7 @@ timestamps kept as strings), keeping the document's key order.
 
 from __future__ import annotations
 
+import datetime
 import decimal
 import functools
 import io
@@ -42,7 +43,16 @@ from yaml.events import (
 )
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-__all__ = ["as_list", "dump_json", "dump_yaml", "go_float", "yaml_to_json"]
+__all__ = [
+    "as_list",
+    "dump_json",
+    "dump_yaml",
+    "encode_json",
+    "go_float",
+    "normalize_numbers",
+    "sorted_keys",
+    "yaml_to_json",
+]
 
 
 # --------------------------------------------------------------------------------------------
@@ -57,9 +67,13 @@ _SPECIAL_FLOATS = {
     ".nan": math.nan, ".NaN": math.nan, ".NAN": math.nan,
 }
 _FLOAT = re.compile(r"^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$")
-_TIMESTAMP = re.compile(
-    r"^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}"
-    r"(([Tt]|[ \t]+)[0-9]{1,2}:[0-9]{2}:[0-9]{2}(\.[0-9]*)?([ \t]*(Z|[-+][0-9]{1,2}(:[0-9]{2})?))?)?$")
+# The layouts go-yaml v2 tries (Go's time.Parse: 1-2 digit fields, optional fraction).
+_TIMESTAMPS = (
+    re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})[Tt](\d{1,2}):(\d{1,2}):(\d{1,2})(\.\d+)?(Z|[-+]\d{2}:\d{2})$"),
+    re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2}) (\d{1,2}):(\d{1,2}):(\d{1,2})(\.\d+)?$"),
+    re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$"),
+)
+_BASE60 = re.compile(r"^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$")
 _GO_INT = re.compile(r"^[-+]?(0[xX][0-9a-fA-F]+|0[oO]?[0-7]+|0[bB][01]+|[1-9][0-9]*|0)$")
 _UNRESOLVED = object()
 
@@ -103,9 +117,24 @@ def _resolve_plain(s: str) -> Any:
     return _UNRESOLVED
 
 
+def _is_timestamp(s: str) -> bool:
+    for layout in _TIMESTAMPS:
+        m = layout.match(s)
+        if m:
+            parts = [int(g) for g in m.groups()[:6] if g is not None and g.isdigit()]
+            try:
+                datetime.date(parts[0], parts[1], parts[2])
+            except ValueError:
+                return False
+            return len(parts) == 3 or (parts[3] < 24 and parts[4] < 60 and parts[5] < 60)
+    return False
+
+
 def _needs_quotes(s: str) -> bool:
-    """Whether go-yaml must quote ``s`` so it reads back as a string."""
-    return s == "<<" or _resolve_plain(s) is not _UNRESOLVED or bool(_TIMESTAMP.match(s))
+    """Whether go-yaml quotes ``s``: it would read back as another type (``80``, ``true``,
+    ``2024-01-01T00:00:00Z``, ``<<``) or as a YAML 1.1 base-60 number (``8080:80``)."""
+    return (s == "<<" or _resolve_plain(s) is not _UNRESOLVED or _is_timestamp(s)
+            or bool(_BASE60.match(s)))
 
 
 # --------------------------------------------------------------------------------------------
@@ -170,6 +199,15 @@ def _convert(node: Node) -> Any:
                     out.setdefault(k2, v2)
         return out
     return None
+
+
+def normalize_numbers(value: Any) -> Any:
+    """Integral floats as ints, all the way down: ``1e3`` reaches the API server as ``1000``."""
+    if isinstance(value, dict):
+        return {k: normalize_numbers(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [normalize_numbers(v) for v in value]
+    return _integral(value)
 
 
 def yaml_to_json(text: str) -> Any:
@@ -250,18 +288,18 @@ def _key_less(a: str, b: str) -> bool:
         an = bn = 0
         if ar[i] == "0" or br[i] == "0":
             j = i - 1
-            while j >= 0 and ar[j].isdigit():
+            while j >= 0 and ar[j].isdecimal():
                 if ar[j] != "0":
                     an = bn = 1
                     break
                 j -= 1
         ai = i
-        while ai < len(ar) and ar[ai].isdigit():
-            an = an * 10 + int(ar[ai])
+        while ai < len(ar) and ar[ai].isdecimal():
+            an = an * 10 + ord(ar[ai]) - 48  # Go: int64(r - '0'), whatever the script
             ai += 1
         bi = i
-        while bi < len(br) and br[bi].isdigit():
-            bn = bn * 10 + int(br[bi])
+        while bi < len(br) and br[bi].isdecimal():
+            bn = bn * 10 + ord(br[bi]) - 48
             bi += 1
         if an != bn:
             return an < bn
@@ -318,8 +356,7 @@ def _events(value: Any) -> Iterator[Event]:
 def _escape(ch: str) -> str | None:
     """go-yaml's double-quoted escape for ``ch``, or None when it is written as is."""
     o = ord(ch)
-    printable = ch == "\n" or 0x20 <= o <= 0x7E or 0xA0 <= o <= 0xD7FF or 0xE000 <= o <= 0xFFFD \
-        or 0x10000 <= o <= 0x10FFFF or o == 0x85
+    printable = ch == "\n" or 0x20 <= o <= 0x7E or 0xA0 <= o <= 0xD7FF or 0xE000 <= o <= 0xFFFD
     if printable and ch not in '"\\\n\x85\u2028\u2029\ufeff':
         return None
     named = Emitter.ESCAPE_REPLACEMENTS.get(ch)
@@ -334,6 +371,14 @@ def _escape(ch: str) -> str | None:
 
 class _GoEmitter(Emitter):
     """PyYAML's emitter (a libyaml port, like go-yaml's) with go-yaml's double-quoted folding."""
+
+    def analyze_scalar(self, scalar: str) -> Any:
+        analysis = super().analyze_scalar(scalar)
+        # go-yaml's is_printable rejects characters outside the BMP and NEL: double quotes only.
+        if any(ord(ch) > 0xFFFF or ch == "\x85" for ch in scalar):
+            analysis.allow_flow_plain = analysis.allow_block_plain = False
+            analysis.allow_single_quoted = analysis.allow_block = False
+        return analysis
 
     def expect_document_start(self, first: bool = False) -> None:
         # go-yaml's encoder clears open_ended before the stream end: no "..." after a |+ block.
@@ -454,6 +499,38 @@ def dump_json(obj: Any) -> str:
     """``obj`` exactly as ``kubectl get -o json`` prints it (newline-terminated)."""
     out: list[str] = []
     _json(obj, "", out)
+    return "".join(out) + "\n"
+
+
+def _compact(value: Any, out: list[str]) -> None:
+    if isinstance(value, Mapping):
+        out.append("{")
+        for n, k in enumerate(sorted(value)):
+            out.append(f"{',' if n else ''}{_json_string(k)}:")
+            _compact(value[k], out)
+        out.append("}")
+    elif isinstance(value, list | tuple):
+        out.append("[")
+        for n, item in enumerate(value):
+            if n:
+                out.append(",")
+            _compact(item, out)
+        out.append("]")
+    elif value is None:
+        out.append("null")
+    elif isinstance(value, bool):
+        out.append("true" if value else "false")
+    elif isinstance(value, int | float):
+        out.append(_json_number(value))
+    else:
+        out.append(_json_string(str(value)))
+
+
+def encode_json(obj: Any) -> str:
+    """``obj`` as Go's json.Encoder writes a map: compact, keys sorted, HTML-escaped, newline-ended
+    (the form of the last-applied-configuration annotation)."""
+    out: list[str] = []
+    _compact(obj, out)
     return "".join(out) + "\n"
 
 

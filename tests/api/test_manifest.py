@@ -3,7 +3,14 @@ from pathlib import Path
 
 import pytest
 
-from simk8s.api.manifest import ManifestError, load_manifests, load_path, split_documents
+from simk8s.api.manifest import (
+    ManifestError,
+    load_manifests,
+    load_path,
+    scan_manifests,
+    scan_path,
+    split_documents,
+)
 
 WEB_YAML = """\
 apiVersion: v1
@@ -104,6 +111,15 @@ def test_missing_api_version_and_kind_is_refused_with_kubectl_text() -> None:
     assert "error validating data: kind not set; if you choose" in str(info.value)
 
 
+def test_bad_api_version_and_non_string_kind() -> None:
+    with pytest.raises(ManifestError) as info:
+        load_manifests("apiVersion: a/b/c\nkind: 3\n", "x.yaml")
+    assert "error validating data: [unexpected GroupVersion string: a/b/c, kind isn't string type];" in str(info.value)
+    with pytest.raises(ManifestError) as info:
+        load_manifests("- a\n- b\n", "x.yaml")
+    assert "error validating data: invalid object to validate;" in str(info.value)
+
+
 def test_stdin_is_called_stdin() -> None:
     with pytest.raises(ManifestError) as info:
         load_manifests("kind: Pod\n", "-")
@@ -150,3 +166,38 @@ def test_load_path_missing_file_and_stdin() -> None:
     assert str(info.value) == 'error: the path "x.yaml" does not exist'
     assert load_path("-", stdin="apiVersion: v1\nkind: Namespace\n") == [
         ("STDIN", {"apiVersion": "v1", "kind": "Namespace"})]
+
+
+def test_json_syntax_errors_use_go_wording() -> None:
+    with pytest.raises(ManifestError) as info:
+        load_manifests('{"apiVersion": "v1",}', "web.json")
+    assert str(info.value) == ("error: error parsing web.json: json: offset 21: invalid character '}' "
+                               "looking for beginning of object key string")
+    with pytest.raises(ManifestError) as info:
+        load_manifests('{"apiVersion": "v1", "kind": ', "web.json")
+    assert str(info.value) == "error: error parsing web.json: unexpected EOF"
+
+
+def test_documents_before_a_bad_one_are_still_applied(tmp_path: Path) -> None:
+    text = "apiVersion: v1\nkind: Service\nmetadata:\n  name: nginx\n---\nmetadata:\n  name: web\n---\n" \
+           "apiVersion: v1\nkind: Pod\n"
+    docs, err = scan_manifests(text, "web.yaml")
+    assert [d["kind"] for d in docs] == ["Service"]  # kubectl stops reading the file at the bad one
+    assert err is not None and str(err).startswith('error: error validating "web.yaml"')
+    (tmp_path / "a.yaml").write_text(text)
+    (tmp_path / "b.yaml").write_text("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: b\n")
+    pairs, errors = scan_path(str(tmp_path))
+    assert [doc["kind"] for _, doc in pairs] == ["Service", "Namespace"]
+    assert len(errors) == 1
+
+
+@pytest.mark.parametrize("text,message", [
+    ("key: value\n  other: x\n", "yaml: line 2: mapping values are not allowed in this context"),
+    ("a:\n  - b\n  c: d\n", "yaml: line 2: did not find expected '-' indicator"),
+    ("a:\n\t- b\n", "yaml: line 2: found character that cannot start any token"),
+    ("a: \x01\n", "yaml: control characters are not allowed"),
+])
+def test_common_yaml_mistakes(text: str, message: str) -> None:
+    with pytest.raises(ManifestError) as info:
+        load_manifests(text, "x.yaml")
+    assert str(info.value) == f"error: error parsing x.yaml: error converting YAML to JSON: {message}"

@@ -1,7 +1,10 @@
 from typing import Any
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from simk8s.api.frozen import freeze
-from simk8s.api.yamlio import as_list, dump_json, dump_yaml, go_float, sorted_keys, yaml_to_json
+from simk8s.api.yamlio import as_list, dump_json, dump_yaml, encode_json, go_float, sorted_keys, yaml_to_json
 
 LAST_APPLIED = ('{"apiVersion":"v1","kind":"Service","metadata":{"annotations":{},"labels":{"app":"nginx"},'
                 '"name":"nginx","namespace":"default"},"spec":{"clusterIP":"None","ports":[{"name":"web",'
@@ -138,6 +141,17 @@ def test_strings_are_quoted_only_when_they_would_read_as_something_else() -> Non
         "p: '#c'\nq: 1.2.3\nr: \"~\"\n")
 
 
+def test_timestamps_and_base_60_look_alikes_follow_go_yaml_layouts() -> None:
+    obj = {"a": "2024-01-01T00:00:00", "b": "2024-1-2 3:4:5", "c": "12:30", "d": "8080:80", "e": "2024-13-01",
+           "f": "2024-01-01T00:00:00.5+02:00"}
+    assert dump_yaml(obj) == ('a: 2024-01-01T00:00:00\nb: "2024-1-2 3:4:5"\nc: "12:30"\nd: 8080:80\n'
+                              'e: 2024-13-01\nf: "2024-01-01T00:00:00.5+02:00"\n')
+
+
+def test_characters_outside_the_bmp_force_double_quotes() -> None:
+    assert dump_yaml({"a": "hi 😀"}) == 'a: "hi \\U0001F600"\n'
+
+
 def test_numbers_bools_nulls_and_empty_collections() -> None:
     obj = {"int": 3, "float": 1.5, "whole": 2.0, "tiny": 0.00001, "t": True, "f": False, "none": None,
            "map": {}, "list": [], "nested": [[1, 2], []]}
@@ -209,3 +223,28 @@ def test_dump_then_read_back_round_trips() -> None:
     obj = web_0()
     back = yaml_to_json(dump_yaml(obj))
     assert back == obj
+
+
+def test_encode_json_is_compact_sorted_and_newline_terminated() -> None:
+    assert encode_json({"b": [1, 2.5, 1e-7, None, True], "a": {"x": "<y>"}}) == (
+        '{"a":{"x":"\\u003cy\\u003e"},"b":[1,2.5,1e-7,null,true]}\n')
+
+
+_tricky = st.one_of(
+    st.sampled_from(["", "80", "0x1F", "yes", "n", "~", "null", "1e3", "08", "1:20", "2024-01-01", "<<",
+                     "a: b", "- x", "#c", " lead", "trail ", "a\nb", "a\n", "\n", "tab\t", "'q'", '"dq"',
+                     "é", "😀", ".5", "-", "?", "%x", "@x", "`x", "!x", "&x", "*x", "{x}", "[x]", "a #b"]),
+    st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=12),
+    st.text(alphabet="ab :#-\n", max_size=100),
+)
+_json = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(-(2**53), 2**53), _tricky),
+    lambda kids: st.one_of(st.lists(kids, max_size=4), st.dictionaries(_tricky, kids, max_size=4)),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(obj=st.dictionaries(_tricky, _json, max_size=5))
+def test_what_get_yaml_prints_reads_back_as_the_same_object(obj: dict[str, Any]) -> None:
+    assert yaml_to_json(dump_yaml(obj)) == obj
