@@ -109,6 +109,6 @@ def test_static_volume_binds_and_invalid_claims_are_refused(cluster: Cluster) ->
     rv = cluster.store.resource_version
     bad = pvc("bad")
     del bad["spec"]["accessModes"]
-    with pytest.raises(Invalid, match="spec.accessModes: Required value"):
+    with pytest.raises(Invalid, match=r"spec\.accessModes: Required value"):
         cluster.create(bad)
     assert cluster.store.resource_version == rv
