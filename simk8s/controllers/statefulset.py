@@ -29,6 +29,9 @@ class StatefulSetController(Controller):
 
     def __init__(self, cluster: Any) -> None:
         self.recorder = EventRecorder(cluster.store, "statefulset-controller")
+        self.by_owner: dict[str, set[tuple[str, str]]] = {}
+        self.pod_owner: dict[tuple[str, str], str] = {}
+        self.orphans: set[tuple[str, str]] = set()
         self.max_unavailable_gate = bool(getattr(cluster, "feature_gates", {}).get("MaxUnavailableStatefulSet", False))
         super().__init__(cluster)
 
@@ -39,6 +42,8 @@ class StatefulSetController(Controller):
         ns = meta.get("namespace", "")
         if kind == "StatefulSet":
             return ((ns, meta["name"]),)
+        if kind == "Pod":
+            self._index_pod(ev)
         if kind in ("Pod", "ControllerRevision", "PersistentVolumeClaim"):
             keys = []
             for obj in (ev.obj, ev.old):
@@ -59,6 +64,28 @@ class StatefulSetController(Controller):
                     keys.append((ns, sts["metadata"]["name"]))
             return keys
         return ()
+
+    def _index_pod(self, ev: WatchEvent) -> None:
+        """Keep the pods of each controller uid, and the orphans, so a sync reads only its own."""
+        key = ev.key
+        old = self.pod_owner.pop(key, None)
+        if old is not None:
+            self.by_owner.get(old, set()).discard(key)
+        self.orphans.discard(key)
+        if ev.type == "DELETED":
+            return
+        ctrl = next((r for r in ev.obj["metadata"].get("ownerReferences") or () if r.get("controller")), None)
+        if ctrl is None:
+            self.orphans.add(key)
+        else:
+            self.pod_owner[key] = ctrl["uid"]
+            self.by_owner.setdefault(ctrl["uid"], set()).add(key)
+
+    def _candidates(self, sts: FrozenDict) -> list[FrozenDict]:
+        """The set's own pods and the namespace's orphans, in name order."""
+        ns, uid = sts["metadata"]["namespace"], sts["metadata"]["uid"]
+        keys = sorted(k for k in (self.by_owner.get(uid, set()) | self.orphans) if k[0] == ns)
+        return [p for k in keys if (p := self.store.try_get("Pod", k[1], ns)) is not None]
 
     # -------------------------------------------------------------------------------- sync
     def sync(self, key: Any) -> float | None:
@@ -149,8 +176,8 @@ class StatefulSetController(Controller):
     # ----------------------------------------------------------------- adoption and lookup
     def _owned_pods(self, sts: FrozenDict) -> list[FrozenDict]:
         uid = sts["metadata"]["uid"]
-        return self.store.list("Pod", sts["metadata"]["namespace"], where=lambda p: any(
-            r.get("uid") == uid and r.get("controller") for r in p["metadata"].get("ownerReferences") or ()))
+        return [p for p in self._candidates(sts) if any(
+            r.get("uid") == uid and r.get("controller") for r in p["metadata"].get("ownerReferences") or ())]
 
     def _claim_pods(self, sts: FrozenDict) -> list[FrozenDict]:
         """Adopt matching orphans that are members by name, release owned pods that stopped matching."""
@@ -158,7 +185,7 @@ class StatefulSetController(Controller):
         selector = from_api(get_in(sts, ("spec", "selector")))
         out = []
         deleting = bool(sts["metadata"].get("deletionTimestamp"))
-        for pod in self.store.list("Pod", ns):
+        for pod in self._candidates(sts):
             refs = pod["metadata"].get("ownerReferences") or []
             ctrl = next((r for r in refs if r.get("controller")), None)
             matches = selector.matches(pod["metadata"].get("labels") or {})
