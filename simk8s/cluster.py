@@ -320,6 +320,12 @@ class Cluster:
     def objects(self) -> Iterable[tuple[Kind, FrozenDict]]:
         return self.store.iter_all()
 
+    def _repr_html_(self) -> str:
+        """A notebook cell showing a cluster shows its pods, sets and claims as kubectl tables."""
+        from simk8s.viz import cluster_html
+
+        return cluster_html(self)
+
     def __repr__(self) -> str:
         pods = self.store.count("Pod")
         return f"<Cluster seed={self.seed} t={self.env.now:g}s nodes={self.store.count('Node')} pods={pods}>"

@@ -19,7 +19,7 @@ from simk8s.api.frozen import get_in
 if TYPE_CHECKING:
     from simk8s.cluster import Cluster
 
-__all__ = ["Lane", "Segment", "html_table", "lanes", "object_graph", "object_graph_figure", "timeline"]
+__all__ = ["Lane", "Segment", "cluster_html", "html_table", "lanes", "object_graph", "object_graph_figure", "timeline"]
 
 # Lane states, in lifecycle order, with the colours the timeline uses.
 STATES = {
@@ -222,3 +222,17 @@ def html_table(headers: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
     body = "".join("<tr>" + "".join(f"<td style='text-align:left'>{html.escape(str(c))}</td>" for c in row) + "</tr>"
                    for row in rows)
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def cluster_html(cluster: Cluster, namespace: str = "default") -> str:
+    """The cluster at a glance: virtual time, then ``kubectl get`` tables of its workloads and storage."""
+    from simk8s.api.frozen import thaw
+    from simk8s.logic.printers import table
+
+    parts = [f"<p><b>simk8s cluster</b> seed {cluster.seed}, t = {cluster.now:.1f} virtual s</p>"]
+    for kind in ("StatefulSet", "Deployment", "Pod", "Service", "PersistentVolumeClaim"):
+        objs = [thaw(o) for o in cluster.store.list(kind, namespace)]
+        if objs:
+            head, rows = table(kind, objs, cluster.store.now())
+            parts.append(f"<p><i>{kind}</i></p>" + html_table(head, rows))
+    return "".join(parts)

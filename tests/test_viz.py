@@ -44,3 +44,11 @@ def test_cli_writes_timeline_and_graph(tmp_path: Path) -> None:
     assert main(["run", str(scenario), "--quiet", "--timeline", str(png), "--graph", str(svg)]) == 0
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert b"<svg" in svg.read_bytes()[:2000]
+
+
+def test_a_cluster_renders_as_html_tables_in_a_notebook() -> None:
+    c = Cluster(seed=1)
+    c.apply(WEB_YAML)
+    c.settle()
+    html = c._repr_html_()
+    assert "<th style='text-align:left'>READY</th>" in html and ">web-1<" in html and ">www-web-0<" in html
