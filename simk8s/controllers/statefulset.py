@@ -181,7 +181,7 @@ class StatefulSetController(Controller):
 
     def _claim_pods(self, sts: FrozenDict) -> list[FrozenDict]:
         """Adopt matching orphans that are members by name, release owned pods that stopped matching."""
-        ns, name, uid = sts["metadata"]["namespace"], sts["metadata"]["name"], sts["metadata"]["uid"]
+        name, uid = sts["metadata"]["name"], sts["metadata"]["uid"]
         selector = from_api(get_in(sts, ("spec", "selector")))
         out = []
         deleting = bool(sts["metadata"].get("deletionTimestamp"))
