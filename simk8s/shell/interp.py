@@ -568,7 +568,12 @@ class Shell(Diagnostics):
                 if sink is None:
                     return None
                 fds[r.fd] = sink
-        return _IO(fds[0], fds[1], fds[2])
+        # A descriptor opened the wrong way round (``2<file``, ``1<&0``, ``0>&1``) reads or writes
+        # nothing, as writing to a read-only descriptor fails with EBADF in a real shell.
+        stdin = fds[0] if isinstance(fds[0], Input) else Input("")
+        out = _Null() if isinstance(fds[1], Input) else fds[1]
+        err = _Null() if isinstance(fds[2], Input) else fds[2]
+        return _IO(stdin, out, err)
 
     def _open_out(self, target: str, append: bool, io: _IO) -> _FileSink | None:
         path = normalize(target, self.st.cwd)
