@@ -1,0 +1,207 @@
+"""StatefulSets in virtual time, as a user of the seed lab observes them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from simk8s import Cluster
+from tests.cluster.conftest import WEB_YAML
+
+
+def added(cluster: Cluster, kind: str = "Pod") -> list[tuple[float, str]]:
+    return [(ev.t, ev.obj["metadata"]["name"]) for ev in cluster.store.log
+            if ev.kind.kind == kind and ev.type == "ADDED"]
+
+
+def deleted(cluster: Cluster, kind: str = "Pod") -> list[str]:
+    return [ev.obj["metadata"]["name"] for ev in cluster.store.log
+            if ev.kind.kind == kind and ev.type == "DELETED"]
+
+
+def running_at(cluster: Cluster, name: str, since: float = 0.0) -> float:
+    for ev in cluster.store.log:
+        if (ev.kind.kind == "Pod" and ev.obj["metadata"]["name"] == name and ev.t >= since
+                and ev.obj.get("status", {}).get("phase") == "Running"
+                and ev.type != "DELETED"):
+            return ev.t
+    raise AssertionError(f"{name} never Running")
+
+
+def ready_at(cluster: Cluster, name: str, since: float = 0.0) -> float:
+    for ev in cluster.store.log:
+        if ev.kind.kind == "Pod" and ev.obj["metadata"]["name"] == name and ev.t >= since:
+            conds = {c["type"]: c["status"] for c in ev.obj.get("status", {}).get("conditions", [])}
+            if conds.get("Ready") == "True":
+                return ev.t
+    raise AssertionError(f"{name} never Ready")
+
+
+def sts_yaml(**spec: Any) -> dict[str, Any]:
+    import yaml
+
+    docs = list(yaml.safe_load_all(WEB_YAML))
+    docs[1]["spec"].update(spec)
+    return docs[1]
+
+
+def test_web_1_is_created_only_after_web_0_is_running_and_ready(web: Cluster) -> None:
+    order = added(web)
+    assert [n for _, n in order] == ["web-0", "web-1"]
+    t1 = order[1][0]
+    assert ready_at(web, "web-0") <= t1
+    assert running_at(web, "web-0") <= t1
+    out = web.kubectl("get pods").stdout.split("\n")
+    assert out[1].split()[:3] == ["web-0", "1/1", "Running"]
+
+
+def test_timings_are_within_thirty_percent_of_the_seed(web: Cluster) -> None:
+    order = dict((n, t) for t, n in added(web))
+    assert 18 * 0.7 <= running_at(web, "web-0") - order["web-0"] <= 18 * 1.3
+    assert running_at(web, "web-1") - order["web-1"] <= 20 * 1.3
+
+
+def test_deleted_pods_come_back_with_the_same_names_hostnames_and_claims(web: Cluster) -> None:
+    before = {p["metadata"]["name"]: p for p in web.get("pods")}
+    t0 = web.now
+    web.kubectl("delete pod -l app=nginx")
+    web.settle()
+    after = {p["metadata"]["name"]: p for p in web.get("pods")}
+    assert sorted(after) == ["web-0", "web-1"]
+    for name, pod in after.items():
+        assert pod["metadata"]["uid"] != before[name]["metadata"]["uid"]
+        assert pod["spec"]["hostname"] == name and pod["spec"]["subdomain"] == "nginx"
+        vols = {v["name"]: v.get("persistentVolumeClaim", {}).get("claimName") for v in pod["spec"]["volumes"]}
+        assert vols["www"] == f"www-{name}"
+        assert web.exec(name, "hostname").stdout.strip() == name
+    recreated = [t for t, n in added(web) if t >= t0]
+    assert len(recreated) == 2
+    for name in ("web-0", "web-1"):
+        created = next(t for t, n in added(web) if n == name and t >= t0)
+        assert running_at(web, name, created) - created <= 2 * 1.3 + 0.5
+    assert sorted(c["metadata"]["name"] for c in web.get("pvc")) == ["www-web-0", "www-web-1"]
+
+
+def test_scale_up_creates_each_ordinal_after_the_previous_is_ready(web: Cluster) -> None:
+    t0 = web.now
+    web.scale("statefulsets", "web", 5)
+    web.settle()
+    new = [(t, n) for t, n in added(web) if t >= t0]
+    assert [n for _, n in new] == ["web-2", "web-3", "web-4"]
+    for (t, _), (_, prev) in zip(new[1:], new[:-1]):
+        assert ready_at(web, prev, t0) <= t
+    t1 = web.now
+    web.scale("statefulsets", "web", 3)
+    web.settle()
+    gone = [n for ev_n in [deleted(web)] for n in ev_n]
+    assert gone[-2:] == ["web-4", "web-3"]
+    dels = [ev for ev in web.store.log if ev.kind.kind == "Pod" and ev.type == "DELETED" and ev.t >= t1]
+    assert [ev.obj["metadata"]["name"] for ev in dels] == ["web-4", "web-3"]
+    assert sorted(c["metadata"]["name"] for c in web.get("pvc")) == [f"www-web-{i}" for i in range(5)]
+    assert sorted(p["metadata"]["name"] for p in web.get("pods")) == ["web-0", "web-1", "web-2"]
+
+
+def fresh(**spec: Any) -> Cluster:
+    c = Cluster(seed=1)
+    c.apply(WEB_YAML.split("---")[0])
+    c.create(sts_yaml(**spec))
+    c.settle()
+    return c
+
+
+def test_ordinals_start_names_pods_and_claims_from_the_start(cluster: Cluster) -> None:
+    c = fresh(replicas=2, ordinals={"start": 3})
+    assert [n for _, n in added(c)] == ["web-3", "web-4"]
+    assert sorted(p["metadata"]["name"] for p in c.get("pvc")) == ["www-web-3", "www-web-4"]
+    assert c.get("pods", "web-3")["metadata"]["labels"]["apps.kubernetes.io/pod-index"] == "3"
+
+
+def test_parallel_creates_all_pods_at_once(cluster: Cluster) -> None:
+    c = fresh(replicas=3, podManagementPolicy="Parallel")
+    times = [t for t, _ in added(c)]
+    assert sorted(n for _, n in added(c)) == ["web-0", "web-1", "web-2"]
+    assert max(times) - min(times) < 1.0
+
+
+def set_image(c: Cluster, image: str, **strategy: Any) -> None:
+    patch: dict[str, Any] = {"spec": {"template": {"spec": {"containers": [{"name": "nginx", "image": image}]}}}}
+    if strategy:
+        patch["spec"]["updateStrategy"] = strategy
+    c.patch("statefulsets", "web", patch)
+
+
+def images(c: Cluster) -> dict[str, str]:
+    return {p["metadata"]["name"]: p["spec"]["containers"][0]["image"] for p in c.get("pods")}
+
+
+def test_rolling_update_goes_in_reverse_ordinal_order_and_reports_status(cluster: Cluster) -> None:
+    c = fresh(replicas=3)
+    old = c.get("statefulsets", "web")["status"]["currentRevision"]
+    t0 = c.now
+    set_image(c, "nginx:1.25")
+    c.settle()
+    assert [n for n in deleted(c)] == ["web-2", "web-1", "web-0"]
+    assert [n for t, n in added(c) if t >= t0] == ["web-2", "web-1", "web-0"]
+    assert set(images(c).values()) == {"nginx:1.25"}
+    st = c.get("statefulsets", "web")
+    s = st["status"]
+    assert s["replicas"] == s["readyReplicas"] == s["currentReplicas"] == s["updatedReplicas"] == 3
+    assert s["currentRevision"] == s["updateRevision"] != old
+    assert s["observedGeneration"] == st["metadata"]["generation"] == 2
+    assert s["updateRevision"].startswith("web-")
+    hashes = {p["metadata"]["labels"]["controller-revision-hash"] for p in c.get("pods")}
+    assert hashes == {s["updateRevision"]}
+
+
+def test_partition_stages_a_canary_then_rolls_the_rest(cluster: Cluster) -> None:
+    c = fresh(replicas=3)
+    set_image(c, "nginx:1.25", type="RollingUpdate", rollingUpdate={"partition": 2})
+    c.settle()
+    assert images(c) == {"web-0": "k8s.gcr.io/nginx-slim:0.8", "web-1": "k8s.gcr.io/nginx-slim:0.8",
+                         "web-2": "nginx:1.25"}
+    s = c.get("statefulsets", "web")["status"]
+    assert s["updatedReplicas"] == 1 and s["currentReplicas"] == 2
+    assert s["currentRevision"] != s["updateRevision"]
+    c.patch("statefulsets", "web", {"spec": {"updateStrategy": {"rollingUpdate": {"partition": 0}}}})
+    c.settle()
+    assert set(images(c).values()) == {"nginx:1.25"}
+    s = c.get("statefulsets", "web")["status"]
+    assert s["currentRevision"] == s["updateRevision"] and s["currentReplicas"] == 3
+
+
+def test_on_delete_updates_only_pods_the_user_deletes(cluster: Cluster) -> None:
+    c = fresh(replicas=2)
+    set_image(c, "nginx:1.25", type="OnDelete", rollingUpdate=None)
+    c.settle()
+    assert set(images(c).values()) == {"k8s.gcr.io/nginx-slim:0.8"}
+    c.delete("pods", "web-1")
+    c.settle()
+    assert images(c) == {"web-0": "k8s.gcr.io/nginx-slim:0.8", "web-1": "nginx:1.25"}
+
+
+def test_rollback_reuses_the_old_revision_name_and_history_is_limited(cluster: Cluster) -> None:
+    c = fresh(replicas=1, revisionHistoryLimit=1)
+    first = c.get("statefulsets", "web")["status"]["currentRevision"]
+    set_image(c, "nginx:1.25")
+    c.settle()
+    set_image(c, "k8s.gcr.io/nginx-slim:0.8")
+    c.settle()
+    s = c.get("statefulsets", "web")["status"]
+    assert s["updateRevision"] == s["currentRevision"] == first
+    revs = c.get("controllerrevisions")
+    assert first in {r["metadata"]["name"] for r in revs}
+    assert max(r["revision"] for r in revs if r["metadata"]["name"] == first) == 3
+    set_image(c, "nginx:1.26")
+    c.settle()
+    set_image(c, "nginx:1.27")
+    c.settle()
+    assert len(c.get("controllerrevisions")) == 2   # the live revision plus one of history
+
+
+def test_events_carry_upstream_messages(web: Cluster) -> None:
+    msgs = [(e["reason"], e["message"]) for e in web.get("events") if e["involvedObject"]["kind"] == "StatefulSet"]
+    assert ("SuccessfulCreate", "create Claim www-web-0 Pod web-0 in StatefulSet web success") in msgs
+    assert ("SuccessfulCreate", "create Pod web-0 in StatefulSet web successful") in msgs
+    web.scale("statefulsets", "web", 1)
+    web.settle()
+    msgs = [(e["reason"], e["message"]) for e in web.get("events") if e["involvedObject"]["kind"] == "StatefulSet"]
+    assert ("SuccessfulDelete", "delete Pod web-1 in StatefulSet web successful") in msgs
