@@ -205,3 +205,105 @@ def test_events_carry_upstream_messages(web: Cluster) -> None:
     web.settle()
     msgs = [(e["reason"], e["message"]) for e in web.get("events") if e["involvedObject"]["kind"] == "StatefulSet"]
     assert ("SuccessfulDelete", "delete Pod web-1 in StatefulSet web successful") in msgs
+
+
+def owners(obj: dict[str, Any]) -> list[str]:
+    return [o["kind"] for o in obj["metadata"].get("ownerReferences", [])]
+
+
+def test_background_and_foreground_deletion_remove_pods_and_keep_claims(cluster: Cluster) -> None:
+    for propagation in ("Background", "Foreground"):
+        c = fresh(replicas=2)
+        c.delete("statefulsets", "web", propagation=propagation)
+        c.settle()
+        assert c.get("pods") == [] and c.get("statefulsets") == []
+        assert sorted(p["metadata"]["name"] for p in c.get("pvc")) == ["www-web-0", "www-web-1"]
+
+
+def test_orphan_deletion_keeps_pods_and_a_new_set_adopts_them(cluster: Cluster) -> None:
+    c = fresh(replicas=2)
+    uids = {p["metadata"]["name"]: p["metadata"]["uid"] for p in c.get("pods")}
+    c.delete("statefulsets", "web", propagation="Orphan")
+    c.settle()
+    pods = c.get("pods")
+    assert {p["metadata"]["name"]: p["metadata"]["uid"] for p in pods} == uids
+    assert all(owners(p) == [] for p in pods)
+    c.create(sts_yaml(replicas=2))
+    c.settle()
+    pods = c.get("pods")
+    assert {p["metadata"]["name"]: p["metadata"]["uid"] for p in pods} == uids
+    assert all(owners(p) == ["StatefulSet"] for p in pods)
+    assert c.get("statefulsets", "web")["status"]["readyReplicas"] == 2
+
+
+def test_retention_policy_delete_removes_claims_through_owner_references(cluster: Cluster) -> None:
+    c = fresh(replicas=3, persistentVolumeClaimRetentionPolicy={"whenScaled": "Delete", "whenDeleted": "Delete"})
+    assert owners(c.get("pvc", "www-web-0")) == ["StatefulSet"]
+    c.scale("statefulsets", "web", 1)
+    c.settle()
+    assert sorted(p["metadata"]["name"] for p in c.get("pvc")) == ["www-web-0"]
+    c.delete("statefulsets", "web")
+    c.settle()
+    assert c.get("pvc") == []
+
+
+def test_retention_policy_retain_keeps_claims(cluster: Cluster) -> None:
+    c = fresh(replicas=2, persistentVolumeClaimRetentionPolicy={"whenScaled": "Retain", "whenDeleted": "Retain"})
+    c.scale("statefulsets", "web", 1)
+    c.settle()
+    c.delete("statefulsets", "web")
+    c.settle()
+    assert sorted(p["metadata"]["name"] for p in c.get("pvc")) == ["www-web-0", "www-web-1"]
+    assert all(owners(p) == [] for p in c.get("pvc"))
+
+
+def test_a_failed_lower_ordinal_is_recreated_before_anything_else(cluster: Cluster) -> None:
+    c = fresh(replicas=2)
+    c.store.set_status("pods", "web-0", "default", {**c.get("pods", "web-0")["status"], "phase": "Failed"})
+    t0 = c.now
+    c.settle()
+    assert [n for t, n in added(c) if t >= t0] == ["web-0"]
+    assert c.get("pods", "web-0")["status"]["phase"] == "Running"
+    events = [e["message"] for e in c.get("events") if e["involvedObject"]["kind"] == "StatefulSet"]
+    assert "delete Pod web-0 in StatefulSet web successful" in events
+
+
+def test_a_terminating_pod_on_a_failed_node_blocks_ordered_scale_up(cluster: Cluster) -> None:
+    c = fresh(replicas=2)
+    node = c.get("pods", "web-0")["spec"]["nodeName"]
+    c.fail_node(node)
+    c.delete("pods", "web-0")
+    c.run(120)
+    c.scale("statefulsets", "web", 3)
+    c.run(120)
+    names = {p["metadata"]["name"]: p for p in c.get("pods")}
+    assert "web-2" not in names
+    assert names["web-0"]["metadata"].get("deletionTimestamp")
+    assert "Terminating" in c.kubectl("get pods").stdout
+    c.recover_node(node)
+    c.settle()
+    assert sorted(p["metadata"]["name"] for p in c.get("pods")) == ["web-0", "web-1", "web-2"]
+
+
+def test_min_ready_seconds_delays_the_next_ordinal(cluster: Cluster) -> None:
+    c = fresh(replicas=2, minReadySeconds=30)
+    order = dict((n, t) for t, n in added(c))
+    assert order["web-1"] - ready_at(c, "web-0") >= 30
+    assert c.get("statefulsets", "web")["status"]["availableReplicas"] == 2
+
+
+def test_a_broken_template_halts_the_update_until_the_pod_is_deleted(cluster: Cluster) -> None:
+    c = fresh(replicas=3)
+    set_image(c, "nginx:does-not-exist")
+    c.run(300)
+    imgs = images(c)
+    assert imgs["web-2"] == "nginx:does-not-exist"
+    assert imgs["web-1"] == imgs["web-0"] == "k8s.gcr.io/nginx-slim:0.8"
+    assert c.get("pods", "web-2")["status"]["phase"] == "Pending"
+    set_image(c, "k8s.gcr.io/nginx-slim:0.8")
+    c.run(300)
+    assert images(c)["web-2"] == "nginx:does-not-exist"   # forced rollback: the stuck pod stays
+    c.delete("pods", "web-2")
+    c.run(300)
+    assert set(images(c).values()) == {"k8s.gcr.io/nginx-slim:0.8"}
+    assert c.get("statefulsets", "web")["status"]["readyReplicas"] == 3
