@@ -1,0 +1,197 @@
+"""PVs, PVCs, StorageClasses and volume data in virtual time, as kubectl shows them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from simk8s import Cluster
+from simk8s.api.errors import Invalid
+
+
+def rows(cluster: Cluster, what: str) -> dict[str, list[str]]:
+    lines = cluster.kubectl(f"get {what}").stdout.strip().split("\n")
+    return {line.split()[0]: line.split() for line in lines[1:]}
+
+
+def claim(name: str, size: str = "1Gi", **spec: Any) -> dict[str, Any]:
+    return {"apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": {"name": name},
+            "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": size}}, **spec}}
+
+
+def volume(name: str, size: str, **spec: Any) -> dict[str, Any]:
+    body = {"capacity": {"storage": size}, "accessModes": ["ReadWriteOnce"], "hostPath": {"path": f"/mnt/{name}"},
+            "persistentVolumeReclaimPolicy": "Retain", "storageClassName": "manual"}
+    body.update(spec)
+    return {"apiVersion": "v1", "kind": "PersistentVolume", "metadata": {"name": name}, "spec": body}
+
+
+def pod(name: str, claim_name: str, **spec: Any) -> dict[str, Any]:
+    return {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name},
+            "spec": {"containers": [{"name": "app", "image": "nginx:1.25",
+                                     "volumeMounts": [{"name": "d", "mountPath": "/data"}]}],
+                     "volumes": [{"name": "d", "persistentVolumeClaim": {"claimName": claim_name}}], **spec}}
+
+
+def events_for(cluster: Cluster, name: str) -> list[tuple[str, str]]:
+    return [(e["reason"], e["message"]) for e in cluster.get("events") if e["involvedObject"]["name"] == name]
+
+
+def test_seed_claims_are_bound_to_provisioned_volumes_as_kubectl_shows(web: Cluster) -> None:
+    pvc = rows(web, "pvc")
+    for name in ("www-web-0", "www-web-1"):
+        uid = web.get("pvc", name)["metadata"]["uid"]
+        assert pvc[name][1:6] == ["Bound", f"pvc-{uid}", "1Gi", "RWO", "local-path"]
+    pv = rows(web, "pv")
+    header = web.kubectl("get pv").stdout.split("\n")[0]
+    assert "RECLAIM POLICY" in header and "CLAIM" in header
+    uid = web.get("pvc", "www-web-0")["metadata"]["uid"]
+    assert pv[f"pvc-{uid}"][1:7] == ["1Gi", "RWO", "Delete", "Bound", "default/www-web-0", "local-path"]
+
+
+def test_wait_for_first_consumer_keeps_the_claim_pending_until_a_pod_is_scheduled(cluster: Cluster) -> None:
+    cluster.create(claim("data"))
+    cluster.run(60)
+    assert cluster.get("pvc", "data")["status"]["phase"] == "Pending"
+    assert ("WaitForFirstConsumer", "waiting for first consumer to be created before binding") \
+        in events_for(cluster, "data")
+    t0 = cluster.now
+    cluster.create(pod("user", "data"))
+    cluster.settle()
+    c = cluster.get("pvc", "data")
+    assert c["status"]["phase"] == "Bound"
+    node = cluster.get("pods", "user")["spec"]["nodeName"]
+    assert c["metadata"]["annotations"]["volume.kubernetes.io/selected-node"] == node
+    bound = next(ev.t for ev in cluster.store.log if ev.kind.kind == "PersistentVolumeClaim"
+                 and ev.obj.get("status", {}).get("phase") == "Bound")
+    assert 9 * 0.7 <= bound - t0 <= 9 * 1.3 + 1
+    reasons = [r for r, _ in events_for(cluster, "data")]
+    assert "ProvisioningSucceeded" in reasons
+
+
+def test_an_immediate_local_path_class_fails_to_provision_without_a_node(cluster: Cluster) -> None:
+    cluster.create({"apiVersion": "storage.k8s.io/v1", "kind": "StorageClass", "metadata": {"name": "fast"},
+                    "provisioner": "rancher.io/local-path", "volumeBindingMode": "Immediate"})
+    cluster.create(claim("data", storageClassName="fast"))
+    cluster.run(60)
+    assert cluster.get("pvc", "data")["status"]["phase"] == "Pending"
+    msgs = [m for r, m in events_for(cluster, "data") if r == "ProvisioningFailed"]
+    assert msgs and "configuration error, no node was specified" in msgs[0]
+
+
+def test_static_binding_picks_the_smallest_fitting_matching_volume(cluster: Cluster) -> None:
+    cluster.create(volume("big", "10Gi"))
+    cluster.create(volume("small", "2Gi"))
+    cluster.create(volume("tiny", "500Mi"))
+    cluster.create(volume("rwx", "1Gi", accessModes=["ReadWriteMany"]))
+    cluster.create(volume("other", "1Gi", storageClassName="other"))
+    cluster.create(claim("data", storageClassName="manual"))
+    cluster.run(30)
+    assert cluster.get("pvc", "data")["spec"]["volumeName"] == "small"
+    assert rows(cluster, "pvc")["data"][1:6] == ["Bound", "small", "2Gi", "RWO", "manual"]
+    assert rows(cluster, "pv")["big"][4] == "Available"
+
+
+def test_selector_and_pre_bound_volumes(cluster: Cluster) -> None:
+    v = volume("labelled", "5Gi")
+    v["metadata"]["labels"] = {"tier": "gold"}
+    cluster.create(v)
+    cluster.create(volume("plain", "1Gi"))
+    cluster.create(volume("reserved", "1Gi", claimRef={"namespace": "default", "name": "mine"}))
+    cluster.create(claim("gold", storageClassName="manual", selector={"matchLabels": {"tier": "gold"}}))
+    cluster.create(claim("mine", storageClassName="manual"))
+    cluster.create(claim("named", storageClassName="manual", volumeName="plain"))
+    cluster.run(30)
+    assert cluster.get("pvc", "gold")["spec"]["volumeName"] == "labelled"
+    assert cluster.get("pvc", "mine")["spec"]["volumeName"] == "reserved"
+    assert cluster.get("pvc", "named")["spec"]["volumeName"] == "plain"
+
+
+def test_reclaim_delete_removes_the_volume_and_retain_releases_it(web: Cluster) -> None:
+    pv_name = web.get("pvc", "www-web-0")["spec"]["volumeName"]
+    web.scale("statefulsets", "web", 0)
+    web.settle()
+    web.kubectl("delete pvc www-web-0")
+    web.settle()
+    assert pv_name not in rows(web, "pv")
+    web.create(volume("kept", "1Gi"))
+    web.create(claim("k", storageClassName="manual"))
+    web.run(30)
+    web.delete("pvc", "k")
+    web.settle()
+    assert rows(web, "pv")["kept"][4] == "Released"
+    assert rows(web, "pv")["kept"][5] == "default/k"
+
+
+def test_a_claim_in_use_is_protected_until_its_pod_goes(cluster: Cluster) -> None:
+    cluster.create(claim("data"))
+    cluster.create(pod("user", "data"))
+    cluster.settle()
+    cluster.delete("pvc", "data")
+    cluster.settle()
+    c = cluster.get("pvc", "data")
+    assert c["metadata"]["deletionTimestamp"]
+    assert "kubernetes.io/pvc-protection" in c["metadata"]["finalizers"]
+    assert rows(cluster, "pvc")["data"][1] == "Terminating"
+    pv = cluster.get("pv", c["spec"]["volumeName"])
+    assert "kubernetes.io/pv-protection" in pv["metadata"]["finalizers"]
+    cluster.delete("pods", "user")
+    cluster.settle()
+    assert cluster.get("pvc") == [] and cluster.get("pv") == []
+
+
+def test_data_survives_pod_deletion_and_is_lost_with_the_volume(web: Cluster) -> None:
+    for name in ("web-0", "web-1"):
+        web.exec(name, "sh -c 'echo $(hostname)-pv-test > /usr/share/nginx/html/index.html'")
+    web.kubectl("delete pod -l app=nginx")
+    web.settle()
+    for name in ("web-0", "web-1"):
+        assert web.exec(name, "cat /usr/share/nginx/html/index.html").stdout == f"{name}-pv-test\n"
+    web.scale("statefulsets", "web", 0)
+    web.settle()
+    web.kubectl("delete pvc --all")
+    web.settle()
+    assert web.get("pv") == []
+    web.scale("statefulsets", "web", 1)
+    web.settle()
+    assert "web-0-pv-test" not in web.exec("web-0", "cat /usr/share/nginx/html/index.html").stdout
+
+
+def test_losing_the_node_of_a_local_volume_keeps_the_replacement_pending(web: Cluster) -> None:
+    node = web.get("pods", "web-0")["spec"]["nodeName"]
+    web.fail_node(node)
+    web.run(60)
+    web.kubectl("delete pod web-0 --grace-period=0 --force")
+    web.run(60)
+    p = web.get("pods", "web-0")
+    assert p["status"]["phase"] == "Pending"
+    msgs = [m for r, m in events_for(web, "web-0") if r == "FailedScheduling"]
+    assert msgs and "volume node affinity conflict" in msgs[-1]
+    web.recover_node(node)
+    web.settle()
+    p = web.get("pods", "web-0")
+    assert p["status"]["phase"] == "Running" and p["spec"]["nodeName"] == node
+
+
+def test_a_claim_without_a_class_and_no_volumes_stays_pending(cluster: Cluster) -> None:
+    cluster.create(claim("nothing", storageClassName=""))
+    cluster.run(60)
+    assert cluster.get("pvc", "nothing")["status"]["phase"] == "Pending"
+    assert ("FailedBinding", "no persistent volumes available for this claim and no storage class is set") \
+        in events_for(cluster, "nothing")
+
+
+def test_invalid_specs_are_rejected_and_nothing_is_stored(cluster: Cluster) -> None:
+    bad = claim("bad")
+    bad["spec"]["accessModes"] = []
+    with pytest.raises(Invalid) as e:
+        cluster.create(bad)
+    assert str(e.value) == ('PersistentVolumeClaim "bad" is invalid: spec.accessModes: '
+                            'Required value: at least 1 access mode is required')
+    bad_pv = volume("bad", "1Gi")
+    del bad_pv["spec"]["capacity"]
+    with pytest.raises(Invalid) as e:
+        cluster.create(bad_pv)
+    assert "spec.capacity: Required value" in str(e.value)
+    assert cluster.get("pvc") == [] and cluster.get("pv") == []
