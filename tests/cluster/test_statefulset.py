@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from simk8s import Cluster
-from tests.cluster.conftest import WEB_YAML
+
+from .conftest import WEB_YAML
 
 
 def added(cluster: Cluster, kind: str = "Pod") -> list[tuple[float, str]]:
@@ -87,7 +88,7 @@ def test_scale_up_creates_each_ordinal_after_the_previous_is_ready(web: Cluster)
     web.settle()
     new = [(t, n) for t, n in added(web) if t >= t0]
     assert [n for _, n in new] == ["web-2", "web-3", "web-4"]
-    for (t, _), (_, prev) in zip(new[1:], new[:-1]):
+    for (t, _), (_, prev) in zip(new[1:], new[:-1], strict=True):
         assert ready_at(web, prev, t0) <= t
     t1 = web.now
     web.scale("statefulsets", "web", 3)
