@@ -308,3 +308,25 @@ def test_a_broken_template_halts_the_update_until_the_pod_is_deleted(cluster: Cl
     c.run(300)
     assert set(images(c).values()) == {"k8s.gcr.io/nginx-slim:0.8"}
     assert c.get("statefulsets", "web")["status"]["readyReplicas"] == 3
+
+
+def test_a_partition_equal_to_replicas_stages_the_update_without_touching_pods(cluster: Cluster) -> None:
+    c = fresh(replicas=2)
+    set_image(c, "nginx:1.25", type="RollingUpdate", rollingUpdate={"partition": 2})
+    c.settle()
+    assert set(images(c).values()) == {"k8s.gcr.io/nginx-slim:0.8"}
+    s = c.get("statefulsets", "web")["status"]
+    assert "updatedReplicas" not in s and s["currentReplicas"] == 2   # omitempty, as the API prints it
+    assert s["updateRevision"] != s["currentRevision"]
+    assert len(c.get("controllerrevisions")) == 2
+
+
+def test_foreground_deletion_keeps_the_set_until_its_pods_are_gone(cluster: Cluster) -> None:
+    c = fresh(replicas=2)
+    c.delete("statefulsets", "web", propagation="Foreground")
+    c.run(1)
+    st = c.get("statefulsets", "web")
+    assert st["metadata"]["deletionTimestamp"]
+    assert "foregroundDeletion" in st["metadata"]["finalizers"]
+    c.settle()
+    assert c.get("statefulsets") == [] and c.get("pods") == []

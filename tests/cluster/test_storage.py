@@ -195,3 +195,22 @@ def test_invalid_specs_are_rejected_and_nothing_is_stored(cluster: Cluster) -> N
         cluster.create(bad_pv)
     assert "spec.capacity: Required value" in str(e.value)
     assert cluster.get("pvc") == [] and cluster.get("pv") == []
+
+
+def test_a_pod_whose_immediate_claim_cannot_bind_is_unschedulable(cluster: Cluster) -> None:
+    cluster.create(claim("nothing", storageClassName=""))
+    cluster.create(pod("user", "nothing"))
+    cluster.run(30)
+    assert rows(cluster, "pvc")["nothing"][1] == "Pending"
+    msgs = [m for r, m in events_for(cluster, "user") if r == "FailedScheduling"]
+    assert msgs and msgs[0] == ("0/4 nodes are available: pod has unbound immediate PersistentVolumeClaims. "
+                                "preemption: 0/4 nodes are available: 4 Preemption is not helpful for scheduling.")
+
+
+def test_a_claim_larger_than_every_volume_of_a_missing_class_stays_pending(cluster: Cluster) -> None:
+    cluster.create(volume("small", "1Gi"))
+    cluster.create(claim("huge", "100Gi", storageClassName="manual"))
+    cluster.run(60)
+    assert cluster.get("pvc", "huge")["status"]["phase"] == "Pending"
+    assert rows(cluster, "pv")["small"][4] == "Available"
+    assert ("ProvisioningFailed", 'storageclass.storage.k8s.io "manual" not found') in events_for(cluster, "huge")
