@@ -58,7 +58,11 @@ def test_web_1_is_created_only_after_web_0_is_running_and_ready(web: Cluster) ->
 def test_timings_are_within_thirty_percent_of_the_seed(web: Cluster) -> None:
     order = dict((n, t) for t, n in added(web))
     assert 18 * 0.7 <= running_at(web, "web-0") - order["web-0"] <= 18 * 1.3
-    assert running_at(web, "web-1") - order["web-1"] <= 20 * 1.3
+    assert 20 * 0.7 <= running_at(web, "web-1") - order["web-1"] <= 20 * 1.3
+    # Pending ~10 s while local-path provisions the claim, then ContainerCreating on the chosen node.
+    bound = next(ev.t for ev in web.store.log if ev.kind.kind == "Pod" and ev.obj["metadata"]["name"] == "web-1"
+                 and ev.obj["spec"].get("nodeName"))
+    assert 10 * 0.7 <= bound - order["web-1"] <= 10 * 1.3
 
 
 def test_deleted_pods_come_back_with_the_same_names_hostnames_and_claims(web: Cluster) -> None:
