@@ -214,3 +214,10 @@ def test_a_claim_larger_than_every_volume_of_a_missing_class_stays_pending(clust
     assert cluster.get("pvc", "huge")["status"]["phase"] == "Pending"
     assert rows(cluster, "pv")["small"][4] == "Available"
     assert ("ProvisioningFailed", 'storageclass.storage.k8s.io "manual" not found') in events_for(cluster, "huge")
+
+
+@pytest.mark.xfail(reason="simk8s/events.py names events <obj>.<second*1e9+per-recorder seq>: the provisioner's "
+                          "first event collides with the PV controller's and is dropped as AlreadyExists")
+def test_the_provisioner_records_its_provisioning_event(web: Cluster) -> None:
+    assert ("Provisioning", 'External provisioner is provisioning volume for claim "default/www-web-0"') \
+        in events_for(web, "www-web-0")
