@@ -334,3 +334,19 @@ def test_foreground_deletion_keeps_the_set_until_its_pods_are_gone(cluster: Clus
     assert "foregroundDeletion" in st["metadata"]["finalizers"]
     c.settle()
     assert c.get("statefulsets") == [] and c.get("pods") == []
+
+
+def test_ordered_scale_down_waits_while_a_lower_pod_is_not_ready(cluster: Cluster) -> None:
+    c = fresh(replicas=3)
+    node = c.get("pods", "web-0")["spec"]["nodeName"]
+    c.fail_node(node)
+    c.run(90)
+    ready = {x["type"]: x["status"] for x in c.get("pods", "web-0")["status"]["conditions"]}
+    assert ready["Ready"] == "False"
+    assert c.kubectl("get pods").stdout.split("\n")[1].split()[:3] == ["web-0", "1/1", "Running"]
+    c.scale("statefulsets", "web", 2)
+    c.run(120)
+    assert sorted(p["metadata"]["name"] for p in c.get("pods")) == ["web-0", "web-1", "web-2"]
+    c.recover_node(node)
+    c.settle()
+    assert sorted(p["metadata"]["name"] for p in c.get("pods")) == ["web-0", "web-1"]
