@@ -350,3 +350,28 @@ def test_ordered_scale_down_waits_while_a_lower_pod_is_not_ready(cluster: Cluste
     c.recover_node(node)
     c.settle()
     assert sorted(p["metadata"]["name"] for p in c.get("pods")) == ["web-0", "web-1"]
+
+
+def terminating_since(c: Cluster, name: str, since: float) -> float:
+    return next(ev.t for ev in c.store.log if ev.t >= since and ev.kind.kind == "Pod"
+                and ev.obj["metadata"]["name"] == name and ev.obj["metadata"].get("deletionTimestamp"))
+
+
+def test_moving_ordinals_start_creates_the_new_ordinal_before_removing_the_old(cluster: Cluster) -> None:
+    c = fresh(replicas=2)
+    t0 = c.now
+    c.patch("statefulsets", "web", {"spec": {"ordinals": {"start": 1}}})
+    c.settle()
+    assert [n for t, n in added(c) if t >= t0] == ["web-2"]
+    assert deleted(c) == ["web-0"]
+    assert ready_at(c, "web-2", t0) <= terminating_since(c, "web-0", t0)
+    assert sorted(p["metadata"]["name"] for p in c.get("pods")) == ["web-1", "web-2"]
+
+
+def test_parallel_scale_down_deletes_all_condemned_pods_at_once(cluster: Cluster) -> None:
+    c = fresh(replicas=4, podManagementPolicy="Parallel")
+    t0 = c.now
+    c.scale("statefulsets", "web", 1)
+    c.settle()
+    assert {terminating_since(c, n, t0) for n in ("web-1", "web-2", "web-3")} == {t0}
+    assert [p["metadata"]["name"] for p in c.get("pods")] == ["web-0"]
