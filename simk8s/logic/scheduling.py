@@ -28,8 +28,10 @@ NODE_AFFINITY = "node(s) didn't match Pod's node affinity/selector"
 VOLUME_AFFINITY = "node(s) had volume node affinity conflict"
 NO_VOLUMES = "node(s) didn't find available persistent volumes to bind"
 TOO_MANY_PODS = "Too many pods"
+RWOP_CONFLICT = "node has pod using PersistentVolumeClaim with the same name and ReadWriteOncePod access mode"
 # Reasons preemption could resolve (by evicting lower-priority pods).
-RESOLVABLE = {TOO_MANY_PODS, "Insufficient cpu", "Insufficient memory", "Insufficient ephemeral-storage"}
+RESOLVABLE = {TOO_MANY_PODS, "Insufficient cpu", "Insufficient memory", "Insufficient ephemeral-storage",
+              RWOP_CONFLICT}
 DEFAULT_CPU = Fraction(1, 10)          # 100m: the scheduler's non-zero default for scoring
 DEFAULT_MEMORY = Fraction(200 * 1024 * 1024)
 NO_PROVISIONER = "kubernetes.io/no-provisioner"
@@ -128,6 +130,9 @@ def _filter(pod: Obj, node: Obj, pods_here: Sequence[Obj], ctx: _Ctx) -> list[st
                 reasons.append(f"Insufficient {res}")
     if reasons:
         return reasons
+    if ctx.rwop_conflict:
+        # VolumeRestrictions: the count is cluster-wide, so every node that gets this far fails.
+        return [RWOP_CONFLICT]
     for claim_name in ctx.claim_names:
         claim = ctx.claims[claim_name]
         vol = (claim.get("spec") or {}).get("volumeName")
@@ -156,6 +161,7 @@ class _Ctx:
     classes: Mapping[str, Obj]
     nodes: Sequence[Obj]
     pods_by_node: Mapping[str, Sequence[Obj]]
+    rwop_conflict: bool = False
 
     def pods_on(self, node: str) -> Sequence[Obj]:
         return self.pods_by_node.get(node) or ()
@@ -189,6 +195,18 @@ def _score(pod: Obj, node: Obj, pods_here: Sequence[Obj], ctx: _Ctx) -> float:
     return least + 2 * spread + affinity.score(pod, node, ctx.nodes, ctx.pods_on) - 10 * prefer_no
 
 
+def _rwop_in_use(pod: Obj, names: Sequence[str], claims: Mapping[str, Obj],
+                 pods_by_node: Mapping[str, Sequence[Obj]]) -> bool:
+    """True when another scheduled pod already uses one of ``pod``'s ReadWriteOncePod claims."""
+    rwop = {n for n in names if "ReadWriteOncePod" in ((claims[n].get("spec") or {}).get("accessModes") or ())}
+    if not rwop:
+        return False
+    ns = pod["metadata"].get("namespace", "default")
+    uid = pod["metadata"].get("uid")
+    return any(p["metadata"].get("uid") != uid and p["metadata"].get("namespace", "default") == ns
+               and rwop & set(_claims(p)) for here in pods_by_node.values() for p in here)
+
+
 def schedule(pod: Obj, nodes: Sequence[Obj], pods_by_node: Mapping[str, Sequence[Obj]], claims: Mapping[str, Obj],
              volumes: Mapping[str, Obj], storage_classes: Mapping[str, Obj], *,
              rng: random.Random | None = None) -> ScheduleResult:
@@ -207,7 +225,8 @@ def schedule(pod: Obj, nodes: Sequence[Obj], pods_by_node: Mapping[str, Sequence
         wffc = sc is not None and sc.get("volumeBindingMode") == "WaitForFirstConsumer"
         if not bound and not wffc:
             return ScheduleResult(error=fit_error(total, {}, prefilter="pod has unbound immediate PersistentVolumeClaims"))
-    ctx = _Ctx(_requests(pod), names, claims, volumes, storage_classes, nodes, pods_by_node)
+    ctx = _Ctx(_requests(pod), names, claims, volumes, storage_classes, nodes, pods_by_node,
+               _rwop_in_use(pod, names, claims, pods_by_node))
     reasons: dict[str, int] = {}
     feasible: list[Obj] = []
     for node in nodes:
