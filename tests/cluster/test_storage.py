@@ -221,3 +221,21 @@ def test_a_claim_larger_than_every_volume_of_a_missing_class_stays_pending(clust
 def test_the_provisioner_records_its_provisioning_event(web: Cluster) -> None:
     assert ("Provisioning", 'External provisioner is provisioning volume for claim "default/www-web-0"') \
         in events_for(web, "www-web-0")
+
+
+def test_a_read_write_once_pod_claim_admits_a_single_pod(cluster: Cluster) -> None:
+    cluster.create(claim("d", accessModes=["ReadWriteOncePod"]))
+    cluster.create(pod("a", "d"))
+    cluster.settle()
+    cluster.create(pod("b", "d"))
+    cluster.run(30)
+    assert cluster.get("pods", "b")["status"]["phase"] == "Pending"
+    msgs = [m for r, m in events_for(cluster, "b") if r == "FailedScheduling"]
+    assert msgs and msgs[0] == (
+        "0/4 nodes are available: 1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }, "
+        "3 node has pod using PersistentVolumeClaim with the same name and ReadWriteOncePod access mode. "
+        "preemption: 0/4 nodes are available: 1 Preemption is not helpful for scheduling, "
+        "3 No preemption victims found for incoming pod.")
+    cluster.delete("pods", "a")
+    cluster.settle()
+    assert cluster.get("pods", "b")["status"]["phase"] == "Running"
