@@ -239,3 +239,25 @@ def test_a_read_write_once_pod_claim_admits_a_single_pod(cluster: Cluster) -> No
     cluster.delete("pods", "a")
     cluster.settle()
     assert cluster.get("pods", "b")["status"]["phase"] == "Running"
+
+
+def test_a_retained_volume_keeps_its_data_until_an_admin_frees_it(cluster: Cluster) -> None:
+    cluster.create({"apiVersion": "storage.k8s.io/v1", "kind": "StorageClass", "metadata": {"name": "keep"},
+                    "provisioner": "rancher.io/local-path", "volumeBindingMode": "WaitForFirstConsumer",
+                    "reclaimPolicy": "Retain"})
+    cluster.create(claim("d", storageClassName="keep"))
+    cluster.create(pod("a", "d"))
+    cluster.settle()
+    cluster.exec("a", "sh -c 'echo kept > /data/f'")
+    pv = cluster.get("pvc", "d")["spec"]["volumeName"]
+    cluster.delete("pods", "a")
+    cluster.delete("pvc", "d")
+    cluster.settle()
+    assert rows(cluster, "pv")[pv][1:6] == ["1Gi", "RWO", "Retain", "Released", "default/d"]
+    cluster.patch("pv", pv, {"spec": {"claimRef": None}}, patch_type="merge")
+    cluster.settle()
+    assert rows(cluster, "pv")[pv][4] == "Available"
+    cluster.create(claim("again", storageClassName="keep", volumeName=pv))
+    cluster.create(pod("b", "again"))
+    cluster.settle()
+    assert cluster.exec("b", "cat /data/f").stdout == "kept\n"
