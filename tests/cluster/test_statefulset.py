@@ -375,3 +375,19 @@ def test_parallel_scale_down_deletes_all_condemned_pods_at_once(cluster: Cluster
     c.settle()
     assert {terminating_since(c, n, t0) for n in ("web-1", "web-2", "web-3")} == {t0}
     assert [p["metadata"]["name"] for p in c.get("pods")] == ["web-0"]
+
+
+def test_a_pod_whose_claim_is_being_deleted_waits_for_a_fresh_claim(web: Cluster) -> None:
+    old = web.get("pvc", "www-web-1")["metadata"]["uid"]
+    web.delete("pvc", "www-web-1")
+    web.run(5)
+    assert web.get("pvc", "www-web-1")["metadata"]["deletionTimestamp"]   # pvc-protection: web-1 uses it
+    web.delete("pods", "web-1")
+    web.settle()
+    msgs = [(e["type"], e["reason"], e["message"]) for e in web.get("events")
+            if e["involvedObject"]["kind"] == "StatefulSet"]
+    assert ("Warning", "FailedCreate",
+            "create Pod web-1 in StatefulSet web failed error: pvc www-web-1 is being deleted") in msgs
+    fresh_claim = web.get("pvc", "www-web-1")
+    assert fresh_claim["metadata"]["uid"] != old and fresh_claim["status"]["phase"] == "Bound"
+    assert web.get("pods", "web-1")["status"]["phase"] == "Running"
