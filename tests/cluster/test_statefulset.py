@@ -391,3 +391,13 @@ def test_a_pod_whose_claim_is_being_deleted_waits_for_a_fresh_claim(web: Cluster
     fresh_claim = web.get("pvc", "www-web-1")
     assert fresh_claim["metadata"]["uid"] != old and fresh_claim["status"]["phase"] == "Bound"
     assert web.get("pods", "web-1")["status"]["phase"] == "Running"
+
+
+def test_max_unavailable_is_ignored_with_its_feature_gate_off(cluster: Cluster) -> None:
+    c = fresh(replicas=3, updateStrategy={"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 2}})
+    t0 = c.now
+    set_image(c, "nginx:1.25")
+    c.settle()
+    starts = [terminating_since(c, n, t0) for n in ("web-2", "web-1", "web-0")]
+    assert starts == sorted(starts) and len(set(starts)) == 3
+    assert ready_at(c, "web-2", t0) <= starts[1] and ready_at(c, "web-1", starts[1]) <= starts[2]
