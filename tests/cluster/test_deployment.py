@@ -75,3 +75,24 @@ def test_default_rolling_update_replaces_every_pod_and_keeps_capacity(deploy: Cl
             live.discard(ev.obj["metadata"]["name"])
         peak = max(peak, len(live))
     assert peak == 4
+
+
+def test_recreate_removes_every_old_pod_before_creating_new_ones(cluster: Cluster) -> None:
+    d = deployment()
+    d["spec"]["strategy"] = {"type": "Recreate"}
+    cluster.create(d)
+    cluster.settle()
+    old_rs = cluster.get("replicasets")[0]["metadata"]["name"]
+    t0 = cluster.now
+    cluster.patch("deployments", "web",
+                  {"spec": {"template": {"spec": {"containers": [{"name": "nginx", "image": "nginx:1.26"}]}}}})
+    cluster.settle()
+    changes = [(ev.type, ev.obj["metadata"]["name"]) for ev in cluster.store.log
+               if ev.t >= t0 and ev.kind.kind == "Pod" and ev.type != "MODIFIED"]
+    assert [t for t, _ in changes] == ["DELETED"] * 3 + ["ADDED"] * 3
+    assert all(n.startswith(old_rs) for _, n in changes[:3])
+    msgs = [e["message"] for e in cluster.get("events") if e["involvedObject"]["kind"] == "Deployment"]
+    new_rs = next(r["metadata"]["name"] for r in cluster.get("replicasets") if r["metadata"]["name"] != old_rs)
+    assert msgs[-2:] == [f"Scaled down replica set {old_rs} from 3 to 0",
+                         f"Scaled up replica set {new_rs} from 0 to 3"]
+    assert cluster.get("deployments", "web")["status"]["readyReplicas"] == 3
