@@ -261,3 +261,17 @@ def test_a_retained_volume_keeps_its_data_until_an_admin_frees_it(cluster: Clust
     cluster.create(pod("b", "again"))
     cluster.settle()
     assert cluster.exec("b", "cat /data/f").stdout == "kept\n"
+
+
+def test_a_bound_volume_is_protected_until_its_claim_is_deleted(cluster: Cluster) -> None:
+    cluster.create(volume("v", "1Gi"))
+    cluster.create(claim("d", storageClassName="manual"))
+    cluster.run(20)
+    cluster.delete("pv", "v")
+    cluster.run(20)
+    assert rows(cluster, "pv")["v"][4] == "Terminating"
+    assert "kubernetes.io/pv-protection" in cluster.get("pv", "v")["metadata"]["finalizers"]
+    assert rows(cluster, "pvc")["d"][1] == "Bound"
+    cluster.delete("pvc", "d")
+    cluster.settle()
+    assert cluster.get("pv") == [] and cluster.get("pvc") == []
