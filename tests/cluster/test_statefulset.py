@@ -401,3 +401,15 @@ def test_max_unavailable_is_ignored_with_its_feature_gate_off(cluster: Cluster) 
     starts = [terminating_since(c, n, t0) for n in ("web-2", "web-1", "web-0")]
     assert starts == sorted(starts) and len(set(starts)) == 3
     assert ready_at(c, "web-2", t0) <= starts[1] and ready_at(c, "web-1", starts[1]) <= starts[2]
+
+
+def test_when_scaled_delete_removes_only_condemned_claims_and_whendeleted_retain_keeps_the_rest(
+        cluster: Cluster) -> None:
+    c = fresh(replicas=3, persistentVolumeClaimRetentionPolicy={"whenScaled": "Delete", "whenDeleted": "Retain"})
+    assert owners(c.get("pvc", "www-web-0")) == []
+    c.scale("statefulsets", "web", 2)
+    c.settle()
+    assert sorted(p["metadata"]["name"] for p in c.get("pvc")) == ["www-web-0", "www-web-1"]
+    c.delete("statefulsets", "web")
+    c.settle()
+    assert sorted(p["metadata"]["name"] for p in c.get("pvc")) == ["www-web-0", "www-web-1"]
