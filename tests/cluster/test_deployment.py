@@ -96,3 +96,14 @@ def test_recreate_removes_every_old_pod_before_creating_new_ones(cluster: Cluste
     assert msgs[-2:] == [f"Scaled down replica set {old_rs} from 3 to 0",
                          f"Scaled up replica set {new_rs} from 0 to 3"]
     assert cluster.get("deployments", "web")["status"]["readyReplicas"] == 3
+
+
+def test_a_broken_image_stalls_the_rollout_with_capacity_kept(deploy: Cluster) -> None:
+    old_rs = deploy.get("replicasets")[0]["metadata"]["name"]
+    deploy.patch("deployments", "web",
+                 {"spec": {"template": {"spec": {"containers": [{"name": "nginx", "image": "nginx:nope"}]}}}})
+    deploy.run(300)
+    rs = {r["metadata"]["name"]: r["spec"]["replicas"] for r in deploy.get("replicasets")}
+    assert rs.pop(old_rs) == 3 and list(rs.values()) == [1]
+    s = deploy.get("deployments", "web")["status"]
+    assert s["availableReplicas"] == 3 and s["updatedReplicas"] == 1 and s["unavailableReplicas"] == 1
