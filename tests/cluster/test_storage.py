@@ -167,7 +167,11 @@ def test_losing_the_node_of_a_local_volume_keeps_the_replacement_pending(web: Cl
     p = web.get("pods", "web-0")
     assert p["status"]["phase"] == "Pending"
     msgs = [m for r, m in events_for(web, "web-0") if r == "FailedScheduling"]
-    assert msgs and "volume node affinity conflict" in msgs[-1]
+    assert msgs and msgs[-1] == (
+        "0/4 nodes are available: 1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }, "
+        "1 node(s) had untolerated taint {node.kubernetes.io/unreachable: }, "
+        "2 node(s) had volume node affinity conflict. "
+        "preemption: 0/4 nodes are available: 4 Preemption is not helpful for scheduling.")
     web.recover_node(node)
     web.settle()
     p = web.get("pods", "web-0")
