@@ -197,7 +197,18 @@ def test_invalid_specs_are_rejected_and_nothing_is_stored(cluster: Cluster) -> N
     del bad_pv["spec"]["capacity"]
     with pytest.raises(Invalid) as e:
         cluster.create(bad_pv)
-    assert "spec.capacity: Required value" in str(e.value)
+    assert str(e.value) == ('PersistentVolume "bad" is invalid: [spec.capacity: Required value, spec.capacity: '
+                            'Unsupported value: core.ResourceList{}: supported values: "storage"]')
+    no_type = volume("bad", "1Gi")
+    del no_type["spec"]["hostPath"]
+    with pytest.raises(Invalid) as e:
+        cluster.create(no_type)
+    assert str(e.value) == 'PersistentVolume "bad" is invalid: spec: Required value: must specify a volume type'
+    bogus = claim("bad", accessModes=["ReadWriteOnce", "Bogus"])
+    with pytest.raises(Invalid) as e:
+        cluster.create(bogus)
+    assert str(e.value) == ('PersistentVolumeClaim "bad" is invalid: spec.accessModes: Unsupported value: "Bogus": '
+                            'supported values: "ReadOnlyMany", "ReadWriteMany", "ReadWriteOnce", "ReadWriteOncePod"')
     assert cluster.get("pvc") == [] and cluster.get("pv") == []
 
 
