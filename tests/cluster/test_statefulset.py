@@ -413,3 +413,14 @@ def test_when_scaled_delete_removes_only_condemned_claims_and_whendeleted_retain
     c.delete("statefulsets", "web")
     c.settle()
     assert sorted(p["metadata"]["name"] for p in c.get("pvc")) == ["www-web-0", "www-web-1"]
+
+
+def test_status_omits_zero_counts_as_the_api_serialises_them(cluster: Cluster) -> None:
+    c = fresh(replicas=2)
+    s = c.get("statefulsets", "web")["status"]
+    assert s["collisionCount"] == 0 and s["availableReplicas"] == 2 and s["observedGeneration"] == 1
+    c.scale("statefulsets", "web", 0)
+    c.settle()
+    s = c.get("statefulsets", "web")["status"]
+    assert s["replicas"] == 0 and s["availableReplicas"] == 0 and s["observedGeneration"] == 2
+    assert not {"readyReplicas", "currentReplicas", "updatedReplicas"} & set(s)
