@@ -424,3 +424,15 @@ def test_status_omits_zero_counts_as_the_api_serialises_them(cluster: Cluster) -
     s = c.get("statefulsets", "web")["status"]
     assert s["replicas"] == 0 and s["availableReplicas"] == 0 and s["observedGeneration"] == 2
     assert not {"readyReplicas", "currentReplicas", "updatedReplicas"} & set(s)
+
+
+def test_only_pods_named_for_the_set_are_adopted_and_extra_ordinals_are_removed(cluster: Cluster) -> None:
+    c = fresh(replicas=2)
+    for name in ("web-5", "foo"):
+        c.create({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "labels": {"app": "nginx"}},
+                  "spec": {"containers": [{"name": "nginx", "image": "k8s.gcr.io/nginx-slim:0.8"}]}})
+    c.settle()
+    pods = {p["metadata"]["name"]: owners(p) for p in c.get("pods")}
+    assert pods == {"foo": [], "web-0": ["StatefulSet"], "web-1": ["StatefulSet"]}
+    assert "delete Pod web-5 in StatefulSet web successful" in [
+        e["message"] for e in c.get("events") if e["involvedObject"]["kind"] == "StatefulSet"]
