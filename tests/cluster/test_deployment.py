@@ -107,3 +107,17 @@ def test_a_broken_image_stalls_the_rollout_with_capacity_kept(deploy: Cluster) -
     assert rs.pop(old_rs) == 3 and list(rs.values()) == [1]
     s = deploy.get("deployments", "web")["status"]
     assert s["availableReplicas"] == 3 and s["updatedReplicas"] == 1 and s["unavailableReplicas"] == 1
+
+
+def test_deleting_a_deployment_cascades_to_its_replicasets_and_pods(deploy: Cluster) -> None:
+    deploy.kubectl("delete deployment web")
+    deploy.settle()
+    assert deploy.get("replicasets") == [] and deploy.get("pods") == []
+
+
+def test_scaling_down_removes_pods_and_keeps_the_names_of_the_rest(deploy: Cluster) -> None:
+    names = {p["metadata"]["name"] for p in deploy.get("pods")}
+    deploy.scale("deployments", "web", 1)
+    deploy.settle()
+    left = {p["metadata"]["name"] for p in deploy.get("pods")}
+    assert len(left) == 1 and left <= names
