@@ -436,3 +436,13 @@ def test_only_pods_named_for_the_set_are_adopted_and_extra_ordinals_are_removed(
     assert pods == {"foo": [], "web-0": ["StatefulSet"], "web-1": ["StatefulSet"]}
     assert "delete Pod web-5 in StatefulSet web successful" in [
         e["message"] for e in c.get("events") if e["involvedObject"]["kind"] == "StatefulSet"]
+
+
+def test_a_parallel_set_still_updates_one_pod_at_a_time_in_reverse_order(cluster: Cluster) -> None:
+    c = fresh(replicas=3, podManagementPolicy="Parallel")
+    t0 = c.now
+    set_image(c, "nginx:1.25")
+    c.settle()
+    starts = [terminating_since(c, n, t0) for n in ("web-2", "web-1", "web-0")]
+    assert starts == sorted(starts) and len(set(starts)) == 3
+    assert set(images(c).values()) == {"nginx:1.25"}
