@@ -97,6 +97,16 @@ class DeploymentController(Controller):
             return ((ev.obj["metadata"]["namespace"], ev.obj["metadata"]["name"]),)
         if ev.kind.kind == "ReplicaSet":
             return _owner_keys(ev, "Deployment")
+        if ev.kind.kind == "Pod" and ev.type == "DELETED":
+            # deletePod: a Recreate rollout waits for the old ReplicaSets' last pod to go.
+            ns = ev.obj["metadata"]["namespace"]
+            keys: list[Hashable] = []
+            for ref in ev.obj["metadata"].get("ownerReferences") or ():
+                rs = self.store.try_get("ReplicaSet", ref["name"], ns) if ref.get("kind") == "ReplicaSet" else None
+                for owner in (rs["metadata"].get("ownerReferences") or ()) if rs is not None else ():
+                    if owner.get("kind") == "Deployment":
+                        keys.append((ns, owner["name"]))
+            return keys
         return ()
 
     def sync(self, key: Any) -> float | None:

@@ -221,10 +221,12 @@ class PersistentVolumeController(Controller):
             return None
         meta = pv["metadata"]
         phase = get_in(pv, ("status", "phase"))
-        if meta.get("deletionTimestamp"):
-            if phase != "Bound" and "kubernetes.io/pv-protection" in (meta.get("finalizers") or ()):
+        if meta.get("deletionTimestamp") and phase != "Bound":
+            if "kubernetes.io/pv-protection" in (meta.get("finalizers") or ()):
                 self._drop_finalizer("PersistentVolume", name, None, "kubernetes.io/pv-protection")
             return None
+        # A Bound volume being deleted is still synced: once its claim goes it turns Released, and
+        # pv-protection lets it go.
         ref = get_in(pv, ("spec", "claimRef"))
         if not ref:
             if phase != "Available":

@@ -246,6 +246,8 @@ def deployment_rolling_plan(deploy: Obj, rss: Sequence[Obj], pods: Sequence[Obj]
     Scale up the new ReplicaSet within the surge budget; if nothing scaled up, scale old ones down
     (unhealthy first, then oldest first) while keeping ``replicas - maxUnavailable`` available.
     """
+    if ((deploy.get("spec") or {}).get("strategy") or {}).get("type") == "Recreate":
+        return _recreate_plan(deploy, rss, pods, now)
     replicas = _replicas(deploy)
     surge, unavailable = max_surge_unavailable(deploy)
     max_unavailable = 0 if replicas == 0 else min(unavailable, replicas)
@@ -289,6 +291,27 @@ def deployment_rolling_plan(deploy: Obj, rss: Sequence[Obj], pods: Sequence[Obj]
         _scale_down_old(old, new_name, spec_of, avail_of, replicas - max_unavailable, scale)
     status = _deployment_status(deploy, rss, pods, new_name, now)
     return DeploymentPlan(create, scales, status)
+
+
+def _recreate_plan(deploy: Obj, rss: Sequence[Obj], pods: Sequence[Obj], now: Now | None) -> DeploymentPlan:
+    """rolloutRecreate: old ReplicaSets to 0, wait until none of their pods is left running (terminating
+    pods count), then create or scale the new ReplicaSet straight to ``replicas``."""
+    replicas = _replicas(deploy)
+    new = next((rs for rs in rss if _same_template(rs, deploy)), None)
+    new_name = str(_md(new)["name"]) if new is not None else ""
+    old = [rs for rs in rss if _md(rs).get("name") != new_name]
+    scales = [(str(_md(rs)["name"]), 0) for rs in old if _replicas(rs, 1) != 0]
+    running = any(_owned_by(p, rs) and (p.get("status") or {}).get("phase") not in ("Failed", "Succeeded")
+                  for rs in old for p in pods)
+    create = None
+    if not scales and not running:
+        if new is None:
+            collision = (deploy.get("status") or {}).get("collisionCount")
+            create = rs_for_deployment(deploy, collision, revision=max((_revision(r) for r in rss), default=0) + 1)
+            create["spec"]["replicas"] = replicas
+        elif _replicas(new, 1) != replicas:
+            scales.append((new_name, replicas))
+    return DeploymentPlan(create, scales, _deployment_status(deploy, rss, pods, new_name, now))
 
 
 def _new_rs_replicas(spec_of: Mapping[str, int], new_name: str, replicas: int, surge: int) -> int:

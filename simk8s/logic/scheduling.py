@@ -50,7 +50,8 @@ NO_VOLUMES = "node(s) didn't find available persistent volumes to bind"
 TOO_MANY_PODS = "Too many pods"
 RWOP_CONFLICT = "node has pod using PersistentVolumeClaim with the same name and ReadWriteOncePod access mode"
 # Reasons preemption could resolve (by evicting lower-priority pods).
-RESOLVABLE = {TOO_MANY_PODS, "Insufficient cpu", "Insufficient memory", "Insufficient ephemeral-storage"}
+RESOLVABLE = {TOO_MANY_PODS, "Insufficient cpu", "Insufficient memory", "Insufficient ephemeral-storage",
+              RWOP_CONFLICT}
 DEFAULT_CPU = 0.1                      # 100m: the scheduler's non-zero default for scoring
 DEFAULT_MEMORY = 200.0 * 1024 * 1024
 NO_PROVISIONER = "kubernetes.io/no-provisioner"
@@ -222,6 +223,8 @@ def _dynamic_filter(pod: Obj, node: Obj, pods_here: Sequence[Obj], ctx: _Ctx) ->
                 reasons.append(f"Insufficient {res}")
     if reasons:
         return reasons
+    if ctx.rwop_conflict:
+        return [RWOP_CONFLICT]
     for claim_name in ctx.claim_names:
         claim = ctx.claims[claim_name]
         vol = (claim.get("spec") or {}).get("volumeName")
@@ -258,6 +261,7 @@ class _Ctx:
     static_cache: dict[tuple[str, str, str], str | None] | None = None
     shape: str = ""
     own: tuple[float, float, str | None] = (0.0, 0.0, None)   # the pod's scoring cpu, memory, owner
+    rwop_conflict: bool = False   # VolumeRestrictions: a ReadWriteOncePod claim is in use elsewhere
 
     def pods_on(self, node: str) -> Sequence[Obj]:
         return self.pods_by_node.get(node) or ()
@@ -320,6 +324,7 @@ def schedule(pod: Obj, nodes: Sequence[Obj], pods_by_node: Mapping[str, Sequence
     """
     total = len(nodes)
     names = _claims(pod)
+    rwop_conflict = False
     for claim_name in names:
         claim = claims.get(claim_name)
         if claim is None:
@@ -335,8 +340,9 @@ def schedule(pod: Obj, nodes: Sequence[Obj], pods_by_node: Mapping[str, Sequence
         if "ReadWriteOncePod" in ((claim.get("spec") or {}).get("accessModes") or ()) and any(
                 claim_name in _claims(other) and other["metadata"].get("uid") != pod["metadata"].get("uid")
                 for n in nodes for other in pods_by_node.get(n["metadata"]["name"]) or ()):
-            return ScheduleResult(error=fit_error(total, {}, prefilter=f"1 {RWOP_CONFLICT}"))
+            rwop_conflict = True
     ctx = _Ctx(_requests(pod), names, claims, volumes, storage_classes, nodes, pods_by_node, requested=requested,
+               rwop_conflict=rwop_conflict,
                static_cache=static_cache, shape=_shape(pod) if static_cache is not None else "")
     own = ctx.requests
     ctx.own = (own.get("cpu") or DEFAULT_CPU, own.get("memory") or DEFAULT_MEMORY, _owner_uid(pod))

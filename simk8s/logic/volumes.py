@@ -96,7 +96,10 @@ def find_matching_volume(claim: Obj, volumes: Sequence[Obj], node: Obj | None = 
         if pspec.get("volumeMode", "Filesystem") != mode:
             continue
         ref = pspec.get("claimRef")
-        if ref and ref.get("uid") == uid and uid:
+        # Pre-bound by an admin: a claimRef naming this claim, with no uid yet or this claim's uid.
+        if ref and ref.get("name") == claim["metadata"]["name"] \
+                and ref.get("namespace", "default") == claim["metadata"].get("namespace", "default") \
+                and (not ref.get("uid") or ref.get("uid") == uid):
             return pv if size >= want else None
         if spec.get("volumeName") == pv["metadata"]["name"] and (not ref or ref.get("name") == claim["metadata"]["name"]):
             return pv if size >= want else None

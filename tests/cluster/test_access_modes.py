@@ -51,6 +51,7 @@ def test_rwop_claim_in_use_leaves_a_second_pod_pending(cluster: Cluster) -> None
     cluster.settle()
     assert cluster.get("pods", "two")["spec"].get("nodeName") is None
     message = [e["message"] for e in cluster.get("events") if e["reason"] == "FailedScheduling"][-1]
-    assert message == ("0/4 nodes are available: 1 node has pod using PersistentVolumeClaim with the same name and "
-                       "ReadWriteOncePod access mode. preemption: 0/4 nodes are available: 4 Preemption is not "
-                       "helpful for scheduling.")
+    assert message == ("0/4 nodes are available: 1 node(s) had untolerated taint "
+                       "{node-role.kubernetes.io/control-plane: }, 3 node has pod using PersistentVolumeClaim with the "
+                       "same name and ReadWriteOncePod access mode. preemption: 0/4 nodes are available: 1 Preemption "
+                       "is not helpful for scheduling, 3 No preemption victims found for incoming pod.")
