@@ -54,7 +54,8 @@ class ClusterResolver(BaseResolver):  # type: ignore[misc,unused-ignore]
         self.snapshot_source = snapshot_source
         self._cache: dict[tuple[Any, ...], bytes] = {}
         self._raw: dict[tuple[str, bytes], bytes] = {}
-        self._cache_for: int | None = None
+        # The snapshot the caches belong to (held, not its id: ids are reused once objects die).
+        self._cache_for: Any = None
         self.cache_size = cache_size
 
     def resolve(self, request: DNSRecord, handler: Any) -> DNSRecord:
@@ -96,10 +97,10 @@ class ClusterResolver(BaseResolver):  # type: ignore[misc,unused-ignore]
         if len(data) < 12:
             return None
         snap = self.snapshot_source()
-        if self._cache_for != id(snap):
+        if self._cache_for is not snap:
             self._cache.clear()
             self._raw.clear()
-            self._cache_for = id(snap)
+            self._cache_for = snap
         # Fast path: the very same request bytes (but the ID) were answered for this snapshot.
         raw_key = (protocol, bytes(data[2:]))
         hit = self._raw.get(raw_key)

@@ -38,13 +38,22 @@ class DnsServer:
 
     def start(self) -> DnsServer:
         family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
-        udp = socket.socket(family, socket.SOCK_DGRAM)
-        udp.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        udp.bind((self.host, self.requested_port))
-        port = udp.getsockname()[1]
-        tcp = socket.socket(family, socket.SOCK_STREAM)
-        tcp.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        tcp.bind((self.host, port))
+        for attempt in range(20):
+            udp = socket.socket(family, socket.SOCK_DGRAM)
+            udp.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            udp.bind((self.host, self.requested_port))
+            port = udp.getsockname()[1]
+            tcp = socket.socket(family, socket.SOCK_STREAM)
+            tcp.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                tcp.bind((self.host, port))
+                break
+            except OSError:
+                # An ephemeral UDP port whose TCP twin is taken: try another pair.
+                udp.close()
+                tcp.close()
+                if self.requested_port or attempt == 19:
+                    raise
         tcp.listen(128)
         udp.setblocking(False)
         tcp.setblocking(False)
@@ -129,7 +138,7 @@ class DnsServer:
             if reply is None:
                 continue
             try:
-                conn.setblocking(True)
+                conn.settimeout(1.0)   # a client that never reads cannot stall the loop for long
                 conn.sendall(struct.pack("!H", len(reply)) + reply)
                 conn.setblocking(False)
             except OSError:
