@@ -98,6 +98,7 @@ class Cluster:
         self.controllers: list[Any] = []
         if controllers:
             self.controllers = ctl.start_all(self)
+        self._kubelets = {c.node_name: c for c in self.controllers if hasattr(c, "node_name")}
 
     # ------------------------------------------------------------------------------ bootstrap
     def _bootstrap(self) -> None:
@@ -274,11 +275,15 @@ class Cluster:
         return controller
 
     # ----------------------------------------------------------------------------- faults
+    def kubelet(self, node: str | None) -> Any:
+        """The kubelet of ``node``, or None (no such node, or no controllers running)."""
+        return self._kubelets.get(node or "")
+
     def _kubelet(self, node: str) -> Any:
-        for c in self.controllers:
-            if getattr(c, "node_name", None) == node:
-                return c
-        raise KeyError(node)
+        kubelet = self.kubelet(node)
+        if kubelet is None:
+            raise KeyError(node)
+        return kubelet
 
     def fail_node(self, node: str) -> None:
         """The node stops: its kubelet posts nothing more, its containers are unreachable."""

@@ -133,7 +133,7 @@ def http(cluster: Cluster, src: Any, host_ip: str, port: int, method: str, path:
     if target is None:
         return None
     node = get_in(target, ("spec", "nodeName"))
-    kubelet = next((c for c in cluster.controllers if getattr(c, "node_name", None) == node), None)
+    kubelet = cluster.kubelet(node)
     if kubelet is None or not kubelet.alive:
         return None
     client_ip = get_in(src, ("status", "podIP")) if src is not None else "127.0.0.1"

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from simk8s.api.frozen import get_in
-from simk8s.images import ImageSpec, lookup_image, serve
+from simk8s.images import ImageSpec, lookup_image, pod_files, serve
 from simk8s.shell import Result, Shell
 from simk8s.shell.net import COMMANDS as NET_COMMANDS
 from simk8s.vfs import ContainerFS, MemFS
@@ -21,9 +21,6 @@ if TYPE_CHECKING:
     from simk8s.cluster import Cluster
 
 __all__ = ["ContainerRuntime", "ExecError"]
-
-HOSTS_HEADER = ("# Kubernetes-managed hosts file.\n127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
-                "fe00::0\tip6-localnet\nfe00::0\tip6-mcastprefix\nfe00::1\tip6-allnodes\nfe00::2\tip6-allrouters\n")
 
 
 class ExecError(Exception):
@@ -133,16 +130,10 @@ class ContainerRuntime:
             if vol is not None:
                 mounts[m["mountPath"]] = self.volume_fs(pod, vol)
         files = dict(image.files)
-        hostname = pod["spec"].get("hostname") or pod["metadata"]["name"]
-        files["/etc/hostname"] = hostname + "\n"
-        from simk8s import netsim
-
-        files["/etc/resolv.conf"] = netsim.resolv_conf(self.cluster, pod["metadata"]["namespace"]).text()
         ip = get_in(pod, ("status", "podIP"))
-        if ip:
-            sub = pod["spec"].get("subdomain")
-            fqdn = f"{hostname}.{sub}.{pod['metadata']['namespace']}.svc.{self.cluster.topology.zone}" if sub else ""
-            files["/etc/hosts"] = HOSTS_HEADER + (f"{ip}\t{fqdn}\t{hostname}\n" if fqdn else f"{ip}\t{hostname}\n")
+        files.update(pod_files(pod["spec"].get("hostname") or pod["metadata"]["name"], [ip] if ip else [],
+                               pod["metadata"]["namespace"], pod["spec"].get("subdomain") or "",
+                               self.cluster.topology.zone, (self.cluster.topology.dns_ip,)))
         c = Container(pod["metadata"]["uid"], name, image, ContainerFS(files, mounts, clock=self._clock))
         self.containers[key] = c
         return c
@@ -208,7 +199,7 @@ class ContainerRuntime:
     # ---------------------------------------------------------------------------------- http
     def serve_http(self, pod: Any, port: int, method: str, path: str, client_ip: str,
                    user_agent: str = "curl/7.88.1") -> tuple[int, list[tuple[str, str]], str] | None:
-        kubelet = next((k for k in self.cluster.controllers if getattr(k, "node_name", None) == self.node_name), None)
+        kubelet = self.cluster.kubelet(self.node_name)
         rt = kubelet.pods.get((pod["metadata"]["namespace"], pod["metadata"]["name"])) if kubelet else None
         for spec in pod["spec"].get("containers", []):
             if rt is None or spec["name"] not in rt.running:

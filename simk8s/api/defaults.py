@@ -81,7 +81,8 @@ def _container(c: Obj) -> None:
             _probe(c[name])
 
 
-_VOLUME_SOURCE_KEYS = (
+# The volume source fields of core/v1 Volume (one must be set; validation checks exactly one).
+VOLUME_SOURCE_KEYS = (
     "hostPath",
     "emptyDir",
     "gcePersistentDisk",
@@ -116,7 +117,7 @@ _VOLUME_SOURCE_KEYS = (
 
 
 def _volume(vol: Obj) -> None:
-    if not any(vol.get(k) is not None for k in _VOLUME_SOURCE_KEYS):
+    if not any(vol.get(k) is not None for k in VOLUME_SOURCE_KEYS):
         vol["emptyDir"] = {}
     for key in ("configMap", "secret", "downwardAPI", "projected"):
         if isinstance(vol.get(key), dict):

@@ -21,6 +21,7 @@ from simk8s.api.errors import ApiError
 from simk8s.api.frozen import FrozenDict, get_in, thaw
 from simk8s.controllers.base import Controller
 from simk8s.events import EventRecorder
+from simk8s.images import canonical_name
 from simk8s.logic import podstatus
 from simk8s.store import WatchEvent
 
@@ -308,7 +309,7 @@ class Kubelet(Controller):
         while spec is None:
             self.recorder.event(pod, "Normal", "Pulling", f'Pulling image "{image_ref}"', field_path=fp)
             yield from self._sleep(rt, self._draw((0.5, 1.5)))
-            ref = _normalize(image_ref)
+            ref = canonical_name(image_ref)
             err = (f'failed to pull and unpack image "{ref}": failed to resolve reference "{ref}": '
                    f'{ref}: not found')
             self.recorder.event(pod, "Warning", "Failed",
@@ -324,7 +325,7 @@ class Kubelet(Controller):
             yield from self._sleep(rt, backoff)
             backoff = min(backoff * 2, self.cluster.timing.backoff_cap)
             spec = self._image(image_ref)
-        key = _normalize(image_ref)
+        key = canonical_name(image_ref)
         if key in self.pulled and policy != "Always":
             self.recorder.event(pod, "Normal", "Pulled",
                                 f'Container image "{image_ref}" already present on machine', field_path=fp)
@@ -657,17 +658,6 @@ def _ignores_sigterm(container: Any) -> bool:
     """A shell or ``sleep`` as PID 1 has no SIGTERM handler: the kubelet must wait for SIGKILL."""
     argv = [*(container.get("command") or []), *(container.get("args") or [])]
     return bool(argv) and argv[0].rsplit("/", 1)[-1] in ("sleep", "sh", "bash", "zsh", "tail")
-
-
-def _normalize(ref: str) -> str:
-    name = ref
-    if "/" not in name.split(":", 1)[0] or ("." not in name.split("/", 1)[0] and ":" not in name.split("/", 1)[0]
-                                              and name.split("/", 1)[0] != "localhost"):
-        name = f"docker.io/{name}" if "/" in name else f"docker.io/library/{name}"
-    last = name.rsplit("/", 1)[-1]
-    if ":" not in last and "@" not in last:
-        name += ":latest"
-    return name
 
 
 def _go_duration(seconds: float) -> str:

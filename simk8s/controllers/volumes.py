@@ -262,7 +262,7 @@ class PersistentVolumeController(Controller):
                             node = expr["values"][0]
             if node is not None:
                 # The helper pod runs on the volume's node: a dead node never cleans up.
-                kubelet = next((c for c in self.cluster.controllers if getattr(c, "node_name", None) == node), None)
+                kubelet = self.cluster.kubelet(node)
                 while kubelet is not None and not kubelet.alive:
                     yield kubelet.up
             yield self.env.timeout(self.cluster.timing.draw(self.cluster.rng, self.cluster.timing.deprovision))

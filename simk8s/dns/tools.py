@@ -24,10 +24,6 @@ class ResolvConf:
     nameserver: str = "10.200.1.10"
     ndots: int = 5
 
-    def text(self) -> str:
-        """``/etc/resolv.conf`` as the kubelet writes it for dnsPolicy ClusterFirst."""
-        return f"search {' '.join(self.search)}\nnameserver {self.nameserver}\noptions ndots:{self.ndots}\n"
-
     def candidates(self, name: str) -> list[str]:
         if name.endswith("."):
             return [name]

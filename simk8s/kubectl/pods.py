@@ -14,11 +14,7 @@ ATTACH_HINT = "If you don't see a command prompt, try pressing enter.\n"
 
 
 def _kubelet(ctx: Context, pod: Any) -> Any:
-    node = get_in(pod, ("spec", "nodeName"))
-    for c in ctx.cluster.controllers:
-        if getattr(c, "node_name", None) == node:
-            return c
-    return None
+    return ctx.cluster.kubelet(get_in(pod, ("spec", "nodeName")))
 
 
 def _pod_and_container(ctx: Context, ref: str) -> tuple[Any, str]:

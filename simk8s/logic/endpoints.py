@@ -9,11 +9,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from simk8s.logic.podutil import is_pod_ready
+
 __all__ = [
     "MAX_ENDPOINTS",
     "MAX_SLICE_ENDPOINTS",
     "endpoints_subsets",
-    "pod_is_ready",
     "service_ports_for_pod",
     "should_set_hostname",
     "slice_content",
@@ -21,13 +22,6 @@ __all__ = [
 
 MAX_ENDPOINTS = 1000
 MAX_SLICE_ENDPOINTS = 100
-
-
-def pod_is_ready(pod: Mapping[str, Any]) -> bool:
-    for c in pod.get("status", {}).get("conditions") or ():
-        if c.get("type") == "Ready":
-            return c.get("status") == "True"
-    return False
 
 
 def should_set_hostname(pod: Mapping[str, Any], svc: Mapping[str, Any]) -> bool:
@@ -100,7 +94,7 @@ def endpoints_subsets(svc: Mapping[str, Any], pods: Sequence[Mapping[str, Any]])
         addr["targetRef"] = _target_ref(pod)
         key = repr(ports)
         group = groups.setdefault(key, {"addresses": [], "notReadyAddresses": [], "ports": ports})
-        ready = publish or pod_is_ready(pod)
+        ready = publish or is_pod_ready(pod)
         if count >= MAX_ENDPOINTS:
             break
         count += 1
@@ -127,7 +121,7 @@ def slice_content(svc: Mapping[str, Any], pods: Sequence[Mapping[str, Any]]) -> 
             continue
         ports = service_ports_for_pod(svc, pod)
         terminating = bool(pod["metadata"].get("deletionTimestamp"))
-        ready = pod_is_ready(pod)
+        ready = is_pod_ready(pod)
         ep: dict[str, Any] = {"addresses": [pod["status"]["podIP"]],
                               "conditions": {"ready": publish or (ready and not terminating),
                                              "serving": ready or publish,

@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from simk8s.api import kinds
 from simk8s.logic.humanize import age, since
 
 __all__ = ["access_modes", "kind_prefix", "name_line", "pod_ready", "pod_restarts", "pod_status", "table"]
@@ -18,15 +19,12 @@ __all__ = ["access_modes", "kind_prefix", "name_line", "pod_ready", "pod_restart
 Obj = Mapping[str, Any]
 Row = list[str]
 
-_GROUP = {"StatefulSet": "apps", "Deployment": "apps", "ReplicaSet": "apps", "ControllerRevision": "apps",
-          "StorageClass": "storage.k8s.io", "EndpointSlice": "discovery.k8s.io"}
 _MODES = {"ReadWriteOnce": "RWO", "ReadOnlyMany": "ROX", "ReadWriteMany": "RWX", "ReadWriteOncePod": "RWOP"}
 
 
 def kind_prefix(kind: str) -> str:
     """``pod``, ``statefulset.apps``: the resource name kubectl prints before ``/name``."""
-    group = _GROUP.get(kind)
-    return f"{kind.lower()}.{group}" if group else kind.lower()
+    return kinds.lookup(kind).kubectl_name
 
 
 def name_line(kind: str, obj: Obj) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from simk8s.api.defaults import VOLUME_SOURCE_KEYS
 from simk8s.api.errors import FieldError
 from simk8s.api.quantity import Quantity
 from simk8s.api.validation import common, names
@@ -18,38 +19,6 @@ _RESTART = ("Always", "OnFailure", "Never")
 _DNS = ("ClusterFirstWithHostNet", "ClusterFirst", "Default", "None")
 _PULL = ("Always", "IfNotPresent", "Never")
 _TERMINATION_MSG = ("File", "FallbackToLogsOnError")
-_VOLUME_SOURCES = (
-    "hostPath",
-    "emptyDir",
-    "gcePersistentDisk",
-    "awsElasticBlockStore",
-    "gitRepo",
-    "secret",
-    "nfs",
-    "iscsi",
-    "glusterfs",
-    "persistentVolumeClaim",
-    "rbd",
-    "flexVolume",
-    "cinder",
-    "cephfs",
-    "flocker",
-    "downwardAPI",
-    "fc",
-    "azureFile",
-    "configMap",
-    "vsphereVolume",
-    "quobyte",
-    "azureDisk",
-    "photonPersistentDisk",
-    "projected",
-    "portworxVolume",
-    "scaleIO",
-    "storageos",
-    "csi",
-    "ephemeral",
-    "image",
-)
 _STANDARD_RESOURCES = ("cpu", "memory", "ephemeral-storage")
 _TAINT_EFFECTS = ("NoSchedule", "PreferNoSchedule", "NoExecute")
 _UPDATABLE = ",".join(
@@ -88,7 +57,7 @@ def _volumes(volumes: Sequence[Mapping[str, Any]], path: str) -> tuple[set[str],
 
 
 def _volume_source(vol: Mapping[str, Any], path: str) -> Errors:
-    present = [s for s in _VOLUME_SOURCES if vol.get(s) is not None]
+    present = [s for s in VOLUME_SOURCE_KEYS if vol.get(s) is not None]
     if not present:
         return [FieldError.required(path, "must specify a volume type")]
     errs = [
