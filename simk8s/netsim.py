@@ -136,5 +136,6 @@ def http(cluster: Cluster, src: Any, host_ip: str, port: int, method: str, path:
     kubelet = cluster.kubelet(node)
     if kubelet is None or not kubelet.alive:
         return None
-    client_ip = get_in(src, ("status", "podIP")) if src is not None else "127.0.0.1"
+    loopback = host_ip in ("127.0.0.1", "::1")
+    client_ip = host_ip if loopback else (get_in(src, ("status", "podIP")) if src is not None else "127.0.0.1")
     return kubelet.runtime.serve_http(target, tport, method, path, client_ip or "127.0.0.1")

@@ -480,7 +480,7 @@ class Store:
             else:
                 raise BadRequest(f"unknown patch type {patch_type!r}")
         except patches.PatchError as e:
-            raise Invalid(str(e), details={"name": name, "kind": k.kind}) from None
+            raise patches.server_error(e, patch_type) from None
         if not isinstance(new, dict):
             raise BadRequest("the patch did not produce an object")
         new.setdefault("metadata", {})

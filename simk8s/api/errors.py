@@ -390,7 +390,10 @@ def kubectl_message(err: ApiError) -> str:
     if isinstance(err, Invalid):
         kind = err.details.get("kind", "")
         name = err.details.get("name", "")
-        prefix = f'The {kind} "{name}" is invalid' if kind or name else "The request is invalid"
+        if not kind and not name:
+            # A bare 422 (a JSON patch the server could not apply): kubectl adds the message.
+            return f"The request is invalid: {err.message}" if err.message else "The request is invalid"
+        prefix = f'The {kind} "{name}" is invalid'
         causes: list[str] = []
         for c in err.details.get("causes", []):
             msg = f"{c.get('field', '')}: {c.get('message', '')}"

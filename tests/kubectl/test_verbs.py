@@ -1,0 +1,106 @@
+"""kubectl verbs end to end: logs, label/annotate, wait, rollout, drain, run, patch types, yaml output."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from simk8s import Cluster
+from simk8s.examples import WEB_YAML
+
+
+@pytest.fixture
+def web() -> Cluster:
+    c = Cluster(seed=1)
+    c.apply(WEB_YAML)
+    c.settle()
+    return c
+
+
+def test_logs_show_nginx_access_and_error_lines_for_requests(web: Cluster) -> None:
+    assert web.kubectl("exec web-0 -- curl -s http://localhost/").stdout.startswith("<html>")
+    log = web.kubectl("logs web-0").stdout.splitlines()
+    assert log[0].endswith('directory index of "/usr/share/nginx/html/" is forbidden, client: 127.0.0.1, '
+                           'server: localhost, request: "GET / HTTP/1.1", host: "localhost"')
+    assert log[1].startswith('127.0.0.1 - - [') and log[1].endswith('"GET / HTTP/1.1" 403 169 "-" "curl/7.88.1"')
+
+
+def test_label_needs_overwrite_to_change_and_dash_removes(web: Cluster) -> None:
+    assert web.kubectl("label pod web-0 env=prod").stdout == "pod/web-0 labeled\n"
+    r = web.kubectl("label pod web-0 env=dev")
+    assert (r.code, r.stderr) == (1, "error: 'env' already has a value (prod), and --overwrite is false\n")
+    assert web.kubectl("label pod web-0 env=dev --overwrite").code == 0
+    assert web.get("pods", "web-0")["metadata"]["labels"]["env"] == "dev"
+    assert web.kubectl("label pod web-0 env-").stdout == "pod/web-0 unlabeled\n"
+    assert web.kubectl("annotate sts web note=hi").stdout == "statefulset.apps/web annotated\n"
+    assert web.get("sts", "web")["metadata"]["annotations"]["note"] == "hi"
+
+
+def test_wait_for_ready_and_for_delete(web: Cluster) -> None:
+    assert web.kubectl("wait --for=condition=Ready pod/web-1 --timeout=10s").stdout == "pod/web-1 condition met\n"
+    web.delete("pods", "web-1")
+    assert web.kubectl("wait --for=delete pod/web-1 --timeout=60s").stdout == "pod/web-1 condition met\n"
+
+
+def test_rollout_restart_status_history_and_undo(web: Cluster) -> None:
+    assert web.kubectl("rollout restart sts/web").stdout == "statefulset.apps/web restarted\n"
+    status = web.kubectl("rollout status sts/web").stdout.splitlines()
+    assert status[-1].startswith("statefulset rolling update complete 2 pods at revision web-")
+    history = web.kubectl("rollout history sts/web").stdout.splitlines()
+    assert history[:4] == ["statefulset.apps/web ", "REVISION  CHANGE-CAUSE", "1         <none>", "2         <none>"]
+    assert web.kubectl("rollout undo sts/web").stdout == "statefulset.apps/web rolled back\n"
+    web.settle()
+    annotations = web.get("sts", "web")["spec"]["template"]["metadata"].get("annotations") or {}
+    assert "kubectl.kubernetes.io/restartedAt" not in annotations
+
+
+def test_drain_evicts_and_a_local_path_pod_waits_for_its_node_to_be_uncordoned(web: Cluster) -> None:
+    node = web.get("pods", "web-0")["spec"]["nodeName"]
+    out = web.kubectl(f"drain {node} --ignore-daemonsets").stdout.splitlines()
+    assert out[0] == f"node/{node} cordoned" and "evicting pod default/web-0" in out
+    assert out[-1] == f"node/{node} drained"
+    web.settle()
+    assert web.get("pods", "web-0")["spec"].get("nodeName") is None      # its volume lives on that node
+    message = [e["message"] for e in web.get("events") if e["reason"] == "FailedScheduling"][-1]
+    assert "1 node(s) were unschedulable" in message and "2 node(s) had volume node affinity conflict" in message
+    assert web.kubectl(f"uncordon {node}").stdout == f"node/{node} uncordoned\n"
+    web.settle()
+    assert web.get("pods", "web-0")["spec"]["nodeName"] == node
+
+
+def test_run_creates_a_bare_pod_and_delete_waits_for_it(web: Cluster) -> None:
+    assert web.kubectl("run solo --image=nginx:1.25").stdout == "pod/solo created\n"
+    web.settle()
+    assert web.get("pods", "solo")["metadata"]["labels"] == {"run": "solo"}
+    assert web.kubectl("delete pod solo").stdout == 'pod "solo" deleted\n'
+    assert [p["metadata"]["name"] for p in web.get("pods")] == ["web-0", "web-1"]
+
+
+def test_patch_types(web: Cluster) -> None:
+    r = web.kubectl(["patch", "sts", "web", "--type=merge", "-p", '{"spec":{"replicas":3}}'])
+    assert r.stdout == "statefulset.apps/web patched\n" and web.get("sts", "web")["spec"]["replicas"] == 3
+    r = web.kubectl(["patch", "sts", "web", "--type=json", "-p", '[{"op":"replace","path":"/spec/replicas","value":2}]'])
+    assert r.code == 0 and web.get("sts", "web")["spec"]["replicas"] == 2
+    rv = web.store.resource_version
+    r = web.kubectl(["patch", "sts", "web", "--type=json", "-p", '[{"op":"remove","path":"/spec/nope"}]'])
+    assert (r.code, r.stderr) == (1, "The request is invalid: the server rejected our request due to an error in "
+                                     "our request\n")
+    assert web.store.resource_version == rv
+
+
+def test_yaml_output_round_trips_the_object(web: Cluster) -> None:
+    doc = yaml.safe_load(web.kubectl("get sts web -o yaml").stdout)
+    assert doc == web.get("sts", "web")
+
+
+def test_immutable_fields_are_refused_on_update_and_nothing_changes(web: Cluster) -> None:
+    rv = web.store.resource_version
+    r = web.kubectl(["patch", "sts", "web", "-p", '{"spec":{"serviceName":"other"}}'])
+    assert (r.code, r.stderr) == (1, "The StatefulSet \"web\" is invalid: spec: Forbidden: updates to statefulset "
+                                     "spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', "
+                                     "'revisionHistoryLimit', 'persistentVolumeClaimRetentionPolicy' and "
+                                     "'minReadySeconds' are forbidden\n")
+    r = web.kubectl(["patch", "svc", "nginx", "-p", '{"spec":{"clusterIP":"10.200.9.9"}}'])
+    assert r.stderr == ('The Service "nginx" is invalid: spec.clusterIPs[0]: Invalid value: []string{"10.200.9.9"}: '
+                        "may not change once set\n")
+    assert web.store.resource_version == rv
