@@ -156,12 +156,17 @@ class PersistentVolumeController(Controller):
         try:
             self.provisioner_events.event(claim, "Normal", "Provisioning",
                                           f'External provisioner is provisioning volume for claim "{ns}/{name}"')
-            if not node:
+            # local-path: a directory on one node, so only single-node access modes.
+            modes = set(get_in(claim, ("spec", "accessModes")) or ())
+            problem = ("configuration error, no node was specified" if not node else
+                       "NodePath only supports ReadWriteOnce and ReadWriteOncePod (1.22+) access modes"
+                       if modes - {"ReadWriteOnce", "ReadWriteOncePod"} else None)
+            if problem:
                 self.provisioner_events.event(
                     claim, "Warning", "ProvisioningFailed",
-                    f"failed to provision volume with StorageClass \"{sc['metadata']['name']}\": "
-                    "configuration error, no node was specified")
+                    f"failed to provision volume with StorageClass \"{sc['metadata']['name']}\": {problem}")
                 return
+            assert node is not None
             yield self.env.timeout(self.cluster.timing.draw(self.cluster.rng, self.cluster.timing.provision))
             cur = self.store.try_get("PersistentVolumeClaim", name, ns)
             if cur is None or cur["metadata"]["uid"] != uid:

@@ -55,3 +55,21 @@ def test_rwop_claim_in_use_leaves_a_second_pod_pending(cluster: Cluster) -> None
                        "{node-role.kubernetes.io/control-plane: }, 3 node has pod using PersistentVolumeClaim with the "
                        "same name and ReadWriteOncePod access mode. preemption: 0/4 nodes are available: 1 Preemption "
                        "is not helpful for scheduling, 3 No preemption victims found for incoming pod.")
+
+
+def test_local_path_cannot_provision_shared_access_modes_but_a_static_rwx_volume_binds(cluster: Cluster) -> None:
+    rwx = claim("shared", "ReadWriteMany")
+    del rwx["spec"]["storageClassName"]          # the default class: local-path
+    cluster.create(rwx)
+    cluster.create(user("reader", "shared"))
+    cluster.run(30)
+    assert cluster.get("pvc", "shared")["status"]["phase"] == "Pending"
+    assert [e["message"] for e in cluster.get("events") if e["reason"] == "ProvisioningFailed"] == [
+        'failed to provision volume with StorageClass "local-path": NodePath only supports ReadWriteOnce and '
+        "ReadWriteOncePod (1.22+) access modes"]
+    cluster.create(static_pv("nfs-like", "ReadWriteMany"))
+    cluster.create(claim("static-rwx", "ReadWriteMany"))
+    cluster.create(user("a", "static-rwx", "k8s-w1"))
+    cluster.create(user("b", "static-rwx", "k8s-w2"))
+    cluster.settle()
+    assert {cluster.get("pods", n)["status"]["phase"] for n in ("a", "b")} == {"Running"}
