@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import random
 import uuid
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
@@ -166,7 +166,8 @@ class Store:
         self._rv = 0
         self.log: list[WatchEvent] = []
         self._log_start = 0
-        self._subscribers: list[Callable[[WatchEvent], None]] = []
+        self._subscribers: list[tuple[Callable[[WatchEvent], None], frozenset[str] | None]] = []
+        self._dispatch: dict[str, list[Callable[[WatchEvent], None]]] = {}
         self._kind_rv: dict[str, int] = {}
 
     # ---------------------------------------------------------------------------------- helpers
@@ -191,13 +192,27 @@ class Store:
     def random_suffix(self, n: int = 5) -> str:
         return "".join(self.rng.choice(NAME_ALPHABET) for _ in range(n))
 
-    def subscribe(self, fn: Callable[[WatchEvent], None]) -> Callable[[], None]:
-        """Call ``fn`` synchronously after every write; returns an unsubscribe function.
+    def subscribe(self, fn: Callable[[WatchEvent], None], kinds: Iterable[str] | None = None) -> Callable[[], None]:
+        """Call ``fn`` synchronously after every write (of one of ``kinds``, when given); returns
+        an unsubscribe function. Subscribers are called in subscription order.
 
         Subscribers must not write to the store from the callback (enqueue work instead).
         """
-        self._subscribers.append(fn)
-        return lambda: self._subscribers.remove(fn) if fn in self._subscribers else None
+        entry = (fn, None if kinds is None else frozenset(kinds))
+        self._subscribers.append(entry)
+        self._dispatch.clear()
+
+        def unsubscribe() -> None:
+            if entry in self._subscribers:
+                self._subscribers.remove(entry)
+                self._dispatch.clear()
+        return unsubscribe
+
+    def _subscribers_of(self, kind: str) -> list[Callable[[WatchEvent], None]]:
+        fns = self._dispatch.get(kind)
+        if fns is None:
+            fns = self._dispatch[kind] = [fn for fn, ks in self._subscribers if ks is None or kind in ks]
+        return fns
 
     def events_since(self, rv: int) -> list[WatchEvent]:
         """The watch events after ``rv``; :class:`Expired` when that history was compacted."""
@@ -223,7 +238,7 @@ class Store:
         ev = WatchEvent(self._rv, type_, kind, obj, old, float(self.clock()))
         self._kind_rv[kind.kind] = self._rv
         self.log.append(ev)
-        for fn in list(self._subscribers):
+        for fn in self._subscribers_of(kind.kind):
             fn(ev)
 
     @staticmethod

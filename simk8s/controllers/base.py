@@ -65,6 +65,8 @@ class Controller:
     # Virtual seconds between two syncs of the same key: events arriving meanwhile are coalesced
     # into the next sync (a simulated informer resync batching). 0 syncs on every change.
     min_interval = 0.0
+    # The kinds whose watch events :meth:`keys_for` looks at (None: every kind).
+    watch_kinds: frozenset[str] | None = None
 
     def __init__(self, cluster: Cluster, *, subscribe: bool = True) -> None:
         self.cluster = cluster
@@ -73,7 +75,7 @@ class Controller:
         self.queue = WorkQueue(cluster.env)
         self._last_sync: dict[Hashable, float] = {}
         if subscribe:
-            cluster.store.subscribe(self._on_event)
+            cluster.store.subscribe(self._on_event, self.watch_kinds)
         self.process = cluster.env.process(self._run())
 
     def _on_event(self, ev: WatchEvent) -> None:

@@ -22,6 +22,7 @@ class EndpointsController(Controller):
     """Keeps both the v1 Endpoints object and the EndpointSlices of every Service with a selector."""
 
     name = "endpoint-controller"
+    watch_kinds = frozenset(('Service', 'Pod', 'Endpoints', 'EndpointSlice'))
     min_interval = 0.1
 
     def keys_for(self, ev: WatchEvent) -> Iterable[Hashable]:

@@ -39,9 +39,12 @@ class GarbageCollector(Controller):
         meta = obj["metadata"]
         uid = meta["uid"]
         self.uids[uid] = (kind, meta.get("namespace", ""), meta["name"])
+        refs = meta.get("ownerReferences")
+        if not refs and uid not in self.graph:
+            return  # no edges: the uid map is all the graph needs to know (most objects, every Event)
         self.graph.add_node(uid)
         old = set(self.graph.predecessors(uid))
-        new = {r["uid"] for r in meta.get("ownerReferences") or ()}
+        new = {r["uid"] for r in refs or ()}
         for owner in old - new:
             self.graph.remove_edge(owner, uid)
         for owner in new - old:

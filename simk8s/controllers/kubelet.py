@@ -36,7 +36,7 @@ class KubeletDispatcher:
 
     def __init__(self, cluster: Cluster, kubelets: dict[str, Kubelet]) -> None:
         self.kubelets = kubelets
-        cluster.store.subscribe(self._on_event)
+        cluster.store.subscribe(self._on_event, ("Pod",))
 
     def _on_event(self, ev: WatchEvent) -> None:
         if ev.kind.kind != "Pod":
@@ -74,6 +74,7 @@ class PodRuntime:
 
 class Kubelet(Controller):
     name = "kubelet"
+    watch_kinds = frozenset(('Pod',))
 
     def __init__(self, cluster: Cluster, node_name: str) -> None:
         self.node_name = node_name

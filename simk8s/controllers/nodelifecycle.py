@@ -26,6 +26,7 @@ __all__ = ["NodeLifecycleController"]
 
 class NodeLifecycleController(Controller):
     name = "node-controller"
+    watch_kinds = frozenset(('Node',))
 
     def __init__(self, cluster: Any) -> None:
         self.watchdogs: dict[str, simpy.Process] = {}

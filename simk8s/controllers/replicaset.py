@@ -40,6 +40,7 @@ def _owned(store: Any, kind: str, owner: FrozenDict) -> list[FrozenDict]:
 
 class ReplicaSetController(Controller):
     name = "replicaset-controller"
+    watch_kinds = frozenset(('ReplicaSet', 'Pod'))
     min_interval = 0.1
 
     def __init__(self, cluster: Any) -> None:
@@ -86,6 +87,7 @@ class ReplicaSetController(Controller):
 
 class DeploymentController(Controller):
     name = "deployment-controller"
+    watch_kinds = frozenset(('Deployment', 'ReplicaSet', 'Pod'))
     min_interval = 0.1
 
     def __init__(self, cluster: Any) -> None:

@@ -67,6 +67,7 @@ class _NodePods(Mapping[str, Sequence[FrozenDict]]):
 
 class Scheduler(Controller):
     name = "default-scheduler"
+    watch_kinds = frozenset(('Pod', 'PersistentVolumeClaim', 'Node', 'PersistentVolume', 'StorageClass'))
 
     def __init__(self, cluster: Any) -> None:
         self.recorder = EventRecorder(cluster.store, "default-scheduler")

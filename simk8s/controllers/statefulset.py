@@ -25,13 +25,17 @@ __all__ = ["StatefulSetController"]
 
 class StatefulSetController(Controller):
     name = "statefulset-controller"
+    watch_kinds = frozenset(('StatefulSet', 'Pod', 'ControllerRevision', 'PersistentVolumeClaim'))
     min_interval = 0.1
 
     def __init__(self, cluster: Any) -> None:
         self.recorder = EventRecorder(cluster.store, "statefulset-controller")
-        self.by_owner: dict[str, set[tuple[str, str]]] = {}
-        self.pod_owner: dict[tuple[str, str], str] = {}
-        self.orphans: set[tuple[str, str]] = set()
+        # Pods by the uid of their controller (None: orphans), as the watch delivers them.
+        self.by_owner: dict[str | None, dict[tuple[str, str], FrozenDict]] = {}
+        self.pod_owner: dict[tuple[str, str], str | None] = {}
+        self._sorted: dict[str | None, list[tuple[str, str]]] = {}
+        self._matches: dict[tuple[str, str], tuple[FrozenDict, str, bool]] = {}
+        self.memos: dict[tuple[str, str], tuple[str, sts_logic.PlanMemo]] = {}
         self.max_unavailable_gate = bool(getattr(cluster, "feature_gates", {}).get("MaxUnavailableStatefulSet", False))
         super().__init__(cluster)
 
@@ -68,31 +72,58 @@ class StatefulSetController(Controller):
     def _index_pod(self, ev: WatchEvent) -> None:
         """Keep the pods of each controller uid, and the orphans, so a sync reads only its own."""
         key = ev.key
+        had = key in self.pod_owner
         old = self.pod_owner.pop(key, None)
-        if old is not None:
-            self.by_owner.get(old, set()).discard(key)
-        self.orphans.discard(key)
+        if had:
+            del self.by_owner[old][key]
         if ev.type == "DELETED":
+            self._matches.pop(key, None)
+            if had:
+                self._sorted.pop(old, None)
             return
         ctrl = next((r for r in ev.obj["metadata"].get("ownerReferences") or () if r.get("controller")), None)
-        if ctrl is None:
-            self.orphans.add(key)
-        else:
-            self.pod_owner[key] = ctrl["uid"]
-            self.by_owner.setdefault(ctrl["uid"], set()).add(key)
+        new = None if ctrl is None else str(ctrl["uid"])
+        self.pod_owner[key] = new
+        self.by_owner.setdefault(new, {})[key] = ev.obj
+        if not had or old != new:
+            self._sorted.pop(new, None)
+            self._sorted.pop(old, None)
+
+    def _sorted_keys(self, owner: str | None) -> list[tuple[str, str]]:
+        keys = self._sorted.get(owner)
+        if keys is None:
+            keys = self._sorted[owner] = sorted(self.by_owner.get(owner, ()))
+        return keys
 
     def _candidates(self, sts: FrozenDict) -> list[FrozenDict]:
         """The set's own pods and the namespace's orphans, in name order."""
         ns, uid = sts["metadata"]["namespace"], sts["metadata"]["uid"]
-        keys = sorted(k for k in (self.by_owner.get(uid, set()) | self.orphans) if k[0] == ns)
-        return [p for k in keys if (p := self.store.try_get("Pod", k[1], ns)) is not None]
+        keys = [k for k in self._sorted_keys(uid) if k[0] == ns]
+        orphans = [k for k in self._sorted_keys(None) if k[0] == ns]
+        if orphans:
+            keys = sorted(keys + orphans)
+        return [self.by_owner[self.pod_owner[k]][k] for k in keys]
+
+    def _selects(self, sts: FrozenDict, selector: Any, pod: FrozenDict) -> bool:
+        """``selector.matches`` on the pod's labels, remembered per pod object (selectors are immutable)."""
+        key = (pod["metadata"].get("namespace", ""), pod["metadata"]["name"])
+        hit = self._matches.get(key)
+        if hit is not None and hit[0] is pod and hit[1] == sts["metadata"]["uid"]:
+            return hit[2]
+        matches = bool(selector.matches(pod["metadata"].get("labels") or {}))
+        self._matches[key] = (pod, sts["metadata"]["uid"], matches)
+        return matches
 
     # -------------------------------------------------------------------------------- sync
     def sync(self, key: Any) -> float | None:
         ns, name = key
         sts = self.store.try_get("StatefulSet", name, ns)
         if sts is None:
+            self.memos.pop(key, None)
             return None
+        uid = sts["metadata"]["uid"]
+        if key not in self.memos or self.memos[key][0] != uid:
+            self.memos[key] = (uid, sts_logic.PlanMemo())
         pods = self._claim_pods(sts)
         revisions = self._revisions(sts)
         rev_plan = rev_logic.compute_revisions(sts, revisions)
@@ -106,7 +137,8 @@ class StatefulSetController(Controller):
                 self.store.update("ControllerRevision", rev_plan.to_update)
         claims = self.store.list("PersistentVolumeClaim", ns)
         now = self.store.epoch.timestamp() + self.env.now
-        plan = sts_logic.plan(sts, pods, claims, rev_plan, now, max_unavailable_gate=self.max_unavailable_gate)
+        plan = sts_logic.plan(sts, pods, claims, rev_plan, now, max_unavailable_gate=self.max_unavailable_gate,
+                              memo=self.memos[key][1])
         done = 0
         for action in plan.actions:
             if not self._apply(sts, action):
@@ -175,9 +207,9 @@ class StatefulSetController(Controller):
 
     # ----------------------------------------------------------------- adoption and lookup
     def _owned_pods(self, sts: FrozenDict) -> list[FrozenDict]:
-        uid = sts["metadata"]["uid"]
-        return [p for p in self._candidates(sts) if any(
-            r.get("uid") == uid and r.get("controller") for r in p["metadata"].get("ownerReferences") or ())]
+        ns, uid = sts["metadata"]["namespace"], sts["metadata"]["uid"]
+        own = self.by_owner.get(uid, {})
+        return [own[k] for k in self._sorted_keys(uid) if k[0] == ns]
 
     def _claim_pods(self, sts: FrozenDict) -> list[FrozenDict]:
         """Adopt matching orphans that are members by name, release owned pods that stopped matching."""
@@ -188,7 +220,7 @@ class StatefulSetController(Controller):
         for pod in self._candidates(sts):
             refs = pod["metadata"].get("ownerReferences") or []
             ctrl = next((r for r in refs if r.get("controller")), None)
-            matches = selector.matches(pod["metadata"].get("labels") or {})
+            matches = self._selects(sts, selector, pod)
             if ctrl is not None and ctrl.get("uid") != uid:
                 continue
             if ctrl is None:

@@ -39,6 +39,7 @@ def claim_in_use(store: Any, ns: str, claim: str) -> bool:
 
 class PersistentVolumeController(Controller):
     name = "persistentvolume-controller"
+    watch_kinds = frozenset(('PersistentVolumeClaim', 'PersistentVolume', 'Pod'))
 
     def __init__(self, cluster: Any) -> None:
         self.recorder = EventRecorder(cluster.store, "persistentvolume-controller")

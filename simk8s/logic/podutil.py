@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 __all__ = [
@@ -56,6 +57,7 @@ def to_seconds(now: float | datetime | str) -> float:
     return float(now)
 
 
+@lru_cache(maxsize=1 << 16)
 def get_parent_and_ordinal(pod_name: str) -> tuple[str, int]:
     """Split ``web-3`` into ``("web", 3)``; ``("", -1)`` when the name has no (int32) ordinal suffix."""
     m = _ORDINAL_RE.match(pod_name)

@@ -15,10 +15,10 @@ volumeClaimTemplates order.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from simk8s.api.frozen import thaw
 from simk8s.logic import podutil as pu
@@ -35,6 +35,7 @@ __all__ = [
     "Event",
     "FailSync",
     "Plan",
+    "PlanMemo",
     "UpdateClaim",
     "UpdatePod",
     "claim_name",
@@ -256,6 +257,13 @@ def _desired_claims(sts: Obj, ordinal: int) -> list[dict[str, Any]]:
     return out
 
 
+def _claim_names(sts: Obj, ordinal: int) -> list[str]:
+    """The names of :func:`_desired_claims` without building the claims."""
+    set_name = _name(sts)
+    return [claim_name((t.get("metadata") or {}).get("name", ""), set_name, ordinal)
+            for t in _spec(sts).get("volumeClaimTemplates") or ()]
+
+
 def update_storage(sts: Obj, pod: Obj) -> dict[str, Any]:
     """The pod with one PVC volume per claim template (same-named template volumes replaced)."""
     out: dict[str, Any] = thaw(pod)
@@ -441,8 +449,8 @@ def new_claims(sts: Obj, ordinal: int, pod: Obj) -> list[dict[str, Any]]:
 
 def claims_match_retention_policy(sts: Obj, pod: Obj, claims: Mapping[str, Obj]) -> bool:
     """ClaimsMatchRetentionPolicy over the existing claims (missing ones are skipped)."""
-    for c in _desired_claims(sts, _pod_ordinal(pod)):
-        existing = claims.get(_name(c))
+    for name in _claim_names(sts, _pod_ordinal(pod)):
+        existing = claims.get(name)
         if existing is not None and not is_claim_owner_up_to_date(existing, sts, pod):
             return False
     return True
@@ -450,19 +458,61 @@ def claims_match_retention_policy(sts: Obj, pod: Obj, claims: Mapping[str, Obj])
 
 # ------------------------------------------------------------------------------------------ status
 
-def _count_status(pods: Sequence[Obj], min_ready: int, now: Now, current: str, update: str) -> dict[str, int]:
-    """computeReplicaStatus over ``pods`` (placeholders count for nothing)."""
-    c = {"replicas": 0, "readyReplicas": 0, "availableReplicas": 0, "currentReplicas": 0, "updatedReplicas": 0}
-    for p in pods:
-        created = pu.is_created(p)
-        c["replicas"] += created
-        if pu.is_running_and_ready(p):
-            c["readyReplicas"] += 1
-            c["availableReplicas"] += pu.is_running_and_available(p, min_ready, now)
-        if created and not pu.is_terminating(p):
-            c["currentReplicas"] += _pod_revision(p) == current
-            c["updatedReplicas"] += _pod_revision(p) == update
-    return c
+class _Facts(NamedTuple):
+    """What the planner asks of a pod, computed once per pod object (see :class:`PlanMemo`)."""
+
+    created: bool
+    running_ready: bool
+    available: bool
+    terminating: bool
+    revision: str
+
+    @property
+    def unavailable(self) -> bool:
+        """``isUnavailable``: not healthy, or not yet available (placeholders count)."""
+        return not self.running_ready or self.terminating or not self.available
+
+
+def _facts(pod: Obj, min_ready: int, now: Now) -> _Facts:
+    return _Facts(pu.is_created(pod), pu.is_running_and_ready(pod), pu.is_running_and_available(pod, min_ready, now),
+                  pu.is_terminating(pod), _pod_revision(pod))
+
+
+def _count_status(facts: Iterable[_Facts], current: str, update: str) -> dict[str, int]:
+    """computeReplicaStatus over the pods' facts (placeholders count for nothing)."""
+    replicas = ready = available = current_n = updated = 0
+    for f in facts:
+        replicas += f.created
+        if f.running_ready:
+            ready += 1
+            available += f.available
+        if f.created and not f.terminating:
+            current_n += f.revision == current
+            updated += f.revision == update
+    return {"replicas": replicas, "readyReplicas": ready, "availableReplicas": available,
+            "currentReplicas": current_n, "updatedReplicas": updated}
+
+
+class PlanMemo:
+    """What the planner learned about one StatefulSet's pods, kept by the caller between plans.
+
+    Stored objects are immutable snapshots, so a verdict on a pod holds for as long as the very same
+    pod object comes back (checked by identity, keyed by pod name): its facts (phase, readiness,
+    revision; only when ``minReadySeconds`` is 0, since availability otherwise depends on the time),
+    and "the replica pass has nothing to do for it" while the claim objects, the set's generation
+    and its update revision are also unchanged. A plan with a memo equals one without.
+    """
+
+    def __init__(self) -> None:
+        self.facts: dict[str, tuple[Obj, _Facts]] = {}
+        self.steady: dict[str, tuple[Obj, tuple[Any, ...], tuple[Obj | None, ...]]] = {}
+
+    def forget_all_but(self, names: set[str]) -> None:
+        """Drop what was learned about pods that are gone."""
+        for table in (self.facts, self.steady):
+            if len(table) > len(names):
+                for name in [n for n in table if n not in names]:
+                    del table[name]
 
 
 @dataclass
@@ -512,7 +562,7 @@ class _Planner:
     """One pass of updateStatefulSet over an immutable snapshot; collects actions."""
 
     def __init__(self, sts: Obj, pods: Sequence[Obj], claims: Sequence[Obj], rp: RevisionPlan,
-                 now: Now, gate: bool) -> None:
+                 now: Now, gate: bool, memo: PlanMemo | None = None) -> None:
         self.sts, self.pods, self.rp, self.now, self.gate = sts, pods, rp, now, gate
         self.set_name = _name(sts)
         self.current_set = apply_revision(sts, rp.current)
@@ -523,10 +573,32 @@ class _Planner:
         self.monotonic = _spec(sts).get("podManagementPolicy") != "Parallel"
         self.actions: list[Action] = []
         self.batch = 0
+        self.memo = memo
+        self.claim_templates = bool(_spec(sts).get("volumeClaimTemplates"))
+        md = sts.get("metadata") or {}
+        self.context = (md.get("uid"), md.get("generation"), self.update_name, self.min_ready, self.monotonic)
 
     # -- helpers
+    def facts(self, pod: Obj) -> _Facts:
+        memo = self.memo
+        if memo is None or self.min_ready:
+            return _facts(pod, self.min_ready, self.now)
+        name = _name(pod)
+        hit = memo.facts.get(name)
+        if hit is not None and hit[0] is pod:
+            return hit[1]
+        f = _facts(pod, 0, self.now)
+        if f.created:
+            memo.facts[name] = (pod, f)
+        return f
+
     def unavailable(self, pod: Obj) -> bool:
-        return pu.is_unavailable(pod, self.min_ready, self.now)
+        return self.facts(pod).unavailable
+
+    def claim_objects(self, pod: Obj) -> tuple[Obj | None, ...]:
+        if not self.claim_templates:
+            return ()
+        return tuple(self.claims.get(n) for n in _claim_names(self.sts, _pod_ordinal(pod)))
 
     def run_for_all(self, n: int, fn: Callable[[int], bool]) -> bool:
         """runForAll: sequential with blocking (monotonic) or slow-start batches 1, 2, 4... (Parallel)."""
@@ -567,8 +639,8 @@ class _Planner:
 
     def fix_claim_refs(self, pod: Obj, pod_verb: str | None) -> None:
         """UpdatePodClaimForRetentionPolicy over the existing claims of ``pod``."""
-        for desired in _desired_claims(self.update_set, _pod_ordinal(pod)):
-            existing = self.claims.get(_name(desired))
+        for name in _claim_names(self.update_set, _pod_ordinal(pod)):
+            existing = self.claims.get(name)
             if existing is None or is_claim_owner_up_to_date(existing, self.update_set, pod):
                 continue
             warnings: tuple[Event, ...] = ()
@@ -584,8 +656,8 @@ class _Planner:
     def claim_is_stale(self, pod: Obj) -> bool:
         if retention_policy(self.sts)[1] == "Retain":
             return False
-        for desired in _desired_claims(self.sts, _pod_ordinal(pod)):
-            existing = self.claims.get(_name(desired))
+        for name in _claim_names(self.sts, _pod_ordinal(pod)):
+            existing = self.claims.get(name)
             if existing is not None and _stale(existing, pod, "v1", "Pod"):
                 return True
         return False
@@ -596,6 +668,21 @@ class _Planner:
 
     # -- passes
     def process_replica(self, pod: Obj) -> bool:
+        memo = self.memo
+        if memo is None:
+            return self._process_replica(pod)
+        name = _name(pod)
+        hit = memo.steady.get(name)
+        if hit is not None and hit[0] is pod and hit[1] == self.context and all(
+                a is b for a, b in zip(hit[2], self.claim_objects(pod), strict=True)):
+            return False
+        planned = len(self.actions)
+        blocked = self._process_replica(pod)
+        if not blocked and len(self.actions) == planned and pu.is_created(pod):
+            memo.steady[name] = (pod, self.context, self.claim_objects(pod))
+        return blocked
+
+    def _process_replica(self, pod: Obj) -> bool:
         if pu.is_failed(pod) or pu.is_succeeded(pod):
             if not pu.is_terminating(pod):
                 self.delete(pod, "Failed" if pu.is_failed(pod) else "Succeeded")
@@ -654,10 +741,11 @@ class _Planner:
         self.batch += 1
         for target in range(len(replicas) - 1, update_min - 1, -1):
             pod = replicas[target]
-            if _pod_revision(pod) != self.update_name and not pu.is_terminating(pod):
+            f = self.facts(pod)
+            if f.revision != self.update_name and not f.terminating:
                 self.delete(pod, "Update")
                 return
-            if self.unavailable(pod):
+            if f.unavailable:
                 return
 
     def rolling_update_max_unavailable(self, replicas: Sequence[Obj], update_min: int,
@@ -685,7 +773,7 @@ class _Planner:
         condemned: list[Obj] = []
         for pod in self.pods:
             ordinal = pu.get_ordinal(self.set_name, _name(pod))
-            if _in_range(sts, ordinal):
+            if start <= ordinal < start + n:
                 slots[ordinal - start] = pod
             elif ordinal >= 0:
                 condemned.append(pod)
@@ -700,6 +788,8 @@ class _Planner:
             self.plan_writes(replicas, condemned, first_unavailable)
         else:
             status_pods = self.pods
+        if self.memo is not None:
+            self.memo.forget_all_but({_name(p) for p in self.pods})
         return self.build(status_pods)
 
     def plan_writes(self, replicas: Sequence[Obj], condemned: list[Obj], first: str | None) -> None:
@@ -723,7 +813,7 @@ class _Planner:
             "observedGeneration": int((self.sts.get("metadata") or {}).get("generation") or 0),
             "currentRevision": self.current_name, "updateRevision": self.update_name,
             "collisionCount": self.rp.collision_count,
-            **_count_status(status_pods, self.min_ready, self.now, self.current_name, self.update_name),
+            **_count_status(map(self.facts, status_pods), self.current_name, self.update_name),
         }
         rolling = (_spec(self.sts).get("updateStrategy") or {}).get("type", "RollingUpdate") == "RollingUpdate"
         complete_for = _replicas(self.sts) if rolling else None
@@ -746,12 +836,13 @@ def _scaled_max_unavailable(value: Any, replicas: int) -> int:
 
 
 def plan(sts: Obj, pods: Sequence[Obj], claims: Sequence[Obj], revisions_plan: RevisionPlan, now: Now,
-         *, max_unavailable_gate: bool = False) -> Plan:
+         *, max_unavailable_gate: bool = False, memo: PlanMemo | None = None) -> Plan:
     """Plan one sync of StatefulSet ``sts``.
 
     ``pods``: the set's pods (owned, selector-matching; others with unparsable ordinals are ignored);
     ``claims``: PVCs in the set's namespace (at least those named by its templates);
     ``revisions_plan``: from :func:`simk8s.logic.revisions.compute_revisions`, already written;
-    ``now``: the current time (epoch seconds or datetime) for minReadySeconds.
+    ``now``: the current time (epoch seconds or datetime) for minReadySeconds;
+    ``memo``: a :class:`PlanMemo` the caller keeps for this set between plans (same plan, less work).
     """
-    return _Planner(sts, pods, claims, revisions_plan, now, max_unavailable_gate).run()
+    return _Planner(sts, pods, claims, revisions_plan, now, max_unavailable_gate, memo).run()

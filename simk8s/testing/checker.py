@@ -29,7 +29,7 @@ class RuntimeChecker:
     def __init__(self, cluster: Any) -> None:
         self.cluster = cluster
         self.violations: list[str] = []
-        cluster.store.subscribe(self._on_event)
+        cluster.store.subscribe(self._on_event, ("Pod", "Event"))
 
     def _owner(self, pod: Any) -> Any:
         ref = next((r for r in pod["metadata"].get("ownerReferences") or ()

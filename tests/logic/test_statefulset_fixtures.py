@@ -68,9 +68,13 @@ def rfc3339(t: float) -> str:
 class Harness:
     """A tiny API + kubelet: applies plans to dicts of pods/claims/revisions; pods advance on request."""
 
-    def __init__(self, sts: dict[str, Any], gate: bool = False) -> None:
+    def __init__(self, sts: dict[str, Any], gate: bool = False, memo: bool = True) -> None:
         self.sts = sts
         self.gate = gate
+        # With ``memo``, unchanged pods and claims keep their frozen objects between syncs (as the
+        # store's do) and every plan made with a PlanMemo is checked against one made without.
+        self.memo = S.PlanMemo() if memo else None
+        self._frozen: dict[str, tuple[dict[str, Any], Any]] = {}
         self.pods: dict[str, dict[str, Any]] = {}
         self.claims: dict[str, dict[str, Any]] = {}
         self.revisions: dict[str, dict[str, Any]] = {}
@@ -90,8 +94,12 @@ class Harness:
                 r = thaw(r)
                 r["metadata"].setdefault("creationTimestamp", rfc3339(self.now))
                 self.revisions[r["metadata"]["name"]] = r
-        p = S.plan(freeze(self.sts), [freeze(x) for x in self.pods.values()],
-                   [freeze(x) for x in self.claims.values()], rp, self.now, max_unavailable_gate=self.gate)
+        sts = freeze(self.sts)
+        pods = [self._freeze("pod/" + n, x) for n, x in self.pods.items()]
+        claims = [self._freeze("claim/" + n, x) for n, x in self.claims.items()]
+        p = S.plan(sts, pods, claims, rp, self.now, max_unavailable_gate=self.gate)
+        if self.memo is not None:
+            assert S.plan(sts, pods, claims, rp, self.now, max_unavailable_gate=self.gate, memo=self.memo) == p
         done = 0
         for a in p.actions:
             err = self.fail_on(a) if self.fail_on else None
@@ -107,6 +115,16 @@ class Harness:
                                         rp.current, rp.update):
             del self.revisions[name]
         return p
+
+    def _freeze(self, key: str, obj: dict[str, Any]) -> Any:
+        if self.memo is None:
+            return freeze(obj)
+        hit = self._frozen.get(key)
+        if hit is not None and hit[0] == obj:
+            return hit[1]
+        frozen = freeze(obj)
+        self._frozen[key] = (thaw(frozen), frozen)
+        return frozen
 
     def apply(self, a: S.Action) -> None:
         if isinstance(a, S.CreatePod):
