@@ -112,14 +112,35 @@ def _ordered_obj(kind: Kind, obj: Mapping[str, Any]) -> dict[str, Any]:
     return {k: out[k] for k in order} | {k: v for k, v in out.items() if k not in order}
 
 
-class _Table:
-    """The objects of one kind: O(1) lookups, and (namespace, name)-ordered listings cached until
-    an object is added or removed (updates keep the order)."""
+def _pod_claims(pod: FrozenDict) -> list[tuple[str, str]]:
+    ns = pod["metadata"].get("namespace", "")
+    return [(ns, c["claimName"]) for v in (pod.get("spec") or {}).get("volumes") or ()
+            if (c := v.get("persistentVolumeClaim")) and c.get("claimName")]
 
-    def __init__(self) -> None:
+
+def _volume_claim_uid(pv: FrozenDict) -> list[str]:
+    ref = (pv.get("spec") or {}).get("claimRef")
+    return [ref["uid"]] if ref and ref.get("uid") else []
+
+
+# Secondary indexes shared by every reader (client-go's informer Indexers): kind -> {name: values of}.
+INDEXES: dict[str, dict[str, Callable[[FrozenDict], Iterable[Any]]]] = {
+    "Pod": {"claim": _pod_claims},                         # (namespace, claimName) of each PVC volume
+    "PersistentVolume": {"claim-uid": _volume_claim_uid},  # spec.claimRef.uid
+}
+
+
+class _Table:
+    """The objects of one kind: O(1) lookups, (namespace, name)-ordered listings cached until an
+    object is added or removed (updates keep the order), and the kind's secondary indexes."""
+
+    def __init__(self, indexers: Mapping[str, Callable[[FrozenDict], Iterable[Any]]] | None = None) -> None:
         self.by_key: dict[tuple[str, str], FrozenDict] = {}
         self.by_ns: dict[str, dict[str, FrozenDict]] = {}
         self._order: dict[str | None, list[tuple[str, str]]] = {}
+        self.indexers = dict(indexers or {})
+        self._index: dict[str, dict[Any, set[tuple[str, str]]]] = {n: {} for n in self.indexers}
+        self._indexed: dict[str, dict[tuple[str, str], tuple[Any, ...]]] = {n: {} for n in self.indexers}
 
     def get(self, key: tuple[str, str]) -> FrozenDict | None:
         return self.by_key.get(key)
@@ -135,12 +156,39 @@ class _Table:
             self._order.clear()
         self.by_key[key] = obj
         self.by_ns.setdefault(key[0], {})[key[1]] = obj
+        if self.indexers:
+            self._reindex(key, obj)
 
     def pop(self, key: tuple[str, str]) -> FrozenDict:
         obj = self.by_key.pop(key)
         del self.by_ns[key[0]][key[1]]
         self._order.clear()
+        if self.indexers:
+            self._reindex(key, None)
         return obj
+
+    def _reindex(self, key: tuple[str, str], obj: FrozenDict | None) -> None:
+        for name, fn in self.indexers.items():
+            indexed = self._indexed[name]
+            old = indexed.get(key, ())
+            new = tuple(fn(obj)) if obj is not None else ()
+            if old == new:
+                continue
+            index = self._index[name]
+            for value in old:
+                keys = index[value]
+                keys.discard(key)
+                if not keys:
+                    del index[value]
+            for value in new:
+                index.setdefault(value, set()).add(key)
+            if new:
+                indexed[key] = new
+            else:
+                del indexed[key]
+
+    def lookup(self, index: str, value: Any) -> list[FrozenDict]:
+        return [self.by_key[k] for k in sorted(self._index[index].get(value, ()))]
 
     def ordered(self, ns: str | None = None) -> list[tuple[str, str]]:
         order = self._order.get(ns)
@@ -162,7 +210,7 @@ class Store:
         self.rng = rng or random.Random(0)
         self.epoch = epoch
         self.admission: list[Admission] = list(admission)
-        self._objs: dict[str, _Table] = {k.kind: _Table() for k in kinds.KINDS}
+        self._objs: dict[str, _Table] = {k.kind: _Table(INDEXES.get(k.kind)) for k in kinds.KINDS}
         self._rv = 0
         self.log: list[WatchEvent] = []
         self._log_start = 0
@@ -289,6 +337,11 @@ class Store:
                 continue
             out.append(obj)
         return out
+
+    def by_index(self, kind: KindRef, index: str, value: Any) -> list[FrozenDict]:
+        """Objects of ``kind`` whose index ``index`` (see :data:`INDEXES`) holds ``value``, in
+        (namespace, name) order: ``by_index("Pod", "claim", ("default", "www-web-0"))``."""
+        return self._objs[self._kind(kind).kind].lookup(index, value)
 
     def iter_all(self) -> Iterator[tuple[Kind, FrozenDict]]:
         for k in kinds.KINDS:

@@ -291,12 +291,10 @@ class Kubelet(Controller):
             modes = get_in(pvc, ("status", "accessModes")) or () if pvc is not None else ()
             if pvc is None or "ReadWriteOnce" not in modes or "ReadWriteMany" in modes:
                 continue
-            users = [p["metadata"]["name"] for p in self.store.list("Pod", ns)
+            users = [p["metadata"]["name"] for p in self.store.by_index("Pod", "claim", (ns, claim))
                      if p["metadata"]["uid"] != pod["metadata"]["uid"]
                      and get_in(p, ("spec", "nodeName")) not in (None, self.node_name)
-                     and get_in(p, ("status", "phase")) not in ("Succeeded", "Failed")
-                     and any(get_in(v, ("persistentVolumeClaim", "claimName")) == claim
-                             for v in p["spec"].get("volumes") or ())]
+                     and get_in(p, ("status", "phase")) not in ("Succeeded", "Failed")]
             if users:
                 return str(pvc["spec"].get("volumeName", "")), users
         return None

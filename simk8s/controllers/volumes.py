@@ -27,8 +27,7 @@ LOCAL_PATH = "rancher.io/local-path"
 
 
 def pods_using_claim(store: Any, ns: str, claim: str) -> list[FrozenDict]:
-    return store.list("Pod", ns, where=lambda p: any(
-        get_in(v, ("persistentVolumeClaim", "claimName")) == claim for v in p["spec"].get("volumes") or ()))
+    return list(store.by_index("Pod", "claim", (ns, claim)))
 
 
 def claim_in_use(store: Any, ns: str, claim: str) -> bool:
@@ -105,11 +104,9 @@ class PersistentVolumeController(Controller):
             return None
         if phase == "Lost":
             return None
-        volumes = self.store.list("PersistentVolume")
         # A volume provisioned for (or pre-bound to) this claim.
-        for pv in volumes:
-            ref = get_in(pv, ("spec", "claimRef"))
-            if ref and ref.get("uid") == meta["uid"] and not pv["metadata"].get("deletionTimestamp"):
+        for pv in self.store.by_index("PersistentVolume", "claim-uid", meta["uid"]):
+            if not pv["metadata"].get("deletionTimestamp"):
                 self._bind(claim, pv)
                 return None
         sc_name = claim["spec"].get("storageClassName")
@@ -118,7 +115,7 @@ class PersistentVolumeController(Controller):
         selected = (meta.get("annotations") or {}).get(SELECTED_NODE)
         node = self.store.try_get("Node", selected) if selected else None
         if not wffc or selected:
-            match = vl.find_matching_volume(claim, volumes, node)
+            match = vl.find_matching_volume(claim, self.store.list("PersistentVolume"), node)
             if match is not None:
                 self._bind(claim, self.store.get("PersistentVolume", match["metadata"]["name"]))
                 return None

@@ -76,6 +76,10 @@ def pv_matches_node(pv: Obj, node: Obj | None) -> bool:
     return node_affinity_matches(terms, node)
 
 
+def _capacity(pv: Obj) -> Fraction:
+    return storage((((pv.get("spec") or {}).get("capacity") or {}).get("storage")))
+
+
 def find_matching_volume(claim: Obj, volumes: Sequence[Obj], node: Obj | None = None,
                          delay_binding: bool = False) -> Obj | None:
     """The volume ``claim`` should bind to, or None."""
@@ -92,7 +96,6 @@ def find_matching_volume(claim: Obj, volumes: Sequence[Obj], node: Obj | None = 
         pspec = pv.get("spec") or {}
         if pv["metadata"].get("deletionTimestamp"):
             continue
-        size = storage((pspec.get("capacity") or {}).get("storage"))
         if pspec.get("volumeMode", "Filesystem") != mode:
             continue
         ref = pspec.get("claimRef")
@@ -100,11 +103,12 @@ def find_matching_volume(claim: Obj, volumes: Sequence[Obj], node: Obj | None = 
         if ref and ref.get("name") == claim["metadata"]["name"] \
                 and ref.get("namespace", "default") == claim["metadata"].get("namespace", "default") \
                 and (not ref.get("uid") or ref.get("uid") == uid):
-            return pv if size >= want else None
+            return pv if _capacity(pv) >= want else None
         if spec.get("volumeName") == pv["metadata"]["name"] and (not ref or ref.get("name") == claim["metadata"]["name"]):
-            return pv if size >= want else None
+            return pv if _capacity(pv) >= want else None
         if ref or (pv.get("status") or {}).get("phase") not in (None, "Available"):
             continue
+        size = _capacity(pv)
         if (pspec.get("storageClassName") or "") != cls:
             continue
         if not modes <= set(pspec.get("accessModes") or ()):

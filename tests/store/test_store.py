@@ -178,3 +178,51 @@ def test_lists_are_sorted_by_namespace_and_name() -> None:
     assert [(p["metadata"]["namespace"], p["metadata"]["name"]) for p in s.list("pods")] == [
         ("a", "z"), ("default", "web-0"), ("default", "web-1")]
     assert [p["metadata"]["name"] for p in s.list("pods", "default")] == ["web-0", "web-1"]
+
+
+def test_subscribers_see_only_their_kinds_in_subscription_order() -> None:
+    s, _ = make_store()
+    seen: list[tuple[str, str]] = []
+    s.subscribe(lambda ev: seen.append(("all", ev.kind.kind)))
+    unsubscribe = s.subscribe(lambda ev: seen.append(("pods", ev.kind.kind)), ("Pod",))
+    s.create("Service", {"metadata": {"name": "c"}, "spec": {"ports": [{"port": 80}]}})
+    s.create("Pod", pod("a"))
+    unsubscribe()
+    s.create("Pod", pod("b"))
+    assert seen == [("all", "Service"), ("all", "Pod"), ("pods", "Pod"), ("all", "Pod")]
+
+
+def test_pods_by_claim_index_follows_creates_and_deletes() -> None:
+    s, _ = make_store()
+
+    def with_claims(name: str, *claims: str) -> dict:
+        body = pod(name)
+        body["spec"]["volumes"] = [{"name": f"v{i}", "persistentVolumeClaim": {"claimName": c}}
+                                   for i, c in enumerate(claims)]
+        return body
+
+    s.create("Pod", with_claims("b", "data"))
+    s.create("Pod", with_claims("a", "data", "logs"))
+    s.create("Pod", pod("c"))
+    names = lambda claim: [p["metadata"]["name"] for p in s.by_index("Pod", "claim", ("default", claim))]  # noqa: E731
+    assert names("data") == ["a", "b"]          # (namespace, name) order, like list()
+    assert names("logs") == ["a"]
+    assert names("other") == []
+    s.delete("Pod", "a")
+    assert names("data") == ["b"] and names("logs") == []
+
+
+def test_volumes_by_claim_uid_index_follows_claim_ref_changes() -> None:
+    s, _ = make_store()
+    pv = {"metadata": {"name": "pv1"}, "spec": {"capacity": {"storage": "1Gi"}, "accessModes": ["ReadWriteOnce"],
+                                               "hostPath": {"path": "/tmp/pv1"}}}
+    stored = s.create("PersistentVolume", pv)
+    assert s.by_index("PersistentVolume", "claim-uid", "u1") == []
+    body = thaw(stored)
+    body["spec"]["claimRef"] = {"kind": "PersistentVolumeClaim", "namespace": "default", "name": "c", "uid": "u1"}
+    s.update("PersistentVolume", body)
+    assert [v["metadata"]["name"] for v in s.by_index("PersistentVolume", "claim-uid", "u1")] == ["pv1"]
+    body = thaw(s.get("PersistentVolume", "pv1"))
+    del body["spec"]["claimRef"]
+    s.update("PersistentVolume", body)
+    assert s.by_index("PersistentVolume", "claim-uid", "u1") == []
