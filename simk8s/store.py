@@ -338,7 +338,7 @@ class Store:
             out.append(obj)
         return out
 
-    def by_index(self, kind: KindRef, index: str, value: Any) -> list[FrozenDict]:
+    def by_index(self, kind: KindRef, index: str, value: Any) -> Sequence[FrozenDict]:
         """Objects of ``kind`` whose index ``index`` (see :data:`INDEXES`) holds ``value``, in
         (namespace, name) order: ``by_index("Pod", "claim", ("default", "www-web-0"))``."""
         return self._objs[self._kind(kind).kind].lookup(index, value)

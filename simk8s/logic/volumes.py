@@ -77,7 +77,7 @@ def pv_matches_node(pv: Obj, node: Obj | None) -> bool:
 
 
 def _capacity(pv: Obj) -> Fraction:
-    return storage((((pv.get("spec") or {}).get("capacity") or {}).get("storage")))
+    return storage(((pv.get("spec") or {}).get("capacity") or {}).get("storage"))
 
 
 def find_matching_volume(claim: Obj, volumes: Sequence[Obj], node: Obj | None = None,
