@@ -130,6 +130,16 @@ INDEXES: dict[str, dict[str, Callable[[FrozenDict], Iterable[Any]]]] = {
 }
 
 
+def _keep_server_fields(meta: dict[str, Any], old: FrozenDict) -> None:
+    """Fields the server owns cannot be changed by a client's update."""
+    for field in ("uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds",
+                  "generation", "namespace", "name"):
+        if field in old["metadata"]:
+            meta[field] = old["metadata"][field]
+        else:
+            meta.pop(field, None)
+
+
 class _Table:
     """The objects of one kind: O(1) lookups, (namespace, name)-ordered listings cached until an
     object is added or removed (updates keep the order), and the kind's secondary indexes."""
@@ -359,6 +369,40 @@ class Store:
         k = self._kind(kind)
         body = thaw(obj)
         self._check_type(k, body)
+        ns, meta = self._create_meta(k, body, namespace)
+        apply_defaults(k, body)
+        for plugin in self.admission:
+            plugin("CREATE", k, body, None)
+        status = initial_status(k, body)
+        if status is not None:
+            body["status"] = status
+        name = meta.get("name", "")
+        errors = validate(k, body)
+        if errors:
+            raise Invalid.for_object(k, name, errors)
+        if (ns, name) in self._objs[k.kind]:
+            raise AlreadyExists.for_object(k, name)
+        if dry_run:
+            return freeze(_ordered_obj(k, body))
+        return self._commit_create(k, ns, body)
+
+    def create_trusted(self, kind: KindRef, obj: Obj, namespace: str | None = None) -> FrozenDict:
+        """Create an object the simulator built itself (Events, Endpoints, EndpointSlices).
+
+        Like :meth:`create` (namespace, generateName, uid, resourceVersion, creationTimestamp,
+        AlreadyExists, the watch event) without the schema check, defaulting, admission and
+        validation those objects cannot need, and without copying their frozen parts.
+        """
+        k = self._kind(kind)
+        body = dict(obj)
+        body["metadata"] = dict(obj.get("metadata") or {})
+        ns, meta = self._create_meta(k, body, namespace)
+        if (ns, meta.get("name", "")) in self._objs[k.kind]:
+            raise AlreadyExists.for_object(k, meta.get("name", ""))
+        return self._commit_create(k, ns, body)
+
+    def _create_meta(self, k: Kind, body: dict[str, Any], namespace: str | None) -> tuple[str, dict[str, Any]]:
+        """The namespace and the client-settable metadata of a create (server fields dropped)."""
         meta = body.setdefault("metadata", {}) or {}
         body["metadata"] = meta
         ns = self._ns(k, namespace or meta.get("namespace"))
@@ -375,20 +419,10 @@ class Store:
         for field in ("uid", "resourceVersion", "creationTimestamp", "deletionTimestamp",
                       "deletionGracePeriodSeconds", "generation", "selfLink"):
             meta.pop(field, None)
-        apply_defaults(k, body)
-        for plugin in self.admission:
-            plugin("CREATE", k, body, None)
-        status = initial_status(k, body)
-        if status is not None:
-            body["status"] = status
-        name = meta.get("name", "")
-        errors = validate(k, body)
-        if errors:
-            raise Invalid.for_object(k, name, errors)
-        if (ns, name) in self._objs[k.kind]:
-            raise AlreadyExists.for_object(k, name)
-        if dry_run:
-            return freeze(_ordered_obj(k, body))
+        return ns, meta
+
+    def _commit_create(self, k: Kind, ns: str, body: dict[str, Any]) -> FrozenDict:
+        meta = body["metadata"]
         self._rv += 1
         meta["uid"] = self.new_uid()
         meta["resourceVersion"] = str(self._rv)
@@ -396,7 +430,7 @@ class Store:
             meta["generation"] = 1
         meta["creationTimestamp"] = self.timestamp()
         stored = freeze(_ordered_obj(k, body))
-        self._objs[k.kind].put((ns, name), stored)
+        self._objs[k.kind].put((ns, meta.get("name", "")), stored)
         self._emit("ADDED", k, stored, None)
         return stored
 
@@ -454,13 +488,7 @@ class Store:
                     body["status"] = thaw(old["status"])
                 else:
                     body.pop("status", None)
-            # Fields the server owns cannot be changed by a client.
-            for field in ("uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds",
-                          "generation", "namespace", "name"):
-                if field in old["metadata"]:
-                    meta[field] = old["metadata"][field]
-                else:
-                    meta.pop(field, None)
+            _keep_server_fields(meta, old)
             apply_defaults(k, body)
             for plugin in self.admission:
                 plugin("UPDATE", k, body, old)
@@ -468,6 +496,29 @@ class Store:
         if errors:
             raise Invalid.for_object(k, name, errors)
         return self._commit_update(k, ns, name, old, body, dry_run=dry_run)
+
+    def replace_trusted(self, kind: KindRef, obj: Obj) -> FrozenDict:
+        """Replace an object the simulator built itself (see :meth:`create_trusted`).
+
+        Like :meth:`update` (resourceVersion precondition, server-owned fields, no-op detection,
+        the watch event) without schema check, defaulting, admission and validation; the frozen
+        parts of ``obj`` are stored as they are. Not for kinds with a status subresource.
+        """
+        k = self._kind(kind)
+        if k.kind in STATUS_KINDS:
+            raise TypeError(f"replace_trusted does not handle the status of {k.kind}")
+        body = dict(obj)
+        meta = body["metadata"] = dict(obj["metadata"])
+        ns = self._ns(k, meta.get("namespace"))
+        name = meta.get("name", "")
+        old = self._objs[k.kind].get((ns, name))
+        if old is None:
+            raise NotFound.for_object(k, name)
+        rv = meta.get("resourceVersion")
+        if rv and rv != old["metadata"]["resourceVersion"]:
+            raise Conflict.for_object(k, name)
+        _keep_server_fields(meta, old)
+        return self._commit_update(k, ns, name, old, body)
 
     def _commit_update(self, k: Kind, ns: str, name: str, old: FrozenDict, body: dict[str, Any], *,
                        dry_run: bool = False) -> FrozenDict:

@@ -8,7 +8,7 @@ from typing import Any
 from simk8s.api.errors import ApiError
 from simk8s.api.frozen import FrozenDict, thaw
 from simk8s.controllers.base import Controller
-from simk8s.logic.endpoints import MAX_ENDPOINTS, endpoints_subsets, slice_content
+from simk8s.logic.endpoints import MAX_ENDPOINTS, PodEndpoint, endpoints_subsets, pod_endpoint, slice_content
 from simk8s.store import WatchEvent
 
 __all__ = ["EndpointsController"]
@@ -24,6 +24,11 @@ class EndpointsController(Controller):
     name = "endpoint-controller"
     watch_kinds = frozenset(('Service', 'Pod', 'Endpoints', 'EndpointSlice'))
     min_interval = 0.1
+
+    def __init__(self, cluster: Any) -> None:
+        # Per Service: pod name -> (pod object, Service object, its PodEndpoint).
+        self._memo: dict[tuple[str, str], dict[str, tuple[FrozenDict, FrozenDict, PodEndpoint | None]]] = {}
+        super().__init__(cluster)
 
     def keys_for(self, ev: WatchEvent) -> Iterable[Hashable]:
         kind = ev.kind.kind
@@ -52,10 +57,30 @@ class EndpointsController(Controller):
         return self.store.list("Pod", svc["metadata"]["namespace"], where=lambda p: all(
             (p["metadata"].get("labels") or {}).get(k) == v for k, v in sel.items()))
 
+    def _entries(self, svc: FrozenDict, pods: list[FrozenDict]) -> list[PodEndpoint | None]:
+        """:func:`pod_endpoint` of each pod, reused while the pod and Service objects are the same."""
+        memo = self._memo.setdefault((svc["metadata"]["namespace"], svc["metadata"]["name"]), {})
+        out: list[PodEndpoint | None] = []
+        for pod in pods:
+            name = pod["metadata"]["name"]
+            hit = memo.get(name)
+            if hit is not None and hit[0] is pod and hit[1] is svc:
+                out.append(hit[2])
+                continue
+            entry = pod_endpoint(svc, pod)
+            memo[name] = (pod, svc, entry)
+            out.append(entry)
+        if len(memo) > len(pods):
+            names = {p["metadata"]["name"] for p in pods}
+            for gone in [n for n in memo if n not in names]:
+                del memo[gone]
+        return out
+
     def sync(self, key: Any) -> float | None:
         ns, name = key
         svc = self.store.try_get("Service", name, ns)
         if svc is None:
+            self._memo.pop(key, None)
             # Owned slices go with the garbage collector; the Endpoints object goes here.
             if self.store.try_get("Endpoints", name, ns) is not None:
                 self.store.delete("Endpoints", name, ns)
@@ -63,13 +88,14 @@ class EndpointsController(Controller):
         if not svc["spec"].get("selector") or svc["spec"].get("type") == "ExternalName":
             return None
         pods = self._pods(svc)
-        self._sync_endpoints(svc, pods)
-        self._sync_slices(svc, pods)
+        entries = self._entries(svc, pods)
+        self._sync_endpoints(svc, pods, entries)
+        self._sync_slices(svc, pods, entries)
         return None
 
-    def _sync_endpoints(self, svc: FrozenDict, pods: list[FrozenDict]) -> None:
+    def _sync_endpoints(self, svc: FrozenDict, pods: list[FrozenDict], entries: list[PodEndpoint | None]) -> None:
         ns, name = svc["metadata"]["namespace"], svc["metadata"]["name"]
-        subsets = endpoints_subsets(svc, pods)
+        subsets = endpoints_subsets(svc, pods, entries)
         labels = dict(svc["metadata"].get("labels") or {})
         if svc["spec"].get("clusterIP") == "None":
             labels["service.kubernetes.io/headless"] = ""
@@ -85,11 +111,12 @@ class EndpointsController(Controller):
                                                  "annotations": annotations}}
             if subsets:
                 body["subsets"] = subsets
-            self.store.create("Endpoints", body)
+            self.store.create_trusted("Endpoints", body)
             return
-        if thaw(cur.get("subsets") or []) == subsets and thaw(cur["metadata"].get("labels") or {}) == labels:
+        if (cur.get("subsets") or []) == subsets and (cur["metadata"].get("labels") or {}) == labels:
             return
-        body = thaw(cur)
+        body = dict(cur)
+        body["metadata"] = thaw(cur["metadata"])
         body["metadata"]["labels"] = labels
         ann = body["metadata"].setdefault("annotations", {})
         ann["endpoints.kubernetes.io/last-change-trigger-time"] = self.store.timestamp()
@@ -99,11 +126,11 @@ class EndpointsController(Controller):
             body["subsets"] = subsets
         else:
             body.pop("subsets", None)
-        self.store.update("Endpoints", body)
+        self.store.replace_trusted("Endpoints", body)
 
-    def _sync_slices(self, svc: FrozenDict, pods: list[FrozenDict]) -> None:
+    def _sync_slices(self, svc: FrozenDict, pods: list[FrozenDict], entries: list[PodEndpoint | None]) -> None:
         ns, name = svc["metadata"]["namespace"], svc["metadata"]["name"]
-        wanted = slice_content(svc, pods)
+        wanted = slice_content(svc, pods, entries)
         existing = self.store.list("EndpointSlice", ns, where=lambda s: (
             (s["metadata"].get("labels") or {}).get(SERVICE_NAME_LABEL) == name
             and (s["metadata"].get("labels") or {}).get(MANAGED_BY) == MANAGER))
@@ -115,14 +142,15 @@ class EndpointsController(Controller):
         for i, content in enumerate(wanted):
             if i < len(existing):
                 cur = existing[i]
-                if (thaw(cur.get("endpoints")) == content["endpoints"] and thaw(cur.get("ports")) == content["ports"]
-                        and thaw(cur["metadata"].get("labels") or {}) == labels):
+                if (cur.get("endpoints") == content["endpoints"] and cur.get("ports") == content["ports"]
+                        and (cur["metadata"].get("labels") or {}) == labels):
                     continue
-                body = thaw(cur)
+                body = dict(cur)
+                body["metadata"] = thaw(cur["metadata"])
                 body["metadata"]["labels"] = labels
                 body["endpoints"] = content["endpoints"]
                 body["ports"] = content["ports"]
-                self.store.update("EndpointSlice", body)
+                self.store.replace_trusted("EndpointSlice", body)
                 continue
             body = {
                 "apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice",
@@ -135,7 +163,7 @@ class EndpointsController(Controller):
                 "endpoints": content["endpoints"],
                 "ports": content["ports"],
             }
-            self.store.create("EndpointSlice", body)
+            self.store.create_trusted("EndpointSlice", body)
         for extra in existing[len(wanted):]:
             try:
                 self.store.delete("EndpointSlice", extra["metadata"]["name"], ns)
