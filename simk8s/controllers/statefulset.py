@@ -36,6 +36,7 @@ class StatefulSetController(Controller):
         self._sorted: dict[str | None, list[tuple[str, str]]] = {}
         self._matches: dict[tuple[str, str], tuple[FrozenDict, str, bool]] = {}
         self.memos: dict[tuple[str, str], tuple[str, sts_logic.PlanMemo]] = {}
+        self._rev_plans: dict[tuple[str, str], tuple[tuple[Any, ...], tuple[FrozenDict, ...], Any]] = {}
         self.max_unavailable_gate = bool(getattr(cluster, "feature_gates", {}).get("MaxUnavailableStatefulSet", False))
         super().__init__(cluster)
 
@@ -120,13 +121,14 @@ class StatefulSetController(Controller):
         sts = self.store.try_get("StatefulSet", name, ns)
         if sts is None:
             self.memos.pop(key, None)
+            self._rev_plans.pop(key, None)
             return None
         uid = sts["metadata"]["uid"]
         if key not in self.memos or self.memos[key][0] != uid:
             self.memos[key] = (uid, sts_logic.PlanMemo())
         pods = self._claim_pods(sts)
         revisions = self._revisions(sts)
-        rev_plan = rev_logic.compute_revisions(sts, revisions)
+        rev_plan = self._revision_plan(key, sts, revisions)
         if not sts["metadata"].get("deletionTimestamp"):
             if rev_plan.to_create is not None:
                 try:
@@ -155,6 +157,20 @@ class StatefulSetController(Controller):
                 except ApiError:
                     pass
         return plan.requeue_after
+
+    def _revision_plan(self, key: Any, sts: FrozenDict, revisions: list[FrozenDict]) -> rev_logic.RevisionPlan:
+        """``compute_revisions``, reused while its inputs are the same: the set's uid, generation (its
+        template), annotations, collision count and current revision, and the same revision objects."""
+        status = sts.get("status") or {}
+        inputs = (sts["metadata"]["uid"], sts["metadata"].get("generation"), sts["metadata"].get("annotations"),
+                  status.get("collisionCount"), status.get("currentRevision"))
+        hit = self._rev_plans.get(key)
+        if hit is not None and hit[0] == inputs and len(hit[1]) == len(revisions) and all(
+                a is b for a, b in zip(hit[1], revisions, strict=True)):
+            return hit[2]
+        plan = rev_logic.compute_revisions(sts, revisions)
+        self._rev_plans[key] = (inputs, tuple(revisions), plan)
+        return plan
 
     def _event(self, sts: FrozenDict, ev: Any) -> None:
         if ev is not None:
@@ -196,12 +212,11 @@ class StatefulSetController(Controller):
         if status is None:
             return
         cur = self.store.try_get("StatefulSet", sts["metadata"]["name"], sts["metadata"]["namespace"])
-        if cur is None or thaw(cur.get("status") or {}) == status:
+        if cur is None or (cur.get("status") or {}) == status:
             return
-        body = thaw(cur)
-        body["status"] = status
         try:
-            self.store.update_status("StatefulSet", body)
+            self.store.set_status("StatefulSet", cur["metadata"]["name"], cur["metadata"]["namespace"], status,
+                                  uid=cur["metadata"]["uid"])
         except ApiError:
             self.queue.add_after((sts["metadata"]["namespace"], sts["metadata"]["name"]), 0.1)
 

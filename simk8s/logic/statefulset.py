@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from typing import Any, NamedTuple
 
 from simk8s.api.frozen import thaw
@@ -565,8 +566,6 @@ class _Planner:
                  now: Now, gate: bool, memo: PlanMemo | None = None) -> None:
         self.sts, self.pods, self.rp, self.now, self.gate = sts, pods, rp, now, gate
         self.set_name = _name(sts)
-        self.current_set = apply_revision(sts, rp.current)
-        self.update_set = apply_revision(sts, rp.update)
         self.current_name, self.update_name = _name(rp.current), _name(rp.update)
         self.claims: dict[str, Obj] = {_name(c): c for c in claims}
         self.min_ready = int(_spec(sts).get("minReadySeconds") or 0)
@@ -579,6 +578,14 @@ class _Planner:
         self.context = (md.get("uid"), md.get("generation"), self.update_name, self.min_ready, self.monotonic)
 
     # -- helpers
+    @cached_property
+    def current_set(self) -> dict[str, Any]:
+        return apply_revision(self.sts, self.rp.current)
+
+    @cached_property
+    def update_set(self) -> dict[str, Any]:
+        return apply_revision(self.sts, self.rp.update)
+
     def facts(self, pod: Obj) -> _Facts:
         memo = self.memo
         if memo is None or self.min_ready:
