@@ -343,17 +343,22 @@ def new_pod(sts: Obj, ordinal: int, revision: Obj | None) -> dict[str, Any]:
     return pod
 
 
+def _uses_current_revision(sts: Obj, ordinal: int) -> bool:
+    """newVersionedStatefulSetPod's choice: below the partition the current revision, else the update one."""
+    strategy = _spec(sts).get("updateStrategy") or {}
+    ru = strategy.get("rollingUpdate")
+    start = _start(sts)
+    # Same operator precedence as upstream: the partition clause does not re-check the type.
+    current_count = int((sts.get("status") or {}).get("currentReplicas") or 0)
+    return ((strategy.get("type", "RollingUpdate") == "RollingUpdate" and ru is None
+             and ordinal < start + current_count)
+            or (ru is not None and ordinal < start + int(ru.get("partition") or 0)))
+
+
 def versioned_pod(current_set: Obj, update_set: Obj, current_name: str, update_name: str,
                   ordinal: int) -> dict[str, Any]:
     """newVersionedStatefulSetPod: below the partition the current revision, else the update one."""
-    strategy = _spec(current_set).get("updateStrategy") or {}
-    ru = strategy.get("rollingUpdate")
-    start = _start(current_set)
-    # Same operator precedence as upstream: the partition clause does not re-check the type.
-    current_count = int((current_set.get("status") or {}).get("currentReplicas") or 0)
-    use_current = ((strategy.get("type", "RollingUpdate") == "RollingUpdate" and ru is None
-                    and ordinal < start + current_count)
-                   or (ru is not None and ordinal < start + int(ru.get("partition") or 0)))
+    use_current = _uses_current_revision(current_set, ordinal)
     pod = _pod_from_set(current_set if use_current else update_set, ordinal)
     pod["metadata"]["labels"][REVISION_LABEL] = current_name if use_current else update_name
     return pod
@@ -507,6 +512,8 @@ class PlanMemo:
     def __init__(self) -> None:
         self.facts: dict[str, tuple[Obj, _Facts]] = {}
         self.steady: dict[str, tuple[Obj, tuple[Any, ...], tuple[Obj | None, ...]]] = {}
+        self.placeholders: dict[tuple[int, str], dict[str, Any]] = {}
+        self.placeholder_context: tuple[Any, ...] = ()
 
     def forget_all_but(self, names: set[str]) -> None:
         """Drop what was learned about pods that are gone."""
@@ -585,6 +592,22 @@ class _Planner:
     @cached_property
     def update_set(self) -> dict[str, Any]:
         return apply_revision(self.sts, self.rp.update)
+
+    def placeholder(self, ordinal: int) -> Obj:
+        """The in-memory pod for a missing ordinal (:func:`versioned_pod`), remembered per revision."""
+        memo = self.memo
+        if memo is None:
+            return versioned_pod(self.current_set, self.update_set, self.current_name, self.update_name, ordinal)
+        use_current = _uses_current_revision(self.sts, ordinal)
+        key = (ordinal, self.current_name if use_current else self.update_name)
+        context = (self.context[0], self.context[1], self.current_name, self.update_name)
+        if memo.placeholder_context != context:
+            memo.placeholder_context, memo.placeholders = context, {}
+        pod = memo.placeholders.get(key)
+        if pod is None:
+            pod = memo.placeholders[key] = versioned_pod(self.current_set, self.update_set, self.current_name,
+                                                         self.update_name, ordinal)
+        return pod
 
     def facts(self, pod: Obj) -> _Facts:
         memo = self.memo
@@ -784,9 +807,7 @@ class _Planner:
                 slots[ordinal - start] = pod
             elif ordinal >= 0:
                 condemned.append(pod)
-        replicas = [p if p is not None else versioned_pod(self.current_set, self.update_set,
-                                                          self.current_name, self.update_name, start + i)
-                    for i, p in enumerate(slots)]
+        replicas = [p if p is not None else self.placeholder(start + i) for i, p in enumerate(slots)]
         condemned.sort(key=_pod_ordinal, reverse=True)
         first_unavailable = next((_name(p) for p in [*replicas, *reversed(condemned)]
                                   if self.unavailable(p)), None)
