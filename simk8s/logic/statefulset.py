@@ -650,7 +650,12 @@ class _Planner:
     def ensure_claims(self, pod: Obj, pod_verb: str | None) -> bool:
         """createPersistentVolumeClaims: create missing claims; False (after FailSync) if one is deleting."""
         errors = []
-        for claim in new_claims(self.update_set, _pod_ordinal(pod), pod):
+        ordinal = _pod_ordinal(pod)
+        names = _claim_names(self.sts, ordinal)
+        if all(n in self.claims for n in names) and not any(
+                (self.claims[n].get("metadata") or {}).get("deletionTimestamp") is not None for n in names):
+            return True  # nothing to create, nothing being deleted: skip building the claims
+        for claim in new_claims(self.update_set, ordinal, pod):
             name = _name(claim)
             existing = self.claims.get(name)
             if existing is None:
