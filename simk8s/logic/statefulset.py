@@ -515,12 +515,14 @@ class PlanMemo:
         self.placeholders: dict[tuple[int, str], dict[str, Any]] = {}
         self.placeholder_context: tuple[Any, ...] = ()
 
-    def forget_all_but(self, names: set[str]) -> None:
+    def forget_all_but(self, pods: Sequence[Obj]) -> None:
         """Drop what was learned about pods that are gone."""
+        if len(self.facts) <= len(pods) and len(self.steady) <= len(pods):
+            return
+        names = {_name(p) for p in pods}
         for table in (self.facts, self.steady):
-            if len(table) > len(names):
-                for name in [n for n in table if n not in names]:
-                    del table[name]
+            for name in [n for n in table if n not in names]:
+                del table[name]
 
 
 @dataclass
@@ -706,10 +708,10 @@ class _Planner:
         memo = self.memo
         if memo is None:
             return self._process_replica(pod)
-        name = _name(pod)
+        name = pod["metadata"]["name"]
         hit = memo.steady.get(name)
-        if hit is not None and hit[0] is pod and hit[1] == self.context and all(
-                a is b for a, b in zip(hit[2], self.claim_objects(pod), strict=True)):
+        if hit is not None and hit[0] is pod and hit[1] == self.context and (not hit[2] or all(
+                a is b for a, b in zip(hit[2], self.claim_objects(pod), strict=True))):
             return False
         planned = len(self.actions)
         blocked = self._process_replica(pod)
@@ -822,7 +824,7 @@ class _Planner:
         else:
             status_pods = self.pods
         if self.memo is not None:
-            self.memo.forget_all_but({_name(p) for p in self.pods})
+            self.memo.forget_all_but(self.pods)
         return self.build(status_pods)
 
     def plan_writes(self, replicas: Sequence[Obj], condemned: list[Obj], first: str | None) -> None:
