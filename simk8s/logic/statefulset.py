@@ -469,29 +469,36 @@ class _Facts(NamedTuple):
 
     created: bool
     running_ready: bool
-    available: bool
     terminating: bool
     revision: str
+    ready: bool                  # the Ready condition is True
+    ready_since: float | None    # its lastTransitionTime (epoch seconds), when it has one
 
-    @property
-    def unavailable(self) -> bool:
+    def available(self, min_ready: int, now: float) -> bool:
+        """``IsPodAvailable``: ready, and ready since strictly more than ``min_ready`` seconds."""
+        return self.ready and (min_ready == 0 or (self.ready_since is not None and self.ready_since + min_ready < now))
+
+    def unavailable(self, min_ready: int, now: float) -> bool:
         """``isUnavailable``: not healthy, or not yet available (placeholders count)."""
-        return not self.running_ready or self.terminating or not self.available
+        return not self.running_ready or self.terminating or not self.available(min_ready, now)
 
 
-def _facts(pod: Obj, min_ready: int, now: Now) -> _Facts:
-    return _Facts(pu.is_created(pod), pu.is_running_and_ready(pod), pu.is_running_and_available(pod, min_ready, now),
-                  pu.is_terminating(pod), _pod_revision(pod))
+def _facts(pod: Obj) -> _Facts:
+    ready = pu.is_pod_ready(pod)
+    since = (pu.pod_ready_condition(pod) or {}).get("lastTransitionTime") if ready else None
+    return _Facts(pu.is_created(pod), pu.is_running_and_ready(pod), pu.is_terminating(pod), _pod_revision(pod),
+                  ready, pu.parse_time(since) if since else None)
 
 
-def _count_status(facts: Iterable[_Facts], current: str, update: str) -> dict[str, int]:
+def _count_status(facts: Iterable[_Facts], current: str, update: str, min_ready: int, now: float
+                  ) -> dict[str, int]:
     """computeReplicaStatus over the pods' facts (placeholders count for nothing)."""
     replicas = ready = available = current_n = updated = 0
     for f in facts:
         replicas += f.created
         if f.running_ready:
             ready += 1
-            available += f.available
+            available += f.available(min_ready, now)
         if f.created and not f.terminating:
             current_n += f.revision == current
             updated += f.revision == update
@@ -503,10 +510,10 @@ class PlanMemo:
     """What the planner learned about one StatefulSet's pods, kept by the caller between plans.
 
     Stored objects are immutable snapshots, so a verdict on a pod holds for as long as the very same
-    pod object comes back (checked by identity, keyed by pod name): its facts (phase, readiness,
-    revision; only when ``minReadySeconds`` is 0, since availability otherwise depends on the time),
-    and "the replica pass has nothing to do for it" while the claim objects, the set's generation
-    and its update revision are also unchanged. A plan with a memo equals one without.
+    pod object comes back (checked by identity, keyed by pod name): its facts (phase, readiness and
+    since when, revision), and "the replica pass has nothing to do for it" while the claim objects,
+    the set's generation and its update revision are also unchanged (that verdict is only kept once
+    the pod is available, which later times do not undo). A plan with a memo equals one without.
     """
 
     def __init__(self) -> None:
@@ -582,6 +589,7 @@ class _Planner:
         self.actions: list[Action] = []
         self.batch = 0
         self.memo = memo
+        self.now_s = pu.to_seconds(now)
         self.claim_templates = bool(_spec(sts).get("volumeClaimTemplates"))
         md = sts.get("metadata") or {}
         self.context = (md.get("uid"), md.get("generation"), self.update_name, self.min_ready, self.monotonic)
@@ -613,19 +621,19 @@ class _Planner:
 
     def facts(self, pod: Obj) -> _Facts:
         memo = self.memo
-        if memo is None or self.min_ready:
-            return _facts(pod, self.min_ready, self.now)
-        name = _name(pod)
+        if memo is None:
+            return _facts(pod)
+        name = pod["metadata"]["name"]
         hit = memo.facts.get(name)
         if hit is not None and hit[0] is pod:
             return hit[1]
-        f = _facts(pod, 0, self.now)
+        f = _facts(pod)
         if f.created:
             memo.facts[name] = (pod, f)
         return f
 
     def unavailable(self, pod: Obj) -> bool:
-        return self.facts(pod).unavailable
+        return self.facts(pod).unavailable(self.min_ready, self.now_s)
 
     def claim_objects(self, pod: Obj) -> tuple[Obj | None, ...]:
         if not self.claim_templates:
@@ -782,7 +790,7 @@ class _Planner:
             if f.revision != self.update_name and not f.terminating:
                 self.delete(pod, "Update")
                 return
-            if f.unavailable:
+            if f.unavailable(self.min_ready, self.now_s):
                 return
 
     def rolling_update_max_unavailable(self, replicas: Sequence[Obj], update_min: int,
@@ -848,7 +856,8 @@ class _Planner:
             "observedGeneration": int((self.sts.get("metadata") or {}).get("generation") or 0),
             "currentRevision": self.current_name, "updateRevision": self.update_name,
             "collisionCount": self.rp.collision_count,
-            **_count_status(map(self.facts, status_pods), self.current_name, self.update_name),
+            **_count_status(map(self.facts, status_pods), self.current_name, self.update_name, self.min_ready,
+                            self.now_s),
         }
         rolling = (_spec(self.sts).get("updateStrategy") or {}).get("type", "RollingUpdate") == "RollingUpdate"
         complete_for = _replicas(self.sts) if rolling else None
