@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from simk8s.api.errors import BadRequest, FieldError, aggregate
-from simk8s.api.frozen import get_in
+from simk8s.api.frozen import FrozenDict, get_in
 from simk8s.api.validation import names
 from simk8s.api.validation.common import go_string_slice
 
@@ -169,14 +169,30 @@ def from_set(labels: Mapping[str, str] | None) -> LabelSelector:
 _API_OPS = {"In": "in", "NotIn": "notin", "Exists": "exists", "DoesNotExist": "!"}
 
 
+_PARSED: dict[int, tuple[Mapping[str, Any], LabelSelector]] = {}
+
+
 def from_api(sel: Mapping[str, Any] | None) -> LabelSelector:
     """A ``metav1.LabelSelector`` as a selector: None → Nothing, ``{}`` → Everything.
 
     Raises BadRequest for an unknown operator (``"Foo" is not a valid label selector operator``)
-    or a malformed requirement.
+    or a malformed requirement. Selectors of stored (frozen) objects are parsed once.
     """
     if sel is None:
         return Nothing
+    if type(sel) is FrozenDict:
+        hit = _PARSED.get(id(sel))
+        if hit is not None and hit[0] is sel:
+            return hit[1]
+        parsed = _from_api(sel)
+        if len(_PARSED) >= 4096:
+            _PARSED.clear()
+        _PARSED[id(sel)] = (sel, parsed)
+        return parsed
+    return _from_api(sel)
+
+
+def _from_api(sel: Mapping[str, Any]) -> LabelSelector:
     match_labels = sel.get("matchLabels") or {}
     exprs = sel.get("matchExpressions") or []
     if not match_labels and not exprs:
