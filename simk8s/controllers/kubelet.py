@@ -84,6 +84,8 @@ class Kubelet(Controller):
         self.pods: dict[tuple[str, str], PodRuntime] = {}
         self.recorder = EventRecorder(cluster.store, "kubelet", host=node_name)
         self.cidr = cluster.pod_cidrs[node_name]
+        net = ipaddress.ip_network(self.cidr)
+        self._net_base, self._net_size = int(net.network_address), net.num_addresses
         from simk8s.runtime import ContainerRuntime
 
         self.runtime = ContainerRuntime(cluster, node_name)
@@ -193,16 +195,17 @@ class Kubelet(Controller):
             return None
 
     def _alloc_ip(self) -> str:
-        net = ipaddress.ip_network(self.cidr)
         used = {rt.ip for rt in self.pods.values() if rt.ip}
-        for _ in range(net.num_addresses):
-            if self._next_ip >= net.num_addresses - 1:
+        size, base = self._net_size, self._net_base
+        for _ in range(size):
+            if self._next_ip >= size - 1:
                 self._next_ip = 2
-            ip = str(net.network_address + self._next_ip)
+            n = base + self._next_ip
+            ip = f"{n >> 24}.{(n >> 16) & 255}.{(n >> 8) & 255}.{n & 255}"
             self._next_ip += 1
             if ip not in used:
                 return ip
-        raise RuntimeError(f"node {self.node_name}: pod CIDR {net} is full")
+        raise RuntimeError(f"node {self.node_name}: pod CIDR {self.cidr} is full")
 
     def _image(self, ref: str) -> Any:
         from simk8s.images import lookup_image
@@ -242,7 +245,7 @@ class Kubelet(Controller):
         pod = self._pod(rt)
         if pod is None:
             return
-        status = thaw(pod["status"])
+        status = dict(pod["status"])  # top-level fields replaced below; the rest stays shared (frozen)
         status["conditions"] = podstatus.set_condition(status["conditions"], "PodReadyToStartContainers", "True",
                                                        self.store.timestamp())
         status["podIP"] = rt.ip
@@ -356,7 +359,7 @@ class Kubelet(Controller):
         if pod is None:
             return
         now = self.store.timestamp()
-        status = thaw(pod["status"])
+        status = dict(pod["status"])  # top-level fields replaced below; the rest stays shared (frozen)
         statuses = []
         not_ready = []
         for c in pod["spec"]["containers"]:

@@ -27,13 +27,13 @@ def container_names(pod: Mapping[str, Any]) -> list[str]:
 
 
 def set_condition(conditions: Sequence[Mapping[str, Any]], ctype: str, status: str, now: str, *,
-                  reason: str | None = None, message: str | None = None) -> list[dict[str, Any]]:
+                  reason: str | None = None, message: str | None = None) -> list[Mapping[str, Any]]:
     """Conditions with ``ctype`` set; lastTransitionTime moves only when the status changes."""
-    out: list[dict[str, Any]] = []
+    out: list[Mapping[str, Any]] = []
     found = False
     for c in conditions:
         if c.get("type") != ctype:
-            out.append(dict(c))
+            out.append(c)  # shared, not copied: conditions are replaced, never changed in place
             continue
         found = True
         new: dict[str, Any] = {"lastProbeTime": None,
@@ -63,7 +63,7 @@ def unready_reason(not_ready: Sequence[str]) -> tuple[str, str]:
 
 
 def ready_conditions(conditions: Sequence[Mapping[str, Any]], not_ready: Sequence[str], now: str
-                     ) -> list[dict[str, Any]]:
+                     ) -> list[Mapping[str, Any]]:
     """Ready and ContainersReady from the names of the containers that are not ready."""
     if not_ready:
         reason, message = unready_reason(not_ready)
@@ -93,7 +93,7 @@ def waiting_status(container: Mapping[str, Any], reason: str, message: str | Non
 def creating_status(pod: Mapping[str, Any], host_ip: str, now: str) -> dict[str, Any]:
     """The kubelet's first status for a pod it admitted: Pending, containers ContainerCreating."""
     names = container_names(pod)
-    conditions: list[dict[str, Any]] = list(pod.get("status", {}).get("conditions") or [])
+    conditions: list[Mapping[str, Any]] = list(pod.get("status", {}).get("conditions") or [])
     conditions = set_condition(conditions, "PodReadyToStartContainers", "False", now)
     conditions = set_condition(conditions, "Initialized", "True", now)
     conditions = ready_conditions(conditions, names, now)
