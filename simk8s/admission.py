@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from simk8s.api.errors import Invalid
+from simk8s.api.frozen import freeze
 from simk8s.api.kinds import Kind
 from simk8s.store import Store
 
@@ -19,6 +20,15 @@ __all__ = ["default_admission"]
 
 DEFAULT_CLASS_ANNOTATION = "storageclass.kubernetes.io/is-default-class"
 SA_MOUNT = "/var/run/secrets/kubernetes.io/serviceaccount"
+
+
+# The projected token volume's source, the same for every pod (frozen: shared, not copied).
+_TOKEN_PROJECTION = freeze({"defaultMode": 420, "sources": [
+    {"serviceAccountToken": {"expirationSeconds": 3607, "path": "token"}},
+    {"configMap": {"items": [{"key": "ca.crt", "path": "ca.crt"}], "name": "kube-root-ca.crt"}},
+    {"downwardAPI": {"items": [{"fieldRef": {"apiVersion": "v1", "fieldPath": "metadata.namespace"},
+                                "path": "namespace"}]}},
+]})
 
 
 def _service_account(store: Store, kind: Kind, obj: dict[str, Any], old: Mapping[str, Any] | None) -> None:
@@ -31,12 +41,7 @@ def _service_account(store: Store, kind: Kind, obj: dict[str, Any], old: Mapping
     if any(v.get("name", "").startswith("kube-api-access-") for v in volumes):
         return
     name = "kube-api-access-" + store.random_suffix()
-    volumes.append({"name": name, "projected": {"defaultMode": 420, "sources": [
-        {"serviceAccountToken": {"expirationSeconds": 3607, "path": "token"}},
-        {"configMap": {"items": [{"key": "ca.crt", "path": "ca.crt"}], "name": "kube-root-ca.crt"}},
-        {"downwardAPI": {"items": [{"fieldRef": {"apiVersion": "v1", "fieldPath": "metadata.namespace"},
-                                    "path": "namespace"}]}},
-    ]}})
+    volumes.append({"name": name, "projected": _TOKEN_PROJECTION})
     for c in [*spec.get("initContainers", []), *spec.get("containers", [])]:
         mounts = c.setdefault("volumeMounts", [])
         if not any(m.get("mountPath") == SA_MOUNT for m in mounts):

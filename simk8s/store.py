@@ -524,7 +524,7 @@ class Store:
                        dry_run: bool = False) -> FrozenDict:
         meta = body["metadata"]
         meta["resourceVersion"] = old["metadata"]["resourceVersion"]
-        if k.kind in GENERATION_KINDS and body.get("spec") != thaw(old.get("spec")):
+        if k.kind in GENERATION_KINDS and body.get("spec") != old.get("spec"):
             meta["generation"] = old["metadata"].get("generation", 1) + 1
         candidate = freeze(_ordered_obj(k, body))
         if candidate == old:
@@ -537,7 +537,9 @@ class Store:
             return self._remove(k, ns, name, candidate)
         self._rv += 1
         meta["resourceVersion"] = str(self._rv)
-        stored = freeze(_ordered_obj(k, body))
+        # The candidate with its new resourceVersion: only the top level and metadata are new.
+        stored = FrozenDict({**candidate, "metadata": FrozenDict({**candidate["metadata"],
+                                                                  "resourceVersion": meta["resourceVersion"]})})
         self._objs[k.kind].put((ns, name), stored)
         self._emit("MODIFIED", k, stored, old)
         return stored
@@ -692,12 +694,12 @@ class Store:
         if pod["metadata"].get("deletionTimestamp"):
             raise Conflict.for_object(k, pod_name, f"pod {pod_name} is being deleted, cannot be assigned "
                                                    f"to a host")
-        body = thaw(pod)
-        body["spec"]["nodeName"] = node_name
-        conditions = [c for c in body["status"].get("conditions", []) if c.get("type") != "PodScheduled"]
+        # Only spec, status and metadata change: the rest of the stored pod is shared.
+        conditions = [c for c in pod["status"].get("conditions", []) if c.get("type") != "PodScheduled"]
         conditions.append({"lastProbeTime": None, "lastTransitionTime": self.timestamp(),
                            "status": "True", "type": "PodScheduled"})
-        body["status"]["conditions"] = conditions
+        body = {**pod, "metadata": dict(pod["metadata"]), "spec": {**pod["spec"], "nodeName": node_name},
+                "status": {**pod["status"], "conditions": conditions}}
         return self._commit_update(k, namespace, pod_name, pod, body)
 
     def scale(self, kind: KindRef, name: str, replicas: int, namespace: str | None = None) -> FrozenDict:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from simk8s.api.frozen import freeze
 from simk8s.api.kinds import Kind
 
 __all__ = ["apply_defaults", "default_pod_spec", "default_pod_template", "image_pull_policy"]
@@ -19,7 +20,8 @@ __all__ = ["apply_defaults", "default_pod_spec", "default_pod_template", "image_
 Obj = dict[str, Any]
 
 _PROBES = ("livenessProbe", "readinessProbe", "startupProbe")
-_DEFAULT_TOLERATIONS = (
+# Frozen: appended as they are (shared by every pod, never copied or frozen again).
+_DEFAULT_TOLERATIONS = tuple(freeze(t) for t in (
     {
         "effect": "NoExecute",
         "key": "node.kubernetes.io/not-ready",
@@ -32,7 +34,7 @@ _DEFAULT_TOLERATIONS = (
         "operator": "Exists",
         "tolerationSeconds": 300,
     },
-)
+))
 
 
 def image_pull_policy(image: str) -> str:
@@ -169,7 +171,7 @@ def _pod(pod: Obj) -> None:
         if not any(
             t.get("key") == tol["key"] and t.get("effect") in ("NoExecute", None, "") for t in tolerations
         ):
-            tolerations.append(dict(tol))
+            tolerations.append(tol)
 
 
 def _claim_template(pvc: Obj) -> None:
