@@ -25,6 +25,7 @@ class WorkQueue:
         self._items: deque[Hashable] = deque()
         self._queued: set[Hashable] = set()
         self._wakeup: simpy.Event | None = None
+        self._waiting: dict[Hashable, float] = {}   # key -> when its delayed add fires
 
     def __len__(self) -> int:
         return len(self._items)
@@ -38,9 +39,19 @@ class WorkQueue:
             self._wakeup.succeed()
 
     def add_after(self, key: Hashable, delay: float) -> None:
+        """Add ``key`` after ``delay`` seconds; a key already waiting keeps the earlier time (as
+        client-go's delaying queue does), so a burst of requeues costs one timer."""
+        at = self.env.now + delay
+        waiting = self._waiting.get(key)
+        if waiting is not None and waiting <= at:
+            return
+        self._waiting[key] = at
+
         def later() -> Generator[simpy.Event, Any, None]:
             yield self.env.timeout(delay)
-            self.add(key)
+            if self._waiting.get(key) == at:
+                del self._waiting[key]
+                self.add(key)
 
         self.env.process(later())
 
