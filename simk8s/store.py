@@ -227,6 +227,7 @@ class Store:
         self._subscribers: list[tuple[Callable[[WatchEvent], None], frozenset[str] | None]] = []
         self._dispatch: dict[str, list[Callable[[WatchEvent], None]]] = {}
         self._kind_rv: dict[str, int] = {}
+        self._stamp: tuple[int | None, str] = (None, "")   # the last timestamp() and its second
 
     # ---------------------------------------------------------------------------------- helpers
     @property
@@ -242,7 +243,10 @@ class Store:
         return self.epoch + timedelta(seconds=int(self.clock()))
 
     def timestamp(self, offset: float = 0) -> str:
-        return format_time(self.epoch + timedelta(seconds=int(self.clock() + offset)))
+        second = int(self.clock() + offset)
+        if self._stamp[0] != second:
+            self._stamp = (second, format_time(self.epoch + timedelta(seconds=second)))
+        return self._stamp[1]
 
     def new_uid(self) -> str:
         return str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
