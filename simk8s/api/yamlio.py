@@ -147,6 +147,14 @@ class _Loader(yaml.SafeLoader):
 
 _Loader.yaml_implicit_resolvers = {}
 
+if getattr(yaml, "__with_libyaml__", False):
+    class _FastLoader(yaml.CSafeLoader):  # type: ignore[name-defined,misc,unused-ignore]
+        """The same composition on libyaml's parser (the nodes are identical, only faster)."""
+
+    _FastLoader.yaml_implicit_resolvers = {}
+else:  # pragma: no cover - PyYAML built without libyaml
+    _FastLoader = _Loader  # type: ignore[assignment,misc,unused-ignore]
+
 
 def _key(value: Any) -> str:
     if isinstance(value, str):
@@ -170,7 +178,7 @@ def _integral(value: Any) -> Any:
 def _convert(node: Node) -> Any:
     if isinstance(node, ScalarNode):
         tag = node.tag
-        if node.style is None and tag == "tag:yaml.org,2002:str":
+        if not node.style and tag == "tag:yaml.org,2002:str":
             v = _resolve_plain(node.value)
             return node.value if v is _UNRESOLVED else _integral(v)
         if tag.endswith(":int"):
@@ -188,7 +196,7 @@ def _convert(node: Node) -> Any:
         out: dict[str, Any] = {}
         merges: list[dict[str, Any]] = []
         for k, v in node.value:
-            if isinstance(k, ScalarNode) and k.value == "<<" and k.style is None:
+            if isinstance(k, ScalarNode) and k.value == "<<" and not k.style:
                 merged = _convert(v)
                 merges.extend(merged if isinstance(merged, list) else [merged])
                 continue
@@ -215,7 +223,11 @@ def yaml_to_json(text: str) -> Any:
 
     Raises :class:`yaml.YAMLError` for syntax errors (see ``manifest.yaml_error_text``).
     """
-    node = yaml.compose(text, Loader=_Loader)
+    try:
+        node = yaml.compose(text, Loader=_FastLoader)
+    except yaml.YAMLError:
+        # The pure-Python parser words (and places) its errors the way users see them.
+        node = yaml.compose(text, Loader=_Loader)
     return None if node is None else _convert(node)
 
 
