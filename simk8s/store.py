@@ -123,10 +123,18 @@ def _volume_claim_uid(pv: FrozenDict) -> list[str]:
     return [ref["uid"]] if ref and ref.get("uid") else []
 
 
+def _volume_claim_ref(pv: FrozenDict) -> list[tuple[str, str] | None]:
+    ref = (pv.get("spec") or {}).get("claimRef")
+    return [(ref.get("namespace", "default"), ref.get("name", ""))] if ref else [None]
+
+
 # Secondary indexes shared by every reader (client-go's informer Indexers): kind -> {name: values of}.
 INDEXES: dict[str, dict[str, Callable[[FrozenDict], Iterable[Any]]]] = {
     "Pod": {"claim": _pod_claims},                         # (namespace, claimName) of each PVC volume
-    "PersistentVolume": {"claim-uid": _volume_claim_uid},  # spec.claimRef.uid
+    "PersistentVolume": {
+        "claim-uid": _volume_claim_uid,                    # spec.claimRef.uid
+        "claim-ref": _volume_claim_ref,                    # (namespace, name) of spec.claimRef; None: unclaimed
+    },
 }
 
 

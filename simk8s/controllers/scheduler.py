@@ -15,7 +15,7 @@ from typing import Any
 from simk8s.api.errors import ApiError
 from simk8s.api.frozen import FrozenDict, get_in, thaw
 from simk8s.controllers.base import Controller
-from simk8s.controllers.volumes import SELECTED_NODE
+from simk8s.controllers.volumes import SELECTED_NODE, binding_candidates
 from simk8s.events import EventRecorder
 from simk8s.logic import podstatus
 from simk8s.logic.scheduling import feasible_nodes_to_find, pod_requests, schedule
@@ -125,9 +125,8 @@ class Scheduler(Controller):
         if kind == "PersistentVolumeClaim":
             ns = ev.obj["metadata"]["namespace"]
             name = ev.obj["metadata"]["name"]
-            keys = [(ns, p["metadata"]["name"]) for p in self.store.list(
-                "Pod", ns, where=lambda p: self._wants(p) and name in _claims_of(p))]
-            return keys
+            return [(ns, p["metadata"]["name"]) for p in self.store.by_index("Pod", "claim", (ns, name))
+                    if self._wants(p)]
         if kind in ("Node", "PersistentVolume", "StorageClass"):
             return tuple(self.unschedulable)
         return ()
@@ -138,15 +137,16 @@ class Scheduler(Controller):
         if pod is None or not self._wants(pod):
             self.unschedulable.discard(key)
             return None
-        claims = {c["metadata"]["name"]: c for c in self.store.list("PersistentVolumeClaim", ns)}
         mine = _claims_of(pod)
+        # Only the pod's own claims, and the volumes that could serve them, matter to this decision.
+        claims = {c: obj for c in mine if (obj := self.store.try_get("PersistentVolumeClaim", c, ns)) is not None}
         # Waiting for volumes the scheduler asked for (PreBind): bind once they are all bound.
         if any((get_in(claims.get(c), ("metadata", "annotations")) or {}).get(SELECTED_NODE)
                and get_in(claims.get(c), ("status", "phase")) != "Bound" for c in mine if c in claims):
             return None
         nodes = self.store.list("Node")
         pods_by_node = _NodePods(self.node_pods)
-        volumes = {v["metadata"]["name"]: v for v in self.store.list("PersistentVolume")}
+        volumes = {v["metadata"]["name"]: v for c in claims.values() for v in binding_candidates(self.store, c)}
         classes = {c["metadata"]["name"]: c for c in self.store.list("StorageClass")}
         existing = [t for terms in self.anti_terms.values() for t in terms]
         result = schedule(pod, nodes, pods_by_node, claims, volumes, classes, rng=self.sched_rng,

@@ -20,7 +20,7 @@ from simk8s.events import EventRecorder
 from simk8s.logic import volumes as vl
 from simk8s.store import WatchEvent
 
-__all__ = ["PersistentVolumeController", "claim_in_use", "pods_using_claim"]
+__all__ = ["PersistentVolumeController", "binding_candidates", "claim_in_use", "pods_using_claim"]
 
 SELECTED_NODE = "volume.kubernetes.io/selected-node"
 LOCAL_PATH = "rancher.io/local-path"
@@ -28,6 +28,19 @@ LOCAL_PATH = "rancher.io/local-path"
 
 def pods_using_claim(store: Any, ns: str, claim: str) -> list[FrozenDict]:
     return list(store.by_index("Pod", "claim", (ns, claim)))
+
+
+def binding_candidates(store: Any, claim: FrozenDict) -> list[FrozenDict]:
+    """The volumes ``find_matching_volume`` could pick for ``claim``, in name order: unclaimed ones,
+    ones whose claimRef names it, and the one its ``spec.volumeName`` names (it skips all others)."""
+    md = claim["metadata"]
+    found = {pv["metadata"]["name"]: pv for pv in (
+        *store.by_index("PersistentVolume", "claim-ref", None),
+        *store.by_index("PersistentVolume", "claim-ref", (md.get("namespace", "default"), md["name"])))}
+    named = (claim.get("spec") or {}).get("volumeName")
+    if named and named not in found and (pv := store.try_get("PersistentVolume", named)) is not None:
+        found[named] = pv
+    return [found[n] for n in sorted(found)]
 
 
 def claim_in_use(store: Any, ns: str, claim: str) -> bool:
@@ -115,7 +128,7 @@ class PersistentVolumeController(Controller):
         selected = (meta.get("annotations") or {}).get(SELECTED_NODE)
         node = self.store.try_get("Node", selected) if selected else None
         if not wffc or selected:
-            match = vl.find_matching_volume(claim, self.store.list("PersistentVolume"), node)
+            match = vl.find_matching_volume(claim, binding_candidates(self.store, claim), node)
             if match is not None:
                 self._bind(claim, self.store.get("PersistentVolume", match["metadata"]["name"]))
                 return None

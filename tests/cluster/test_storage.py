@@ -288,3 +288,19 @@ def test_a_bound_volume_is_protected_until_its_claim_is_deleted(cluster: Cluster
     cluster.delete("pvc", "d")
     cluster.settle()
     assert cluster.get("pv") == [] and cluster.get("pvc") == []
+
+
+def test_binding_candidates_are_the_volumes_a_claim_could_bind(cluster: Cluster) -> None:
+    from simk8s.api.frozen import thaw
+    from simk8s.controllers.volumes import binding_candidates
+
+    for name in ("pv-b", "pv-a", "pv-other", "pv-mine", "pv-named"):
+        cluster.store.create("PersistentVolume", volume(name, "1Gi"))
+    for name, ref in (("pv-other", "someone-else"), ("pv-mine", "data"), ("pv-named", "someone-else")):
+        body = thaw(cluster.store.get("PersistentVolume", name))
+        body["spec"]["claimRef"] = {"kind": "PersistentVolumeClaim", "namespace": "default", "name": ref}
+        cluster.store.update("PersistentVolume", body)
+    c = cluster.store.create("PersistentVolumeClaim", claim("data", volumeName="pv-named"))
+    names = [pv["metadata"]["name"] for pv in binding_candidates(cluster.store, c)]
+    # Unclaimed ones, the one pre-bound to this claim, the one it names; not another claim's.
+    assert names == ["pv-a", "pv-b", "pv-mine", "pv-named"]
