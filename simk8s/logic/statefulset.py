@@ -520,6 +520,8 @@ class PlanMemo:
         self.facts: dict[str, tuple[Obj, _Facts]] = {}
         self.steady: dict[str, tuple[Obj, tuple[Any, ...], tuple[Obj | None, ...]]] = {}
         self.placeholders: dict[tuple[int, str], dict[str, Any]] = {}
+        self.claim_names: dict[int, tuple[str, ...]] = {}
+        self.names_context: tuple[Any, ...] = ()
         self.placeholder_context: tuple[Any, ...] = ()
 
     def forget_all_but(self, pods: Sequence[Obj]) -> None:
@@ -593,6 +595,11 @@ class _Planner:
         self.claim_templates = bool(_spec(sts).get("volumeClaimTemplates"))
         md = sts.get("metadata") or {}
         self.context = (md.get("uid"), md.get("generation"), self.update_name, self.min_ready, self.monotonic)
+        self.claim_names: dict[int, tuple[str, ...]] = {}   # per ordinal, shared through the memo
+        if memo is not None:
+            if memo.names_context != self.context[:2]:
+                memo.names_context, memo.claim_names = self.context[:2], {}
+            self.claim_names = memo.claim_names
 
     # -- helpers
     @cached_property
@@ -638,7 +645,11 @@ class _Planner:
     def claim_objects(self, pod: Obj) -> tuple[Obj | None, ...]:
         if not self.claim_templates:
             return ()
-        return tuple(self.claims.get(n) for n in _claim_names(self.sts, _pod_ordinal(pod)))
+        ordinal = _pod_ordinal(pod)
+        names = self.claim_names.get(ordinal)
+        if names is None:
+            names = self.claim_names[ordinal] = tuple(_claim_names(self.sts, ordinal))
+        return tuple(self.claims.get(n) for n in names)
 
     def run_for_all(self, n: int, fn: Callable[[int], bool]) -> bool:
         """runForAll: sequential with blocking (monotonic) or slow-start batches 1, 2, 4... (Parallel)."""
