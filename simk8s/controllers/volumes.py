@@ -84,6 +84,11 @@ class PersistentVolumeController(Controller):
                     "PersistentVolumeClaim", None, where=lambda c: get_in(c, ("status", "phase")) == "Pending"))
             return keys
         if kind == "Pod":
+            # pvc-protection's filter: only pods that can let a finalizer go (deleted, terminated or
+            # not yet on a node) are worth looking at the claims of.
+            phase = get_in(ev.obj, ("status", "phase"))
+            if ev.type != "DELETED" and phase not in ("Succeeded", "Failed") and get_in(ev.obj, ("spec", "nodeName")):
+                return ()
             out: list[Hashable] = []
             for v in get_in(ev.obj, ("spec", "volumes")) or ():
                 claim = get_in(v, ("persistentVolumeClaim", "claimName"))
