@@ -80,6 +80,10 @@ class Scheduler(Controller):
         self.anti_terms: dict[tuple[str, str], list[tuple[FrozenDict, FrozenDict, FrozenDict]]] = {}
         self.next_start = 0
         self.static_cache: dict[tuple[str, str, str], str | None] = {}
+        # Per node, a counter bumped whenever its placed pods change, and the filter/score results
+        # per (pod shape, node) that stay valid until then (see logic.scheduling.schedule).
+        self.node_versions: dict[str, int] = {}
+        self.eval_cache: dict[Any, Any] = {}
         self.sched_rng = cluster.rng.__class__(f"simk8s:{cluster.seed}:scheduler")
         super().__init__(cluster)
 
@@ -107,6 +111,7 @@ class Scheduler(Controller):
                 self.anti_terms[key] = [(node_obj, ev.obj, t) for t in terms]
 
     def _account(self, node: str, pod: FrozenDict, sign: float) -> None:
+        self.node_versions[node] = self.node_versions.get(node, 0) + 1
         totals = self.requested.setdefault(node, {})
         for res, value in pod_requests(pod).items():
             totals[res] = totals.get(res, 0.0) + sign * value
@@ -151,7 +156,10 @@ class Scheduler(Controller):
         existing = [t for terms in self.anti_terms.values() for t in terms]
         result = schedule(pod, nodes, pods_by_node, claims, volumes, classes, rng=self.sched_rng,
                           requested=self.requested, existing_anti=existing, start=self.next_start,
-                          max_feasible=feasible_nodes_to_find(len(nodes)), static_cache=self.static_cache)
+                          max_feasible=feasible_nodes_to_find(len(nodes)), static_cache=self.static_cache,
+                          eval_cache=self.eval_cache, node_versions=self.node_versions)
+        if len(self.eval_cache) > 200_000:
+            self.eval_cache.clear()
         if nodes:
             self.next_start = (self.next_start + result.evaluated) % len(nodes)
         if result.error:

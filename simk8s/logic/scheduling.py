@@ -55,6 +55,7 @@ RESOLVABLE = {TOO_MANY_PODS, "Insufficient cpu", "Insufficient memory", "Insuffi
 DEFAULT_CPU = 0.1                      # 100m: the scheduler's non-zero default for scoring
 DEFAULT_MEMORY = 200.0 * 1024 * 1024
 NO_PROVISIONER = "kubernetes.io/no-provisioner"
+HOSTNAME_LABEL = "kubernetes.io/hostname"
 # Keys of the per-node cache holding requests with the scoring defaults applied.
 NONZERO_CPU = "nonzero:cpu"
 NONZERO_MEMORY = "nonzero:memory"
@@ -195,15 +196,19 @@ def _shape(pod: Obj) -> str:
                  spec.get("nodeName")))
 
 
+def _static(pod: Obj, node: Obj, ctx: _Ctx) -> str | None:
+    """:func:`_static_filter`, memoised per pod shape and node version when there is a cache."""
+    if ctx.static_cache is None:
+        return _static_filter(pod, node)
+    key = (ctx.shape, node["metadata"]["name"], node["metadata"].get("resourceVersion", ""))
+    if key in ctx.static_cache:
+        return ctx.static_cache[key]
+    static = ctx.static_cache[key] = _static_filter(pod, node)
+    return static
+
+
 def _filter(pod: Obj, node: Obj, pods_here: Sequence[Obj], ctx: _Ctx) -> list[str]:
-    if ctx.static_cache is not None:
-        key = (ctx.shape, node["metadata"]["name"], node["metadata"].get("resourceVersion", ""))
-        if key in ctx.static_cache:
-            static = ctx.static_cache[key]
-        else:
-            static = ctx.static_cache[key] = _static_filter(pod, node)
-    else:
-        static = _static_filter(pod, node)
+    static = _static(pod, node, ctx)
     if static is not None:
         return [static]
     return _dynamic_filter(pod, node, pods_here, ctx)
@@ -211,6 +216,14 @@ def _filter(pod: Obj, node: Obj, pods_here: Sequence[Obj], ctx: _Ctx) -> list[st
 
 def _dynamic_filter(pod: Obj, node: Obj, pods_here: Sequence[Obj], ctx: _Ctx) -> list[str]:
     """Resources, volumes and inter-pod affinity: these depend on what is already placed."""
+    reasons = _resource_reasons(node, pods_here, ctx)
+    if reasons:
+        return reasons
+    return _volume_and_affinity_reasons(pod, node, ctx)
+
+
+def _resource_reasons(node: Obj, pods_here: Sequence[Obj], ctx: _Ctx) -> list[str]:
+    """NodeResourcesFit: pod count, then each requested resource that does not fit."""
     alloc = _allocatable(node)
     reasons = []
     if len(pods_here) + 1 > alloc.get("pods", 110.0):
@@ -221,8 +234,11 @@ def _dynamic_filter(pod: Obj, node: Obj, pods_here: Sequence[Obj], ctx: _Ctx) ->
             used = ctx.used(node["metadata"]["name"], pods_here, res)
             if used + want[res] > alloc.get(res, 0.0) + 1e-9:
                 reasons.append(f"Insufficient {res}")
-    if reasons:
-        return reasons
+    return reasons
+
+
+def _volume_and_affinity_reasons(pod: Obj, node: Obj, ctx: _Ctx) -> list[str]:
+    """VolumeRestrictions, VolumeBinding and InterPodAffinity, for a node whose resources fit."""
     if ctx.rwop_conflict:
         return [RWOP_CONFLICT]
     for claim_name in ctx.claim_names:
@@ -308,19 +324,144 @@ def _score(pod: Obj, node: Obj, pods_here: Sequence[Obj], ctx: _Ctx) -> float:
     return least + 2 * spread + pref - 10 * prefer_no
 
 
+_Scan = tuple[dict[str, int], list[tuple[float, Obj]], int]
+
+
+def _scan(pod: Obj, nodes: Sequence[Obj], pods_by_node: Mapping[str, Sequence[Obj]], ctx: _Ctx, start: int,
+          max_feasible: int | None) -> _Scan:
+    """Filter nodes from ``start`` (wrapping) until ``max_feasible`` pass; score those that pass.
+
+    Returns the reasons histogram, the (score, node) of the feasible nodes in scan order, and how
+    many nodes were looked at.
+    """
+    reasons: dict[str, int] = {}
+    feasible: list[Obj] = []
+    evaluated = 0
+    count = len(nodes)
+    for i in range(count):
+        node = nodes[(start + i) % count] if count else nodes[i]
+        evaluated += 1
+        here = pods_by_node.get(node["metadata"]["name"]) or ()
+        why = _filter(pod, node, here, ctx)
+        if why:
+            for r in why:
+                reasons[r] = reasons.get(r, 0) + 1
+        else:
+            feasible.append(node)
+            if max_feasible is not None and len(feasible) >= max_feasible:
+                break
+    return reasons, [(_score(pod, n, pods_by_node.get(n["metadata"]["name"]) or (), ctx), n) for n in feasible], \
+        evaluated
+
+
+def _hostnames_only(pv: Obj) -> frozenset[str] | None:
+    """The hostnames a volume is pinned to when its node affinity is just ``kubernetes.io/hostname In
+    [...]`` (local volumes, local-path), else None."""
+    terms = (((pv.get("spec") or {}).get("nodeAffinity") or {}).get("required") or {}).get("nodeSelectorTerms")
+    if not terms or len(terms) != 1 or terms[0].get("matchFields"):
+        return None
+    exprs: Sequence[Obj] = terms[0].get("matchExpressions") or []
+    if len(exprs) != 1 or exprs[0].get("key") != HOSTNAME_LABEL or exprs[0].get("operator") != "In":
+        return None
+    return frozenset(exprs[0].get("values") or ())
+
+
+def _volume_checks(ctx: _Ctx) -> list[tuple[str, Any]] | None:
+    """VolumeBinding for this pod as per-claim checks that need no volume scan per node:
+    ``("reason", r)`` fails every node with ``r`` (None: passes every node), ``("hosts", names)``
+    passes nodes with those hostnames, ``("pv", pv)`` asks the volume's node affinity. None when a
+    claim could bind a static volume that depends on the node (then nodes are checked one by one)."""
+    checks: list[tuple[str, Any]] = []
+    for claim_name in ctx.claim_names:
+        claim = ctx.claims[claim_name]
+        vol = (claim.get("spec") or {}).get("volumeName")
+        if vol and (claim.get("status") or {}).get("phase") == "Bound":
+            pv = ctx.volumes.get(vol)
+            if pv is None:
+                continue
+            hosts = _hostnames_only(pv)
+            checks.append(("hosts", hosts) if hosts is not None else ("pv", pv))
+            continue
+        if find_matching_volume(claim, list(ctx.volumes.values()), None) is not None:
+            return None
+        sc = ctx.classes.get((claim.get("spec") or {}).get("storageClassName") or "")
+        if sc is None or sc.get("provisioner") == NO_PROVISIONER:
+            checks.append(("reason", NO_VOLUMES))
+            break
+    return checks
+
+
+def _fast_scan(pod: Obj, nodes: Sequence[Obj], pods_by_node: Mapping[str, Sequence[Obj]], ctx: _Ctx, start: int,
+               max_feasible: int | None, cache: dict[Any, Any], versions: Mapping[str, int]) -> _Scan | None:
+    """:func:`_scan` for pods without inter-pod affinity, reusing each node's claim-independent
+    filter and score while the node object and its version are the same; None when not applicable."""
+    checks = _volume_checks(ctx)
+    if checks is None:
+        return None
+    shape = (ctx.shape, tuple(sorted(ctx.requests.items())), ctx.own)
+    reasons: dict[str, int] = {}
+    feasible: list[tuple[float, Obj]] = []
+    evaluated = 0
+    count = len(nodes)
+    for i in range(count):
+        node = nodes[(start + i) % count]
+        evaluated += 1
+        name = node["metadata"]["name"]
+        version = versions.get(name, 0)
+        key = (shape, name)
+        hit = cache.get(key)
+        if hit is not None and hit[0] == version and hit[1] is node:
+            why, score = hit[2], hit[3]
+        else:
+            here = pods_by_node.get(name) or ()
+            static = _static(pod, node, ctx)
+            why = [static] if static is not None else _resource_reasons(node, here, ctx)
+            score = None if why else _score(pod, node, here, ctx)
+            cache[key] = (version, node, why, score)
+        if not why:
+            why = _node_volume_reasons(node, ctx, checks)
+        if why:
+            for r in why:
+                reasons[r] = reasons.get(r, 0) + 1
+        else:
+            feasible.append((score, node))
+            if max_feasible is not None and len(feasible) >= max_feasible:
+                break
+    return reasons, feasible, evaluated
+
+
+def _node_volume_reasons(node: Obj, ctx: _Ctx, checks: Sequence[tuple[str, Any]]) -> list[str]:
+    if ctx.rwop_conflict:
+        return [RWOP_CONFLICT]
+    for kind, value in checks:
+        if kind == "reason":
+            return [value]
+        if kind == "hosts":
+            if (node["metadata"].get("labels") or {}).get(HOSTNAME_LABEL) not in value:
+                return [VOLUME_AFFINITY]
+        elif not pv_matches_node(value, node):
+            return [VOLUME_AFFINITY]
+    return []
+
+
 def schedule(pod: Obj, nodes: Sequence[Obj], pods_by_node: Mapping[str, Sequence[Obj]], claims: Mapping[str, Obj],
              volumes: Mapping[str, Obj], storage_classes: Mapping[str, Obj], *,
              rng: random.Random | None = None,
              requested: Mapping[str, Mapping[str, float]] | None = None,
              existing_anti: Sequence[tuple[Obj, Obj, Obj]] | None = None, start: int = 0,
              max_feasible: int | None = None,
-             static_cache: dict[tuple[str, str, str], str | None] | None = None) -> ScheduleResult:
+             static_cache: dict[tuple[str, str, str], str | None] | None = None,
+             eval_cache: dict[Any, Any] | None = None,
+             node_versions: Mapping[str, int] | None = None) -> ScheduleResult:
     """Where ``pod`` goes, or the FailedScheduling message when it can go nowhere.
 
     ``requested`` (optional) is the scheduler cache's sum of :func:`pod_requests` per node and
     ``existing_anti`` the placed pods' required anti-affinity terms, both to save recomputing them
     from every pod for every decision; ``static_cache`` memoises the node-only filters per pod shape
-    and node resourceVersion.
+    and node resourceVersion. With ``eval_cache`` (a dict the caller keeps) and ``node_versions``
+    (a counter per node the caller bumps whenever the node's placed pods change), a node's filter
+    and score for a pod of the same shape are reused until the node or its pods change: the same
+    decision, at a cost independent of the number of unchanged nodes' pods.
     """
     total = len(nodes)
     names = _claims(pod)
@@ -349,28 +490,18 @@ def schedule(pod: Obj, nodes: Sequence[Obj], pods_by_node: Mapping[str, Sequence
     ctx.anti_terms = existing_anti if existing_anti is not None else affinity.existing_anti_affinity(
         nodes, ctx.pods_on)
     ctx.affinity_relevant = bool(ctx.anti_terms) or affinity.has_terms(pod)
-    reasons: dict[str, int] = {}
-    feasible: list[Obj] = []
-    evaluated = 0
-    count = len(nodes)
-    for i in range(count):
-        node = nodes[(start + i) % count] if count else nodes[i]
-        evaluated += 1
-        here = pods_by_node.get(node["metadata"]["name"]) or ()
-        why = _filter(pod, node, here, ctx)
-        if why:
-            for r in why:
-                reasons[r] = reasons.get(r, 0) + 1
-        else:
-            feasible.append(node)
-            if max_feasible is not None and len(feasible) >= max_feasible:
-                break
-    if not feasible:
+    scan = None
+    if eval_cache is not None and node_versions is not None and static_cache is not None \
+            and requested is not None and not ctx.affinity_relevant:
+        scan = _fast_scan(pod, nodes, pods_by_node, ctx, start, max_feasible, eval_cache, node_versions)
+    if scan is None:
+        scan = _scan(pod, nodes, pods_by_node, ctx, start, max_feasible)
+    reasons, scored, evaluated = scan
+    if not scored:
         return ScheduleResult(error=fit_error(total, reasons), evaluated=evaluated)
-    scored = [(_score(pod, n, pods_by_node.get(n["metadata"]["name"]) or (), ctx), n["metadata"]["name"])
-              for n in feasible]
+    feasible = [n for _, n in scored]
     top = max(s for s, _ in scored)
-    best = sorted(name for s, name in scored if s >= top - 1e-9)
+    best = sorted(n["metadata"]["name"] for s, n in scored if s >= top - 1e-9)
     chosen_name = (rng or random.Random(0)).choice(best)
     chosen = next(n for n in feasible if n["metadata"]["name"] == chosen_name)
     result = ScheduleResult(node=chosen_name, evaluated=evaluated)
