@@ -9,6 +9,7 @@ taints); ties are broken with the injected RNG, as upstream picks randomly among
 
 from __future__ import annotations
 
+import operator
 import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -398,27 +399,38 @@ def _fast_scan(pod: Obj, nodes: Sequence[Obj], pods_by_node: Mapping[str, Sequen
     checks = _volume_checks(ctx)
     if checks is None:
         return None
-    shape = (ctx.shape, tuple(sorted(ctx.requests.items())), ctx.own)
+    count = len(nodes)
+    if not count:
+        return {}, [], 0
+    per_node = cache.setdefault((ctx.shape, tuple(sorted(ctx.requests.items())), ctx.own), {})
+    hosts = [v for kind, v in checks if kind == "hosts"]
+    if hosts and not ctx.rwop_conflict:
+        allowed = frozenset.intersection(*hosts)
+        if max_feasible is None or len(allowed) < max_feasible:
+            # Pinned to a few hosts: fewer feasible nodes than the search wants, so it looks at every
+            # node; only the pinned ones can pass. Reasons matter only when none does (then scan all).
+            index = _host_index(nodes, cache)
+            order = sorted(((i - start) % count, i) for h in allowed for i in index.get(h, ()))
+            pinned: list[tuple[float, Obj]] = []
+            for _, i in order:
+                node = nodes[i]
+                why, score = _evaluate(pod, node, pods_by_node, ctx, per_node, versions)
+                if not why and not _node_volume_reasons(node, ctx, checks):
+                    pinned.append((score, node))
+            if pinned:
+                return {}, pinned, count
     reasons: dict[str, int] = {}
     feasible: list[tuple[float, Obj]] = []
     evaluated = 0
-    count = len(nodes)
-    for i in range(count):
-        node = nodes[(start + i) % count]
+    plain = not checks and not ctx.rwop_conflict
+    for node in (*nodes[start:], *nodes[:start]) if start else nodes:
         evaluated += 1
-        name = node["metadata"]["name"]
-        version = versions.get(name, 0)
-        key = (shape, name)
-        hit = cache.get(key)
-        if hit is not None and hit[0] == version and hit[1] is node:
+        hit = per_node.get(node["metadata"]["name"])
+        if hit is not None and hit[1] is node and hit[0] == versions.get(node["metadata"]["name"], 0):
             why, score = hit[2], hit[3]
         else:
-            here = pods_by_node.get(name) or ()
-            static = _static(pod, node, ctx)
-            why = [static] if static is not None else _resource_reasons(node, here, ctx)
-            score = None if why else _score(pod, node, here, ctx)
-            cache[key] = (version, node, why, score)
-        if not why:
+            why, score = _evaluate(pod, node, pods_by_node, ctx, per_node, versions)
+        if not why and not plain:
             why = _node_volume_reasons(node, ctx, checks)
         if why:
             for r in why:
@@ -428,6 +440,36 @@ def _fast_scan(pod: Obj, nodes: Sequence[Obj], pods_by_node: Mapping[str, Sequen
             if max_feasible is not None and len(feasible) >= max_feasible:
                 break
     return reasons, feasible, evaluated
+
+
+def _evaluate(pod: Obj, node: Obj, pods_by_node: Mapping[str, Sequence[Obj]], ctx: _Ctx,
+              per_node: dict[str, Any], versions: Mapping[str, int]) -> tuple[list[str], float]:
+    """The node's claim-independent filter reasons and (when it passes) its score, remembered."""
+    name = node["metadata"]["name"]
+    version = versions.get(name, 0)
+    hit = per_node.get(name)
+    if hit is not None and hit[1] is node and hit[0] == version:
+        return hit[2], hit[3]
+    here = pods_by_node.get(name) or ()
+    static = _static(pod, node, ctx)
+    why = [static] if static is not None else _resource_reasons(node, here, ctx)
+    score = 0.0 if why else _score(pod, node, here, ctx)   # a score only matters when the node passes
+    per_node[name] = (version, node, why, score)
+    return why, score
+
+
+def _host_index(nodes: Sequence[Obj], cache: dict[Any, Any]) -> dict[str, list[int]]:
+    """kubernetes.io/hostname -> positions in ``nodes`` (kept while the node objects are the same)."""
+    hit = cache.get("host-index")
+    if hit is not None and len(hit[0]) == len(nodes) and all(map(operator.is_, hit[0], nodes)):
+        return hit[1]
+    index: dict[str, list[int]] = {}
+    for i, n in enumerate(nodes):
+        host = (n["metadata"].get("labels") or {}).get(HOSTNAME_LABEL)
+        if host is not None:
+            index.setdefault(host, []).append(i)
+    cache["host-index"] = (list(nodes), index)
+    return index
 
 
 def _node_volume_reasons(node: Obj, ctx: _Ctx, checks: Sequence[tuple[str, Any]]) -> list[str]:

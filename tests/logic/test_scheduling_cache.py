@@ -98,3 +98,15 @@ def test_cached_evaluation_honours_a_bound_local_volume() -> None:
         args = ({claim["metadata"]["name"]: claim}, {pv["metadata"]["name"]: pv})
         a, b = full.place(p, *args), cached.place(p, *args)
         assert a == b and a[0] == f"n{(i * 37) % 120:03d}"
+
+
+def test_a_full_pinned_node_gives_the_same_fit_error_both_ways() -> None:
+    nodes = [node(i) for i in range(120)]
+    full, cached = Placer(nodes, cached=False), Placer(nodes, cached=True)
+    claim = bound_claim("data-0", "pv-0")
+    pv = local_pv("pv-0", "n005")
+    args = ({"data-0": claim}, {"pv-0": pv})
+    big = pod("big", "set", "5", claims={"data-0": claim})          # more CPU than n005 has
+    a, b = full.place(big, *args), cached.place(big, *args)
+    assert a == b and a[0] is None
+    assert "1 Insufficient cpu" in a[1] and "119 node(s) had volume node affinity conflict" in a[1]
