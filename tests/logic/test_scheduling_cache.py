@@ -101,12 +101,12 @@ def test_cached_evaluation_honours_a_bound_local_volume() -> None:
 
 
 def test_a_full_pinned_node_gives_the_same_fit_error_both_ways() -> None:
-    nodes = [node(i) for i in range(120)]
+    nodes = [node(i, cpu="2" if i == 5 else "4") for i in range(120)]
     full, cached = Placer(nodes, cached=False), Placer(nodes, cached=True)
     claim = bound_claim("data-0", "pv-0")
     pv = local_pv("pv-0", "n005")
     args = ({"data-0": claim}, {"pv-0": pv})
-    big = pod("big", "set", "5", claims={"data-0": claim})          # more CPU than n005 has
+    big = pod("big", "set", "3", claims={"data-0": claim})          # more CPU than n005 has
     a, b = full.place(big, *args), cached.place(big, *args)
     assert a == b and a[0] is None
     assert "1 Insufficient cpu" in a[1] and "119 node(s) had volume node affinity conflict" in a[1]
