@@ -201,16 +201,15 @@ class Scheduler(Controller):
         key = (pod["metadata"]["namespace"], pod["metadata"]["name"])
         self.unschedulable.add(key)
         self.recorder.event(pod, "Warning", "FailedScheduling", message)
-        status = thaw(pod.get("status") or {})
+        status = dict(pod.get("status") or {})
         conds = status.get("conditions") or []
         current = next((c for c in conds if c.get("type") == "PodScheduled"), None)
         if current and current.get("status") == "False" and current.get("message") == message:
             return
         status["conditions"] = podstatus.set_condition(conds, "PodScheduled", "False", self.store.timestamp(),
                                                        reason="Unschedulable", message=message)
-        body = thaw(pod)
-        body["status"] = status
         try:
-            self.store.update_status("Pod", body)
+            self.store.set_status("Pod", pod["metadata"]["name"], pod["metadata"]["namespace"], status,
+                                  uid=pod["metadata"]["uid"])
         except ApiError:
             pass

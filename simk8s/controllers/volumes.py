@@ -209,13 +209,11 @@ class PersistentVolumeController(Controller):
             pv_body["metadata"].setdefault("annotations", {})["pv.kubernetes.io/bound-by-controller"] = "yes"
             pv = self.store.update("PersistentVolume", pv_body)
         if get_in(pv, ("status", "phase")) != "Bound":
-            status = thaw(pv.get("status") or {})
+            status = dict(pv.get("status") or {})
             status["phase"] = "Bound"
             status.pop("lastPhaseTransitionTime", None)
             status["lastPhaseTransitionTime"] = self.store.timestamp()
-            body = thaw(pv)
-            body["status"] = status
-            self.store.update_status("PersistentVolume", body)
+            self.store.set_status("PersistentVolume", pv["metadata"]["name"], None, status)
         body = thaw(self.store.get("PersistentVolumeClaim", name, ns))
         anns = body["metadata"].setdefault("annotations", {})
         anns["pv.kubernetes.io/bind-completed"] = "yes"
@@ -224,15 +222,15 @@ class PersistentVolumeController(Controller):
         body["metadata"]["annotations"] = dict(sorted(anns.items()))
         body["spec"]["volumeName"] = pv["metadata"]["name"]
         claim = self.store.update("PersistentVolumeClaim", body)
-        body = thaw(claim)
-        body["status"] = {"accessModes": thaw(pv["spec"].get("accessModes", [])),
-                          "capacity": thaw(pv["spec"].get("capacity", {})), "phase": "Bound"}
-        self.store.update_status("PersistentVolumeClaim", body)
+        self.store.set_status("PersistentVolumeClaim", name, ns, {
+            "accessModes": pv["spec"].get("accessModes", []), "capacity": pv["spec"].get("capacity", {}),
+            "phase": "Bound"})
 
     def _set_claim_phase(self, claim: FrozenDict, phase: str) -> None:
-        body = thaw(claim)
-        body.setdefault("status", {})["phase"] = phase
-        self.store.update_status("PersistentVolumeClaim", body)
+        status = dict(claim.get("status") or {})
+        status["phase"] = phase
+        self.store.set_status("PersistentVolumeClaim", claim["metadata"]["name"], claim["metadata"]["namespace"],
+                              status)
 
     # ------------------------------------------------------------------------------ volumes
     def _sync_volume(self, name: str) -> float | None:
@@ -295,10 +293,10 @@ class PersistentVolumeController(Controller):
             self.deprovisioning.discard(name)
 
     def _set_volume_phase(self, pv: FrozenDict, phase: str) -> FrozenDict:
-        body = thaw(pv)
-        body.setdefault("status", {})["phase"] = phase
-        body["status"]["lastPhaseTransitionTime"] = self.store.timestamp()
-        return self.store.update_status("PersistentVolume", body)
+        status = dict(pv.get("status") or {})
+        status["phase"] = phase
+        status["lastPhaseTransitionTime"] = self.store.timestamp()
+        return self.store.set_status("PersistentVolume", pv["metadata"]["name"], None, status)
 
     def _drop_finalizer(self, kind: str, name: str, ns: str | None, finalizer: str) -> None:
         def drop(body: dict[str, Any]) -> None:
