@@ -511,14 +511,15 @@ class PlanMemo:
 
     Stored objects are immutable snapshots, so a verdict on a pod holds for as long as the very same
     pod object comes back (checked by identity, keyed by pod name): its facts (phase, readiness and
-    since when, revision), and "the replica pass has nothing to do for it" while the claim objects,
-    the set's generation and its update revision are also unchanged (that verdict is only kept once
-    the pod is available, which later times do not undo). A plan with a memo equals one without.
+    since when, revision), and "the replica pass has nothing to do for it" while its claims'
+    existence, deletion and ownerReferences, the set's generation and its update revision are also
+    unchanged (that verdict is only kept once the pod is available, which later times do not undo).
+    A plan with a memo equals one without.
     """
 
     def __init__(self) -> None:
         self.facts: dict[str, tuple[Obj, _Facts]] = {}
-        self.steady: dict[str, tuple[Obj, tuple[Any, ...], tuple[Obj | None, ...]]] = {}
+        self.steady: dict[str, tuple[Obj, tuple[Any, ...], tuple[Any, ...]]] = {}
         self.placeholders: dict[tuple[int, str], dict[str, Any]] = {}
         self.claim_names: dict[int, tuple[str, ...]] = {}
         self.names_context: tuple[Any, ...] = ()
@@ -642,14 +643,21 @@ class _Planner:
     def unavailable(self, pod: Obj) -> bool:
         return self.facts(pod).unavailable(self.min_ready, self.now_s)
 
-    def claim_objects(self, pod: Obj) -> tuple[Obj | None, ...]:
+    def claim_facts(self, pod: Obj) -> tuple[Any, ...]:
+        """What the replica pass reads of the pod's claims: whether each exists, is being deleted,
+        and its ownerReferences (binding and annotations do not matter to it)."""
         if not self.claim_templates:
             return ()
         ordinal = _pod_ordinal(pod)
         names = self.claim_names.get(ordinal)
         if names is None:
             names = self.claim_names[ordinal] = tuple(_claim_names(self.sts, ordinal))
-        return tuple(self.claims.get(n) for n in names)
+        out = []
+        for n in names:
+            c = self.claims.get(n)
+            md = c.get("metadata") or {} if c is not None else None
+            out.append(None if md is None else (md.get("uid"), md.get("deletionTimestamp"), md.get("ownerReferences")))
+        return tuple(out)
 
     def run_for_all(self, n: int, fn: Callable[[int], bool]) -> bool:
         """runForAll: sequential with blocking (monotonic) or slow-start batches 1, 2, 4... (Parallel)."""
@@ -729,13 +737,13 @@ class _Planner:
             return self._process_replica(pod)
         name = pod["metadata"]["name"]
         hit = memo.steady.get(name)
-        if hit is not None and hit[0] is pod and hit[1] == self.context and (not hit[2] or all(
-                a is b for a, b in zip(hit[2], self.claim_objects(pod), strict=True))):
+        if hit is not None and hit[0] is pod and hit[1] == self.context and (
+                not hit[2] or hit[2] == self.claim_facts(pod)):
             return False
         planned = len(self.actions)
         blocked = self._process_replica(pod)
         if not blocked and len(self.actions) == planned and pu.is_created(pod):
-            memo.steady[name] = (pod, self.context, self.claim_objects(pod))
+            memo.steady[name] = (pod, self.context, self.claim_facts(pod))
         return blocked
 
     def _process_replica(self, pod: Obj) -> bool:
