@@ -17,6 +17,7 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from types import MappingProxyType
 from typing import Any, Protocol
 
 from simk8s.api import kinds
@@ -359,6 +360,12 @@ class Store:
                 continue
             out.append(obj)
         return out
+
+    def view(self, kind: KindRef, namespace: str | None = None) -> Mapping[str, FrozenDict]:
+        """A read-only, live mapping name -> object of one namespace (cluster-scoped kinds: all),
+        for readers that look objects up by name many times (no list is built)."""
+        k = self._kind(kind)
+        return MappingProxyType(self._objs[k.kind].by_ns.setdefault(self._ns(k, namespace), {}))
 
     def by_index(self, kind: KindRef, index: str, value: Any) -> Sequence[FrozenDict]:
         """Objects of ``kind`` whose index ``index`` (see :data:`INDEXES`) holds ``value``, in

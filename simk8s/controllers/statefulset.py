@@ -137,7 +137,7 @@ class StatefulSetController(Controller):
                     return 1.0
             if rev_plan.to_update is not None:
                 self.store.update("ControllerRevision", rev_plan.to_update)
-        claims = self.store.list("PersistentVolumeClaim", ns)
+        claims = self.store.view("PersistentVolumeClaim", ns)
         now = self.store.epoch.timestamp() + self.env.now
         plan = sts_logic.plan(sts, pods, claims, rev_plan, now, max_unavailable_gate=self.max_unavailable_gate,
                               memo=self.memos[key][1])

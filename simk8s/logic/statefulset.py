@@ -578,15 +578,35 @@ def _finish_status(base: Mapping[str, Any], update_deletions: int, complete_for:
 
 # ----------------------------------------------------------------------------------------- planner
 
+class _ClaimTable(dict[str, Obj]):
+    """The claims the planner knows: those it plans to write, over the stored ones (by name)."""
+
+    def __init__(self, stored: Mapping[str, Obj]) -> None:
+        super().__init__()
+        self.stored = stored
+
+    def __missing__(self, name: str) -> Obj:
+        return self.stored[name]
+
+    def __contains__(self, name: object) -> bool:
+        return dict.__contains__(self, name) or name in self.stored
+
+    def get(self, name: str, default: Any = None) -> Any:
+        if dict.__contains__(self, name):
+            return dict.__getitem__(self, name)
+        return self.stored.get(name, default)
+
+
 class _Planner:
     """One pass of updateStatefulSet over an immutable snapshot; collects actions."""
 
-    def __init__(self, sts: Obj, pods: Sequence[Obj], claims: Sequence[Obj], rp: RevisionPlan,
+    def __init__(self, sts: Obj, pods: Sequence[Obj], claims: Sequence[Obj] | Mapping[str, Obj], rp: RevisionPlan,
                  now: Now, gate: bool, memo: PlanMemo | None = None) -> None:
         self.sts, self.pods, self.rp, self.now, self.gate = sts, pods, rp, now, gate
         self.set_name = _name(sts)
         self.current_name, self.update_name = _name(rp.current), _name(rp.update)
-        self.claims: dict[str, Obj] = {_name(c): c for c in claims}
+        self.claims: dict[str, Obj] = (_ClaimTable(claims) if isinstance(claims, Mapping)
+                                       else {_name(c): c for c in claims})
         self.min_ready = int(_spec(sts).get("minReadySeconds") or 0)
         self.monotonic = _spec(sts).get("podManagementPolicy") != "Parallel"
         self.actions: list[Action] = []
@@ -898,12 +918,13 @@ def _scaled_max_unavailable(value: Any, replicas: int) -> int:
     return max(n, 1)
 
 
-def plan(sts: Obj, pods: Sequence[Obj], claims: Sequence[Obj], revisions_plan: RevisionPlan, now: Now,
-         *, max_unavailable_gate: bool = False, memo: PlanMemo | None = None) -> Plan:
+def plan(sts: Obj, pods: Sequence[Obj], claims: Sequence[Obj] | Mapping[str, Obj], revisions_plan: RevisionPlan,
+         now: Now, *, max_unavailable_gate: bool = False, memo: PlanMemo | None = None) -> Plan:
     """Plan one sync of StatefulSet ``sts``.
 
     ``pods``: the set's pods (owned, selector-matching; others with unparsable ordinals are ignored);
-    ``claims``: PVCs in the set's namespace (at least those named by its templates);
+    ``claims``: PVCs in the set's namespace (at least those named by its templates), or a mapping
+    name -> PVC of the namespace;
     ``revisions_plan``: from :func:`simk8s.logic.revisions.compute_revisions`, already written;
     ``now``: the current time (epoch seconds or datetime) for minReadySeconds;
     ``memo``: a :class:`PlanMemo` the caller keeps for this set between plans (same plan, less work).

@@ -72,7 +72,8 @@ class Harness:
         self.sts = sts
         self.gate = gate
         # With ``memo``, unchanged pods and claims keep their frozen objects between syncs (as the
-        # store's do) and every plan made with a PlanMemo is checked against one made without.
+        # store's do) and every plan made with a PlanMemo (and claims given as a mapping, as the
+        # controller does) is checked against one made without.
         self.memo = S.PlanMemo() if memo else None
         self._frozen: dict[str, tuple[dict[str, Any], Any]] = {}
         self.pods: dict[str, dict[str, Any]] = {}
@@ -99,7 +100,8 @@ class Harness:
         claims = [self._freeze("claim/" + n, x) for n, x in self.claims.items()]
         p = S.plan(sts, pods, claims, rp, self.now, max_unavailable_gate=self.gate)
         if self.memo is not None:
-            assert S.plan(sts, pods, claims, rp, self.now, max_unavailable_gate=self.gate, memo=self.memo) == p
+            by_name = {c["metadata"]["name"]: c for c in claims}   # claims as a name -> claim mapping
+            assert S.plan(sts, pods, by_name, rp, self.now, max_unavailable_gate=self.gate, memo=self.memo) == p
         done = 0
         for a in p.actions:
             err = self.fail_on(a) if self.fail_on else None
