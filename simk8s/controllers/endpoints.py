@@ -28,14 +28,20 @@ class EndpointsController(Controller):
     def __init__(self, cluster: Any) -> None:
         # Per Service: pod name -> (pod object, Service object, its PodEndpoint).
         self._memo: dict[tuple[str, str], dict[str, tuple[FrozenDict, FrozenDict, PodEndpoint | None]]] = {}
+        # Per Service: the pods its selector selects, kept from the watch, and their name order.
+        self._members: dict[tuple[str, str], dict[str, FrozenDict]] = {}
+        self._order: dict[tuple[str, str], list[str]] = {}
         super().__init__(cluster)
 
     def keys_for(self, ev: WatchEvent) -> Iterable[Hashable]:
         kind = ev.kind.kind
         ns = ev.obj["metadata"].get("namespace", "")
         if kind == "Service":
-            return ((ns, ev.obj["metadata"]["name"]),)
+            key = (ns, ev.obj["metadata"]["name"])
+            self._select(key, None if ev.type == "DELETED" else ev.obj)
+            return (key,)
         if kind == "Pod":
+            name = ev.obj["metadata"]["name"]
             labels_now = ev.obj["metadata"].get("labels") or {}
             labels_old = (ev.old["metadata"].get("labels") or {}) if ev.old is not None else {}
             keys = []
@@ -43,19 +49,49 @@ class EndpointsController(Controller):
                 sel = svc["spec"].get("selector")
                 if not sel:
                     continue
-                if all(labels_now.get(k) == v for k, v in sel.items()) or all(
-                        labels_old.get(k) == v for k, v in sel.items()):
-                    keys.append((ns, svc["metadata"]["name"]))
+                selected = all(labels_now.get(k) == v for k, v in sel.items())
+                key = (ns, svc["metadata"]["name"])
+                if selected and ev.type != "DELETED":
+                    self._add(key, name, ev.obj)
+                else:
+                    self._discard(key, name)
+                if selected or all(labels_old.get(k) == v for k, v in sel.items()):
+                    keys.append(key)
             return keys
         if kind in ("Endpoints", "EndpointSlice") and ev.type == "DELETED":
             svc = (ev.obj["metadata"].get("labels") or {}).get(SERVICE_NAME_LABEL, ev.obj["metadata"]["name"])
             return ((ns, svc),)
         return ()
 
+    def _select(self, key: tuple[str, str], svc: FrozenDict | None) -> None:
+        """(Re)compute a Service's members from the store: it appeared, or its selector may have changed."""
+        self._members.pop(key, None)
+        self._order.pop(key, None)
+        sel = svc["spec"].get("selector") if svc is not None else None
+        if not sel:
+            return
+        self._members[key] = {p["metadata"]["name"]: p for p in self.store.list("Pod", key[0], where=lambda p: all(
+            (p["metadata"].get("labels") or {}).get(k) == v for k, v in sel.items()))}
+
+    def _add(self, key: tuple[str, str], name: str, pod: FrozenDict) -> None:
+        members = self._members.setdefault(key, {})
+        if name not in members:
+            self._order.pop(key, None)
+        members[name] = pod
+
+    def _discard(self, key: tuple[str, str], name: str) -> None:
+        members = self._members.get(key)
+        if members is not None and members.pop(name, None) is not None:
+            self._order.pop(key, None)
+
     def _pods(self, svc: FrozenDict) -> list[FrozenDict]:
-        sel = svc["spec"]["selector"]
-        return self.store.list("Pod", svc["metadata"]["namespace"], where=lambda p: all(
-            (p["metadata"].get("labels") or {}).get(k) == v for k, v in sel.items()))
+        """The pods the Service selects, in name order (as a list of the namespace would give them)."""
+        key = (svc["metadata"]["namespace"], svc["metadata"]["name"])
+        members = self._members.get(key, {})
+        order = self._order.get(key)
+        if order is None:
+            order = self._order[key] = sorted(members)
+        return [members[n] for n in order]
 
     def _entries(self, svc: FrozenDict, pods: list[FrozenDict]) -> list[PodEndpoint | None]:
         """:func:`pod_endpoint` of each pod, reused while the pod and Service objects are the same."""
