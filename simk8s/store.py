@@ -348,8 +348,10 @@ class Store:
         """
         k = self._kind(kind)
         table = self._objs[k.kind]
-        out = []
         by_key = table.by_key
+        if selector is None and field_selector is None and where is None:
+            return [by_key[key] for key in table.ordered(namespace if k.namespaced else None)]
+        out = []
         for key in table.ordered(namespace if k.namespaced else None):
             obj = by_key[key]
             if selector is not None and not selector.matches(obj["metadata"].get("labels") or {}):
