@@ -105,6 +105,10 @@ class StatefulSetController(Controller):
             keys = sorted(keys + orphans)
         return [self.by_owner[self.pod_owner[k]][k] for k in keys]
 
+    def _owned_object(self, pod: FrozenDict, uid: str) -> FrozenDict | None:
+        """The indexed object of ``pod`` when its controller is the set ``uid``."""
+        return self.by_owner.get(uid, {}).get((pod["metadata"].get("namespace", ""), pod["metadata"]["name"]))
+
     def _selects(self, sts: FrozenDict, selector: Any, pod: FrozenDict) -> bool:
         """``selector.matches`` on the pod's labels, remembered per pod object (selectors are immutable)."""
         key = (pod["metadata"].get("namespace", ""), pod["metadata"]["name"])
@@ -233,9 +237,12 @@ class StatefulSetController(Controller):
         out = []
         deleting = bool(sts["metadata"].get("deletionTimestamp"))
         for pod in self._candidates(sts):
+            matches = self._selects(sts, selector, pod)
+            if matches and not deleting and pod is self._owned_object(pod, uid):
+                out.append(pod)   # owned and still selected: the common case, nothing to decide
+                continue
             refs = pod["metadata"].get("ownerReferences") or []
             ctrl = next((r for r in refs if r.get("controller")), None)
-            matches = self._selects(sts, selector, pod)
             if ctrl is not None and ctrl.get("uid") != uid:
                 continue
             if ctrl is None:
