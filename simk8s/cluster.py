@@ -9,6 +9,7 @@ lifecycle), and offers the client-side API users call: ``apply``, ``get``, ``del
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import random
 from collections.abc import Iterable, Mapping, Sequence
@@ -78,6 +79,12 @@ class Topology:
 _TEMPLATES: dict[tuple[str, str], list[tuple[Kind, FrozenDict]]] = {}
 
 
+@functools.lru_cache(maxsize=4096)
+def _network(cidr: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
+    """``ipaddress.ip_network`` (its immutable result cached: clusters keep parsing the same CIDRs)."""
+    return ipaddress.ip_network(cidr)
+
+
 def _with_pod_cidr(node: FrozenDict, cidr: str) -> FrozenDict:
     """A prepared Node with another pod CIDR (the one thing that varies with the seed)."""
     spec = FrozenDict({**node["spec"], "podCIDR": cidr, "podCIDRs": FrozenList([cidr])})
@@ -117,7 +124,7 @@ class Cluster:
 
     def _bootstrap(self) -> None:
         s = self.store
-        pod_net = ipaddress.ip_network(self.topology.pod_cidr)
+        pod_net = _network(self.topology.pod_cidr)
         # One /24 per node, at random places in the pod CIDR (as Calico-like IPAM hands out blocks).
         n_blocks = 2 ** max(0, 24 - pod_net.prefixlen)
         if len(self.topology.nodes) > n_blocks - 2:
@@ -126,7 +133,7 @@ class Cluster:
         blocks = self.ip_rng.sample(range(1, n_blocks - 1), k=len(self.topology.nodes))
         self.pod_cidrs: dict[str, ipaddress.IPv4Network] = {}
         for i, spec in enumerate(self.topology.nodes):
-            cidr = ipaddress.ip_network(f"{pod_net.network_address + blocks[i] * 256}/24")
+            cidr = _network(f"{pod_net.network_address + blocks[i] * 256}/24")
             self.pod_cidrs[spec.name] = cidr  # type: ignore[assignment]
         if not self.trusted_bootstrap:
             for kind, obj in self._bootstrap_objects():
@@ -144,10 +151,11 @@ class Cluster:
             if len(_TEMPLATES) < 64:
                 _TEMPLATES[key] = templates
             return
+        now = key[1]
         for k, prepared in templates:
             if k.kind == "Node":
                 prepared = _with_pod_cidr(prepared, str(self.pod_cidrs[prepared["metadata"]["name"]]))
-            s.insert_prepared(k, prepared)
+            s.insert_prepared(k, prepared, timestamp=now)
 
     def _bootstrap_objects(self) -> Iterable[tuple[str, dict[str, Any]]]:
         """The objects a new cluster has (namespaces, nodes, the default storage class, the API and

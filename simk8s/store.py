@@ -598,13 +598,15 @@ class Store:
                 "rng": self.rng.getstate()}
 
 
-    def insert_prepared(self, kind: KindRef, prepared: Mapping[str, Any]) -> FrozenDict:
+    def insert_prepared(self, kind: KindRef, prepared: Mapping[str, Any], *,
+                        timestamp: str | None = None) -> FrozenDict:
         """Commit an object the create pipeline already accepted, as :meth:`create` would.
 
         ``prepared`` is what ``create(..., dry_run=True)`` returned for it (defaulted, admitted,
         validated, ordered); only the server-set metadata (uid, resourceVersion, generation,
         creationTimestamp) is added, so the stored object and watch event are the same as from
         ``create``. For objects the cluster itself creates (its bootstrap), not for user input.
+        ``timestamp`` is :meth:`timestamp` now, for callers inserting many objects at one time.
         """
         k = self._kind(kind)
         meta = dict(prepared["metadata"])
@@ -616,7 +618,7 @@ class Store:
         meta["resourceVersion"] = str(self._rv)
         if k.kind in GENERATION_KINDS:
             meta["generation"] = 1
-        meta["creationTimestamp"] = self.timestamp()
+        meta["creationTimestamp"] = timestamp if timestamp is not None else self.timestamp()
         # ``prepared`` is ordered and frozen already: only the metadata is new.
         stored = FrozenDict({**prepared, "metadata": FrozenDict(_ordered_meta(meta))})
         self._objs[k.kind].put((ns, name), stored)
