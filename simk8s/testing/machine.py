@@ -21,6 +21,12 @@ from hypothesis import note, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
+try:
+    from hypothesis.control import should_note
+except ImportError:  # pragma: no cover - older hypothesis: always build the note
+    def should_note() -> bool:
+        return True
+
 from simk8s.api.frozen import get_in
 from simk8s.cluster import Cluster
 from simk8s.invariants import check_cluster
@@ -251,7 +257,8 @@ class ClusterMachine(RuleBasedStateMachine):
     def teardown(self) -> None:
         if self.cluster is None:
             return
-        note("Replay with `simk8s run replay.yaml`:\n" + to_scenario(self.seed, self.manifest, self.steps))
+        if should_note():   # the replay text is only wanted when hypothesis reports an example
+            note("Replay with `simk8s run replay.yaml`:\n" + to_scenario(self.seed, self.manifest, self.steps))
         for node in sorted(self.failed_nodes):
             self.cluster.recover_node(node)
         self.failed_nodes.clear()
