@@ -739,3 +739,30 @@ class Store:
         return {"objects": {k: dict(v.by_key) for k, v in self._objs.items()}, "rv": self._rv,
                 "rng": self.rng.getstate()}
 
+
+    def insert_prepared(self, kind: KindRef, prepared: Mapping[str, Any], *,
+                        timestamp: str | None = None) -> FrozenDict:
+        """Commit an object the create pipeline already accepted, as :meth:`create` would.
+
+        ``prepared`` is what ``create(..., dry_run=True)`` returned for it (defaulted, admitted,
+        validated, ordered); only the server-set metadata (uid, resourceVersion, generation,
+        creationTimestamp) is added, so the stored object and watch event are the same as from
+        ``create``. For objects the cluster itself creates (its bootstrap), not for user input.
+        ``timestamp`` is :meth:`timestamp` now, for callers inserting many objects at one time.
+        """
+        k = self._kind(kind)
+        meta = dict(prepared["metadata"])
+        ns, name = meta.get("namespace", ""), meta.get("name", "")
+        if (ns, name) in self._objs[k.kind]:
+            raise AlreadyExists.for_object(k, name)
+        self._rv += 1
+        meta["uid"] = self.new_uid()
+        meta["resourceVersion"] = str(self._rv)
+        if k.kind in GENERATION_KINDS:
+            meta["generation"] = 1
+        meta["creationTimestamp"] = timestamp if timestamp is not None else self.timestamp()
+        # ``prepared`` is ordered and frozen already: only the metadata is new.
+        stored = FrozenDict({**prepared, "metadata": FrozenDict(_ordered_meta(meta))})
+        self._objs[k.kind].put((ns, name), stored)
+        self._emit("ADDED", k, stored, None)
+        return stored

@@ -21,6 +21,12 @@ from hypothesis import note, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
+try:
+    from hypothesis.control import should_note
+except ImportError:  # pragma: no cover - older hypothesis: always build the note
+    def should_note() -> bool:
+        return True
+
 from simk8s.api.frozen import get_in
 from simk8s.cluster import Cluster
 from simk8s.invariants import check_cluster
@@ -86,7 +92,11 @@ class ClusterMachine(RuleBasedStateMachine):
         self.failed_nodes: set[str] = set()
         self.markers: dict[str, tuple[str, str]] = {}   # pod name -> (claim uid, text)
         self.manifest: dict[str, Any] = {}
+        self.manifest_text = ""
         self.seed = 0
+        # invariant name -> the store's resourceVersion when it last held (for the invariants that
+        # are functions of the stored objects only: unchanged objects need no second look).
+        self._held_at: dict[str, int] = {}
 
     # ----------------------------------------------------------------------------- set-up
     def setup_cluster(self, cluster: Cluster) -> None:
@@ -99,8 +109,8 @@ class ClusterMachine(RuleBasedStateMachine):
         self.cluster = Cluster(seed=seed)
         self.checker = RuntimeChecker(self.cluster)
         self.setup_cluster(self.cluster)
-        text = SERVICE.format(name=self.set_name) + "---\n" + yaml.safe_dump(manifest, sort_keys=False)
-        assert self.cluster.kubectl(["apply", "-f", "-"], stdin=text).code == 0
+        self.manifest_text = SERVICE.format(name=self.set_name) + "---\n" + yaml.safe_dump(manifest, sort_keys=False)
+        assert self.cluster.kubectl(["apply", "-f", "-"], stdin=self.manifest_text).code == 0
         self._settle()
 
     # ------------------------------------------------------------------------------ steps
@@ -155,8 +165,7 @@ class ClusterMachine(RuleBasedStateMachine):
             self.kubectl(f"delete sts {s} --cascade={op[1]} --wait=false")
             self._settle()
             self._record({"run": "kubectl apply -f sts.yaml"})
-            text = SERVICE.format(name=s) + "---\n" + yaml.safe_dump(self.manifest, sort_keys=False)
-            self.cluster.kubectl(["apply", "-f", "-"], stdin=text)
+            self.cluster.kubectl(["apply", "-f", "-"], stdin=self.manifest_text)
         elif verb == "advance":
             self.cluster.run(op[1])
             self._record({"sleep": op[1]})
@@ -189,6 +198,14 @@ class ClusterMachine(RuleBasedStateMachine):
     def _healthy(self) -> bool:
         return self.cluster is not None and not self.failed_nodes and self.cluster.idle()
 
+    def _unchanged_since_held(self, name: str) -> bool:
+        assert self.cluster is not None
+        return self._held_at.get(name) == self.cluster.store.resource_version
+
+    def _held(self, name: str) -> None:
+        assert self.cluster is not None
+        self._held_at[name] = self.cluster.store.resource_version
+
     @invariant()
     def ordered_writes(self) -> None:
         if self.cluster is not None:
@@ -199,13 +216,18 @@ class ClusterMachine(RuleBasedStateMachine):
         if not self._healthy():
             return
         assert self.cluster is not None
+        if self._unchanged_since_held("converged_state"):
+            return
         assert check_cluster(self.cluster) == []
+        self._held("converged_state")
 
     @invariant()
     def dns_matches_ready_pods(self) -> None:
         if not self._healthy():
             return
         assert self.cluster is not None
+        if self._unchanged_since_held("dns_matches_ready_pods"):
+            return
         pods = [p for p in self.cluster.store.list("Pod", "default") if get_ordinal(self.set_name, p["metadata"]["name"]) >= 0
                 and (p["metadata"].get("labels") or {}).get("app") == self.set_name]
         ready = sorted(str(p["status"]["podIP"]) for p in pods if is_running_and_ready(p) and not is_terminating(p))
@@ -214,6 +236,7 @@ class ClusterMachine(RuleBasedStateMachine):
             if is_running_and_ready(p) and not is_terminating(p):
                 fqdn = f"{p['metadata']['name']}.{self.set_name}.default.svc.cluster.local."
                 assert self.cluster.resolve(fqdn) == [p["status"]["podIP"]]
+        self._held("dns_matches_ready_pods")
 
     @invariant()
     def data_survives(self) -> None:
@@ -234,7 +257,8 @@ class ClusterMachine(RuleBasedStateMachine):
     def teardown(self) -> None:
         if self.cluster is None:
             return
-        note("Replay with `simk8s run replay.yaml`:\n" + to_scenario(self.seed, self.manifest, self.steps))
+        if should_note():   # the replay text is only wanted when hypothesis reports an example
+            note("Replay with `simk8s run replay.yaml`:\n" + to_scenario(self.seed, self.manifest, self.steps))
         for node in sorted(self.failed_nodes):
             self.cluster.recover_node(node)
         self.failed_nodes.clear()

@@ -153,3 +153,27 @@ def test_the_machine_itself_finds_bug_a_and_prints_a_replay(monkeypatch: pytest.
     notes = "\n".join(getattr(failure.value, "__notes__", []))
     out = capsys.readouterr()
     assert "Replay with `simk8s run replay.yaml`:" in notes + out.out + out.err
+
+
+def test_store_invariants_skip_only_unchanged_stores(monkeypatch: pytest.MonkeyPatch) -> None:
+    """converged_state and dns_matches_ready_pods look again whenever the store changed."""
+    from simk8s.testing import machine
+
+    calls: list[str] = []
+    real_check = machine.check_cluster
+    monkeypatch.setattr(machine, "check_cluster", lambda c: calls.append("check") or real_check(c))
+    m = ClusterMachine()
+    m.cluster = Cluster(seed=3)
+    m.checker = RuntimeChecker(m.cluster)
+    m.cluster.settle()
+    real_resolve = m.cluster.resolve
+    monkeypatch.setattr(m.cluster, "resolve", lambda *a, **k: calls.append("dns") or real_resolve(*a, **k))
+    for _ in range(3):
+        m.converged_state()
+        m.dns_matches_ready_pods()
+    assert calls == ["check", "dns"]
+    m.cluster.create({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "other"}})
+    m.cluster.settle()
+    m.converged_state()
+    m.dns_matches_ready_pods()
+    assert calls == ["check", "dns", "check", "dns"]
