@@ -442,14 +442,15 @@ class Store:
             meta.pop(field, None)
         return ns, meta
 
-    def _commit_create(self, k: Kind, ns: str, body: dict[str, Any]) -> FrozenDict:
+    def _commit_create(self, k: Kind, ns: str, body: dict[str, Any], timestamp: str | None = None) -> FrozenDict:
+        """Add the server-set metadata (uid, resourceVersion, generation, creationTimestamp), store, emit."""
         meta = body["metadata"]
         self._rv += 1
         meta["uid"] = self.new_uid()
         meta["resourceVersion"] = str(self._rv)
         if k.kind in GENERATION_KINDS:
             meta["generation"] = 1
-        meta["creationTimestamp"] = self.timestamp()
+        meta["creationTimestamp"] = timestamp if timestamp is not None else self.timestamp()
         stored = freeze(_ordered_obj(k, body))
         self._objs[k.kind].put((ns, meta.get("name", "")), stored)
         self._emit("ADDED", k, stored, None)
@@ -751,18 +752,9 @@ class Store:
         ``timestamp`` is :meth:`timestamp` now, for callers inserting many objects at one time.
         """
         k = self._kind(kind)
-        meta = dict(prepared["metadata"])
+        body = dict(prepared)
+        meta = body["metadata"] = dict(prepared["metadata"])
         ns, name = meta.get("namespace", ""), meta.get("name", "")
         if (ns, name) in self._objs[k.kind]:
             raise AlreadyExists.for_object(k, name)
-        self._rv += 1
-        meta["uid"] = self.new_uid()
-        meta["resourceVersion"] = str(self._rv)
-        if k.kind in GENERATION_KINDS:
-            meta["generation"] = 1
-        meta["creationTimestamp"] = timestamp if timestamp is not None else self.timestamp()
-        # ``prepared`` is ordered and frozen already: only the metadata is new.
-        stored = FrozenDict({**prepared, "metadata": FrozenDict(_ordered_meta(meta))})
-        self._objs[k.kind].put((ns, name), stored)
-        self._emit("ADDED", k, stored, None)
-        return stored
+        return self._commit_create(k, ns, body, timestamp)
