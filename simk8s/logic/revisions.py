@@ -187,9 +187,9 @@ def history_to_truncate(sts: Obj, revisions: Sequence[Obj], pods: Iterable[Obj],
 
 
 def apply_revision(sts: Obj, revision: Obj) -> dict[str, Any]:
-    """``ApplyRevision``: a copy of the set whose template is the one recorded in ``revision``."""
-    out: dict[str, Any] = thaw(sts)
-    template = thaw(((revision.get("data") or {}).get("spec") or {}).get("template") or {})
-    template.pop("$patch", None)
-    out.setdefault("spec", {})["template"] = template
+    """``ApplyRevision``: the set with the template recorded in ``revision`` (a shallow copy: the
+    unchanged parts are shared, so treat it as read-only)."""
+    template = ((revision.get("data") or {}).get("spec") or {}).get("template") or {}
+    out = dict(sts)
+    out["spec"] = {**(sts.get("spec") or {}), "template": {k: v for k, v in template.items() if k != "$patch"}}
     return out
