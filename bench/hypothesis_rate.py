@@ -39,19 +39,19 @@ class NullMachine(RuleBasedStateMachine):
 
     @invariant()
     def ordered_writes(self) -> None:
-        pass
+        """The four invariants ClusterMachine checks after every step, doing nothing."""
 
     @invariant()
     def converged_state(self) -> None:
-        pass
+        """(empty)"""
 
     @invariant()
     def dns_matches_ready_pods(self) -> None:
-        pass
+        """(empty)"""
 
     @invariant()
     def data_survives(self) -> None:
-        pass
+        """(empty)"""
 
 
 def rate(machine: type[RuleBasedStateMachine], examples: int, steps: int, derandomize: bool) -> float:

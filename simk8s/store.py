@@ -492,14 +492,7 @@ class Store:
         self._check_type(k, body)
         meta = body.get("metadata") or {}
         body["metadata"] = meta
-        ns = self._ns(k, meta.get("namespace"))
-        name = meta.get("name", "")
-        old = self._objs[k.kind].get((ns, name))
-        if old is None:
-            raise NotFound.for_object(k, name)
-        rv = meta.get("resourceVersion")
-        if rv and rv != old["metadata"]["resourceVersion"]:
-            raise Conflict.for_object(k, name)
+        ns, name, old = self._current_for_update(k, meta)
         if subresource == "status":
             new = thaw(old)
             new["status"] = body.get("status", {})
@@ -531,6 +524,13 @@ class Store:
             raise TypeError(f"replace_trusted does not handle the status of {k.kind}")
         body = dict(obj)
         meta = body["metadata"] = dict(obj["metadata"])
+        ns, name, old = self._current_for_update(k, meta)
+        _keep_server_fields(meta, old)
+        return self._commit_update(k, ns, name, old, body)
+
+    def _current_for_update(self, k: Kind, meta: Mapping[str, Any]) -> tuple[str, str, FrozenDict]:
+        """Namespace, name and stored object an update names; NotFound, or Conflict on a stale
+        ``resourceVersion`` precondition."""
         ns = self._ns(k, meta.get("namespace"))
         name = meta.get("name", "")
         old = self._objs[k.kind].get((ns, name))
@@ -539,8 +539,7 @@ class Store:
         rv = meta.get("resourceVersion")
         if rv and rv != old["metadata"]["resourceVersion"]:
             raise Conflict.for_object(k, name)
-        _keep_server_fields(meta, old)
-        return self._commit_update(k, ns, name, old, body)
+        return ns, name, old
 
     def _commit_update(self, k: Kind, ns: str, name: str, old: FrozenDict, body: dict[str, Any], *,
                        dry_run: bool = False) -> FrozenDict:
