@@ -129,9 +129,15 @@ def _volume_claim_ref(pv: FrozenDict) -> list[tuple[str, str] | None]:
     return [(ref.get("namespace", "default"), ref.get("name", ""))] if ref else [None]
 
 
+def _owner_uids(obj: FrozenDict) -> list[str | None]:
+    refs = obj["metadata"].get("ownerReferences") or ()
+    return [r.get("uid") for r in refs] if refs else [None]
+
+
 # Secondary indexes shared by every reader (client-go's informer Indexers): kind -> {name: values of}.
 INDEXES: dict[str, dict[str, Callable[[FrozenDict], Iterable[Any]]]] = {
     "Pod": {"claim": _pod_claims},                         # (namespace, claimName) of each PVC volume
+    "ControllerRevision": {"owner": _owner_uids},          # uid of each ownerReference; None: no owner
     "PersistentVolume": {
         "claim-uid": _volume_claim_uid,                    # spec.claimRef.uid
         "claim-ref": _volume_claim_ref,                    # (namespace, name) of spec.claimRef; None: unclaimed

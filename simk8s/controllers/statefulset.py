@@ -274,7 +274,13 @@ class StatefulSetController(Controller):
         uid = sts["metadata"]["uid"]
         selector = from_api(get_in(sts, ("spec", "selector")))
         out = []
-        for rev in self.store.list("ControllerRevision", sts["metadata"]["namespace"]):
+        ns = sts["metadata"]["namespace"]
+        # The set's own revisions and the namespace's ownerless ones, in name order.
+        candidates = [r for r in (*self.store.by_index("ControllerRevision", "owner", uid),
+                                  *self.store.by_index("ControllerRevision", "owner", None))
+                      if r["metadata"]["namespace"] == ns]
+        candidates.sort(key=lambda r: r["metadata"]["name"])
+        for rev in candidates:
             refs = rev["metadata"].get("ownerReferences") or []
             if any(r.get("uid") == uid for r in refs):
                 out.append(rev)
