@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable
+from collections.abc import Hashable, Iterable, Mapping
 from typing import Any
 
 from simk8s.api.errors import ApiError
@@ -31,7 +31,12 @@ class EndpointsController(Controller):
         # Per Service: the pods its selector selects, kept from the watch, and their name order.
         self._members: dict[tuple[str, str], dict[str, FrozenDict]] = {}
         self._order: dict[tuple[str, str], list[str]] = {}
+        # Services with a selector: the selector, and the Services by one of their selector pairs.
+        self._selectors: dict[tuple[str, str], Mapping[str, str]] = {}
+        self._by_pair: dict[tuple[str, str, str], set[tuple[str, str]]] = {}
         super().__init__(cluster)
+        for svc in self.store.list("Service"):          # those that exist before the watch starts
+            self._select((svc["metadata"]["namespace"], svc["metadata"]["name"]), svc)
 
     def keys_for(self, ev: WatchEvent) -> Iterable[Hashable]:
         kind = ev.kind.kind
@@ -45,12 +50,9 @@ class EndpointsController(Controller):
             labels_now = ev.obj["metadata"].get("labels") or {}
             labels_old = (ev.old["metadata"].get("labels") or {}) if ev.old is not None else {}
             keys = []
-            for svc in self.store.list("Service", ns):
-                sel = svc["spec"].get("selector")
-                if not sel:
-                    continue
+            for key in self._services_for(ns, labels_now, labels_old):
+                sel = self._selectors[key]
                 selected = all(labels_now.get(k) == v for k, v in sel.items())
-                key = (ns, svc["metadata"]["name"])
                 if selected and ev.type != "DELETED":
                     self._add(key, name, ev.obj)
                 else:
@@ -63,13 +65,25 @@ class EndpointsController(Controller):
             return ((ns, svc),)
         return ()
 
+    def _services_for(self, ns: str, *label_sets: Mapping[str, str]) -> list[tuple[str, str]]:
+        """The Services of ``ns`` whose selector could select pods with these labels (one of its
+        pairs is among them), in name order; the caller checks the whole selector."""
+        found = {key for labels in label_sets for pair in labels.items()
+                 for key in self._by_pair.get((ns, *pair), ())}
+        return sorted(found)
+
     def _select(self, key: tuple[str, str], svc: FrozenDict | None) -> None:
         """(Re)compute a Service's members from the store: it appeared, or its selector may have changed."""
         self._members.pop(key, None)
         self._order.pop(key, None)
+        old = self._selectors.pop(key, None)
+        if old:
+            self._by_pair.get((key[0], *min(old.items())), set()).discard(key)
         sel = svc["spec"].get("selector") if svc is not None else None
         if not sel:
             return
+        self._selectors[key] = sel
+        self._by_pair.setdefault((key[0], *min(sel.items())), set()).add(key)
         self._members[key] = {p["metadata"]["name"]: p for p in self.store.list("Pod", key[0], where=lambda p: all(
             (p["metadata"].get("labels") or {}).get(k) == v for k, v in sel.items()))}
 

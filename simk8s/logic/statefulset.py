@@ -656,8 +656,7 @@ class _Planner:
         if hit is not None and hit[0] is pod:
             return hit[1]
         f = _facts(pod)
-        if f.created:
-            memo.facts[name] = (pod, f)
+        memo.facts[name] = (pod, f)   # placeholders too: they are kept in the memo as well
         return f
 
     def unavailable(self, pod: Obj) -> bool:

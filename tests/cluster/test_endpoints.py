@@ -58,3 +58,25 @@ def test_endpoints_follow_labels_selectors_and_deletions() -> None:
     cluster.kubectl("delete pod a2")
     cluster.settle()
     assert addresses(cluster) == sliced(cluster) == []
+
+
+def test_services_with_several_selector_pairs_select_only_pods_with_all_of_them() -> None:
+    cluster = Cluster(seed=4)
+    cluster.apply("""
+apiVersion: v1
+kind: Service
+metadata: {name: svc}
+spec:
+  selector: {app: a, tier: web}
+  ports: [{port: 80}]
+""")
+    cluster.apply(pod("only-app", "a"))
+    cluster.apply(pod("both", "a"))
+    cluster.settle()
+    cluster.kubectl("label pod both tier=web")
+    cluster.settle()
+    assert addresses(cluster) == sliced(cluster) == ["both"]
+    cluster.kubectl("label pod both tier-")
+    cluster.kubectl("label pod only-app tier=web")
+    cluster.settle()
+    assert addresses(cluster) == sliced(cluster) == ["only-app"]
