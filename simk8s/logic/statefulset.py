@@ -526,7 +526,7 @@ class PlanMemo:
         self.placeholder_context: tuple[Any, ...] = ()
 
     def forget_all_but(self, pods: Sequence[Obj]) -> None:
-        """Drop what was learned about pods that are gone."""
+        """Drop what was learned about pods (and placeholders) that are gone."""
         if len(self.facts) <= len(pods) and len(self.steady) <= len(pods):
             return
         names = {_name(p) for p in pods}
@@ -870,7 +870,7 @@ class _Planner:
         else:
             status_pods = self.pods
         if self.memo is not None:
-            self.memo.forget_all_but(self.pods)
+            self.memo.forget_all_but([*replicas, *condemned])
         return self.build(status_pods)
 
     def plan_writes(self, replicas: Sequence[Obj], condemned: list[Obj], first: str | None) -> None:
