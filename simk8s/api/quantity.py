@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from fractions import Fraction
-from functools import total_ordering
+from functools import lru_cache, total_ordering
 
 __all__ = ["FORMAT_ERROR", "Quantity", "canonical", "format_quantity", "parse_quantity"]
 
@@ -32,8 +32,10 @@ _BIN_BY_EXP = {v: k for k, v in _BIN.items()}
 _NANO = Fraction(1, 10**9)
 
 
+@lru_cache(maxsize=4096)
 def _split(s: str) -> tuple[Fraction, str]:
-    """(value, format) of a quantity string; ValueError with apimachinery's texts."""
+    """(value, format) of a quantity string; ValueError with apimachinery's texts (parsed once
+    per distinct string: quantities repeat across objects)."""
     m = _RE.match(s.strip()) if s.strip() == s else None
     if not s or m is None:
         raise ValueError(FORMAT_ERROR)

@@ -176,11 +176,13 @@ def history_to_truncate(sts: Obj, revisions: Sequence[Obj], pods: Iterable[Obj],
 
     Live revisions (current, update, any pod's ``controller-revision-hash``) are never deleted.
     """
+    limit = (sts.get("spec") or {}).get("revisionHistoryLimit")
+    limit = DEFAULT_HISTORY_LIMIT if limit is None else int(limit)
+    if len(revisions) <= limit:
+        return []   # the non-live ones are fewer still
     live = {((r or {}).get("metadata") or {}).get("name") for r in (current, update)}
     live |= {((p.get("metadata") or {}).get("labels") or {}).get(REVISION_LABEL, "") for p in pods}
     hist = [r for r in sort_revisions(revisions) if r["metadata"]["name"] not in live]
-    limit = (sts.get("spec") or {}).get("revisionHistoryLimit")
-    limit = DEFAULT_HISTORY_LIMIT if limit is None else int(limit)
     if len(hist) <= limit:
         return []
     return [r["metadata"]["name"] for r in hist[: len(hist) - limit]]
