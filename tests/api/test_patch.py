@@ -4,6 +4,7 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from test_manifest import WEB_YAML
 
 from simk8s.api.frozen import freeze
 from simk8s.api.manifest import load_manifests
@@ -26,41 +27,7 @@ from simk8s.api.patch import (
 from simk8s.api.yamlio import dump_yaml
 
 # The StatefulSet half of the website's web.yaml, as the seed lab applies it.
-WEB_STS_YAML = """\
-apiVersion: apps/v1
-kind: StatefulSet
-metadata:
-  name: web
-spec:
-  selector:
-    matchLabels:
-      app: nginx # has to match .spec.template.metadata.labels
-  serviceName: "nginx"
-  replicas: 2 # by default is 1
-  template:
-    metadata:
-      labels:
-        app: nginx # has to match .spec.selector.matchLabels
-    spec:
-      terminationGracePeriodSeconds: 10
-      containers:
-      - name: nginx
-        image: k8s.gcr.io/nginx-slim:0.8
-        ports:
-        - containerPort: 80
-          name: web
-        volumeMounts:
-        - name: www
-          mountPath: /usr/share/nginx/html
-  volumeClaimTemplates:
-  - metadata:
-      name: www
-    spec:
-      accessModes: [ "ReadWriteOnce" ]
-      resources:
-        requests:
-          storage: 1Gi
-"""
+WEB_STS_YAML = WEB_YAML.split("---\n", 1)[1]   # the StatefulSet document, comments and all
 
 
 def web() -> dict[str, Any]:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from simk8s.examples import WEB_YAML
+
 TABLE = ("NAME    READY   STATUS    RESTARTS   AGE\\n"
          "web-0   1/1     Running   0          18s\\nweb-1   1/1     Running   0          20s\\n")
 
@@ -31,61 +33,15 @@ def test_sed_in_place_edits_the_simulated_file(make_shell):
     assert r.stdout == "listen 8080;\n"
 
 
-WEB_YAML = """apiVersion: v1
-kind: Service
-metadata:
-  name: nginx
-  labels:
-    app: nginx
-spec:
-  ports:
-  - port: 80
-    name: web
-  clusterIP: None
-  selector:
-    app: nginx
----
-apiVersion: apps/v1
-kind: StatefulSet
-metadata:
-  name: web
-spec:
-  serviceName: "nginx"
-  replicas: 2
-  selector:
-    matchLabels:
-      app: nginx
-  template:
-    metadata:
-      labels:
-        app: nginx
-    spec:
-      containers:
-      - name: nginx
-        image: k8s.gcr.io/nginx-slim:0.8
-        ports:
-        - containerPort: 80
-          name: web
-        volumeMounts:
-        - name: www
-          mountPath: /usr/share/nginx/html
-  volumeClaimTemplates:
-  - metadata:
-      name: www
-    spec:
-      accessModes: [ "ReadWriteOnce" ]
-      resources:
-        requests:
-          storage: 1Gi
-
-"""
+# The seed lab's web.yaml ends with an empty line (bat numbers it: line 47).
+WEB_FILE = WEB_YAML + "\n"
 
 
 def test_the_seed_hosts_cat_is_bat_and_draws_its_grid_at_201_columns(make_shell):
     sh = make_shell(dialect="bash")
     sh.tty = True
     sh.set("COLUMNS", "201", export=True)
-    sh.fs.write("/root/web.yaml", WEB_YAML)
+    sh.fs.write("/root/web.yaml", WEB_FILE)
     out = sh.run("cd /root; alias cat=bat; cat web.yaml").stdout
     lines = out.split("\n")
     assert lines[0] == "─" * 7 + "┬" + "─" * 193 and lines[1] == "       │ File: web.yaml"
