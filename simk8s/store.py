@@ -534,14 +534,22 @@ class Store:
         _keep_server_fields(meta, old)
         return self._commit_update(k, ns, name, old, body)
 
+    def _current(self, k: Kind, ns: str, name: str, uid: str | None = None) -> FrozenDict:
+        """The stored object; NotFound, or Conflict when a ``uid`` precondition fails."""
+        old = self._objs[k.kind].get((ns, name))
+        if old is None:
+            raise NotFound.for_object(k, name)
+        if uid is not None and old["metadata"]["uid"] != uid:
+            raise Conflict.for_object(k, name, f"Precondition failed: UID in precondition: {uid}, UID in object "
+                                               f"meta: {old['metadata']['uid']}")
+        return old
+
     def _current_for_update(self, k: Kind, meta: Mapping[str, Any]) -> tuple[str, str, FrozenDict]:
         """Namespace, name and stored object an update names; NotFound, or Conflict on a stale
         ``resourceVersion`` precondition."""
         ns = self._ns(k, meta.get("namespace"))
         name = meta.get("name", "")
-        old = self._objs[k.kind].get((ns, name))
-        if old is None:
-            raise NotFound.for_object(k, name)
+        old = self._current(k, ns, name)
         rv = meta.get("resourceVersion")
         if rv and rv != old["metadata"]["resourceVersion"]:
             raise Conflict.for_object(k, name)
@@ -580,12 +588,7 @@ class Store:
         """
         k = self._kind(kind)
         ns = self._ns(k, namespace)
-        old = self._objs[k.kind].get((ns, name))
-        if old is None:
-            raise NotFound.for_object(k, name)
-        if uid is not None and old["metadata"]["uid"] != uid:
-            raise Conflict.for_object(k, name, f"Precondition failed: UID in precondition: {uid}, UID in object "
-                                               f"meta: {old['metadata']['uid']}")
+        old = self._current(k, ns, name, uid)
         new_status = freeze(status)
         if old.get("status") == new_status:
             return old
@@ -651,13 +654,7 @@ class Store:
         """
         k = self._kind(kind)
         ns = self._ns(k, namespace)
-        old = self._objs[k.kind].get((ns, name))
-        if old is None:
-            raise NotFound.for_object(k, name)
-        if uid is not None and old["metadata"]["uid"] != uid:
-            raise Conflict.for_object(
-                k, name, f"Precondition failed: UID in precondition: {uid}, UID in object meta: "
-                f"{old['metadata']['uid']}")
+        old = self._current(k, ns, name, uid)
         if dry_run:
             return old
         meta = thaw(old["metadata"])

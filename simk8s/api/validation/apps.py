@@ -336,15 +336,8 @@ def validate_deployment(obj: Mapping[str, Any], old: Mapping[str, Any] | None) -
                 )
             )
     if old is not None:
-        old_sel = (old.get("spec") or {}).get("selector")
-        if old_sel != spec.get("selector"):
-            errs.append(
-                FieldError.invalid(
-                    "spec.selector",
-                    common.go_label_selector(spec.get("selector") or {}),
-                    "field is immutable",
-                )
-            )
+        errs.extend(common.immutable(spec.get("selector"), (old.get("spec") or {}).get("selector"), "spec.selector",
+                                     common.go_label_selector(spec.get("selector") or {})))
     return errs
 
 
@@ -360,15 +353,8 @@ def validate_replica_set(obj: Mapping[str, Any], old: Mapping[str, Any] | None) 
     errs.extend(_selector_errors(spec, "spec", "deployment"))
     errs.extend(_replica_template(spec, "spec", "ReplicaSet"))
     if old is not None:
-        old_sel = (old.get("spec") or {}).get("selector")
-        if old_sel != spec.get("selector"):
-            errs.append(
-                FieldError.invalid(
-                    "spec.selector",
-                    common.go_label_selector(spec.get("selector") or {}),
-                    "field is immutable",
-                )
-            )
+        errs.extend(common.immutable(spec.get("selector"), (old.get("spec") or {}).get("selector"), "spec.selector",
+                                     common.go_label_selector(spec.get("selector") or {})))
     return errs
 
 

@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from simk8s.api.errors import FieldError, GoValue, go_repr
+from simk8s.api.quantity import Quantity
 from simk8s.api.validation import names
 
 __all__ = [
@@ -105,6 +106,14 @@ def immutable(new: Any, old: Any, path: str, shown: Any = None) -> Errors:
     if new != old:
         return [FieldError.invalid(path, new if shown is None else shown, "field is immutable")]
     return []
+
+
+def quantity_or_none(value: Any) -> Quantity | None:
+    """The parsed quantity, or None when it does not parse (the caller reports it its own way)."""
+    try:
+        return Quantity.parse(value)
+    except (ValueError, TypeError):
+        return None
 
 
 def validate_label_name(key: str, path: str) -> Errors:

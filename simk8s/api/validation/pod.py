@@ -7,7 +7,6 @@ from typing import Any
 
 from simk8s.api.defaults import VOLUME_SOURCE_KEYS
 from simk8s.api.errors import FieldError
-from simk8s.api.quantity import Quantity
 from simk8s.api.validation import common, names
 
 __all__ = ["validate_pod", "validate_pod_spec", "validate_pod_template", "validate_pod_update"]
@@ -120,13 +119,6 @@ def _volume_mounts(mounts: Sequence[Mapping[str, Any]], volumes: set[str], path:
     return errs
 
 
-def _quantity(v: Any) -> Quantity | None:
-    try:
-        return Quantity.parse(v)
-    except (ValueError, TypeError):
-        return None
-
-
 def _resources(res: Mapping[str, Any], path: str) -> Errors:
     errs: Errors = []
     limits = res.get("limits") or {}
@@ -136,11 +128,11 @@ def _resources(res: Mapping[str, Any], path: str) -> Errors:
             p = f"{path}.{kind}[{name}]"
             if "/" not in name and name not in _STANDARD_RESOURCES and not name.startswith("hugepages-"):
                 errs.append(FieldError.invalid(p, name, "must be a standard resource for containers"))
-            q = _quantity(values[name])
+            q = common.quantity_or_none(values[name])
             if q is not None and q.value < 0:
                 errs.append(FieldError.invalid(p, str(q), "must be greater than or equal to 0"))
     for name in sorted(requests):
-        req, lim = _quantity(requests[name]), _quantity(limits.get(name)) if name in limits else None
+        req, lim = common.quantity_or_none(requests[name]), common.quantity_or_none(limits.get(name)) if name in limits else None
         if req is None or lim is None:
             continue
         overcommit = name in _STANDARD_RESOURCES or ("/" not in name and not name.startswith("hugepages-"))

@@ -74,13 +74,6 @@ def _access_mode_values(modes: list[Any], path: str) -> Errors:
     return errs
 
 
-def _quantity(v: Any) -> Quantity | None:
-    try:
-        return Quantity.parse(v)
-    except (ValueError, TypeError):
-        return None
-
-
 def _pvc_spec(spec: Mapping[str, Any], path: str = "spec") -> Errors:
     """ValidatePersistentVolumeClaimSpec, in its order."""
     modes = list(spec.get("accessModes") or [])
@@ -92,7 +85,7 @@ def _pvc_spec(spec: Mapping[str, Any], path: str = "spec") -> Errors:
     if "storage" not in requests:
         errs.append(FieldError.required(f"{path}.resources[storage]", ""))
     else:
-        q = _quantity(requests["storage"])
+        q = common.quantity_or_none(requests["storage"])
         if q is not None and q.value <= 0:
             errs.append(FieldError.invalid(f"{path}.resources[storage]", str(q), "must be greater than zero"))
     errs.extend(_class_name(spec.get("storageClassName"), f"{path}.storageClassName"))
@@ -103,7 +96,7 @@ def _pvc_spec(spec: Mapping[str, Any], path: str = "spec") -> Errors:
 
 
 def _storage_request(pvc: Mapping[str, Any]) -> Quantity | None:
-    return _quantity(((pvc.get("spec") or {}).get("resources") or {}).get("requests", {}).get("storage"))
+    return common.quantity_or_none(((pvc.get("spec") or {}).get("resources") or {}).get("requests", {}).get("storage"))
 
 
 def validate_pvc(obj: Mapping[str, Any], old: Mapping[str, Any] | None) -> Errors:
@@ -146,7 +139,7 @@ def validate_pvc(obj: Mapping[str, Any], old: Mapping[str, Any] | None) -> Error
         )
     new_size, old_size = _storage_request(obj), _storage_request(old)
     if new_size is not None and old_size is not None and new_size < old_size:
-        capacity = _quantity(((old.get("status") or {}).get("capacity") or {}).get("storage", 0))
+        capacity = common.quantity_or_none(((old.get("status") or {}).get("capacity") or {}).get("storage", 0))
         if capacity is not None and new_size <= capacity:
             errs.append(
                 FieldError.forbidden(
@@ -165,7 +158,7 @@ def _pv_capacity(cap: Mapping[str, Any]) -> Errors:
         shown = common.go_string_map(cap, "core.ResourceList")
         errs.append(FieldError.not_supported("spec.capacity", shown, ["storage"]))
     for name in sorted(cap):
-        q = _quantity(cap[name])
+        q = common.quantity_or_none(cap[name])
         if q is not None and q.value <= 0:
             errs.append(FieldError.invalid(f"spec.capacity[{name}]", str(q), "must be greater than zero"))
     return errs
