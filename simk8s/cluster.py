@@ -146,16 +146,15 @@ class Cluster:
             templates = []
             for kind, obj in self._bootstrap_objects():
                 prepared = s.create(kind, obj, dry_run=True)
-                s.insert_prepared(kind, prepared)
+                s.create_trusted(kind, prepared)
                 templates.append((kinds.resolve(kind), prepared))
             if len(_TEMPLATES) < 64:
                 _TEMPLATES[key] = templates
             return
-        now = key[1]
         for k, prepared in templates:
             if k.kind == "Node":
                 prepared = _with_pod_cidr(prepared, str(self.pod_cidrs[prepared["metadata"]["name"]]))
-            s.insert_prepared(k, prepared, timestamp=now)
+            s.create_trusted(k, prepared)
 
     def _bootstrap_objects(self) -> Iterable[tuple[str, dict[str, Any]]]:
         """The objects a new cluster has (namespaces, nodes, the default storage class, the API and

@@ -414,7 +414,8 @@ class Store:
         return self._commit_create(k, ns, body)
 
     def create_trusted(self, kind: KindRef, obj: Obj, namespace: str | None = None) -> FrozenDict:
-        """Create an object the simulator built itself (Events, Endpoints, EndpointSlices).
+        """Create an object the simulator built itself (Events, Endpoints, EndpointSlices, and the
+        cluster's bootstrap objects as a dry-run ``create`` prepared them).
 
         Like :meth:`create` (namespace, generateName, uid, resourceVersion, creationTimestamp,
         AlreadyExists, the watch event) without the schema check, defaulting, admission and
@@ -448,7 +449,7 @@ class Store:
             meta.pop(field, None)
         return ns, meta
 
-    def _commit_create(self, k: Kind, ns: str, body: dict[str, Any], timestamp: str | None = None) -> FrozenDict:
+    def _commit_create(self, k: Kind, ns: str, body: dict[str, Any]) -> FrozenDict:
         """Add the server-set metadata (uid, resourceVersion, generation, creationTimestamp), store, emit."""
         meta = body["metadata"]
         self._rv += 1
@@ -456,7 +457,7 @@ class Store:
         meta["resourceVersion"] = str(self._rv)
         if k.kind in GENERATION_KINDS:
             meta["generation"] = 1
-        meta["creationTimestamp"] = timestamp if timestamp is not None else self.timestamp()
+        meta["creationTimestamp"] = self.timestamp()
         stored = freeze(_ordered_obj(k, body))
         self._objs[k.kind].put((ns, meta.get("name", "")), stored)
         self._emit("ADDED", k, stored, None)
@@ -743,20 +744,3 @@ class Store:
                 "rng": self.rng.getstate()}
 
 
-    def insert_prepared(self, kind: KindRef, prepared: Mapping[str, Any], *,
-                        timestamp: str | None = None) -> FrozenDict:
-        """Commit an object the create pipeline already accepted, as :meth:`create` would.
-
-        ``prepared`` is what ``create(..., dry_run=True)`` returned for it (defaulted, admitted,
-        validated, ordered); only the server-set metadata (uid, resourceVersion, generation,
-        creationTimestamp) is added, so the stored object and watch event are the same as from
-        ``create``. For objects the cluster itself creates (its bootstrap), not for user input.
-        ``timestamp`` is :meth:`timestamp` now, for callers inserting many objects at one time.
-        """
-        k = self._kind(kind)
-        body = dict(prepared)
-        meta = body["metadata"] = dict(prepared["metadata"])
-        ns, name = meta.get("namespace", ""), meta.get("name", "")
-        if (ns, name) in self._objs[k.kind]:
-            raise AlreadyExists.for_object(k, name)
-        return self._commit_create(k, ns, body, timestamp)

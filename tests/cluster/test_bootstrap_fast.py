@@ -1,4 +1,4 @@
-"""The trusted bootstrap (templates + ``Store.insert_prepared``) stores what the create pipeline does."""
+"""The trusted bootstrap (templates + ``Store.create_trusted``) stores what the create pipeline does."""
 
 from __future__ import annotations
 
