@@ -514,16 +514,22 @@ class PlanMemo:
     since when, revision), and "the replica pass has nothing to do for it" while its claims'
     existence, deletion and ownerReferences, the set's generation and its update revision are also
     unchanged (that verdict is only kept once the pod is available, which later times do not undo).
+    Placeholders for missing ordinals and claim names are kept per version of the set.
     A plan with a memo equals one without.
     """
 
     def __init__(self) -> None:
         self.facts: dict[str, tuple[Obj, _Facts]] = {}
         self.steady: dict[str, tuple[Obj, tuple[Any, ...], tuple[Any, ...]]] = {}
+        # Valid for one version of the set (uid, generation, current and update revision):
+        self.version: tuple[Any, ...] = ()
         self.placeholders: dict[tuple[int, str], dict[str, Any]] = {}
         self.claim_names: dict[int, tuple[str, ...]] = {}
-        self.names_context: tuple[Any, ...] = ()
-        self.placeholder_context: tuple[Any, ...] = ()
+
+    def begin(self, version: tuple[Any, ...]) -> None:
+        """Start a plan of the set at ``version``: what was built for another version is dropped."""
+        if version != self.version:
+            self.version, self.placeholders, self.claim_names = version, {}, {}
 
     def forget_all_but(self, pods: Sequence[Obj]) -> None:
         """Drop what was learned about pods (and placeholders) that are gone."""
@@ -618,8 +624,7 @@ class _Planner:
         self.context = (md.get("uid"), md.get("generation"), self.update_name, self.min_ready, self.monotonic)
         self.claim_names: dict[int, tuple[str, ...]] = {}   # per ordinal, shared through the memo
         if memo is not None:
-            if memo.names_context != self.context[:2]:
-                memo.names_context, memo.claim_names = self.context[:2], {}
+            memo.begin((md.get("uid"), md.get("generation"), self.current_name, self.update_name))
             self.claim_names = memo.claim_names
 
     # -- helpers
@@ -638,9 +643,6 @@ class _Planner:
             return versioned_pod(self.current_set, self.update_set, self.current_name, self.update_name, ordinal)
         use_current = _uses_current_revision(self.sts, ordinal)
         key = (ordinal, self.current_name if use_current else self.update_name)
-        context = (self.context[0], self.context[1], self.current_name, self.update_name)
-        if memo.placeholder_context != context:
-            memo.placeholder_context, memo.placeholders = context, {}
         pod = memo.placeholders.get(key)
         if pod is None:
             pod = memo.placeholders[key] = versioned_pod(self.current_set, self.update_set, self.current_name,
