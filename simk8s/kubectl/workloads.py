@@ -10,6 +10,8 @@ from simk8s.api.frozen import get_in, thaw
 from simk8s.api.kinds import Kind
 from simk8s.client import kind_or_error
 from simk8s.kubectl import CommandError, Context
+from simk8s.logic.rollout import status_viewer
+from simk8s.store import WatchEvent
 
 __all__ = ["cmd_annotate", "cmd_cordon", "cmd_drain", "cmd_label", "cmd_rollout", "cmd_set", "cmd_uncordon",
            "cmd_wait"]
@@ -226,55 +228,7 @@ def _rollout_target(ctx: Context, args: list[str]) -> tuple[Kind, str]:
     return kind_or_error(args[0]), args[1]
 
 
-def sts_status_message(sts: Any) -> tuple[str, bool]:
-    """kubectl's StatefulSetStatusViewer: (message, done)."""
-    spec, status = sts["spec"], sts.get("status") or {}
-    strategy = get_in(spec, ("updateStrategy", "type"), "RollingUpdate")
-    if strategy != "RollingUpdate":
-        raise CommandError("rollout status is only available for RollingUpdate strategy type")
-    if status.get("observedGeneration", 0) == 0 or sts["metadata"].get("generation", 0) > status.get(
-            "observedGeneration", 0):
-        return "Waiting for statefulset spec update to be observed...\n", False
-    replicas = spec.get("replicas", 1)
-    if status.get("readyReplicas", 0) < replicas:
-        return f"Waiting for {replicas - status.get('readyReplicas', 0)} pods to be ready...\n", False
-    partition = get_in(spec, ("updateStrategy", "rollingUpdate", "partition"), 0) or 0
-    if partition > 0:
-        if status.get("updatedReplicas", 0) < replicas - partition:
-            return (f"Waiting for partitioned roll out to finish: {status.get('updatedReplicas', 0)} out of "
-                    f"{replicas - partition} new pods have been updated...\n", False)
-        return (f"partitioned roll out complete: {status.get('updatedReplicas', 0)} new pods have been "
-                f"updated...\n", True)
-    if status.get("updateRevision") != status.get("currentRevision"):
-        return (f"waiting for statefulset rolling update to complete {status.get('updatedReplicas', 0)} pods at "
-                f"revision {status.get('updateRevision')}...\n", False)
-    return (f"statefulset rolling update complete {status.get('currentReplicas', 0)} pods at revision "
-            f"{status.get('currentRevision')}...\n", True)
-
-
-def deploy_status_message(d: Any) -> tuple[str, bool]:
-    spec, status = d["spec"], d.get("status") or {}
-    name = d["metadata"]["name"]
-    if d["metadata"].get("generation", 0) > status.get("observedGeneration", 0):
-        return "Waiting for deployment spec update to be observed...\n", False
-    replicas = spec.get("replicas", 1)
-    updated = status.get("updatedReplicas", 0)
-    if updated < replicas:
-        return (f'Waiting for deployment "{name}" rollout to finish: {updated} out of {replicas} new replicas '
-                f"have been updated...\n", False)
-    if status.get("replicas", 0) > updated:
-        return (f'Waiting for deployment "{name}" rollout to finish: {status.get("replicas", 0) - updated} old '
-                f"replicas are pending termination...\n", False)
-    available = status.get("availableReplicas", 0)
-    if available < updated:
-        return (f'Waiting for deployment "{name}" rollout to finish: {available} of {updated} updated replicas '
-                f"are available...\n", False)
-    return f'deployment "{name}" successfully rolled out\n', True
-
-
 def cmd_rollout(ctx: Context) -> int:
-    from simk8s.kubectl.verbs import run_until
-
     pos = ctx.args.positional
     if not pos:
         raise CommandError("Must provide a subcommand")
@@ -282,25 +236,11 @@ def cmd_rollout(ctx: Context) -> int:
     k, name = _rollout_target(ctx, args)
     store = ctx.cluster.store
     ns = _ns(ctx, k)
+    if sub == "status":
+        return _rollout_status(ctx, k, name, ns)
     if k.kind not in ("StatefulSet", "Deployment"):
         raise CommandError(f"no {sub} viewer has been implemented for {k.kind}")
     store.get(k, name, ns)
-    if sub == "status":
-        viewer = sts_status_message if k.kind == "StatefulSet" else deploy_status_message
-        last = ""
-
-        def done() -> bool:
-            nonlocal last
-            msg, finished = viewer(store.get(k, name, ns))
-            if msg != last:
-                ctx.out.out(msg)
-                last = msg
-            return finished
-
-        if not run_until(ctx.cluster, done, 600.0):
-            ctx.out.err("error: timed out waiting for the condition\n")
-            return 1
-        return 0
     if sub == "history":
         revs = _revisions(ctx, k, name, ns)
         lines = [f"{_ref(k, name)} ", "REVISION  CHANGE-CAUSE"]
@@ -335,6 +275,64 @@ def cmd_rollout(ctx: Context) -> int:
         ctx.out.out(f"{_ref(k, name)} restarted\n")
         return 0
     raise CommandError(f'unknown command "{sub}" for "kubectl rollout"')
+
+
+def _rollout_status(ctx: Context, k: Kind, name: str, ns: str | None) -> int:
+    """``rollout status``: the viewer's text for the object as listed, then for every change of it,
+    until the viewer says done (or, with ``--watch=false``, after the first); an error, the object's
+    deletion or ``--timeout`` ends it with exit 1."""
+    from simk8s.kubectl.verbs import run_until
+
+    revision_text = ctx.args.get("revision") or "0"
+    try:
+        revision = int(revision_text)
+    except ValueError:
+        raise CommandError(f'invalid argument "{revision_text}" for "--revision" flag: strconv.ParseInt: parsing '
+                           f'"{revision_text}": invalid syntax') from None
+    if revision < 0:
+        raise CommandError(f"revision must be a positive integer: {revision}")
+    store = ctx.cluster.store
+    obj = store.get(k, name, ns)
+    viewer = status_viewer(k.kind)
+    if viewer is None:
+        raise CommandError(f"no status viewer has been implemented for {k.qualified_kind}")
+    watch = ctx.args.bool("watch", True)
+    timeout = _duration(ctx.args.get("timeout") or "0")
+    pending: list[Any] = [obj]
+    outcome: list[str] = []
+
+    def on_event(ev: WatchEvent) -> None:
+        meta = ev.obj["metadata"]
+        if meta["name"] == name and meta.get("namespace") == ns:
+            pending.append(None if ev.type == "DELETED" else ev.obj)
+
+    def finished() -> bool:
+        while pending and not outcome:
+            cur = pending.pop(0)
+            if cur is None:
+                outcome.append("object has been deleted")
+                break
+            status = viewer(cur, revision)
+            if status.error is not None:
+                outcome.append(status.error)
+                break
+            ctx.out.out(status.message)
+            if status.done or not watch:
+                outcome.append("")
+        return bool(outcome)
+
+    unsubscribe = store.subscribe(on_event, kinds=(k.kind,))
+    try:
+        # Timeout 0 means "never" to kubectl; a simulated cluster that goes quiet cannot change
+        # the answer any more, so the wait also ends then (after at most 600 virtual seconds).
+        if not run_until(ctx.cluster, finished, timeout or 600.0):
+            outcome.append("timed out waiting for the condition")
+    finally:
+        unsubscribe()
+    if outcome[0]:
+        ctx.out.err(f"error: {outcome[0]}\n")
+        return 1
+    return 0
 
 
 def _revisions(ctx: Context, k: Kind, name: str, ns: str | None) -> list[Any]:

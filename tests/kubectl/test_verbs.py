@@ -45,7 +45,7 @@ def test_wait_for_ready_and_for_delete(web: Cluster) -> None:
 def test_rollout_restart_status_history_and_undo(web: Cluster) -> None:
     assert web.kubectl("rollout restart sts/web").stdout == "statefulset.apps/web restarted\n"
     status = web.kubectl("rollout status sts/web").stdout.splitlines()
-    assert status[-1].startswith("statefulset rolling update complete 2 pods at revision web-")
+    assert status[-1] == "partitioned roll out complete: 2 new pods have been updated..."
     history = web.kubectl("rollout history sts/web").stdout.splitlines()
     assert history[:4] == ["statefulset.apps/web ", "REVISION  CHANGE-CAUSE", "1         <none>", "2         <none>"]
     assert web.kubectl("rollout undo sts/web").stdout == "statefulset.apps/web rolled back\n"
@@ -104,3 +104,35 @@ def test_immutable_fields_are_refused_on_update_and_nothing_changes(web: Cluster
     assert r.stderr == ('The Service "nginx" is invalid: spec.clusterIPs[0]: Invalid value: []string{"10.200.9.9"}: '
                         "may not change once set\n")
     assert web.store.resource_version == rv
+
+
+def test_rollout_status_of_a_defaulted_set_prints_every_event_and_ends_partitioned() -> None:
+    # kubectl prints the viewer's text on every watch event of the set, repeated lines included.
+    c = Cluster(seed=1)
+    c.apply(WEB_YAML)
+    r = c.kubectl("rollout status sts/web")
+    assert r.code == 0
+    lines = r.stdout.splitlines()
+    assert lines[0] == "Waiting for statefulset spec update to be observed..."
+    assert lines.count("Waiting for 2 pods to be ready...") >= 1 and "Waiting for 1 pods to be ready..." in lines
+    assert lines[-1] == "partitioned roll out complete: 2 new pods have been updated..."
+
+
+def test_rollout_status_errors_end_the_command(web: Cluster) -> None:
+    r = web.kubectl("rollout status pod/web-0")
+    assert (r.code, r.stderr) == (1, "error: no status viewer has been implemented for Pod\n")
+    r = web.kubectl("rollout status sts/web --revision=-1")
+    assert (r.code, r.stderr) == (1, "error: revision must be a positive integer: -1\n")
+    web.patch("sts", "web", {"spec": {"updateStrategy": {"type": "OnDelete", "rollingUpdate": None}}})
+    r = web.kubectl("rollout status sts/web")
+    assert (r.code, r.stdout, r.stderr) == (
+        1, "", "error: rollout status is only available for RollingUpdate strategy type\n")
+
+
+def test_rollout_status_without_watch_prints_once(web: Cluster) -> None:
+    web.kubectl("scale sts web --replicas=3")
+    r = web.kubectl("rollout status sts/web --watch=false")
+    assert (r.code, r.stdout) == (0, "Waiting for statefulset spec update to be observed...\n")
+    web.run(1)
+    r = web.kubectl("rollout status sts/web --watch=false")
+    assert (r.code, r.stdout) == (0, "Waiting for 1 pods to be ready...\n")
