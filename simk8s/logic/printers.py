@@ -14,7 +14,8 @@ from typing import Any
 from simk8s.api import kinds
 from simk8s.logic.humanize import age, since
 
-__all__ = ["access_modes", "kind_prefix", "name_line", "pod_ready", "pod_restarts", "pod_status", "table"]
+__all__ = ["access_modes", "kind_prefix", "name_line", "node_roles", "node_status", "pod_ready", "pod_restarts", "pod_status",
+           "table"]
 
 Obj = Mapping[str, Any]
 Row = list[str]
@@ -264,17 +265,35 @@ def _sc(o: Obj, now: datetime, wide: bool) -> Row:
 
 
 # ------------------------------------------------------------------------------- cluster objects
-def _node(o: Obj, now: datetime, wide: bool) -> Row:
-    status = o.get("status") or {}
-    ready = next((c for c in status.get("conditions") or () if c.get("type") == "Ready"), None)
-    states = ["Ready" if ready and ready.get("status") == "True" else
-              "NotReady" if ready and ready.get("status") == "False" else "Unknown"]
+def node_status(o: Obj) -> str:
+    """The STATUS column (printers.go printNode): the Ready condition's type when True, ``Not`` + type
+    for any other status (False or Unknown), ``Unknown`` only without a Ready condition; then
+    ``SchedulingDisabled`` for a cordoned node. The last Ready condition listed wins, as in its map."""
+    ready = None
+    for c in (o.get("status") or {}).get("conditions") or ():
+        if c.get("type") == "Ready":
+            ready = c
+    states = ["Unknown" if ready is None else "Ready" if ready.get("status") == "True" else "NotReady"]
     if (o.get("spec") or {}).get("unschedulable"):
         states.append("SchedulingDisabled")
-    roles = sorted(k.split("/", 1)[1] for k in o["metadata"].get("labels") or {}
-                   if k.startswith("node-role.kubernetes.io/") and k.split("/", 1)[1])
+    return ",".join(states)
+
+
+def node_roles(o: Obj) -> list[str]:
+    """findNodeRoles: ``node-role.kubernetes.io/<role>`` keys and a non-empty ``kubernetes.io/role`` value."""
+    roles = set()
+    for k, v in (o["metadata"].get("labels") or {}).items():
+        if k.startswith("node-role.kubernetes.io/") and k.split("/", 1)[1]:
+            roles.add(k.split("/", 1)[1])
+        elif k == "kubernetes.io/role" and v:
+            roles.add(v)
+    return sorted(roles)
+
+
+def _node(o: Obj, now: datetime, wide: bool) -> Row:
+    status = o.get("status") or {}
     info = status.get("nodeInfo") or {}
-    row = [o["metadata"]["name"], ",".join(states), ",".join(roles) or "<none>", age(o, now),
+    row = [o["metadata"]["name"], node_status(o), ",".join(node_roles(o)) or "<none>", age(o, now),
            info.get("kubeletVersion", "")]
     if wide:
         addrs = {a.get("type"): a.get("address") for a in status.get("addresses") or ()}

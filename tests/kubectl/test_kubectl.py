@@ -137,3 +137,15 @@ def test_bad_manifests_are_refused_as_kubectl_does_and_change_nothing(manifest: 
 def test_malformed_yaml_is_a_parse_error() -> None:
     r = Cluster(seed=1).kubectl(["apply", "-f", "-"], stdin="kind: Service\nmetadata:\n  name: x\n   bad: [")
     assert r.code == 1 and r.stderr.startswith("error: error parsing STDIN: error converting YAML to JSON: yaml: line")
+
+
+def test_a_lost_node_is_not_ready_and_a_cordoned_one_scheduling_disabled(web: Cluster) -> None:
+    # printers.go printNode: any Ready status but True prints "NotReady" (the lost node's Ready
+    # condition is Unknown); "Unknown" only when there is no Ready condition at all.
+    web.fail_node("k8s-w2")
+    web.run(60)
+    web.kubectl("cordon k8s-w3")
+    rows = {line.split()[0]: line.split()[1] for line in web.kubectl("get nodes").stdout.splitlines()[1:]}
+    assert rows == {"k8s-m": "Ready", "k8s-w1": "Ready", "k8s-w2": "NotReady", "k8s-w3": "Ready,SchedulingDisabled"}
+    ready = [c for c in web.get("nodes", "k8s-w2")["status"]["conditions"] if c["type"] == "Ready"]
+    assert ready[0]["status"] == "Unknown"
