@@ -82,6 +82,9 @@ class ClusterResolver(BaseResolver):  # type: ignore[misc,unused-ignore]
         q = request.q
         result = answer(snap, str(q.qname), q.qtype)
         reply.header.rcode = result.rcode
+        if result.rcode == RCODE.REFUSED and opt is not None:
+            # errorFunc's SizeAndDo hands the request's own UDP size back, unclamped.
+            reply.ar = [EDNS0(udp_len=opt.edns_len, flags="do" if opt.edns_do else "")]
         reply.header.aa = 1 if result.aa else 0
         reply.header.ra = 1 if result.ra else 0
         for rr in result.answer:

@@ -156,6 +156,10 @@ def answer(snap: DnsSnapshot, qname: str, qtype: int) -> Answer:
     ttl = snap.config.ttl
     rel = _strip_zone(labels, zlabels)
     zone_owner = ".".join(labels[len(labels) - len(zlabels):]) + "." if rel is not None else ""
+    if qtype in (QTYPE.AXFR, QTYPE.IXFR) and (rel is not None or _in_reverse(labels, snap)):
+        # The kubernetes plugin returns REFUSED without writing; the server's errorFunc then
+        # answers with the question echoed, no records and neither AA nor RA.
+        return Answer(rcode=RCODE.REFUSED, aa=False, ra=False)
     if rel is None:
         return _reverse(snap, labels, qtype) if _in_reverse(labels, snap) else Answer(
             rcode=RCODE.NXDOMAIN, aa=False, ra=True)

@@ -134,3 +134,26 @@ def test_recreated_pod_resolves_to_its_new_ip_and_an_unready_pod_vanishes() -> N
     c.run(60)
     assert c.resolve("nginx") == [pod_ip(c, "web-0")]
     assert c.resolve("web-1.nginx") == []
+
+
+def test_zone_transfers_are_refused_with_the_question_echoed(server: DnsServer) -> None:
+    # coredns plugin/kubernetes/handler.go: AXFR and IXFR return REFUSED without writing; the
+    # server's errorFunc replies with the question, no records, no AA/RA, the request's OPT size.
+    for rtype, name in (("AXFR", "cluster.local"), ("IXFR", "cluster.local"),
+                        ("AXFR", "nginx.default.svc.cluster.local"), ("AXFR", "10.in-addr.arpa")):
+        q = dns.message.make_query(name, rtype, use_edns=0, payload=1232)
+        r = dns.query.tcp(q, "127.0.0.1", port=server.port, timeout=3)
+        assert r.rcode() == dns.rcode.REFUSED, (rtype, name)
+        assert [(str(x.name), x.rdtype) for x in r.question] == [(name + ".", dns.rdatatype.from_text(rtype))]
+        assert (r.answer, r.authority, r.additional) == ([], [], [])
+        assert not r.flags & dns.flags.AA and not r.flags & dns.flags.RA and r.flags & dns.flags.RD
+        assert r.edns == 0 and r.payload == 1232
+    outside = dns.query.tcp(dns.message.make_query("example.com", "AXFR"), "127.0.0.1", port=server.port, timeout=3)
+    assert outside.rcode() != dns.rcode.REFUSED  # not the plugin's zones: the next plugin (forward) answers
+
+
+def test_dig_axfr_reports_the_refusal(server: DnsServer) -> None:
+    assert shutil.which("dig"), "dig is required: .ci/run installs bind9-dnsutils"
+    out = subprocess.run(["dig", "-p", str(server.port), "@127.0.0.1", "AXFR", "cluster.local"],
+                         capture_output=True, text=True, timeout=10).stdout
+    assert "; Transfer failed." in out
