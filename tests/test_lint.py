@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.mark.parametrize("tool,args", [
-    ("ruff", ["check", "simk8s", "tests", "bench"]),
+    ("ruff", ["check", "simk8s", "tests", "bench", "fuzz"]),
     ("mypy", []),
 ])
 def test_tool_is_clean(tool, args):

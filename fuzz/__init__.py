@@ -1,0 +1,1 @@
+"""Fuzz campaigns run outside the test suite (the suite runs short versions); see RELIABILITY.md."""
