@@ -119,19 +119,25 @@ class ServiceAllocator:
                 p.setdefault("nodePort", self.allocate_node_port())
 
 
-def default_admission(store: Store, service_cidr: str = "10.200.0.0/16") -> list[Any]:
-    """The mutating admission chain of a kubeadm-like cluster, bound to ``store``."""
-    allocator = ServiceAllocator(store, service_cidr)
+class _Plugins:
+    """ServiceAccount, DefaultStorageClass and the storage-object-in-use finalizers (a class, not a
+    closure over ``store``, so that ``Cluster.fork()`` gives the fork's chain the fork's store)."""
 
-    def plugins(operation: str, kind: Kind, obj: dict[str, Any], old: Mapping[str, Any] | None) -> None:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def __call__(self, operation: str, kind: Kind, obj: dict[str, Any], old: Mapping[str, Any] | None) -> None:
         if operation != "CREATE":
             return
         if kind.kind == "Pod":
-            _service_account(store, kind, obj, old)
+            _service_account(self.store, kind, obj, old)
         elif kind.kind == "PersistentVolumeClaim":
-            _default_storage_class(store, obj)
+            _default_storage_class(self.store, obj)
             _add_finalizer(obj, "kubernetes.io/pvc-protection")
         elif kind.kind == "PersistentVolume":
             _add_finalizer(obj, "kubernetes.io/pv-protection")
 
-    return [plugins, allocator]
+
+def default_admission(store: Store, service_cidr: str = "10.200.0.0/16") -> list[Any]:
+    """The mutating admission chain of a kubeadm-like cluster, bound to ``store``."""
+    return [_Plugins(store), ServiceAllocator(store, service_cidr)]

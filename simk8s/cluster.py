@@ -24,6 +24,7 @@ from simk8s.api import kinds
 from simk8s.api.errors import ApiError
 from simk8s.api.frozen import FrozenDict, FrozenList, thaw
 from simk8s.api.kinds import Kind
+from simk8s.fork import ForkableEnvironment, fork_cluster
 from simk8s.store import DEFAULT_EPOCH, Store
 from simk8s.timing import Timing
 
@@ -91,8 +92,17 @@ def _with_pod_cidr(node: FrozenDict, cidr: str) -> FrozenDict:
     return FrozenDict({**node, "spec": spec})
 
 
+class _Random(random.Random):
+    """``random.Random`` whose copy (in ``Cluster.fork``) moves its state at once, not int by int."""
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> _Random:
+        new = _Random()
+        new.setstate(self.getstate())
+        return new
+
+
 def _rng(seed: int, purpose: str) -> random.Random:
-    return random.Random(f"simk8s:{seed}:{purpose}")
+    return _Random(f"simk8s:{seed}:{purpose}")
 
 
 class Cluster:
@@ -105,9 +115,9 @@ class Cluster:
         self.seed = seed
         self.topology = topology or Topology()
         self.timing = timing or Timing()
-        self.env = simpy.Environment()
+        self.env: simpy.Environment = ForkableEnvironment()
         self.rng = _rng(seed, "timing")
-        self.store = Store(clock=lambda: self.env.now, rng=_rng(seed, "store"), epoch=epoch)
+        self.store = Store(clock=self._clock, rng=_rng(seed, "store"), epoch=epoch)
         self.store.admission.extend(default_admission(self.store, self.topology.service_cidr))
         self.ip_rng = _rng(seed, "ips")
         self.volume_data: dict[str, Any] = {}
@@ -210,6 +220,9 @@ class Cluster:
                                {"name": "metrics", "port": 9153, "protocol": "TCP", "targetPort": 9153}]}})
 
     # ---------------------------------------------------------------------------------- time
+    def _clock(self) -> float:
+        return self.env.now
+
     @property
     def now(self) -> float:
         """Virtual seconds since the cluster started."""
@@ -251,6 +264,15 @@ class Cluster:
             if self.store.resource_version == rv:
                 break
         return float(self.env.now - start)
+
+    def fork(self) -> Cluster:
+        """A copy that continues exactly as this cluster would, from the same inputs.
+
+        Stored objects are shared; queues, caches, RNG streams and runtimes are copied. Only a
+        cluster that has not run yet or has settled can be forked (:class:`~simk8s.fork.ForkError`
+        otherwise): see :mod:`simk8s.fork`.
+        """
+        return fork_cluster(self)[0]
 
     # --------------------------------------------------------------------------- client API
     @staticmethod

@@ -12,6 +12,7 @@ randomness (uids, generated names) from an injected ``random.Random``.
 
 from __future__ import annotations
 
+import copy
 import random
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -80,6 +81,9 @@ class WatchEvent:
     obj: FrozenDict
     old: FrozenDict | None = None
     t: float = 0.0
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> WatchEvent:
+        return self    # immutable: a forked store shares its history
 
     @property
     def key(self) -> tuple[str, str]:
@@ -157,7 +161,11 @@ def _keep_server_fields(meta: dict[str, Any], old: FrozenDict) -> None:
 
 class _Table:
     """The objects of one kind: O(1) lookups, (namespace, name)-ordered listings cached until an
-    object is added or removed (updates keep the order), and the kind's secondary indexes."""
+    object is added or removed (updates keep the order), and the kind's secondary indexes.
+
+    :meth:`fork` is O(1): both tables share their maps until one of them writes, which then copies
+    them first (copy-on-write; the objects themselves are frozen and stay shared).
+    """
 
     def __init__(self, indexers: Mapping[str, Callable[[FrozenDict], Iterable[Any]]] | None = None) -> None:
         self.by_key: dict[tuple[str, str], FrozenDict] = {}
@@ -166,6 +174,23 @@ class _Table:
         self.indexers = dict(indexers or {})
         self._index: dict[str, dict[Any, set[tuple[str, str]]]] = {n: {} for n in self.indexers}
         self._indexed: dict[str, dict[tuple[str, str], tuple[Any, ...]]] = {n: {} for n in self.indexers}
+        self._shared = False    # the maps above are shared with a fork: copy them before a write
+
+    def fork(self) -> _Table:
+        new = _Table.__new__(_Table)
+        new.__dict__.update(self.__dict__)
+        new._order = dict(self._order)   # cached listings are never changed in place, only replaced
+        self._shared = new._shared = True
+        return new
+
+    def own(self) -> None:
+        """Make the maps this table's own (before a write, or before handing out a live view)."""
+        if self._shared:
+            self.by_key = dict(self.by_key)
+            self.by_ns = {ns: dict(names) for ns, names in self.by_ns.items()}
+            self._index = {n: {v: set(keys) for v, keys in index.items()} for n, index in self._index.items()}
+            self._indexed = {n: dict(indexed) for n, indexed in self._indexed.items()}
+            self._shared = False
 
     def get(self, key: tuple[str, str]) -> FrozenDict | None:
         return self.by_key.get(key)
@@ -177,6 +202,8 @@ class _Table:
         return len(self.by_key)
 
     def put(self, key: tuple[str, str], obj: FrozenDict) -> None:
+        if self._shared:
+            self.own()
         if key not in self.by_key:
             self._order.clear()
         self.by_key[key] = obj
@@ -185,6 +212,8 @@ class _Table:
             self._reindex(key, obj)
 
     def pop(self, key: tuple[str, str]) -> FrozenDict:
+        if self._shared:
+            self.own()
         obj = self.by_key.pop(key)
         del self.by_ns[key[0]][key[1]]
         self._order.clear()
@@ -373,7 +402,9 @@ class Store:
         """A read-only, live mapping name -> object of one namespace (cluster-scoped kinds: all),
         for readers that look objects up by name many times (no list is built)."""
         k = self._kind(kind)
-        return MappingProxyType(self._objs[k.kind].by_ns.setdefault(self._ns(k, namespace), {}))
+        table = self._objs[k.kind]
+        table.own()
+        return MappingProxyType(table.by_ns.setdefault(self._ns(k, namespace), {}))
 
     def by_index(self, kind: KindRef, index: str, value: Any) -> Sequence[FrozenDict]:
         """Objects of ``kind`` whose index ``index`` (see :data:`INDEXES`) holds ``value``, in
@@ -738,6 +769,19 @@ class Store:
         return self.mutate(k, name, namespace, lambda b: b["spec"].__setitem__("replicas", replicas))
 
     # ------------------------------------------------------------------------------------ state
+    def __deepcopy__(self, memo: dict[int, Any]) -> Store:
+        """The store of a forked cluster (``Cluster.fork``): tables copy-on-write, the watch log's
+        events and every object shared, everything else copied."""
+        new = Store.__new__(Store)
+        memo[id(self)] = new
+        state = dict(self.__dict__)
+        own = {"_objs": {kind: table.fork() for kind, table in self._objs.items()},
+               "log": list(self.log), "_dispatch": {}, "_kind_rv": dict(self._kind_rv)}
+        for name, value in state.items():
+            state[name] = own[name] if name in own else copy.deepcopy(value, memo)
+        new.__dict__.update(state)
+        return new
+
     def snapshot(self) -> dict[str, Any]:
         """Everything needed to resume: objects, counters, RNG state."""
         return {"objects": {k: dict(v.by_key) for k, v in self._objs.items()}, "rv": self._rv,

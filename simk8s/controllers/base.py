@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Generator, Hashable, Iterable
+from collections.abc import Generator, Hashable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 import simpy
 
 from simk8s.api.errors import ApiError, Conflict, NotFound
+from simk8s.fork import resumer
 from simk8s.store import WatchEvent
 
 if TYPE_CHECKING:
@@ -120,3 +121,15 @@ class Controller:
             if after is not None:
                 self.queue.add_after(key, after)
 
+
+
+@resumer
+def _resume_controller(chain: list[Any], memo: Mapping[Any, Any]) -> Generator[simpy.Event, Any, None] | None:
+    """A controller loop waiting on its empty queue: the fork's controller starts its loop afresh,
+    which waits on its own (equally empty) queue at once."""
+    if [g.gi_code for g in chain] != [Controller._run.__code__, WorkQueue.get.__code__]:
+        return None
+    controller = chain[0].gi_frame.f_locals["self"]
+    if len(controller.queue):
+        return None
+    return memo[id(controller)]._run()

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Generator, Hashable, Iterable
+from collections.abc import Generator, Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +21,7 @@ from simk8s.api.errors import ApiError
 from simk8s.api.frozen import FrozenDict, get_in, thaw
 from simk8s.controllers.base import Controller
 from simk8s.events import EventRecorder
+from simk8s.fork import resumer
 from simk8s.images import canonical_name
 from simk8s.logic import podstatus
 from simk8s.store import WatchEvent
@@ -213,9 +214,12 @@ class Kubelet(Controller):
         return lookup_image(ref)
 
     # -------------------------------------------------------------------------- lifecycle
-    def _lifecycle(self, rt: PodRuntime) -> Generator[simpy.Event, Any, None]:
+    def _lifecycle(self, rt: PodRuntime, parked: bool = False) -> Generator[simpy.Event, Any, None]:
+        """The pod's worker; ``parked``: resume one that waits in :meth:`_park` (a fork's copy)."""
         try:
             try:
+                if parked:
+                    yield from self._park(rt)
                 first = self._pod(rt)
                 if first is not None and first["metadata"].get("deletionTimestamp"):
                     raise _Deleted()
@@ -398,8 +402,7 @@ class Kubelet(Controller):
             yield from self._run_to_exit(rt, finite[0][0], *finite[0][1])
         probed = [c for c in pod["spec"]["containers"] if c.get("readinessProbe")]
         if not probed:
-            while True:
-                yield from self._sleep(rt, float("inf"))
+            yield from self._park(rt)
         delay = max(float(get_in(c, ("readinessProbe", "initialDelaySeconds"), 0) or 0) for c in probed)
         yield from self._sleep(rt, delay + self._draw((0.0, 1.0)))
         fails: dict[str, int] = {}
@@ -437,6 +440,11 @@ class Kubelet(Controller):
                 yield from self._sleep(rt, float("inf"))
                 period = min(float(get_in(c, ("readinessProbe", "periodSeconds"), 10) or 10) for c in probed)
                 yield from self._sleep(rt, period * self.cluster.rng.random())
+
+    def _park(self, rt: PodRuntime) -> Generator[simpy.Event, Any, None]:
+        """Nothing more to do for this pod until it is deleted (which raises out of here)."""
+        while True:
+            yield from self._sleep(rt, float("inf"))
 
     def _run_to_exit(self, rt: PodRuntime, container: Any, seconds: float, code: int
                      ) -> Generator[simpy.Event, Any, None]:
@@ -626,6 +634,16 @@ class Kubelet(Controller):
         except ApiError:
             pass
         self.pods.pop((rt.namespace, rt.name), None)
+
+
+@resumer
+def _resume_parked(chain: list[Any], memo: Mapping[Any, Any]) -> Generator[simpy.Event, Any, None] | None:
+    """A pod worker parked in :meth:`Kubelet._park`: the fork's kubelet parks its copy of the pod."""
+    codes = [g.gi_code for g in chain]
+    if codes[0] is not Kubelet._lifecycle.__code__ or Kubelet._park.__code__ not in codes:
+        return None
+    outer = chain[0].gi_frame.f_locals
+    return memo[id(outer["self"])]._lifecycle(memo[id(outer["rt"])], parked=True)
 
 
 def main_process(container: Any, image: Any) -> tuple[float, int] | None:

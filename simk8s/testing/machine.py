@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import shlex
+from collections import OrderedDict
 from typing import Any
 
 import yaml
@@ -29,6 +30,7 @@ except ImportError:  # pragma: no cover - older hypothesis: always build the not
 
 from simk8s.api.frozen import get_in
 from simk8s.cluster import Cluster
+from simk8s.fork import ForkError, fork_cluster
 from simk8s.invariants import check_cluster
 from simk8s.logic.podutil import get_ordinal, is_running_and_ready, is_terminating
 from simk8s.testing.checker import RuntimeChecker
@@ -78,6 +80,13 @@ def _str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
 _BlockDumper.add_representer(str, _str)
 
 
+#: How examples that begin alike start: (machine class, seed, manifest) -> the settled cluster, its
+#: checker and the steps recorded, kept unrun. Such examples (hypothesis's shrinking and replays)
+#: fork it instead of building and settling the cluster again.
+_STARTS: OrderedDict[tuple[Any, ...], tuple[Cluster, RuntimeChecker, list[dict[str, Any]]]] = OrderedDict()
+_STARTS_MAX = 16
+
+
 class ClusterMachine(RuleBasedStateMachine):
     """Random operations against one StatefulSet (and its headless Service) in a fresh cluster."""
 
@@ -106,12 +115,29 @@ class ClusterMachine(RuleBasedStateMachine):
     def start(self, manifest: dict[str, Any], seed: int) -> None:
         self.seed = seed
         self.manifest = manifest
+        self.manifest_text = SERVICE.format(name=self.set_name) + "---\n" + yaml.safe_dump(manifest, sort_keys=False)
+        # A subclass's setup_cluster may keep state on the machine that a fork would not carry.
+        key = (type(self), seed, self.manifest_text) if type(self).setup_cluster is ClusterMachine.setup_cluster \
+            else None
+        template = _STARTS.get(key) if key is not None else None
+        if key is not None and template is not None:
+            _STARTS.move_to_end(key)
+            self.cluster, (self.checker,) = fork_cluster(template[0], [template[1]])
+            self.steps.extend(template[2])
+            return
         self.cluster = Cluster(seed=seed)
         self.checker = RuntimeChecker(self.cluster)
         self.setup_cluster(self.cluster)
-        self.manifest_text = SERVICE.format(name=self.set_name) + "---\n" + yaml.safe_dump(manifest, sort_keys=False)
         assert self.cluster.kubectl(["apply", "-f", "-"], stdin=self.manifest_text).code == 0
         self._settle()
+        if key is not None:
+            try:
+                cluster, (checker,) = fork_cluster(self.cluster, [self.checker])
+            except ForkError:
+                return      # did not settle: the next such example builds its own
+            _STARTS[key] = (cluster, checker, list(self.steps))
+            if len(_STARTS) > _STARTS_MAX:
+                _STARTS.popitem(last=False)
 
     # ------------------------------------------------------------------------------ steps
     def _record(self, step: dict[str, Any]) -> None:
