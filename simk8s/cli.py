@@ -4,6 +4,7 @@
     simk8s shell [-f FILE ...] [--seed N]          # a terminal on the simulated cluster (stdin lines)
     simk8s dns -f MANIFEST [-f ...] [--host H] [--port P] [--seed N]
     simk8s serve -f MANIFEST [-f ...] [--port P]   # a read-only API for the real kubectl
+    simk8s explain -f MANIFEST [-f ...] --from POD --to POD|IP --port P [--protocol TCP]
     simk8s version
 """
 
@@ -15,6 +16,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from simk8s import __version__
+from simk8s.api.errors import ApiError
+from simk8s.client import ApplyError
+from simk8s.cluster import Cluster, NotSettled
 
 __all__ = ["main"]
 
@@ -45,6 +49,15 @@ def _parser() -> argparse.ArgumentParser:
     srv.add_argument("--host", default="127.0.0.1")
     srv.add_argument("--port", type=int, default=8001)
     srv.add_argument("--seed", type=int, default=1)
+    exp = sub.add_parser("explain", help="why a pod may or may not connect to another (NetworkPolicies); "
+                         "exit 0 when allowed, 1 when denied")
+    exp.add_argument("-f", "--filename", action="append", required=True, help="manifest file or directory")
+    exp.add_argument("--from", dest="src", required=True, help="source pod (name, or namespace/name) or IP")
+    exp.add_argument("--to", dest="dst", required=True, help="destination pod (name, or namespace/name) or IP")
+    exp.add_argument("--port", type=int, required=True)
+    exp.add_argument("--protocol", default="TCP", choices=["TCP", "UDP", "SCTP"])
+    exp.add_argument("-n", "--namespace", default="default", help="namespace of pods named without one")
+    exp.add_argument("--seed", type=int, default=1)
     sub.add_parser("version", help="print the version")
     return p
 
@@ -62,6 +75,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _dns(args)
     if args.command == "serve":
         return _serve(args)
+    if args.command == "explain":
+        return _explain(args)
     return 2
 
 
@@ -178,6 +193,20 @@ def _serve(args: argparse.Namespace) -> int:
     finally:
         server.stop()
     return 0
+
+
+def _explain(args: argparse.Namespace) -> int:
+    cluster = Cluster(seed=args.seed)
+    try:
+        for f in args.filename:
+            cluster.apply(f)
+        cluster.settle()
+        verdict = cluster.explain_connection(args.src, args.dst, args.port, args.protocol, namespace=args.namespace)
+    except (OSError, ApiError, ApplyError, NotSettled, ValueError) as e:
+        print(f"simk8s: {e}", file=sys.stderr)
+        return 2
+    print(verdict.explain())
+    return 0 if verdict.allowed else 1
 
 
 if __name__ == "__main__":  # pragma: no cover

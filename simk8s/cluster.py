@@ -19,6 +19,7 @@ from typing import Any
 
 import simpy
 
+from simk8s import netpolicy
 from simk8s.admission import default_admission
 from simk8s.api import kinds
 from simk8s.api.errors import ApiError
@@ -390,6 +391,22 @@ class Cluster:
         from simk8s import netsim
 
         return netsim.resolve(self, name, qtype, from_pod, namespace)
+
+    def explain_connection(self, src: Any, dst: Any, port: int, protocol: str = "TCP", *,
+                           namespace: str = "default") -> Any:
+        """Why may (or may not) ``src`` open a connection to ``dst`` on ``port``/``protocol``?
+
+        ``src`` and ``dst`` are pods (``name`` in ``namespace``, ``ns/name`` or a pod dict) or IP
+        addresses. Returns a :class:`simk8s.logic.netpol.Verdict`: ``.allowed``, the egress and
+        ingress decisions with the policies and rules that made them, ``.explain()`` as text.
+        Raises NotFound for a pod that does not exist.
+        """
+        def ref(x: Any) -> Any:
+            if isinstance(x, str) and "/" not in x and not netpolicy.is_address(x):
+                return f"{namespace}/{x}"
+            return x
+
+        return netpolicy.verdict(self, ref(src), ref(dst), int(port), protocol.upper())
 
     def objects(self) -> Iterable[tuple[Kind, FrozenDict]]:
         return self.store.iter_all()

@@ -290,7 +290,7 @@ def _busybox(name: str, tag: str) -> ImageSpec | None:
 
 
 def _netshoot(name: str) -> ImageSpec:
-    tools = _BUSYBOX | {"bash", "zsh", "curl", "dig", "host", "nslookup"}
+    tools = _BUSYBOX | {"bash", "zsh", "curl", "dig", "host", "nslookup", "nc"}
     return ImageSpec(
         name=name, tools=frozenset(tools), default_shell="zsh", sh_dialect="ash",
         files={"/root/motd": NETSHOOT_BANNER, "/root/.keep": "", "/tmp/.keep": ""},

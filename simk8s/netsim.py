@@ -3,7 +3,9 @@
 ``dns_snapshot(cluster)`` builds (and caches until Services, EndpointSlices, Pods or Namespaces
 change) the state CoreDNS answers from; ``query`` answers one question in-process with the same
 bytes a real client would get from ``simk8s dns``. ``http`` delivers a request to the pod behind
-an IP (a Service ClusterIP picks one ready endpoint, as kube-proxy does).
+an IP (a Service ClusterIP picks one ready endpoint, as kube-proxy does); ``connect`` opens a TCP
+connection. Both judge the connection against the NetworkPolicies after the Service's DNAT
+(:mod:`simk8s.netpolicy`) and answer ``DROPPED`` when a policy denies it: the client times out.
 """
 
 from __future__ import annotations
@@ -11,12 +13,14 @@ from __future__ import annotations
 import ipaddress
 from typing import TYPE_CHECKING, Any
 
+from simk8s import netpolicy
 from simk8s.api.frozen import get_in
+from simk8s.shell.timeouts import DROPPED, Dropped
 
 if TYPE_CHECKING:
     from simk8s.cluster import Cluster
 
-__all__ = ["dns_snapshot", "http", "pod_by_ip", "query", "resolv_conf", "resolve"]
+__all__ = ["connect", "dns_allowed", "dns_snapshot", "http", "pod_by_ip", "query", "resolv_conf", "resolve"]
 
 _DNS_KINDS = ("Service", "EndpointSlice", "Pod", "Namespace")
 
@@ -110,8 +114,14 @@ def _pick(cluster: Cluster, svc: Any, port: int) -> tuple[Any, int] | None:
     return pod_by_ip(cluster, ip), int(target)
 
 
-def http(cluster: Cluster, src: Any, host_ip: str, port: int, method: str, path: str) -> Any:
-    """Deliver an HTTP request; ``None`` means the connection was refused or nobody answered."""
+def dns_allowed(cluster: Cluster, src: Any, protocol: str = "UDP") -> bool:
+    """May pod ``src`` reach the cluster DNS? (Without a pod, as from a node, always.)"""
+    return src is None or netpolicy.dns_verdict(cluster, src, protocol).allowed
+
+
+def _route(cluster: Cluster, src: Any, host_ip: str, port: int) -> tuple[Any, int] | Dropped | None:
+    """The pod and port a connection to ``host_ip:port`` lands on (after a Service's DNAT), DROPPED
+    when a NetworkPolicy denies it, None when it is refused (no such pod, no ready endpoint)."""
     target = None
     tport = port
     if host_ip in ("127.0.0.1", "::1"):
@@ -132,6 +142,34 @@ def http(cluster: Cluster, src: Any, host_ip: str, port: int, method: str, path:
             target = pod_by_ip(cluster, host_ip)
     if target is None:
         return None
+    if src is not None and host_ip not in ("127.0.0.1", "::1"):
+        # The client's current labels decide (the object a shell holds may predate a relabel).
+        meta = src["metadata"]
+        current = cluster.store.try_get("Pod", meta["name"], meta.get("namespace", "default")) or src
+        if not netpolicy.verdict(cluster, current, target, tport).allowed:
+            return DROPPED
+    return target, tport
+
+
+def connect(cluster: Cluster, src: Any, host_ip: str, port: int) -> bool | Dropped | None:
+    """Open a TCP connection: True when something listens there, DROPPED, or None (refused)."""
+    routed = _route(cluster, src, host_ip, port)
+    if routed is None or isinstance(routed, Dropped):
+        return routed
+    target, tport = routed
+    kubelet = cluster.kubelet(get_in(target, ("spec", "nodeName")))
+    if kubelet is None or not kubelet.alive:
+        return None
+    return True if kubelet.runtime.listening(target, tport) else None
+
+
+def http(cluster: Cluster, src: Any, host_ip: str, port: int, method: str, path: str) -> Any:
+    """Deliver an HTTP request; ``None`` means the connection was refused or nobody answered,
+    ``DROPPED`` that a NetworkPolicy dropped it."""
+    routed = _route(cluster, src, host_ip, port)
+    if routed is None or isinstance(routed, Dropped):
+        return routed
+    target, tport = routed
     node = get_in(target, ("spec", "nodeName"))
     kubelet = cluster.kubelet(node)
     if kubelet is None or not kubelet.alive:

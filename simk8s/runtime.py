@@ -15,6 +15,7 @@ from simk8s.api.frozen import get_in
 from simk8s.images import ImageSpec, lookup_image, pod_files, serve
 from simk8s.shell import Result, Shell
 from simk8s.shell.net import COMMANDS as NET_COMMANDS
+from simk8s.shell.timeouts import DROPPED
 from simk8s.vfs import ContainerFS, MemFS
 
 if TYPE_CHECKING:
@@ -55,28 +56,44 @@ class _Services:
     def now(self) -> float:
         return self.runtime.cluster.store.epoch.timestamp() + self.runtime.cluster.now
 
-    def resolve_host(self, name: str) -> str | None:
+    def resolve_host(self, name: str) -> Any:
         from simk8s import netsim
 
         ns = self.pod["metadata"]["namespace"]
         if name in (self.pod["spec"].get("hostname"), self.pod["metadata"]["name"]):
             return str(get_in(self.pod, ("status", "podIP")) or "127.0.0.1")
+        if not netsim.dns_allowed(self.runtime.cluster, self._current()):
+            return DROPPED
         answers = netsim.resolve(self.runtime.cluster, name, "A", namespace=ns)
         return answers[0] if answers else None
+
+    def _current(self) -> Any:
+        """The pod as stored now (its labels decide which policies apply)."""
+        meta = self.pod["metadata"]
+        return self.runtime.cluster.store.try_get("Pod", meta["name"], meta["namespace"]) or self.pod
 
     def http(self, ip: str, port: int, method: str, path: str) -> Any:
         from simk8s import netsim
 
         return netsim.http(self.runtime.cluster, self.pod, ip, port, method, path)
 
+    def tcp_connect(self, ip: str, port: int) -> Any:
+        from simk8s import netsim
+
+        return netsim.connect(self.runtime.cluster, self.pod, ip, port)
+
     def dns_tool(self, argv: list[str]) -> tuple[str, str, int]:
         from simk8s import netsim
-        from simk8s.dns.tools import run_dns_tool
+        from simk8s.dns.tools import run_dns_tool, unreachable_dns_tool
 
         cluster = self.runtime.cluster
         resolv = netsim.resolv_conf(cluster, self.pod["metadata"]["namespace"])
         # Images with BIND tools (dig) ship its nslookup; busybox images have the applet.
         flavor = "bind" if "dig" in self.image.tools else "busybox"
+        if not netsim.dns_allowed(cluster, self._current()):
+            out, err, code, waited = unreachable_dns_tool(argv, resolv, flavor=flavor)
+            self.sleep(waited)
+            return out, err, code
         result: tuple[str, str, int] = run_dns_tool(argv, resolv, lambda q, t: netsim.query(cluster, q, t),
                                                     flavor=flavor)
         return result

@@ -19,6 +19,8 @@ files on the host, e.g. ``web.yaml``), ``urls`` (what ``curl -O URL`` downloads 
     - check: invariants     # simk8s.invariants over every StatefulSet
     - check: runtime        # ordering invariants watched since the start (simk8s.testing.checker)
     - note: "text"          # printed as a comment line in the transcript
+    - explain: {from: client, to: web-0, port: 80}   # why a connection is allowed or dropped
+      expect: {allowed: false, contains: ["default/default-deny"]}   # (protocol: TCP, namespace)
 
 ``run_scenario`` returns a :class:`ScenarioResult` with the transcript (what a terminal shows,
 ``$ `` before each command line) and the failures; the same seed and file give the same bytes.
@@ -34,6 +36,7 @@ from typing import Any
 
 import yaml
 
+from simk8s.api.errors import ApiError
 from simk8s.cluster import Cluster, Topology
 
 __all__ = ["Scenario", "ScenarioError", "ScenarioResult", "load_scenario", "run_scenario"]
@@ -70,7 +73,7 @@ class ScenarioResult:
         return not self.failures
 
 
-STEP_KEYS = {"run", "sleep", "fault", "check", "note"}
+STEP_KEYS = {"run", "sleep", "fault", "check", "note", "explain"}
 
 
 def load_scenario(path: str | Path) -> Scenario:
@@ -130,6 +133,11 @@ def run_scenario(scenario: Scenario, *, seed: int | None = None, echo: Any = Non
             _fault(cluster, step["fault"], i)
         if "check" in step:
             failures.extend(f"step {i}: {v}" for v in _check(cluster, step["check"], checker))
+        if "explain" in step:
+            text, allowed = _explain(cluster, step["explain"], i)
+            emit(text)
+            outputs.append(text)
+            failures.extend(f"step {i} (explain): {f}" for f in _explain_expectations(step.get("expect"), text, allowed))
         if "run" in step:
             line = str(step["run"]).rstrip("\n")
             emit(PROMPT + line + "\n")
@@ -164,6 +172,31 @@ def _fault(cluster: Cluster, spec: Any, i: int) -> None:
         cluster.delete_node(str(node))
     else:
         raise ScenarioError(f"step {i}: unknown fault {what!r}")
+
+
+def _explain(cluster: Cluster, spec: Any, i: int) -> tuple[str, bool]:
+    """The transcript lines of an ``explain`` step (each prefixed ``# ``) and the verdict."""
+    if not isinstance(spec, Mapping) or not {"from", "to", "port"} <= set(spec):
+        raise ScenarioError(f"step {i}: explain needs from, to and port (and optionally protocol, namespace)")
+    try:
+        verdict = cluster.explain_connection(str(spec["from"]), str(spec["to"]), int(spec["port"]),
+                                             str(spec.get("protocol", "TCP")),
+                                             namespace=str(spec.get("namespace", "default")))
+    except (ApiError, ValueError) as e:
+        raise ScenarioError(f"step {i}: explain: {e}") from None
+    return "".join(f"# {line}\n" for line in verdict.explain().splitlines()), verdict.allowed
+
+
+def _explain_expectations(expect: Any, text: str, allowed: bool) -> list[str]:
+    if not expect:
+        return []
+    out = []
+    if "allowed" in expect and bool(expect["allowed"]) != allowed:
+        out.append(f"expected the connection to be {'allowed' if expect['allowed'] else 'denied'}")
+    for s in expect.get("contains", []) or []:
+        if s not in text:
+            out.append(f"expected output to contain {s!r}")
+    return out
 
 
 def _check(cluster: Cluster, what: Any, checker: Any) -> list[str]:

@@ -289,6 +289,30 @@ def _event(obj: Obj) -> None:
     obj.setdefault("reportingInstance", "")
 
 
+def _network_policy(obj: Obj) -> None:
+    # SetDefaults_NetworkPolicyPort and SetDefaults_NetworkPolicy: every policy is at least an
+    # Ingress policy; it is an Egress one too when it lists egress rules.
+    spec = _sub(obj, "spec")
+    for direction in ("ingress", "egress"):
+        for rule in spec.get(direction) or ():
+            for port in rule.get("ports") or ():
+                if port.get("protocol") is None:
+                    port["protocol"] = "TCP"
+    if not spec.get("policyTypes"):
+        spec["policyTypes"] = ["Ingress", "Egress"] if spec.get("egress") else ["Ingress"]
+    spec.setdefault("podSelector", {})
+
+
+def _binding(obj: Obj) -> None:
+    # SetDefaults_Subject / SetDefaults_*RoleBinding: users and groups live in the RBAC group.
+    ref = _sub(obj, "roleRef")
+    if not ref.get("apiGroup"):
+        ref["apiGroup"] = "rbac.authorization.k8s.io"
+    for subject in obj.get("subjects") or ():
+        if not subject.get("apiGroup") and subject.get("kind") in ("User", "Group"):
+            subject["apiGroup"] = "rbac.authorization.k8s.io"
+
+
 _DEFAULTERS: dict[str, Callable[[Obj], None]] = {
     "Pod": _pod,
     "StatefulSet": _stateful_set,
@@ -303,6 +327,9 @@ _DEFAULTERS: dict[str, Callable[[Obj], None]] = {
     "Endpoints": _endpoints,
     "EndpointSlice": _endpoint_slice,
     "Event": _event,
+    "NetworkPolicy": _network_policy,
+    "RoleBinding": _binding,
+    "ClusterRoleBinding": _binding,
 }
 
 

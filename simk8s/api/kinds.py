@@ -68,6 +68,12 @@ KINDS: tuple[Kind, ...] = (
     _k("Deployment", "apps", "v1", "deployments", ("deploy",), True),
     _k("ReplicaSet", "apps", "v1", "replicasets", ("rs",), True),
     _k("StorageClass", "storage.k8s.io", "v1", "storageclasses", ("sc",), False),
+    _k("ServiceAccount", "", "v1", "serviceaccounts", ("sa",), True),
+    _k("NetworkPolicy", "networking.k8s.io", "v1", "networkpolicies", ("netpol",), True),
+    _k("Role", "rbac.authorization.k8s.io", "v1", "roles", (), True),
+    _k("ClusterRole", "rbac.authorization.k8s.io", "v1", "clusterroles", (), False),
+    _k("RoleBinding", "rbac.authorization.k8s.io", "v1", "rolebindings", (), True),
+    _k("ClusterRoleBinding", "rbac.authorization.k8s.io", "v1", "clusterrolebindings", (), False),
 )
 
 _BY_KIND: dict[str, Kind] = {k.kind: k for k in KINDS}

@@ -289,6 +289,25 @@ SCHEMAS: dict[str, dict[str, Any]] = {
     ),
 }
 
+_NETPOL_PEER = {"podSelector": LABEL_SELECTOR, "namespaceSelector": LABEL_SELECTOR,
+                "ipBlock": _fields("cidr", **{"except": [LEAF]})}
+_NETPOL_PORT = _fields("protocol port endPort")
+POLICY_RULE = {"verbs": [LEAF], "apiGroups": [LEAF], "resources": [LEAF], "resourceNames": [LEAF],
+               "nonResourceURLs": [LEAF]}
+_BINDING = {"subjects": [_fields("kind apiGroup name namespace")], "roleRef": _fields("apiGroup kind name")}
+SCHEMAS.update({
+    "NetworkPolicy": _kind(_fields(
+        "", podSelector=LABEL_SELECTOR, policyTypes=[LEAF],
+        ingress=[{"from": [_NETPOL_PEER], "ports": [_NETPOL_PORT]}],
+        egress=[{"to": [_NETPOL_PEER], "ports": [_NETPOL_PORT]}])),
+    "ServiceAccount": _kind(secrets=[OBJECT_REFERENCE], imagePullSecrets=[_fields("name")],
+                            automountServiceAccountToken=LEAF),
+    "Role": _kind(rules=[POLICY_RULE]),
+    "ClusterRole": _kind(rules=[POLICY_RULE], aggregationRule={"clusterRoleSelectors": [LABEL_SELECTOR]}),
+    "RoleBinding": _kind(**_BINDING),
+    "ClusterRoleBinding": _kind(**_BINDING),
+})
+
 
 def _walk(value: Any, schema: Any, path: str, out: list[str]) -> None:
     if schema is ANY or schema is LEAF or schema is MAP:

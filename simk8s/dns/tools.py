@@ -12,7 +12,7 @@ from typing import Any
 
 from dnslib import QTYPE, RCODE, DNSError, DNSRecord
 
-__all__ = ["ResolvConf", "run_dns_tool"]
+__all__ = ["ResolvConf", "run_dns_tool", "unreachable_dns_tool"]
 
 Query = Callable[[str, int], DNSRecord]
 DIG_VERSION = "9.18.28-1~deb12u2-Debian"
@@ -70,6 +70,41 @@ def run_dns_tool(argv: list[str], resolv: ResolvConf, query: Query, *, flavor: s
     if prog == "getent":
         return _getent(argv, resolv, query)
     return "", f"{prog}: not found\n", 127
+
+
+# BIND 9.18's tools: 3 tries of 5 s over UDP (dighost.h UDP_TIMEOUT, resolv.conf's default attempts);
+# each failed try prints a "communications error" warning, the last one "no servers could be reached".
+_BIND_TRIES, _BIND_TIMEOUT = 3, 5.0
+# A stub resolver (busybox's, glibc's getent): timeout:5 x attempts:2, silently.
+_STUB_TIMEOUT = 10.0
+
+
+def unreachable_dns_tool(argv: list[str], resolv: ResolvConf, *, flavor: str = "bind"
+                         ) -> tuple[str, str, int, float]:
+    """(stdout, stderr, exit code, seconds waited) of a DNS tool whose name server never answers."""
+    prog = argv[0].rsplit("/", 1)[-1]
+    server = resolv.nameserver
+    tries = "".join(f";; communications error to {server}#53: timed out\n" for _ in range(_BIND_TRIES))
+    waited = _BIND_TRIES * _BIND_TIMEOUT
+    if prog == "nslookup" and flavor == "busybox":
+        names = [a for a in argv[1:] if not a.startswith("-")]
+        name = names[0] if names else ""
+        # busybox 1.28 first looks the server's own name up, then the name: both time out.
+        return (f"Server:    {server}\nAddress 1: {server}\n\n", f"nslookup: can't resolve '{name}'\n", 1,
+                2 * _STUB_TIMEOUT)
+    if prog == "nslookup":
+        return tries + ";; no servers could be reached\n\n", "", 1, waited
+    if prog == "dig":
+        if any(a == "+short" for a in argv[1:]):
+            return tries + ";; no servers could be reached\n", "", 9, waited
+        shown = " ".join(argv[1:])
+        return (tries + f"\n; <<>> DiG {DIG_VERSION} <<>> {shown}\n;; global options: +cmd\n"
+                ";; no servers could be reached\n\n", "", 9, waited)
+    if prog == "host":
+        return tries + ";; no servers could be reached\n\n", "", 1, waited
+    if prog == "getent":
+        return "", "", 2, _STUB_TIMEOUT
+    return "", f"{prog}: not found\n", 127, 0.0
 
 
 # ------------------------------------------------------------------------------------ nslookup

@@ -318,6 +318,32 @@ def _event(o: Obj, now: datetime, wide: bool) -> Row:
     return [seen, o.get("type", ""), o.get("reason", ""), obj, o.get("message", "")]
 
 
+def _netpol(o: Obj, now: datetime, wide: bool) -> Row:
+    return [o["metadata"]["name"], _selector((o.get("spec") or {}).get("podSelector")), age(o, now)]
+
+
+def _service_account(o: Obj, now: datetime, wide: bool) -> Row:
+    return [o["metadata"]["name"], str(len(o.get("secrets") or ())), age(o, now)]
+
+
+def _role(o: Obj, now: datetime, wide: bool) -> Row:
+    return [o["metadata"]["name"], o["metadata"].get("creationTimestamp", "")]
+
+
+def _binding(o: Obj, now: datetime, wide: bool) -> Row:
+    ref = o.get("roleRef") or {}
+    row = [o["metadata"]["name"], f"{ref.get('kind', '')}/{ref.get('name', '')}", age(o, now)]
+    if wide:
+        subjects = o.get("subjects") or ()
+        for kind in ("User", "Group"):
+            row.append(", ".join(s.get("name", "") for s in subjects if s.get("kind") == kind))
+        row.append(", ".join(f"{s.get('namespace', '')}/{s.get('name', '')}" for s in subjects
+                             if s.get("kind") == "ServiceAccount"))
+    return row
+
+
+_BINDING_WIDE = ["USERS", "GROUPS", "SERVICEACCOUNTS"]
+
 _COLUMNS: dict[str, tuple[list[str], list[str], Callable[[Obj, datetime, bool], Row]]] = {
     "Pod": (["NAME", "READY", "STATUS", "RESTARTS", "AGE"], ["IP", "NODE", "NOMINATED NODE", "READINESS GATES"], _pod),
     "StatefulSet": (["NAME", "READY", "AGE"], ["CONTAINERS", "IMAGES"], _sts),
@@ -337,6 +363,12 @@ _COLUMNS: dict[str, tuple[list[str], list[str], Callable[[Obj, datetime, bool], 
              ["INTERNAL-IP", "EXTERNAL-IP", "OS-IMAGE", "KERNEL-VERSION", "CONTAINER-RUNTIME"], _node),
     "Namespace": (["NAME", "STATUS", "AGE"], [], _namespace),
     "Event": (["LAST SEEN", "TYPE", "REASON", "OBJECT", "MESSAGE"], [], _event),
+    "NetworkPolicy": (["NAME", "POD-SELECTOR", "AGE"], [], _netpol),
+    "ServiceAccount": (["NAME", "SECRETS", "AGE"], [], _service_account),
+    "Role": (["NAME", "CREATED AT"], [], _role),
+    "ClusterRole": (["NAME", "CREATED AT"], [], _role),
+    "RoleBinding": (["NAME", "ROLE", "AGE"], _BINDING_WIDE, _binding),
+    "ClusterRoleBinding": (["NAME", "ROLE", "AGE"], _BINDING_WIDE, _binding),
 }
 
 

@@ -6,6 +6,8 @@ The tools reach the simulated network only through the shell's ``services`` obje
   ``127.0.0.1`` means the container itself, which ``services.http`` must understand);
 - ``services.http(ip, port, method, path) -> (status, headers, body) | None`` where ``None`` means
   the connection was refused and ``headers`` is a sequence of (name, value) pairs or a mapping;
+- either may answer :data:`~simk8s.shell.timeouts.DROPPED`: nothing came back (a NetworkPolicy
+  dropped the packets) and the tool waits for its timeout in virtual time (``services.sleep``);
 - ``services.dns_tool(argv) -> (stdout, stderr, code)`` runs ``nslookup``/``dig``/``host``/``getent``.
 """
 
@@ -18,7 +20,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from simk8s.shell import timeouts
 from simk8s.shell.context import Command, CommandContext
+from simk8s.shell.nc import nc
+from simk8s.shell.timeouts import DROPPED, Dropped
 
 __all__ = ["COMMANDS", "CURL_VERSION", "REASONS", "StaticWeb", "Url", "fetch", "make_curl", "parse_url"]
 
@@ -61,8 +66,9 @@ def parse_url(text: str) -> Url | None:
     return Url(scheme, host, int(port) if port else (443 if scheme == "https" else 80), path)
 
 
-def resolve(ctx: CommandContext, host: str) -> str | None:
-    """The IP ``host`` names inside this container: IP literals as is, ``localhost`` loopback."""
+def resolve(ctx: CommandContext, host: str) -> str | Dropped | None:
+    """The IP ``host`` names inside this container: IP literals as is, ``localhost`` loopback;
+    DROPPED when the name server does not answer."""
     try:
         return str(ipaddress.ip_address(host))
     except ValueError:
@@ -74,13 +80,13 @@ def resolve(ctx: CommandContext, host: str) -> str | None:
 
 
 def fetch(ctx: CommandContext, ip: str, port: int, method: str, path: str
-          ) -> tuple[int, list[tuple[str, str]], str] | None:
+          ) -> tuple[int, list[tuple[str, str]], str] | Dropped | None:
     http = ctx.service("http")
     if not callable(http):
         return None
     reply = http(ip, port, method, path)
-    if reply is None:
-        return None
+    if reply is None or reply is DROPPED:
+        return reply
     status, headers, body = reply
     pairs = list(headers.items()) if isinstance(headers, Mapping) else list(headers)
     return int(status), pairs, body
@@ -104,6 +110,7 @@ def _curl_args(ctx: CommandContext) -> tuple[dict[str, str], list[str]] | None:
         if a.startswith("--"):
             name, eq, value = a.partition("=")
             if name == "--connect-timeout":
+                opts["connect-timeout"] = value if eq else (args[i] if i < len(args) else "")
                 i += 0 if eq else 1
                 continue
             flag = _CURL_LONG.get(name)
@@ -210,6 +217,14 @@ class _Meter:
         if self.shown:
             self.ctx.err("\r" + _meter_line(total, received) + ("\n" if newline else ""))
 
+    def gave_up(self, seconds: float) -> None:
+        """The last row after waiting ``seconds`` for nothing: no bytes, the time spent shown."""
+        if self.shown:
+            spent = int(seconds)
+            clock = f"{spent // 3600:2d}:{spent % 3600 // 60:02d}:{spent % 60:02d}"
+            self.ctx.err("\r" + _meter_line(0, 0).replace("--:--:-- --:--:-- --:--:--",
+                                                           f"--:--:-- {clock} --:--:--") + "\n")
+
 
 def _curl_one(ctx: CommandContext, opts: dict[str, str], url: Url, fail: Any, version: str) -> int:
     verbose = "v" in opts
@@ -218,11 +233,23 @@ def _curl_one(ctx: CommandContext, opts: dict[str, str], url: Url, fail: Any, ve
     to_file = target is not None and target != "-"
     meter = _Meter(ctx, "s" not in opts and (to_file or not ctx.isatty(ctx.stdout)))
     ip = resolve(ctx, url.host)
+    if isinstance(ip, Dropped):
+        waited, code, msg = timeouts.curl_resolve_timeout(version, url.host, opts.get("connect-timeout"),
+                                                          opts.get("m"))
+        timeouts.wait(ctx, waited)
+        meter.gave_up(waited)
+        return int(fail(code, msg))
     if ip is None:
         return int(fail(6, f"Could not resolve host: {url.host}"))
     if verbose:
         ctx.err(f"*   Trying {ip}:{url.port}...\n")
     reply = fetch(ctx, ip, url.port, method, url.path)
+    if isinstance(reply, Dropped):
+        waited, code, msg = timeouts.curl_connect_timeout(version, url.host, url.port,
+                                                          opts.get("connect-timeout"), opts.get("m"))
+        timeouts.wait(ctx, waited)
+        meter.gave_up(waited)
+        return int(fail(code, msg))
     if reply is None:
         meter.end(0, 0)
         return int(fail(7, _connect_failure(version, url.host, url.port)))
@@ -262,9 +289,11 @@ def _curl_one(ctx: CommandContext, opts: dict[str, str], url: Url, fail: Any, ve
 
 
 def _wget(ctx: CommandContext) -> int:
-    """busybox wget: ``wget [-q] [-O FILE|-] [-T SEC] URL``."""
+    """busybox wget: ``wget [-q] [-O FILE|-] [-T SEC] [--spider] URL``."""
     args = ctx.argv[1:]
     quiet, output, urls = False, None, []
+    timeout: str | None = None
+    spider = False
     i = 0
     while i < len(args):
         a = args[i]
@@ -278,7 +307,12 @@ def _wget(ctx: CommandContext) -> int:
             output = a[2:] or (args[i] if i < len(args) else "-")
             i += 0 if a[2:] else 1
         elif a in ("-T", "--timeout"):
+            timeout = args[i] if i < len(args) else ""
             i += 1
+        elif a.startswith("--timeout=") or (a.startswith("-T") and a[2:].isdigit()):
+            timeout = a.partition("=")[2] if a.startswith("--") else a[2:]
+        elif a == "--spider":
+            spider = True
         elif a.startswith("-"):
             continue
         else:
@@ -292,12 +326,22 @@ def _wget(ctx: CommandContext) -> int:
         ctx.err(f"wget: not an http or ftp url: {urls[0]}\n")
         return 1
     ip = resolve(ctx, url.host)
+    if isinstance(ip, Dropped):
+        timeouts.wait(ctx, timeouts.RESOLVER_TIMEOUT)  # the resolver gives up; -T bounds only the transfer
+        ctx.err(f"wget: bad address '{url.host}'\n")
+        return 1
     if ip is None:
         ctx.err(f"wget: bad address '{url.host}'\n")
         return 1
     if not quiet:
         ctx.err(f"Connecting to {url.host}{'' if url.port == 80 else f':{url.port}'} ({ip}:{url.port})\n")
-    reply = fetch(ctx, ip, url.port, "GET", url.path)
+    reply = fetch(ctx, ip, url.port, "HEAD" if spider else "GET", url.path)
+    if isinstance(reply, Dropped):
+        waited, message = timeouts.wget_timeout(timeout)
+        timeouts.wait(ctx, waited)
+        ctx.err(f"wget: {message}\n" if message else
+                f"wget: can't connect to remote host ({ip}): Connection timed out\n")
+        return 1
     if reply is None:
         ctx.err(f"wget: can't connect to remote host ({ip}): Connection refused\n")
         return 1
@@ -305,6 +349,10 @@ def _wget(ctx: CommandContext) -> int:
     if code >= 400:
         ctx.err(f"wget: server returned error: HTTP/1.1 {code} {REASONS.get(code, '')}\n")
         return 1
+    if spider:
+        if not quiet:
+            ctx.err("remote file exists\n")
+        return 0
     name = output or posixpath.basename(url.path) or "index.html"
     size = len(body.encode())
     shown = f"{size:6d}" if size < 100_000 else f"{size // 1024:5d}k"
@@ -338,7 +386,7 @@ def _dns_tool(ctx: CommandContext) -> int:
 
 COMMANDS: dict[str, Command] = {
     "curl": _curl, "wget": _wget, "nslookup": _dns_tool, "dig": _dns_tool, "host": _dns_tool,
-    "getent": _dns_tool,
+    "getent": _dns_tool, "nc": nc,
 }
 
 

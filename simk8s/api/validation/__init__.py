@@ -5,7 +5,8 @@ object about to be created (``old is None``) or updated; an empty list means val
 expected to be defaulted already (:func:`simk8s.api.defaults.apply_defaults`), as on the server.
 
 One module per area: :mod:`.common` (ObjectMeta, labels, selectors), :mod:`.pod`, :mod:`.apps`,
-:mod:`.service`, :mod:`.storage`, :mod:`.cluster`; :mod:`.names` holds the string checks.
+:mod:`.service`, :mod:`.storage`, :mod:`.cluster`, :mod:`.networking`, :mod:`.rbac`;
+:mod:`.names` holds the string checks.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ Validator = Callable[[Mapping[str, Any], Mapping[str, Any] | None], list[FieldEr
 @cache
 def _validators() -> dict[str, Validator]:
     # Imported here: selectors imports validation.names, and apps imports selectors.
-    from simk8s.api.validation import apps, cluster, pod, service, storage
+    from simk8s.api.validation import apps, cluster, networking, pod, rbac, service, storage
 
     def pod_validator(obj: Mapping[str, Any], old: Mapping[str, Any] | None) -> list[FieldError]:
         return pod.validate_pod(obj) if old is None else pod.validate_pod_update(obj, old)
@@ -45,6 +46,12 @@ def _validators() -> dict[str, Validator]:
         "Namespace": cluster.validate_namespace,
         "Node": cluster.validate_node,
         "Event": cluster.validate_event,
+        "NetworkPolicy": networking.validate_network_policy,
+        "ServiceAccount": rbac.validate_service_account,
+        "Role": rbac.validate_role,
+        "ClusterRole": rbac.validate_cluster_role,
+        "RoleBinding": lambda o, old: rbac.validate_binding(o, old, namespaced=True),
+        "ClusterRoleBinding": lambda o, old: rbac.validate_binding(o, old, namespaced=False),
     }
 
 
