@@ -27,6 +27,7 @@ class WorkQueue:
         self._queued: set[Hashable] = set()
         self._wakeup: simpy.Event | None = None
         self._waiting: dict[Hashable, float] = {}   # key -> when its delayed add fires
+        self._batched: set[Hashable] = set()        # keys whose batched add is pending
 
     def __len__(self) -> int:
         return len(self._items)
@@ -53,6 +54,24 @@ class WorkQueue:
             if self._waiting.get(key) == at:
                 del self._waiting[key]
                 self.add(key)
+
+        self.env.process(later())
+
+    def add_batched(self, key: Hashable, delay: float) -> None:
+        """An immediate :meth:`add` postponed by ``delay`` (the controller's batching interval).
+
+        Kept apart from :meth:`add_after`'s delayed adds: a batched add must not cancel a later
+        requeue the controller asked for (an availability check ``minReadySeconds`` away), as an
+        immediate add in client-go's queue leaves its delaying heap alone.
+        """
+        if key in self._batched:
+            return
+        self._batched.add(key)
+
+        def later() -> Generator[simpy.Event, Any, None]:
+            yield self.env.timeout(delay)
+            self._batched.discard(key)
+            self.add(key)
 
         self.env.process(later())
 
@@ -106,7 +125,7 @@ class Controller:
             if self.min_interval:
                 due = self._last_sync.get(key, -1e18) + self.min_interval
                 if due > self.env.now:
-                    self.queue.add_after(key, due - self.env.now)
+                    self.queue.add_batched(key, due - self.env.now)
                     continue
                 self._last_sync[key] = self.env.now
             try:

@@ -17,7 +17,7 @@ from simk8s.controllers.base import Controller
 from simk8s.events import EventRecorder
 from simk8s.logic import revisions as rev_logic
 from simk8s.logic import statefulset as sts_logic
-from simk8s.logic.podutil import get_ordinal
+from simk8s.logic.podutil import get_ordinal, is_pod_ready
 from simk8s.store import WatchEvent
 
 __all__ = ["StatefulSetController"]
@@ -49,6 +49,7 @@ class StatefulSetController(Controller):
             return ((ns, meta["name"]),)
         if kind == "Pod":
             self._index_pod(ev)
+            self._availability_check(ev)
         if kind in ("Pod", "ControllerRevision", "PersistentVolumeClaim"):
             keys = []
             for obj in (ev.obj, ev.old):
@@ -69,6 +70,24 @@ class StatefulSetController(Controller):
                     keys.append((ns, sts["metadata"]["name"]))
             return keys
         return ()
+
+    def _availability_check(self, ev: WatchEvent) -> None:
+        """Upstream's updatePod: a pod of a set with minReadySeconds that just became Ready requeues
+        its set minReadySeconds + 1 s later, when the pod has become available. Without it a set
+        whose status already counts enough available pods (a condemned one among them) would not
+        sync again, and a monotonic scale-down waiting for that pod would never finish."""
+        if ev.type != "MODIFIED" or ev.old is None or not is_pod_ready(ev.obj) or is_pod_ready(ev.old):
+            return
+        meta = ev.obj["metadata"]
+        ref = next((r for r in meta.get("ownerReferences") or () if r.get("controller")), None)
+        if ref is None or ref.get("kind") != "StatefulSet":
+            return
+        sts = self.store.try_get("StatefulSet", ref["name"], meta.get("namespace", ""))
+        if sts is None or sts["metadata"]["uid"] != ref.get("uid"):
+            return
+        min_ready = int(get_in(sts, ("spec", "minReadySeconds"), 0) or 0)
+        if min_ready > 0:
+            self.queue.add_after((meta.get("namespace", ""), ref["name"]), min_ready + 1.0)
 
     def _index_pod(self, ev: WatchEvent) -> None:
         """Keep the pods of each controller uid, and the orphans, so a sync reads only its own."""
