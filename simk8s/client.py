@@ -67,18 +67,28 @@ def apply_object(store: Store, obj: Mapping[str, Any], namespace: str | None = N
     k = _kind_of(obj, source)
     body = thaw(obj)
     meta = body.setdefault("metadata", {})
+    if not isinstance(meta, dict):
+        # kubectl reads the name through the unstructured accessors: not a map, no name (the
+        # server's decoder would refuse such metadata; kubectl stops before asking it).
+        meta = {}
     name = meta.get("name", "")
+    if not isinstance(name, str):
+        name = ""
     if not name:
         raise ApplyError(f'error when retrieving current configuration of:\nResource: "{k.qualified_resource}", '
                          f'GroupVersionKind: "{k.api_version}, Kind={k.kind}"\nName: "", Namespace: '
                          f'"{namespace or "default"}"\nfrom server for: "{source}": resource name may not be empty')
+    if not isinstance(meta.get("namespace", ""), str):
+        meta = {**meta, "namespace": ""}
     ns = (meta.get("namespace") or namespace or "default") if k.namespaced else None
     if k.namespaced and namespace and meta.get("namespace") and meta["namespace"] != namespace:
         raise ApplyError(f"the namespace from the provided object \"{meta['namespace']}\" does not match the "
                          f"namespace \"{namespace}\". You must pass '--namespace={meta['namespace']}' to perform "
                          f"this operation.")
     applied = last_applied_configuration(body)
-    meta.setdefault("annotations", {})[LAST_APPLIED] = applied
+    if not isinstance(meta.get("annotations"), dict):
+        meta["annotations"] = {}      # as unstructured.SetAnnotations replaces what is not a map
+    meta["annotations"][LAST_APPLIED] = applied
     current = store.try_get(k, name, ns)
     try:
         if current is None:

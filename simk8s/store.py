@@ -22,6 +22,7 @@ from types import MappingProxyType
 from typing import Any, Protocol
 
 from simk8s.api import kinds
+from simk8s.api.decode import DecodeError, TooLarge, convert, decode, go_v
 from simk8s.api.defaults import apply_defaults
 from simk8s.api.errors import (
     AlreadyExists,
@@ -31,12 +32,14 @@ from simk8s.api.errors import (
     FieldError,
     Invalid,
     NotFound,
+    RequestEntityTooLarge,
 )
 from simk8s.api.frozen import FrozenDict, freeze, get_in, thaw
 from simk8s.api.kinds import Kind
-from simk8s.api.schema import unknown_fields
+from simk8s.api.schema import strict_decoding_message
 from simk8s.api.strategy import GENERATION_KINDS, STATUS_KINDS, deletion_grace_period, initial_status
 from simk8s.api.validation import validate
+from simk8s.api.yamlio import encode_json
 
 __all__ = [
     "DEFAULT_EPOCH",
@@ -50,6 +53,7 @@ __all__ = [
 DEFAULT_EPOCH = datetime(2024, 6, 1, 9, 0, 0, tzinfo=UTC)
 NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
 GENERATE_NAME_BASE_MAX = 58
+MAX_REQUEST_BYTES = 3 * 1024 * 1024
 
 # The order in which the API server (Go's ObjectMeta struct) serialises metadata fields.
 _META_ORDER = (
@@ -425,8 +429,7 @@ class Store:
                dry_run: bool = False) -> FrozenDict:
         """Create ``obj``: the API server's whole create pipeline; returns the stored object."""
         k = self._kind(kind)
-        body = thaw(obj)
-        self._check_type(k, body)
+        body = self._decode(k, obj)
         ns, meta = self._create_meta(k, body, namespace)
         apply_defaults(k, body)
         for plugin in self.admission:
@@ -494,20 +497,28 @@ class Store:
         self._emit("ADDED", k, stored, None)
         return stored
 
-    def _check_type(self, k: Kind, body: dict[str, Any]) -> None:
-        api_version = body.get("apiVersion")
-        kind_name = body.get("kind")
-        if (kind_name is not None and kind_name != k.kind) or (
-                api_version is not None and api_version != k.api_version):
-            raise BadRequest(f"the API version in the data ({api_version}) does not match the expected API "
-                             f"version ({k.api_version})" if kind_name == k.kind else
-                             f"{kind_name} in version \"{k.version}\" cannot be handled as a {k.kind}: "
-                             f"the kind in the data does not match the expected kind")
-        unknown = unknown_fields(k, body)
+    def _decode(self, k: Kind, obj: Any) -> dict[str, Any]:
+        """A request body as the API server decodes it into the kind's type (a mutable copy):
+        BadRequest for a wrong kind or apiVersion, a value of the wrong type or an unknown field
+        (strict field validation), 413 past the request size limit."""
+        if isinstance(obj, Mapping):
+            api_version = obj.get("apiVersion")
+            kind_name = obj.get("kind")
+            if (kind_name is not None and kind_name != k.kind) or (
+                    api_version is not None and api_version != k.api_version):
+                raise BadRequest(f"the API version in the data ({api_version}) does not match the expected API "
+                                 f"version ({k.api_version})" if kind_name == k.kind else
+                                 f"{kind_name} in version \"{k.version}\" cannot be handled as a {k.kind}: "
+                                 f"the kind in the data does not match the expected kind")
+        try:
+            body, unknown = decode(k, obj)
+        except TooLarge:
+            raise RequestEntityTooLarge(f"Request entity too large: limit is {MAX_REQUEST_BYTES}") from None
+        except DecodeError as e:
+            raise BadRequest(f'{k.kind} in version "{k.version}" cannot be handled as a {k.kind}: {e}') from None
         if unknown:
-            from simk8s.api.schema import strict_decoding_message  # type: ignore[attr-defined,unused-ignore]
-
             raise BadRequest(strict_decoding_message(k, unknown))
+        return body
 
     def _generate_name(self, k: Kind, ns: str, base: str) -> str:
         base = base[:GENERATE_NAME_BASE_MAX]
@@ -526,8 +537,7 @@ class Store:
         ``subresource="status"`` changes only the status (and finalizers cannot be touched there).
         """
         k = self._kind(kind)
-        body = thaw(obj)
-        self._check_type(k, body)
+        body = self._decode(k, obj)
         meta = body.get("metadata") or {}
         body["metadata"] = meta
         ns, name, old = self._current_for_update(k, meta)
@@ -666,12 +676,31 @@ class Store:
             raise patches.server_error(e, patch_type) from None
         if not isinstance(new, dict):
             raise BadRequest("the patch did not produce an object")
+        new = self._decode_patched(k, new, patch, patch_type)
         new.setdefault("metadata", {})
         new["metadata"]["name"] = name
         new["metadata"].pop("resourceVersion", None)
         if subresource == "status":
             new["metadata"]["resourceVersion"] = cur["metadata"]["resourceVersion"]
         return self.update(k, new, subresource=subresource, dry_run=dry_run)
+
+    def _decode_patched(self, k: Kind, new: dict[str, Any], patch: Any, patch_type: str) -> dict[str, Any]:
+        """A patch's result decoded into the kind's type, as the API server's patcher does: a
+        strategic merge through the unstructured converter, merge and JSON patches through the
+        JSON decoder; a failure is a 422 on the field ``patch`` (the patch, or the patched object)."""
+        try:
+            if patch_type == "strategic":
+                out, unknown = convert(k, new)
+            else:
+                out, unknown = decode(k, new)
+        except TooLarge:
+            raise RequestEntityTooLarge(f"Request entity too large: limit is {MAX_REQUEST_BYTES}") from None
+        except DecodeError as e:
+            shown = go_v(patch) if patch_type == "strategic" else encode_json(new)[:-1]
+            raise Invalid.for_patch([FieldError.invalid("patch", shown, str(e))]) from None
+        if unknown:
+            raise BadRequest(strict_decoding_message(k, unknown))
+        return out
 
     # ----------------------------------------------------------------------------------- delete
     def delete(self, kind: KindRef, name: str, namespace: str | None = None, *,

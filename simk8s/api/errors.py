@@ -28,6 +28,7 @@ __all__ = [
     "Invalid",
     "MethodNotAllowed",
     "NotFound",
+    "RequestEntityTooLarge",
     "ServiceUnavailable",
     "Timeout",
     "TooManyRequests",
@@ -359,6 +360,17 @@ class Invalid(ApiError):
         return cls(f'{kind.qualified_kind} "{name}" is invalid: {aggregate(errors)}', details=details,
                    errors=errors)
 
+    @classmethod
+    def for_patch(cls, errors: Sequence[FieldError]) -> Invalid:
+        """``NewInvalid(schema.GroupKind{}, "", errs)``: a patch whose result does not decode."""
+        return cls(f' "" is invalid: {aggregate(errors)}', details={"causes": [e.cause() for e in errors]},
+                   errors=errors)
+
+
+class RequestEntityTooLarge(ApiError):
+    code = 413
+    reason = "RequestEntityTooLarge"
+
 
 class TooManyRequests(ApiError):
     code = 429
@@ -390,10 +402,10 @@ def kubectl_message(err: ApiError) -> str:
     if isinstance(err, Invalid):
         kind = err.details.get("kind", "")
         name = err.details.get("name", "")
-        if not kind and not name:
+        if not kind and not name and not err.details.get("causes"):
             # A bare 422 (a JSON patch the server could not apply): kubectl adds the message.
             return f"The request is invalid: {err.message}" if err.message else "The request is invalid"
-        prefix = f'The {kind} "{name}" is invalid'
+        prefix = f'The {kind} "{name}" is invalid' if kind or name else "The request is invalid"
         causes: list[str] = []
         for c in err.details.get("causes", []):
             msg = f"{c.get('field', '')}: {c.get('message', '')}"

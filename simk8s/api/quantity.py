@@ -18,6 +18,9 @@ __all__ = ["FORMAT_ERROR", "Quantity", "canonical", "format_quantity", "parse_qu
 FORMAT_ERROR = "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'"
 NUMERIC_ERROR = "unable to parse numeric part of quantity"
 SUFFIX_ERROR = "unable to parse quantity's suffix"
+# Exact fractions cannot hold 1e2000000000 the way upstream's scaled decimals do: a simulator limit.
+MAX_EXPONENT = 1000
+EXPONENT_ERROR = f"quantity exponent out of the simulator's range (at most {MAX_EXPONENT} either way)"
 
 _RE = re.compile(r"^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$")
 
@@ -52,6 +55,11 @@ def _split(s: str) -> tuple[Fraction, str]:
             exp = int(suffix[1:], 10)
         except ValueError:
             raise ValueError(SUFFIX_ERROR) from None
+        if not -(2**63) <= exp < 2**63:
+            raise ValueError(SUFFIX_ERROR)        # strconv.ParseInt fails
+        exp = (exp + 2**31) % 2**32 - 2**31       # then int32(parsed) wraps, as upstream's suffixer does
+        if abs(exp) > MAX_EXPONENT:
+            raise ValueError(EXPONENT_ERROR)
         return value * Fraction(10) ** exp, EXPONENT
     raise ValueError(SUFFIX_ERROR)
 

@@ -49,6 +49,7 @@ __all__ = [
     "dump_yaml",
     "encode_json",
     "go_float",
+    "json_number",
     "normalize_numbers",
     "sorted_keys",
     "yaml_to_json",
@@ -472,6 +473,9 @@ def _json_number(value: int | float) -> str:
     if abs(value) < 1e-6 or abs(value) >= 1e21:
         return sign + re.sub(r"e-0(\d)$", r"e-\1", _exponent(ds, dp))
     return sign + _fixed(ds, dp)
+
+
+json_number = _json_number
 
 
 def _json(value: Any, indent: str, out: list[str]) -> None:

@@ -283,12 +283,21 @@ class ClusterMachine(RuleBasedStateMachine):
     def teardown(self) -> None:
         if self.cluster is None:
             return
-        if should_note():   # the replay text is only wanted when hypothesis reports an example
-            note("Replay with `simk8s run replay.yaml`:\n" + to_scenario(self.seed, self.manifest, self.steps))
+        # The final checks run on a healthy, settled cluster; the replay records that recovery
+        # too, so it checks the state the test checked (not one with nodes still down).
         for node in sorted(self.failed_nodes):
             self.cluster.recover_node(node)
+            self._record({"fault": {"recover": node}})
         self.failed_nodes.clear()
-        self.cluster.settle(limit=self.settle_limit)
+        before = self.cluster.now
+        try:
+            self.cluster.settle(limit=self.settle_limit)
+        finally:
+            elapsed = round(self.cluster.now - before, 6)
+            if elapsed:
+                self._record({"sleep": elapsed})
+            if should_note():   # the replay text is only wanted when hypothesis reports an example
+                note("Replay with `simk8s run replay.yaml`:\n" + to_scenario(self.seed, self.manifest, self.steps))
         sts = self.cluster.store.try_get("StatefulSet", self.set_name)
         if sts is not None:
             want = int(sts["spec"].get("replicas", 1))

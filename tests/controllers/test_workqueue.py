@@ -48,3 +48,12 @@ def test_a_key_can_wait_again_once_its_delayed_add_fired() -> None:
 
     env.process(later())
     assert drain(env, q, 10) == [(1.0, "a"), (2.5, "a")]
+
+
+def test_a_batched_add_does_not_cancel_a_later_delayed_add() -> None:
+    env = simpy.Environment()
+    q = WorkQueue(env)
+    q.add_after("a", 5)       # the controller's own requeue (an availability check)
+    q.add_batched("a", 0.1)   # an event, postponed by the batching interval
+    q.add_batched("a", 0.1)   # coalesced
+    assert drain(env, q, 10) == [(0.1, "a"), (5, "a")]
