@@ -392,23 +392,32 @@ SCHEMAS: dict[str, Struct] = {
         reportingComponent=STRING, reportingInstance=STRING),
 }
 
-_NETPOL_PEER = {"podSelector": LABEL_SELECTOR, "namespaceSelector": LABEL_SELECTOR,
-                "ipBlock": _fields("cidr", **{"except": [LEAF]})}
-_NETPOL_PORT = _fields("protocol port endPort")
-POLICY_RULE = {"verbs": [LEAF], "apiGroups": [LEAF], "resources": [LEAF], "resourceNames": [LEAF],
-               "nonResourceURLs": [LEAF]}
-_BINDING = {"subjects": [_fields("kind apiGroup name namespace")], "roleRef": _fields("apiGroup kind name")}
+_NETPOL_PEER = ListOf(_struct(
+    "v1.NetworkPolicyPeer",
+    podSelector=LABEL_SELECTOR, namespaceSelector=LABEL_SELECTOR,
+    ipBlock=Struct("v1.IPBlock", {"cidr": STRING, "except": STRINGS}, ("cidr",))))
+_NETPOL_PORTS = ListOf(_struct("v1.NetworkPolicyPort", protocol=PROTOCOL, port=INT_OR_STRING, endPort=INT32))
+_POLICY_RULE = ListOf(_struct("v1.PolicyRule", ("verbs",), verbs=STRINGS, apiGroups=STRINGS, resources=STRINGS,
+                              resourceNames=STRINGS, nonResourceURLs=STRINGS))
+_BINDING: dict[str, Type] = {
+    "subjects": ListOf(_struct("v1.Subject", ("kind", "name"), kind=STRING, apiGroup=STRING, name=STRING,
+                               namespace=STRING)),
+    "roleRef": _struct("v1.RoleRef", ("apiGroup", "kind", "name"), apiGroup=STRING, kind=STRING, name=STRING),
+}
 SCHEMAS.update({
-    "NetworkPolicy": _kind(_fields(
-        "", podSelector=LABEL_SELECTOR, policyTypes=[LEAF],
-        ingress=[{"from": [_NETPOL_PEER], "ports": [_NETPOL_PORT]}],
-        egress=[{"to": [_NETPOL_PEER], "ports": [_NETPOL_PORT]}])),
-    "ServiceAccount": _kind(secrets=[OBJECT_REFERENCE], imagePullSecrets=[_fields("name")],
-                            automountServiceAccountToken=LEAF),
-    "Role": _kind(rules=[POLICY_RULE]),
-    "ClusterRole": _kind(rules=[POLICY_RULE], aggregationRule={"clusterRoleSelectors": [LABEL_SELECTOR]}),
-    "RoleBinding": _kind(**_BINDING),
-    "ClusterRoleBinding": _kind(**_BINDING),
+    "NetworkPolicy": _kind("v1.NetworkPolicy", _struct(
+        "v1.NetworkPolicySpec",
+        podSelector=LABEL_SELECTOR,
+        ingress=ListOf(Struct("v1.NetworkPolicyIngressRule", {"ports": _NETPOL_PORTS, "from": _NETPOL_PEER})),
+        egress=ListOf(_struct("v1.NetworkPolicyEgressRule", ports=_NETPOL_PORTS, to=_NETPOL_PEER)),
+        policyTypes=ListOf(_enum("v1.PolicyType", "Egress", "Ingress")))),
+    "ServiceAccount": _kind("v1.ServiceAccount", None, (), secrets=ListOf(OBJECT_REFERENCE),
+                            imagePullSecrets=ListOf(LOCAL_OBJECT_REFERENCE), automountServiceAccountToken=BOOL),
+    "Role": _kind("v1.Role", None, (), rules=_POLICY_RULE),
+    "ClusterRole": _kind("v1.ClusterRole", None, (), rules=_POLICY_RULE,
+                         aggregationRule=_struct("v1.AggregationRule", clusterRoleSelectors=ListOf(LABEL_SELECTOR))),
+    "RoleBinding": _kind("v1.RoleBinding", None, ("roleRef",), **_BINDING),
+    "ClusterRoleBinding": _kind("v1.ClusterRoleBinding", None, ("roleRef",), **_BINDING),
 })
 
 
