@@ -29,6 +29,8 @@ class Timing:
     image_pull: Span = (7.6, 8.9)
     # Creating and starting a container whose image is present.
     container_start: Span = (0.2, 0.9)
+    # kubelet: from an attached main process exiting to the pod status saying so (PLEG relists every 1 s).
+    exit_notice: Span = (0.1, 1.0)
     # kubelet's status update after a pod gets its deletionTimestamp.
     kill_notice: Span = (0.3, 0.9)
     # Back-off between image pulls / container restarts starts here and doubles up to the cap.

@@ -71,6 +71,8 @@ class PodRuntime:
     ready: dict[str, bool] = field(default_factory=dict)
     last_state: dict[str, Any] = field(default_factory=dict)
     wake: simpy.Event | None = None
+    # Exit codes of main processes that ended while attached (``kubectl run -it``, then ``exit``).
+    exited: dict[str, int] = field(default_factory=dict)
 
 
 class Kubelet(Controller):
@@ -220,6 +222,7 @@ class Kubelet(Controller):
             try:
                 if parked:
                     yield from self._park(rt)
+                    yield from self._attached_exit(rt)
                 first = self._pod(rt)
                 if first is not None and first["metadata"].get("deletionTimestamp"):
                     raise _Deleted()
@@ -403,11 +406,14 @@ class Kubelet(Controller):
         probed = [c for c in pod["spec"]["containers"] if c.get("readinessProbe")]
         if not probed:
             yield from self._park(rt)
+            yield from self._attached_exit(rt)
         delay = max(float(get_in(c, ("readinessProbe", "initialDelaySeconds"), 0) or 0) for c in probed)
         yield from self._sleep(rt, delay + self._draw((0.0, 1.0)))
         fails: dict[str, int] = {}
         passes: dict[str, int] = {}
         while True:
+            if rt.exited:
+                yield from self._attached_exit(rt)
             pod = self._pod(rt)
             if pod is None:
                 return
@@ -438,13 +444,39 @@ class Kubelet(Controller):
                 yield from self._sleep(rt, period)
             else:
                 yield from self._sleep(rt, float("inf"))
+                if rt.exited:
+                    yield from self._attached_exit(rt)
                 period = min(float(get_in(c, ("readinessProbe", "periodSeconds"), 10) or 10) for c in probed)
                 yield from self._sleep(rt, period * self.cluster.rng.random())
 
     def _park(self, rt: PodRuntime) -> Generator[simpy.Event, Any, None]:
-        """Nothing more to do for this pod until it is deleted (which raises out of here)."""
-        while True:
+        """Nothing more to do for this pod until it is deleted (which raises out of here); returns
+        when an attached main process has ended (:meth:`main_exited`)."""
+        while not rt.exited:
             yield from self._sleep(rt, float("inf"))
+
+    def _attached_exit(self, rt: PodRuntime) -> Generator[simpy.Event, Any, None]:
+        """A main process ended during an attach session (:meth:`main_exited`): the kubelet notices
+        at its next relist and the container terminates with that exit code. Never returns: a pod
+        that ends (restart policy Never, or OnFailure after exit 0) is parked until deleted, and a
+        restarted container loops in :meth:`_run_to_exit`."""
+        name, code = rt.exited.popitem()
+        pod = self._pod(rt)
+        container = next((c for c in pod["spec"]["containers"] if c["name"] == name), None) if pod else None
+        if container is not None:
+            yield from self._run_to_exit(rt, container, self._draw(self.cluster.timing.exit_notice), code)
+        while True:
+            yield from self._park(rt)
+            rt.exited.clear()
+
+    def main_exited(self, namespace: str, name: str, container: str, code: int) -> None:
+        """The attached main process of ``container`` ended with ``code`` (a ``kubectl run -it``
+        shell after ``exit``). With ``stdinOnce`` its stdin stays closed, so a restarted container's
+        shell ends at once as well."""
+        rt = self.pods.get((namespace, name))
+        if rt is not None and container in rt.running:
+            rt.exited[container] = code
+            self.poke(namespace, name)
 
     def _run_to_exit(self, rt: PodRuntime, container: Any, seconds: float, code: int
                      ) -> Generator[simpy.Event, Any, None]:

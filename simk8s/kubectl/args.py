@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
-__all__ = ["Args", "UsageError", "parse_args"]
+__all__ = ["Args", "UsageError", "parse_args", "parse_duration"]
 
 # Flags taking a value, by long name; short aliases map to long names.
 VALUE_FLAGS = {
@@ -124,3 +125,13 @@ def _is_number(a: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def parse_duration(text: str) -> float:
+    """A duration flag (``30s``, ``1m30s``, ``500ms``; a bare number is seconds) in seconds."""
+    total = 0.0
+    for value, unit in re.findall(r"(\d+(?:\.\d+)?)(ms|s|m|h)", text):
+        total += float(value) * {"ms": 0.001, "s": 1, "m": 60, "h": 3600}[unit]
+    if not total and text.isdigit():
+        total = float(text)
+    return total

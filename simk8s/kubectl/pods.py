@@ -7,6 +7,7 @@ from typing import Any
 from simk8s.api.errors import ApiError, NotFound, kubectl_message
 from simk8s.api.frozen import get_in
 from simk8s.kubectl import CommandError, Context
+from simk8s.kubectl.args import parse_duration
 
 __all__ = ["cmd_exec", "cmd_logs", "cmd_run"]
 
@@ -96,7 +97,8 @@ def cmd_run(ctx: Context) -> int:
     image = a.get("image")
     if not image:
         raise CommandError("--image is required")
-    restart = a.get("restart") or "Always"
+    # getRestartPolicy: an interactive pod without --restart is OnFailure.
+    restart = a.get("restart") or ("OnFailure" if a.bool("stdin") else "Always")
     if restart not in ("Always", "OnFailure", "Never"):
         raise CommandError(f"invalid restart policy: {restart}")
     interactive = a.bool("stdin") or a.bool("attach")
@@ -145,23 +147,55 @@ def cmd_run(ctx: Context) -> int:
     kubelet = _kubelet(ctx, cur)
     ctx.out.out(ATTACH_HINT)
     code = 0
+    error = ""
     try:
         result = kubelet.runtime.interactive(cur, name, list(argv), ctx.stdin.splitlines())
         ctx.out.out(result.output)
-        code = int(result.code)
+        # The session was attached to the container's main process: it has ended now.
+        kubelet.main_exited(ctx.namespace, name, name, int(result.code))
     except ExecError as e:
         ctx.out.err(f"error: {e}\n")
         code = e.code
+    if restart in ("Never", "OnFailure") and not a.bool("leave-stdin-open"):
+        code, error = _wait_for_exit_code(ctx, name, uid, restart)
     if a.bool("rm"):
+        # kubectl deletes without waiting (WaitForDeletion false); a pod whose containers have
+        # ended is terminal, and the API server deletes a terminal pod at once.
         try:
             store.delete("Pod", name, ctx.namespace)
-            from simk8s.api import kinds
-            from simk8s.kubectl.verbs import _wait_gone
-
-            _wait_gone(ctx, [(kinds.lookup("Pod"), name, ctx.namespace, uid)])
+            ctx.out.out(f'pod "{name}" deleted\n')
         except NotFound:
             pass
         except ApiError as e:
             ctx.out.err(kubectl_message(e) + "\n")
-        ctx.out.out(f'pod "{name}" deleted\n')
+    if error:
+        ctx.out.err(error if error.endswith("\n") else error + "\n")
     return code
+
+
+def _wait_for_exit_code(ctx: Context, name: str, uid: str, restart: str) -> tuple[int, str]:
+    """kubectl run's wait after an attach: a terminal phase (Never) or Succeeded (OnFailure), then
+    the exit code of the first container; (code, error text)."""
+    from simk8s.kubectl.verbs import run_until
+
+    store = ctx.cluster.store
+    wanted = ("Succeeded", "Failed") if restart == "Never" else ("Succeeded",)
+
+    def ended() -> bool:
+        cur = store.try_get("Pod", name, ctx.namespace)
+        return cur is None or cur["metadata"]["uid"] != uid or get_in(cur, ("status", "phase")) in wanted
+
+    timeout = parse_duration(ctx.args.get("pod-running-timeout") or "1m")
+    if not run_until(ctx.cluster, ended, timeout):
+        return 1, "error: timed out waiting for the condition"
+    cur = store.try_get("Pod", name, ctx.namespace)
+    if cur is None or cur["metadata"]["uid"] != uid:
+        return 1, 'Error from server (NotFound): pods "" not found'
+    if cur["status"]["phase"] == "Succeeded":
+        return 0, ""
+    statuses = cur["status"].get("containerStatuses") or ()
+    terminated = get_in(statuses[0], ("state", "terminated")) if statuses else None
+    rc = int(terminated.get("exitCode", 0)) if terminated else 0
+    if not rc:
+        return 1, f"error: pod {ctx.namespace}/{name} failed with unknown exit code"
+    return rc, f"pod {ctx.namespace}/{name} terminated ({terminated.get('reason', '')})\n{terminated.get('message', '')}"

@@ -10,6 +10,7 @@ from simk8s.api.frozen import get_in, thaw
 from simk8s.api.kinds import Kind
 from simk8s.client import kind_or_error
 from simk8s.kubectl import CommandError, Context
+from simk8s.kubectl.args import parse_duration
 from simk8s.logic.rollout import status_viewer
 from simk8s.store import WatchEvent
 
@@ -297,7 +298,7 @@ def _rollout_status(ctx: Context, k: Kind, name: str, ns: str | None) -> int:
     if viewer is None:
         raise CommandError(f"no status viewer has been implemented for {k.qualified_kind}")
     watch = ctx.args.bool("watch", True)
-    timeout = _duration(ctx.args.get("timeout") or "0")
+    timeout = parse_duration(ctx.args.get("timeout") or "0")
     pending: list[Any] = [obj]
     outcome: list[str] = []
 
@@ -366,7 +367,7 @@ def cmd_wait(ctx: Context) -> int:
     cond = ctx.args.get("for")
     if not cond:
         raise CommandError("--for must be set")
-    timeout = _duration(ctx.args.get("timeout") or "30s")
+    timeout = parse_duration(ctx.args.get("timeout") or "30s")
     pairs = targets(ctx)
     if not pairs:
         raise CommandError("no matching resources found")
@@ -425,14 +426,5 @@ def cmd_wait(ctx: Context) -> int:
             ctx.out.err(f"error: timed out waiting for the condition on {k.plural}/{name}\n")
             code = 1
     return code
-
-
-def _duration(text: str) -> float:
-    total = 0.0
-    for value, unit in re.findall(r"(\d+(?:\.\d+)?)(ms|s|m|h)", text):
-        total += float(value) * {"ms": 0.001, "s": 1, "m": 60, "h": 3600}[unit]
-    if not total and text.isdigit():
-        total = float(text)
-    return total
 
 

@@ -136,3 +136,38 @@ def test_rollout_status_without_watch_prints_once(web: Cluster) -> None:
     web.run(1)
     r = web.kubectl("rollout status sts/web --watch=false")
     assert (r.code, r.stdout) == (0, "Waiting for 1 pods to be ready...\n")
+
+
+def _pod_history(c: Cluster, name: str) -> list[tuple[float, str, str]]:
+    return [(ev.t, ev.type, (ev.obj.get("status") or {}).get("phase", "")) for ev in c.store.log
+            if ev.kind.kind == "Pod" and ev.obj["metadata"]["name"] == name]
+
+
+def test_run_rm_deletes_at_once_after_the_shell_exits(web: Cluster) -> None:
+    # The attached zsh is the container's main process: `exit` ends the container, the pod turns
+    # Succeeded (restartPolicy Never), and kubectl's delete of a terminal pod needs no grace period.
+    r = web.kubectl(["run", "-it", "--rm", "netdebug", "--image=nicolaka/netshoot", "--restart=Never", "--", "zsh"],
+                    stdin="hostname\nexit\n")
+    assert r.code == 0 and r.stdout.endswith('pod "netdebug" deleted\n')
+    history = _pod_history(web, "netdebug")
+    succeeded = next(t for t, typ, phase in history if phase == "Succeeded")
+    deleted = next(t for t, typ, _ in history if typ == "DELETED")
+    assert deleted - succeeded < 1.0
+    assert web.env.now - succeeded < 1.0
+    assert web.store.try_get("Pod", "netdebug", "default") is None
+    assert not [e for e in web.get("events") if e["involvedObject"]["name"] == "netdebug" and e["reason"] == "Killing"]
+
+
+def test_run_exit_code_of_the_attached_shell_is_kubectls(web: Cluster) -> None:
+    r = web.kubectl(["run", "-it", "--rm", "oops", "--image=busybox", "--restart=Never", "--", "sh"],
+                    stdin="exit 3\n")
+    assert (r.code, r.stderr) == (3, "pod default/oops terminated (Error)\n")
+    assert r.stdout.endswith('pod "oops" deleted\n')
+
+
+def test_run_interactive_defaults_to_on_failure_and_keeps_a_finished_pod_without_rm(web: Cluster) -> None:
+    r = web.kubectl(["run", "-it", "box", "--image=busybox", "--", "sh"], stdin="exit\n")
+    assert r.code == 0
+    pod = web.get("pods", "box")
+    assert pod["spec"]["restartPolicy"] == "OnFailure" and pod["status"]["phase"] == "Succeeded"
+    assert pod["status"]["containerStatuses"][0]["state"]["terminated"]["reason"] == "Completed"
