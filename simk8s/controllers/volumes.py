@@ -44,9 +44,10 @@ def binding_candidates(store: Any, claim: FrozenDict) -> list[FrozenDict]:
 
 
 def claim_in_use(store: Any, ns: str, claim: str) -> bool:
-    """pvc-protection: a claim is in use while a pod that is not finished mounts it."""
-    return any(get_in(p, ("status", "phase")) not in ("Succeeded", "Failed")
-               for p in pods_using_claim(store, ns, claim))
+    """pvc-protection (podUsesPVC): a claim is in use while a pod scheduled to a node names it, in
+    any phase, until the pod object is gone. A pod that is not scheduled does not hold it: the
+    kubelet never starts a pod whose claim is being deleted."""
+    return any(get_in(p, ("spec", "nodeName")) for p in pods_using_claim(store, ns, claim))
 
 
 class PersistentVolumeController(Controller):
