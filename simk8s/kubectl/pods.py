@@ -196,6 +196,6 @@ def _wait_for_exit_code(ctx: Context, name: str, uid: str, restart: str) -> tupl
     statuses = cur["status"].get("containerStatuses") or ()
     terminated = get_in(statuses[0], ("state", "terminated")) if statuses else None
     rc = int(terminated.get("exitCode", 0)) if terminated else 0
-    if not rc:
+    if terminated is None or not rc:
         return 1, f"error: pod {ctx.namespace}/{name} failed with unknown exit code"
     return rc, f"pod {ctx.namespace}/{name} terminated ({terminated.get('reason', '')})\n{terminated.get('message', '')}"
