@@ -11,15 +11,16 @@ import ipaddress
 from collections.abc import Mapping
 from typing import Any
 
-from simk8s.api.errors import Invalid
+from simk8s.api.errors import FieldError, Invalid
 from simk8s.api.frozen import freeze
-from simk8s.api.kinds import Kind
+from simk8s.api.kinds import Kind, lookup
 from simk8s.store import Store
 
 __all__ = ["default_admission"]
 
 DEFAULT_CLASS_ANNOTATION = "storageclass.kubernetes.io/is-default-class"
 SA_MOUNT = "/var/run/secrets/kubernetes.io/serviceaccount"
+SERVICE = lookup("Service")
 
 
 # The projected token volume's source, the same for every pod (frozen: shared, not copied).
@@ -66,12 +67,148 @@ def _add_finalizer(obj: dict[str, Any], finalizer: str) -> None:
         fins.append(finalizer)
 
 
+NODE_PORT_RANGE = (30000, 32767)
+
+
+def _needs_node_ports(spec: Mapping[str, Any]) -> bool:
+    """needsNodePort: NodePort services, and LoadBalancers unless allocateLoadBalancerNodePorts is false."""
+    stype = spec.get("type")
+    return stype == "NodePort" or (stype == "LoadBalancer" and spec.get("allocateLoadBalancerNodePorts", True)
+                                   is not False)
+
+
+def _needs_health_check_port(spec: Mapping[str, Any]) -> bool:
+    return spec.get("type") == "LoadBalancer" and spec.get("externalTrafficPolicy") == "Local"
+
+
+def _node_ports_of(spec: Mapping[str, Any]) -> set[int]:
+    ports = {int(p["nodePort"]) for p in spec.get("ports") or () if p.get("nodePort")}
+    if spec.get("healthCheckNodePort"):
+        ports.add(int(spec["healthCheckNodePort"]))
+    return ports
+
+
+class NodePortAllocator:
+    """The API server's node port allocator over 30000-32767.
+
+    Dynamic ports come from the upper band first (randomScanStrategyWithOffset: a random start,
+    then the next free port, wrapping), leaving the lowest min(max(16, size/32), 128) ports (86
+    here) to users who pick their own; the lower band is used only when the upper one is full.
+    A port a user names must be in range and free. On update, ports the new spec leaves out are
+    carried over from the stored Service by port name (patchAllocatedValues) when both versions
+    need node ports.
+    """
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.base, last = NODE_PORT_RANGE
+        self.size = last - self.base + 1
+        self.offset = min(max(16, self.size // 32), 128) if self.size > 16 else 0
+
+    def _used(self, skip_uid: str | None) -> set[int]:
+        return {port for svc in self.store.list("Service", None) if svc["metadata"].get("uid") != skip_uid
+                for port in _node_ports_of(svc["spec"])}
+
+    def _next(self, used: set[int]) -> int:
+        rng = self.store.rng
+        for lo, n in ((self.offset, self.size - self.offset), (0, self.offset)):
+            if n <= 0:
+                continue
+            start = rng.randrange(n)
+            for i in range(n):
+                port = self.base + lo + (start + i) % n
+                if port not in used:
+                    return port
+        raise Invalid("Internal error occurred: failed to allocate a nodePort: range is full")
+
+    def _take(self, obj: Mapping[str, Any], port: Any, path: str, used: set[int]) -> None:
+        """Allocate(port): a requested port must be in range and free (the first failure is the error)."""
+        if not isinstance(port, int) or not self.base <= port < self.base + self.size:
+            detail = (f"provided port is not in the valid range. The range of valid ports is "
+                      f"{self.base}-{self.base + self.size - 1}")
+        elif port in used:
+            detail = "provided port is already allocated"
+        else:
+            used.add(port)
+            return
+        raise Invalid.for_object(SERVICE, obj["metadata"].get("name", ""), [FieldError.invalid(path, port, detail)])
+
+    def create(self, obj: dict[str, Any]) -> None:
+        """initNodePorts: in port order; ports with the same number share one node port."""
+        spec = obj.get("spec") or {}
+        if spec.get("type") == "ExternalName":
+            return
+        used = self._used(None)
+        allocate = _needs_node_ports(spec)
+        ports = spec.get("ports") or []
+        by_number: dict[Any, int] = {}
+        for i, p in enumerate(ports):
+            if not p.get("nodePort") and not allocate:
+                continue  # no new ports, but requested ones are respected
+            shared = by_number.get(p.get("port"))
+            if shared is None:
+                requested = next((q["nodePort"] for q in ports[i:] if q.get("port") == p.get("port")
+                                  and q.get("nodePort")), None)
+                if requested is not None:
+                    self._take(obj, requested, f"spec.ports[{i}].nodePort", used)
+                    p["nodePort"] = requested
+                else:
+                    p["nodePort"] = self._next(used)
+                    used.add(p["nodePort"])
+                by_number[p.get("port")] = p["nodePort"]
+            elif not p.get("nodePort"):
+                p["nodePort"] = shared
+            elif p["nodePort"] != shared:
+                self._take(obj, p["nodePort"], f"spec.ports[{i}].nodePort", used)
+        self._health_check(obj, set(), used)
+
+    def update(self, obj: dict[str, Any], old: Mapping[str, Any]) -> None:
+        """patchAllocatedValues, then updateNodePorts (no sharing by number on update)."""
+        spec, old_spec = obj["spec"], old["spec"]
+        if spec.get("type") == "ExternalName":
+            return
+        ports = spec.get("ports") or []
+        if _needs_node_ports(old_spec) and _needs_node_ports(spec):
+            taken = {p["nodePort"] for p in old_spec.get("ports") or () if p.get("nodePort")} & {
+                p["nodePort"] for p in ports if p.get("nodePort")}
+            by_name = {p.get("name", ""): p.get("nodePort") for p in old_spec.get("ports") or ()}
+            for p in ports:
+                known = by_name.get(p.get("name", ""))
+                if not p.get("nodePort") and known and known not in taken:
+                    p["nodePort"] = known
+        if _needs_health_check_port(old_spec) and _needs_health_check_port(spec) and \
+                not spec.get("healthCheckNodePort"):
+            spec["healthCheckNodePort"] = old_spec.get("healthCheckNodePort")
+        held = _node_ports_of(old_spec)
+        used = self._used(obj["metadata"].get("uid"))
+        allocate = _needs_node_ports(spec)
+        for i, p in enumerate(ports):
+            if not p.get("nodePort"):
+                if allocate:
+                    p["nodePort"] = self._next(used | held)
+                    used.add(p["nodePort"])
+            elif p["nodePort"] not in held:
+                self._take(obj, p["nodePort"], f"spec.ports[{i}].nodePort", used)
+        self._health_check(obj, held, used)
+
+    def _health_check(self, obj: dict[str, Any], held: set[int], used: set[int]) -> None:
+        spec = obj["spec"]
+        if not _needs_health_check_port(spec):
+            return
+        port = spec.get("healthCheckNodePort")
+        if port and port not in held:
+            self._take(obj, port, "spec.healthCheckNodePort", used)
+        elif not port:
+            spec["healthCheckNodePort"] = self._next(used | held)
+
+
 class ServiceAllocator:
     """ClusterIP and NodePort allocation from the service CIDR, random like the API server's."""
 
     def __init__(self, store: Store, cidr: str = "10.200.0.0/16") -> None:
         self.store = store
         self.network = ipaddress.ip_network(cidr)
+        self.node_ports = NodePortAllocator(store)
 
     def used_ips(self) -> set[str]:
         return {ip for svc in self.store.list("Service") for ip in svc["spec"].get("clusterIPs") or ()}
@@ -84,14 +221,6 @@ class ServiceAllocator:
             if ip not in used:
                 return ip
         raise Invalid("Internal error occurred: failed to allocate a serviceIP: range is full")
-
-    def allocate_node_port(self) -> int:
-        used = {p.get("nodePort") for svc in self.store.list("Service") for p in svc["spec"].get("ports") or ()}
-        for _ in range(1000):
-            port = self.store.rng.randrange(30000, 32768)
-            if port not in used:
-                return port
-        raise Invalid("Internal error occurred: failed to allocate a nodePort: range is full")
 
     def __call__(self, operation: str, kind: Kind, obj: dict[str, Any], old: Mapping[str, Any] | None) -> None:
         if kind.kind != "Service":
@@ -106,6 +235,7 @@ class ServiceAllocator:
             if spec.get("clusterIP") and ips and spec["clusterIP"] != ips[0] and \
                     list(ips) == list(old["spec"].get("clusterIPs") or []):
                 spec["clusterIPs"] = [spec["clusterIP"], *ips[1:]]
+            self.node_ports.update(obj, old)
             return
         if spec.get("type") == "ExternalName":
             return
@@ -114,9 +244,7 @@ class ServiceAllocator:
             ip = self.allocate_ip()
             spec["clusterIP"] = ip
         spec["clusterIPs"] = [ip]
-        if spec.get("type") in ("NodePort", "LoadBalancer"):
-            for p in spec.get("ports", []):
-                p.setdefault("nodePort", self.allocate_node_port())
+        self.node_ports.create(obj)
 
 
 class _Plugins:

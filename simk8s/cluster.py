@@ -68,13 +68,19 @@ class Topology:
     api_ip: str = "10.200.0.1"
     zone: str = "cluster.local"
     storage_class: str | None = "local-path"
+    # Addresses for `type: LoadBalancer` Services (MetalLB IPAddressPool syntax: CIDRs or a-b ranges),
+    # handed out by a layer-2 load-balancer controller. Empty: no load-balancer implementation, so
+    # such Services stay <pending> as on a bare kubeadm cluster.
+    load_balancer_pool: tuple[str, ...] = ("192.168.10.240/28",)
 
     @staticmethod
     def workers(n: int, *, control_plane: bool = True, **node: Any) -> Topology:
         nodes = [NodeSpec("k8s-m", control_plane=True, ip="192.168.10.10")] if control_plane else []
         nodes += [NodeSpec(f"k8s-w{i}", ip=f"192.168.{10 + (100 + i) // 250}.{(100 + i) % 250 + 1}", **node)
                   for i in range(1, n + 1)]
-        return Topology(nodes=tuple(nodes))
+        # Past 138 workers the node addresses reach the default pool: use a range no node has.
+        pool = Topology.load_balancer_pool if n < 139 else ("192.168.255.0/24",)
+        return Topology(nodes=tuple(nodes), load_balancer_pool=pool)
 
 
 #: Bootstrap templates by (topology, start time): what a dry-run create returned for each object.

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from simk8s import netpolicy
 from simk8s.api.frozen import get_in
+from simk8s.logic import loadbalancer
 from simk8s.shell.timeouts import DROPPED, Dropped
 
 if TYPE_CHECKING:
@@ -93,17 +94,21 @@ def pod_by_ip(cluster: Cluster, ip: str) -> Any:
     return None
 
 
-def _pick(cluster: Cluster, svc: Any, port: int) -> tuple[Any, int] | None:
+def _slices(cluster: Cluster, svc: Any) -> list[Any]:
     ns, name = svc["metadata"]["namespace"], svc["metadata"]["name"]
+    return list(cluster.store.list("EndpointSlice", ns, where=lambda s: (
+        s["metadata"].get("labels") or {}).get("kubernetes.io/service-name") == name))
+
+
+def _pick(cluster: Cluster, svc: Any, port: int, on_node: str | None = None) -> tuple[Any, int] | None:
+    """One ready endpoint of ``svc``'s ``port`` (only those on ``on_node`` when given), as kube-proxy picks."""
     sport = next((p for p in svc["spec"].get("ports") or () if p.get("port") == port), None)
     if sport is None:
         return None
-    slices = cluster.store.list("EndpointSlice", ns, where=lambda s: (
-        s["metadata"].get("labels") or {}).get("kubernetes.io/service-name") == name)
     backends = []
-    for sl in slices:
+    for sl in _slices(cluster, svc):
         for ep in sl.get("endpoints") or ():
-            if get_in(ep, ("conditions", "ready")):
+            if get_in(ep, ("conditions", "ready")) and (on_node is None or ep.get("nodeName") == on_node):
                 target = next((p["port"] for p in sl.get("ports") or () if p.get("name", "") == sport.get("name", "")),
                               None)
                 if target is not None:
@@ -112,6 +117,40 @@ def _pick(cluster: Cluster, svc: Any, port: int) -> tuple[Any, int] | None:
         return None
     ip, target = cluster.ip_rng.choice(sorted(backends))
     return pod_by_ip(cluster, ip), int(target)
+
+
+def _frontend(cluster: Cluster, ip: str, port: int) -> tuple[Any, int, str | None] | Dropped | None:
+    """Where kube-proxy sends a packet for ``ip:port``: (Service, service port, the node its
+    endpoints must be on or None) for a ClusterIP, a load-balancer address (through the node that
+    announces it) or a node's ``IP:nodePort``; DROPPED when such an address has nobody to answer
+    (its node is down, no node announces it); None when it is no Service address (or, on a node
+    IP, no node port: the connection is refused)."""
+    services = cluster.store.list("Service", None)
+    for svc in services:
+        if svc["spec"].get("clusterIP") == ip:
+            return svc, port, None
+    for svc in services:
+        if loadbalancer.handled(svc) and ip in loadbalancer.ingress_ips(svc):
+            speaker = loadbalancer.announcer(svc, cluster.store.list("Node"), _slices(cluster, svc))
+            kubelet = cluster.kubelet(speaker) if speaker else None
+            if kubelet is None or not kubelet.alive:
+                return DROPPED
+            local = svc["spec"].get("externalTrafficPolicy") == "Local"
+            return svc, port, speaker if local else None
+    node = next((n for n in cluster.store.list("Node") if any(
+        a.get("address") == ip for a in get_in(n, ("status", "addresses"), ()) or ())), None)
+    if node is None:
+        return None
+    name = node["metadata"]["name"]
+    kubelet = cluster.kubelet(name)
+    if kubelet is None or not kubelet.alive:
+        return DROPPED
+    found = loadbalancer.node_frontend(services, port)
+    if found is None:
+        return None
+    target, sport = found
+    local = target["spec"].get("externalTrafficPolicy") == "Local"
+    return target, int(sport["port"]), name if local else None
 
 
 def dns_allowed(cluster: Cluster, src: Any, protocol: str = "UDP") -> bool:
@@ -127,13 +166,17 @@ def _route(cluster: Cluster, src: Any, host_ip: str, port: int) -> tuple[Any, in
     if host_ip in ("127.0.0.1", "::1"):
         target = src
     else:
-        for svc in cluster.store.list("Service", None):
-            if svc["spec"].get("clusterIP") == host_ip:
-                picked = _pick(cluster, svc, port)
-                if picked is None:
-                    return None
-                target, tport = picked
-                break
+        front = _frontend(cluster, host_ip, port)
+        if isinstance(front, Dropped):
+            return front
+        if front is not None:
+            svc, sport, on_node = front
+            picked = _pick(cluster, svc, sport, on_node)
+            if picked is None:
+                # kube-proxy rejects a Service with no endpoints; with externalTrafficPolicy Local
+                # it drops what reaches a node without a local one.
+                return DROPPED if on_node is not None else None
+            target, tport = picked
         else:
             try:
                 ipaddress.ip_address(host_ip)

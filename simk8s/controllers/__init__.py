@@ -15,6 +15,7 @@ def start_all(cluster: Cluster) -> list[Any]:
     from simk8s.controllers.endpoints import EndpointsController
     from simk8s.controllers.gc import GarbageCollector
     from simk8s.controllers.kubelet import Kubelet, KubeletDispatcher
+    from simk8s.controllers.loadbalancer import LoadBalancerController
     from simk8s.controllers.nodelifecycle import NodeLifecycleController
     from simk8s.controllers.replicaset import DeploymentController, ReplicaSetController
     from simk8s.controllers.scheduler import Scheduler
@@ -31,6 +32,8 @@ def start_all(cluster: Cluster) -> list[Any]:
         EndpointsController(cluster),
         NodeLifecycleController(cluster),
     ]
+    if cluster.topology.load_balancer_pool:
+        controllers.append(LoadBalancerController(cluster))
     kubelets = {n["metadata"]["name"]: Kubelet(cluster, n["metadata"]["name"]) for n in cluster.store.list("Node")}
     KubeletDispatcher(cluster, kubelets)
     controllers.extend(kubelets.values())

@@ -367,12 +367,23 @@ def _svc(obj: Obj, now: datetime, events: Sequence[Obj], related: Obj) -> str:
     w.w(0, "IP Families:\t" + ",".join(spec.get("ipFamilies") or ["IPv4"]))
     w.w(0, f"IP:\t{spec.get('clusterIP', '')}")
     w.w(0, "IPs:\t" + ",".join(spec.get("clusterIPs") or [spec.get("clusterIP", "")]))
+    if spec.get("externalIPs"):
+        w.w(0, "External IPs:\t" + ",".join(spec["externalIPs"]))
+    if spec.get("loadBalancerIP"):
+        w.w(0, f"Desired LoadBalancer IP:\t{spec['loadBalancerIP']}")
+    if spec.get("externalName"):
+        w.w(0, f"External Name:\t{spec['externalName']}")
+    ingress = ((obj.get("status") or {}).get("loadBalancer") or {}).get("ingress") or ()
+    if ingress:
+        w.w(0, "LoadBalancer Ingress:\t" + ", ".join(i.get("ip") or i.get("hostname", "") for i in ingress))
     slices = related.get("endpointslices") or ()
     for p in spec.get("ports") or ():
         name = p.get("name") or "<unset>"
         w.w(0, f"Port:\t{name}\t{p['port']}/{p.get('protocol', 'TCP')}")
         target = p.get("targetPort", p["port"])
         w.w(0, f"TargetPort:\t{target}/{p.get('protocol', 'TCP')}")
+        if p.get("nodePort"):
+            w.w(0, f"NodePort:\t{name}\t{p['nodePort']}/{p.get('protocol', 'TCP')}")
         eps: list[str] = []
         for sl in slices:
             port = next((sp.get("port") for sp in sl.get("ports") or () if sp.get("name", "") == p.get("name", "")),
@@ -383,7 +394,13 @@ def _svc(obj: Obj, now: datetime, events: Sequence[Obj], related: Obj) -> str:
         w.w(0, "Endpoints:\t" + (",".join(eps[:3]) + (f" + {len(eps) - 3} more..." if len(eps) > 3 else "")
                                  if eps else ""))
     w.w(0, f"Session Affinity:\t{spec.get('sessionAffinity', 'None')}")
+    if spec.get("externalTrafficPolicy"):
+        w.w(0, f"External Traffic Policy:\t{spec['externalTrafficPolicy']}")
     w.w(0, f"Internal Traffic Policy:\t{spec.get('internalTrafficPolicy', 'Cluster')}")
+    if spec.get("healthCheckNodePort"):
+        w.w(0, f"HealthCheck NodePort:\t{spec['healthCheckNodePort']}")
+    if spec.get("loadBalancerSourceRanges"):
+        w.w(0, "LoadBalancer Source Ranges:\t" + ",".join(spec["loadBalancerSourceRanges"]))
     _events(w, events, now)
     return w.text()
 

@@ -15,7 +15,7 @@ from simk8s.api import kinds
 from simk8s.logic.humanize import age, since
 
 __all__ = ["access_modes", "kind_prefix", "name_line", "node_roles", "node_status", "pod_ready", "pod_restarts", "pod_status",
-           "table"]
+           "service_external_ip", "table"]
 
 Obj = Mapping[str, Any]
 Row = list[str]
@@ -178,18 +178,28 @@ def _revision(o: Obj, now: datetime, wide: bool) -> Row:
 
 
 # -------------------------------------------------------------------------------------- services
+def service_external_ip(o: Obj) -> str:
+    """getServiceExternalIP as the server's Table computes it (always "wide": never clipped): the
+    load balancer's ingress IPs (or hostnames) sorted and de-duplicated, then spec.externalIPs."""
+    spec = o.get("spec") or {}
+    stype = spec.get("type", "ClusterIP")
+    external_ips = [str(ip) for ip in spec.get("externalIPs") or ()]
+    if stype in ("ClusterIP", "NodePort"):
+        return ",".join(external_ips) or "<none>"
+    if stype == "LoadBalancer":
+        ingress = ((o.get("status") or {}).get("loadBalancer") or {}).get("ingress") or ()
+        lb = sorted({i.get("ip") or i.get("hostname") for i in ingress if i.get("ip") or i.get("hostname")})
+        return ",".join([*lb, *external_ips]) or "<pending>"
+    if stype == "ExternalName":
+        return str(spec.get("externalName", ""))
+    return "<unknown>"
+
+
 def _svc(o: Obj, now: datetime, wide: bool) -> Row:
     spec = o.get("spec") or {}
     stype = spec.get("type", "ClusterIP")
     cluster_ip = spec.get("clusterIP") or "<none>"
-    external = "<none>"
-    if stype == "ExternalName":
-        external = spec.get("externalName", "<none>")
-    elif spec.get("externalIPs"):
-        external = ",".join(spec["externalIPs"])
-    elif stype == "LoadBalancer":
-        ingress = ((o.get("status") or {}).get("loadBalancer") or {}).get("ingress") or ()
-        external = ",".join(i.get("ip") or i.get("hostname", "") for i in ingress) or "<pending>"
+    external = service_external_ip(o)
     ports = []
     for p in spec.get("ports") or ():
         text = f"{p['port']}:{p['nodePort']}" if p.get("nodePort") else str(p["port"])
