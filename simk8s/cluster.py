@@ -103,7 +103,7 @@ class _Random(random.Random):
     """``random.Random`` whose copy (in ``Cluster.fork``) moves its state at once, not int by int."""
 
     def __deepcopy__(self, memo: dict[int, Any]) -> _Random:
-        new = _Random()
+        new = _Random.__new__(_Random)     # not _Random(): that seeds from the OS first
         new.setstate(self.getstate())
         return new
 

@@ -20,7 +20,11 @@ from the same inputs, byte for byte (``tests/cluster/test_fork.py`` runs both an
 from __future__ import annotations
 
 import copy
+import gc
 import inspect
+import ipaddress
+import types
+from collections import deque
 from collections.abc import Callable, Generator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +32,8 @@ import simpy
 from simpy.events import Initialize
 
 from simk8s.api import kinds
+from simk8s.api.frozen import FrozenDict, FrozenList
+from simk8s.store import COPIER
 
 if TYPE_CHECKING:
     from simk8s.cluster import Cluster
@@ -95,7 +101,7 @@ class _Fork:
         new._value = simpy.events.PENDING
         new._generator = None  # type: ignore[assignment]
         new._target = None  # type: ignore[assignment]
-        new.callbacks = copy.deepcopy(old.callbacks, memo)
+        new.callbacks = _deep(old.callbacks, memo)
         self.pairs.append((old, new))
         return new
 
@@ -133,7 +139,9 @@ class _Fork:
 def _same_call(gen: Any, memo: dict[Any, Any]) -> Generator[simpy.Event, Any, Any]:
     """A new, unstarted generator of the same function with the same (copied) arguments."""
     code = gen.gi_code
-    args = copy.deepcopy(dict(gen.gi_frame.f_locals), memo)
+    local = dict(gen.gi_frame.f_locals)
+    memo.setdefault(id(memo), []).append(local)   # alive until the fork is done: its id is in memo
+    args = _deep(local, memo)
     owner = args.pop("self", None)
     if owner is None:
         raise ForkError(f"process {gen.__qualname__} is not a method; it cannot be forked")
@@ -150,6 +158,62 @@ def _resumed(chain: list[Any], memo: Mapping[Any, Any]) -> Generator[simpy.Event
         if gen is not None:
             return gen
     return None
+
+
+_IMMUTABLE = frozenset({str, int, float, bool, type(None), bytes, complex, FrozenDict, FrozenList, kinds.Kind, type,
+                        types.FunctionType, types.BuiltinFunctionType, range, ipaddress.IPv4Address,
+                        ipaddress.IPv6Address, ipaddress.IPv4Network, ipaddress.IPv6Network})
+
+
+_PLAIN: set[type] = set()
+
+
+def _plain(t: type, x: Any) -> bool:
+    """Whether ``copy.deepcopy`` would copy an instance of ``t`` as a new object with a deep copy
+    of its ``__dict__`` (no copy hooks, no slots, no builtin base)."""
+    plain = (getattr(t, "__deepcopy__", None) is None and t.__reduce_ex__ is object.__reduce_ex__
+             and t.__reduce__ is object.__reduce__ and t.__getstate__ is object.__getstate__
+             and getattr(t, "__setstate__", None) is None and t.__new__ is object.__new__
+             and "__slots__" not in t.__dict__ and hasattr(x, "__dict__"))
+    if plain:
+        _PLAIN.add(t)
+    return plain
+
+
+def _deep(x: Any, memo: dict[Any, Any]) -> Any:
+    """``copy.deepcopy`` for the shapes a cluster's state has, several times faster: immutable
+    values (frozen objects, strings, numbers, tuples and frozensets of them) are shared, plain
+    containers and plain objects copied directly; anything else goes to ``copy.deepcopy``."""
+    t = type(x)
+    if t in _IMMUTABLE:
+        return x
+    found = memo.get(id(x), memo)
+    if found is not memo:
+        return found
+    y: Any
+    if t is dict:
+        y = memo[id(x)] = {}
+        for k, v in x.items():
+            y[k if type(k) in _IMMUTABLE else _deep(k, memo)] = v if type(v) in _IMMUTABLE else _deep(v, memo)
+    elif t is list:
+        y = memo[id(x)] = []
+        y.extend([v if type(v) in _IMMUTABLE else _deep(v, memo) for v in x])
+    elif t is tuple or t is frozenset:
+        items = [v if type(v) in _IMMUTABLE else _deep(v, memo) for v in x]
+        y = x if all(a is b for a, b in zip(items, x, strict=True)) else t(items)
+        memo[id(x)] = y
+    elif t is set:
+        y = memo[id(x)] = {v if type(v) in _IMMUTABLE else _deep(v, memo) for v in x}
+    elif t is deque:
+        y = memo[id(x)] = deque((v if type(v) in _IMMUTABLE else _deep(v, memo) for v in x), x.maxlen)
+    elif t is types.MethodType:
+        y = memo[id(x)] = types.MethodType(x.__func__, _deep(x.__self__, memo))
+    elif t in _PLAIN or _plain(t, x):
+        y = memo[id(x)] = object.__new__(t)
+        y.__dict__.update(_deep(x.__dict__, memo))
+    else:
+        y = copy.deepcopy(x, memo)
+    return y
 
 
 def fork_cluster(cluster: Cluster, companions: Sequence[Any] = ()) -> tuple[Cluster, list[Any]]:
@@ -170,16 +234,21 @@ def fork_cluster(cluster: Cluster, companions: Sequence[Any] = ()) -> tuple[Clus
                             "cluster holds so that a fork can copy it")
     new_env = ForkableEnvironment(initial_time=env.now)
     context = _Fork(env, new_env)
-    memo: dict[Any, Any] = {id(env): new_env, _CONTEXT: context}
+    memo: dict[Any, Any] = {id(env): new_env, _CONTEXT: context, COPIER: _deep}
     for k in kinds.KINDS:   # kinds are compared by identity
         memo[id(k)] = k
     for shared in (cluster.topology, cluster.timing, cluster.store.epoch):
         memo[id(shared)] = shared
+    collecting = gc.isenabled()
+    gc.disable()     # the copy allocates only live containers: a collection midway finds nothing to free
     try:
-        new: Cluster = copy.deepcopy(cluster, memo)
-        new_companions = [copy.deepcopy(c, memo) for c in companions]
+        new: Cluster = _deep(cluster, memo)
+        new_companions = [_deep(c, memo) for c in companions]
     except TypeError as e:
         raise ForkError(f"the cluster holds state a fork cannot copy: {e}") from None
+    finally:
+        if collecting:
+            gc.enable()
     # The original's scheduled Initialize events, in their order, then every waiting process.
     by_old = {id(old): (old, proc) for old, proc in context.pairs}
     order = sorted(env._queue, key=lambda entry: entry[:3])

@@ -51,6 +51,8 @@ __all__ = [
 ]
 
 DEFAULT_EPOCH = datetime(2024, 6, 1, 9, 0, 0, tzinfo=UTC)
+#: The key under which a deepcopy memo may carry the copier to use for the parts (``Cluster.fork``).
+COPIER = "simk8s.copier"
 NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
 GENERATE_NAME_BASE_MAX = 58
 MAX_REQUEST_BYTES = 3 * 1024 * 1024
@@ -798,7 +800,7 @@ class Store:
         return self.mutate(k, name, namespace, lambda b: b["spec"].__setitem__("replicas", replicas))
 
     # ------------------------------------------------------------------------------------ state
-    def __deepcopy__(self, memo: dict[int, Any]) -> Store:
+    def __deepcopy__(self, memo: dict[Any, Any]) -> Store:
         """The store of a forked cluster (``Cluster.fork``): tables copy-on-write, the watch log's
         events and every object shared, everything else copied."""
         new = Store.__new__(Store)
@@ -806,8 +808,9 @@ class Store:
         state = dict(self.__dict__)
         own = {"_objs": {kind: table.fork() for kind, table in self._objs.items()},
                "log": list(self.log), "_dispatch": {}, "_kind_rv": dict(self._kind_rv)}
+        deep = memo.get(COPIER, copy.deepcopy)
         for name, value in state.items():
-            state[name] = own[name] if name in own else copy.deepcopy(value, memo)
+            state[name] = own[name] if name in own else deep(value, memo)
         new.__dict__.update(state)
         return new
 
