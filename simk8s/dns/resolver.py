@@ -20,6 +20,7 @@ from typing import Any
 from dnslib import CLASS, EDNS0, OPCODE, QTYPE, RCODE, DNSError, DNSHeader, DNSLabel, DNSRecord
 from dnslib.server import BaseResolver
 
+from simk8s.dns.wire import pack_within
 from simk8s.logic.dns import DnsSnapshot, answer
 
 __all__ = ["ClusterResolver", "truncate"]
@@ -45,24 +46,7 @@ def _well_formed(label: DNSLabel) -> bool:
 
 def truncate(reply: DNSRecord, limit: int) -> bytes:
     """The reply packed within ``limit`` bytes: question kept, whole RRs only, TC=1 if anything was cut."""
-    wire: bytes = reply.pack()
-    if len(wire) <= limit:
-        return wire
-    opt = [r for r in reply.ar if r.rtype == QTYPE.OPT]
-    cut = DNSRecord(DNSHeader(id=reply.header.id, bitmap=reply.header.bitmap, qr=1), q=reply.q)
-    cut.header.tc = 1
-    best = cut.pack()
-    for section in ("rr", "auth", "ar"):
-        for rr in getattr(reply, section):
-            if rr.rtype == QTYPE.OPT:
-                continue
-            getattr(cut, section).append(rr)
-            trial = DNSRecord(cut.header, questions=cut.questions, rr=cut.rr, auth=cut.auth, ar=cut.ar + opt).pack()
-            if len(trial) > limit:
-                getattr(cut, section).pop()
-                return best
-            best = trial
-    return best
+    return pack_within(reply, limit)
 
 
 class ClusterResolver(BaseResolver):  # type: ignore[misc,unused-ignore]
