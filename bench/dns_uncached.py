@@ -17,7 +17,7 @@ from __future__ import annotations
 import argparse
 import time
 
-from dnslib import EDNS0, QTYPE, DNSRecord
+from dnslib import EDNS0, DNSRecord
 
 from simk8s import Cluster, netsim
 from simk8s.dns.resolver import ClusterResolver
