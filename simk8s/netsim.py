@@ -1,9 +1,8 @@
 """The cluster network as pods see it: DNS through the cluster resolver, and HTTP to pod and Service IPs.
 
-``dns_snapshot(cluster)`` builds (and caches until Services, EndpointSlices, Pods or Namespaces
-change) the state CoreDNS answers from; ``query`` answers one question in-process with the same
-bytes a real client would get from ``simk8s dns``. ``http`` delivers a request to the pod behind
-an IP (a Service ClusterIP picks one ready endpoint, as kube-proxy does); ``connect`` opens a TCP
+``dns_snapshot(cluster)`` (:mod:`simk8s.dns.view`) gives the state CoreDNS answers from; ``query``
+answers one question in-process with the same bytes a real client would get from ``simk8s dns``.
+``http`` delivers a request to the pod behind an IP (a Service ClusterIP picks one ready endpoint, as kube-proxy does); ``connect`` opens a TCP
 connection. Both judge the connection against the NetworkPolicies after the Service's DNAT
 (:mod:`simk8s.netpolicy`) and answer ``DROPPED`` when a policy denies it: the client times out.
 """
@@ -15,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from simk8s import netpolicy
 from simk8s.api.frozen import get_in
+from simk8s.dns.view import dns_snapshot
 from simk8s.logic import loadbalancer
 from simk8s.shell.timeouts import DROPPED, Dropped
 
@@ -22,28 +22,6 @@ if TYPE_CHECKING:
     from simk8s.cluster import Cluster
 
 __all__ = ["connect", "dns_allowed", "dns_snapshot", "http", "pod_by_ip", "query", "resolv_conf", "resolve"]
-
-_DNS_KINDS = ("Service", "EndpointSlice", "Pod", "Namespace")
-
-
-def _dns_version(cluster: Cluster) -> tuple[int, ...]:
-    return tuple(cluster.store.kind_version(k) for k in _DNS_KINDS)
-
-
-def dns_snapshot(cluster: Cluster) -> Any:
-    from simk8s.logic.dns import DnsConfig, DnsSnapshot
-
-    version = _dns_version(cluster)
-    cached = getattr(cluster, "_dns_cache", None)
-    if cached is not None and cached[0] == version:
-        return cached[1]
-    s = cluster.store
-    config = getattr(cluster, "dns_config", None) or DnsConfig(zone=cluster.topology.zone)
-    snap = DnsSnapshot.build(s.list("Namespace"), s.list("Service", None), s.list("EndpointSlice", None),
-                             s.list("Pod", None), config, serial=max(version) if version else 0)
-    cluster._dns_cache = (version, snap)  # type: ignore[attr-defined]
-    return snap
-
 
 def query(cluster: Cluster, qname: str, qtype: int | str) -> Any:
     """A dnslib reply record for one question, exactly as the cluster DNS server would send it."""

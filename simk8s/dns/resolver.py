@@ -97,12 +97,12 @@ class ClusterResolver(BaseResolver):  # type: ignore[misc,unused-ignore]
             reply.ar = [EDNS0(udp_len=opt.edns_len, flags="do" if opt.edns_do else "")]
         reply.header.aa = 1 if result.aa else 0
         reply.header.ra = 1 if result.ra else 0
-        for rr in result.answer:
-            reply.add_answer(rr)
-        for rr in result.authority:
-            reply.add_auth(rr)
-        for rr in result.additional:
-            reply.ar.insert(len(reply.ar) - (1 if opt is not None else 0), rr)
+        # Whole sections at once (add_answer recounts the header per record); the OPT record stays last.
+        reply.rr.extend(result.answer)
+        reply.auth.extend(result.authority)
+        at = len(reply.ar) - (1 if opt is not None else 0)
+        reply.ar[at:at] = result.additional
+        reply.set_header_qa()
         return reply
 
     def handle_wire(self, data: bytes, protocol: str = "udp") -> bytes | None:

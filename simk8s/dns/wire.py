@@ -47,17 +47,19 @@ class _Writer:
         self.parts.append(data)
         self.offset += len(data)
 
-    def name(self, labels: tuple[bytes, ...], compress: bool = True) -> None:
-        if len(b".".join(labels)) > 253:
+    def name(self, labels: tuple[bytes, ...], compress: bool = True, checked: bool = False) -> None:
+        if not checked and len(b".".join(labels)) > 253:
             raise DNSLabelError(f"Domain label too long: {labels!r}")
+        names = self.names
         for i in range(len(labels)):
             if compress:
-                suffix = labels[i:]
-                pointer = self.names.get(suffix)
+                suffix = labels[i:] if i else labels
+                pointer = names.get(suffix)
                 if pointer is not None:
-                    self.raw(_H.pack((pointer & 0x3FFF) | 0xC000))
+                    self.parts.append(_H.pack((pointer & 0x3FFF) | 0xC000))
+                    self.offset += 2
                     return
-                self.names[suffix] = self.offset
+                names[suffix] = self.offset
             element = labels[i]
             if len(element) > 63:
                 raise DNSLabelError(f"Label component too long: {element!r}")
@@ -66,33 +68,64 @@ class _Writer:
 
     def record(self, rr: Any) -> None:
         """One resource record, as ``RR.pack`` writes it."""
-        self.name(rr.rname.label)
-        rtype, rdata = rr.rtype, rr.rdata
-        self.raw(_HHI.pack(rtype, rr.rclass, rr.ttl))
+        pieces = rr.__dict__.get(_PIECES)
+        if pieces is None:
+            pieces = rr.__dict__[_PIECES] = _pieces(rr)
+        owner, tail, names = pieces
+        self.name(owner, checked=True)
+        if names is None:
+            self.raw(tail)
+            return
+        # Names in the data are compressed against the packet: the length is known only after.
+        self.raw(tail)
         length_at = len(self.parts)
         self.raw(b"\0\0")
         start = self.offset
-        if rtype == QTYPE.A or rtype == QTYPE.AAAA:
-            self.raw(bytes(rdata.data))
-        elif rtype == QTYPE.SRV:
-            self.raw(_HHH.pack(rdata.priority, rdata.weight, rdata.port))
-            self.name(rdata.target.label, compress=False)
-        elif rtype in _NAMED:
-            self.name(rdata.label.label)
-        elif rtype == QTYPE.SOA:
-            self.name(rdata.mname.label)
-            self.name(rdata.rname.label)
-            self.raw(_SOA_TIMES.pack(*rdata.times))
-        elif rtype == QTYPE.TXT:
-            for item in rdata.data:
-                if len(item) > 255:
-                    raise _Unsupported()
-                self.raw(bytes((len(item),)) + item)
-        elif rtype == QTYPE.OPT and not rdata:
-            pass
-        else:
-            raise _Unsupported()
+        for labels in names[:-1]:
+            self.name(labels, checked=True)
+        self.raw(names[-1])
         self.parts[length_at] = _H.pack(self.offset - start)
+
+
+#: Where a record keeps its packed pieces (records are shared by the answers a service keeps, so
+#: each is taken apart once): (owner labels, bytes after the owner, None) for records whose data
+#: is the same anywhere in a packet, or (owner labels, type/class/TTL bytes, (names..., fixed tail))
+#: for data with compressed names (CNAME, PTR, NS, SOA).
+_PIECES = "_simk8s_wire"
+
+
+def _pieces(rr: Any) -> tuple[tuple[bytes, ...], bytes, tuple[Any, ...] | None]:
+    owner = rr.rname.label
+    if len(b".".join(owner)) > 253:
+        raise DNSLabelError(f"Domain label too long: {owner!r}")
+    rtype, rdata = rr.rtype, rr.rdata
+    head = _HHI.pack(rtype, rr.rclass, rr.ttl)
+    if rtype in _NAMED:
+        return owner, head, (_checked(rdata.label.label), b"")
+    if rtype == QTYPE.SOA:
+        return owner, head, (_checked(rdata.mname.label), _checked(rdata.rname.label), _SOA_TIMES.pack(*rdata.times))
+    if rtype == QTYPE.A or rtype == QTYPE.AAAA:
+        data = bytes(rdata.data)
+    elif rtype == QTYPE.SRV:
+        w = _Writer()
+        w.raw(_HHH.pack(rdata.priority, rdata.weight, rdata.port))
+        w.name(rdata.target.label, compress=False)
+        data = b"".join(w.parts)
+    elif rtype == QTYPE.TXT:
+        if any(len(item) > 255 for item in rdata.data):
+            raise _Unsupported()
+        data = b"".join(bytes((len(item),)) + item for item in rdata.data)
+    elif rtype == QTYPE.OPT and not rdata:
+        data = b""
+    else:
+        raise _Unsupported()
+    return owner, head + _H.pack(len(data)) + data, None
+
+
+def _checked(labels: tuple[bytes, ...]) -> tuple[bytes, ...]:
+    if len(b".".join(labels)) > 253:
+        raise DNSLabelError(f"Domain label too long: {labels!r}")
+    return labels
 
 
 def pack_within(reply: DNSRecord, limit: int) -> bytes:
@@ -116,31 +149,36 @@ def _pack_within(reply: DNSRecord, limit: int) -> bytes:
     w.name(q.qname.label)
     w.raw(_HH.pack(q.qtype, q.qclass))
     after_question = w.offset
-    ends: list[tuple[int, int]] = []          # (offset after the record, its section: 0 an, 1 ns, 2 ar)
-    for section, records in enumerate((reply.rr, reply.auth, reply.ar)):
-        for rr in records:
-            w.record(rr)
-            ends.append((w.offset, section))
-    body = b"".join(w.parts)
-    counts = [len(reply.rr), len(reply.auth), len(reply.ar)]
-    if len(body) <= limit:
-        return _HEADER.pack(header.id, header.bitmap, 1, *counts) + body[12:]
-    # Truncated: the records in order, the OPT record(s) (last in the additional section) kept.
+    # OPT records own no names (the root), so their bytes are the same anywhere.
     opt_wire = b""
     for opt in opts:
         ow = _Writer()
         ow.record(opt)
         opt_wire += b"".join(ow.parts)
+    ends: list[tuple[int, int]] = []          # (offset after the record, its section: 0 an, 1 ns, 2 ar)
+    over = False
+    for section, records in enumerate((reply.rr, reply.auth, reply.ar)):
+        for rr in records:
+            w.record(rr)
+            ends.append((w.offset, section))
+            if w.offset + len(opt_wire) > limit and rr.rtype != QTYPE.OPT:
+                over = True    # this record cannot be kept: nothing after it will be
+                break
+        if over:
+            break
+    body = b"".join(w.parts)
+    if not over and len(body) <= limit:
+        return _HEADER.pack(header.id, header.bitmap, 1, len(reply.rr), len(reply.auth), len(reply.ar)) + body[12:]
+    # Truncated: the records in order while they fit, the OPT record(s) (last in the additional section) kept.
     bitmap = DNSHeader(id=header.id, bitmap=header.bitmap, qr=1)
     bitmap.tc = 1
     best = _HEADER.pack(header.id, bitmap.bitmap, 1, 0, 0, 0) + body[12:after_question]
     kept = [0, 0, 0]
-    for (end, section), rr in zip(ends, (*reply.rr, *reply.auth, *reply.ar), strict=True):
+    for (end, section), rr in zip(ends, (*reply.rr, *reply.auth, *reply.ar), strict=False):
         if rr.rtype == QTYPE.OPT:
             continue
         kept[section] += 1
-        size = end + len(opt_wire)
-        if size > limit:
+        if end + len(opt_wire) > limit:
             return best
         best = (_HEADER.pack(header.id, bitmap.bitmap, 1, kept[0], kept[1], kept[2] + len(opts))
                 + body[12:end] + opt_wire)

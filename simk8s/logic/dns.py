@@ -57,73 +57,186 @@ class _Service:
     external_name: str
     ports: list[tuple[str, int, str]]
     endpoints: list[_Endpoint]
+    # Positive answers by (question name, type): they depend on nothing but this service (and the
+    # configuration), so they are kept for as long as the service is (see ``DnsIndex``).
+    answers: dict[tuple[str, int], Answer] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def headless(self) -> bool:
         return not self.cluster_ips or self.cluster_ips == ["None"]
 
 
+#: Positive answers kept per service (a client asking for many spellings of names cannot grow it).
+_ANSWERS_PER_SERVICE = 512
+
+
 @dataclass
 class DnsSnapshot:
+    """What the cluster DNS answers from at one moment; never changed once made."""
+
     config: DnsConfig
     serial: int
-    namespaces: set[str]
-    services: dict[tuple[str, str], _Service]
-    pod_ips: dict[str, set[str]]                # namespace -> pod IPs (verified mode)
-    reverse: dict[str, list[str]]               # ip -> PTR targets (without the trailing dot)
+    namespaces: frozenset[str]
+    services: Mapping[tuple[str, str], _Service]
+    pod_ips: Mapping[str, frozenset[str]]         # namespace -> pod IPs (verified mode only)
     dns_ip: str | None
+    _reverse: dict[str, list[str]] | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def reverse(self) -> dict[str, list[str]]:
+        """ip -> PTR targets (without the trailing dot), worked out on the first reverse query."""
+        if self._reverse is None:
+            self._reverse = _reverse_map(self.services.values(), self.config.zone)
+        return self._reverse
 
     @classmethod
     def build(cls, namespaces: Iterable[Obj], services: Iterable[Obj], endpoint_slices: Iterable[Obj],
               pods: Iterable[Obj], config: DnsConfig | None = None, serial: int = 1) -> DnsSnapshot:
-        config = config or DnsConfig()
-        zone = config.zone
-        svcs: dict[tuple[str, str], _Service] = {}
-        for s in services:
-            spec = s.get("spec") or {}
-            ips = [ip for ip in spec.get("clusterIPs") or ([spec["clusterIP"]] if spec.get("clusterIP") else [])]
-            ports = [(p.get("name", ""), int(p["port"]), p.get("protocol", "TCP")) for p in spec.get("ports") or ()]
-            key = (s["metadata"]["namespace"], s["metadata"]["name"])
-            svcs[key] = _Service(key[1], key[0], spec.get("type", "ClusterIP"), ips, spec.get("externalName", ""),
-                                 ports, [])
-        for sl in endpoint_slices:
-            name = (sl["metadata"].get("labels") or {}).get("kubernetes.io/service-name")
-            svc = svcs.get((sl["metadata"]["namespace"], name or ""))
-            if svc is None:
-                continue
-            ports = [(p.get("name", "") or "", int(p["port"]), p.get("protocol", "TCP"))
-                     for p in sl.get("ports") or () if p.get("port") is not None]
+        index = DnsIndex(config or DnsConfig())
+        for kind, objs in (("Namespace", namespaces), ("Service", services), ("EndpointSlice", endpoint_slices),
+                           ("Pod", pods)):
+            for obj in objs:
+                index.apply(kind, obj, None)
+        return index.snapshot(serial)
+
+
+Key = tuple[str, str]
+
+
+def _key(obj: Obj) -> Key:
+    return obj["metadata"].get("namespace", ""), obj["metadata"].get("name") or f"#{id(obj)}"  # (nameless: tests)
+
+
+def _slice_service(sl: Obj) -> Key:
+    return sl["metadata"]["namespace"], (sl["metadata"].get("labels") or {}).get("kubernetes.io/service-name") or ""
+
+
+class DnsIndex:
+    """The DNS view, kept current from watch events (:meth:`apply` per change of a Namespace,
+    Service, EndpointSlice or Pod) instead of rebuilt from every object: :meth:`snapshot` rebuilds
+    only the services whose Service or EndpointSlices changed since the last one, and shares the
+    others (with the answers they keep). A snapshot equals ``DnsSnapshot.build`` over the objects."""
+
+    def __init__(self, config: DnsConfig) -> None:
+        self.config = config
+        self._namespaces: set[str] = set()
+        self._service_objs: dict[Key, Obj] = {}
+        self._slices: dict[Key, dict[Key, Obj]] = {}       # service key -> {slice key: slice}
+        self._slice_of: dict[Key, Key] = {}                 # slice key -> the service key it names
+        self._services: dict[Key, _Service] = {}
+        self._dirty: set[Key] = set()
+        self._pod_ips: dict[str, dict[str, int]] = {}       # namespace -> pod IP -> pods with it
+        self._pod_ip: dict[Key, str] = {}
+        self._changed = True
+        self._last: DnsSnapshot | None = None
+
+    def apply(self, kind: str, obj: Obj, old: Obj | None, deleted: bool = False) -> None:
+        """Take one change: ``obj`` as it now is (or as it was last, with ``deleted``)."""
+        if kind == "Service":
+            key = _key(obj)
+            if deleted:
+                self._service_objs.pop(key, None)
+            else:
+                self._service_objs[key] = obj
+            self._dirty.add(key)
+        elif kind == "EndpointSlice":
+            key = _key(obj)
+            before = self._slice_of.pop(key, None)
+            if before is not None:
+                self._slices[before].pop(key, None)
+                self._dirty.add(before)
+            if not deleted:
+                svc = _slice_service(obj)
+                self._slice_of[key] = svc
+                self._slices.setdefault(svc, {})[key] = obj
+                self._dirty.add(svc)
+        elif kind == "Pod":
+            if self.config.pods_mode != "verified":
+                return
+            key = _key(obj)
+            ip = None if deleted else (obj.get("status") or {}).get("podIP")
+            if self._pod_ip.get(key) == ip:
+                return
+            self._pod_ip_change(key, ip)
+        elif kind == "Namespace":
+            if deleted:
+                self._namespaces.discard(obj["metadata"]["name"])
+            else:
+                self._namespaces.add(obj["metadata"]["name"])
+        else:
+            return
+        self._changed = True
+
+    def _pod_ip_change(self, key: Key, ip: str | None) -> None:
+        old = self._pod_ip.pop(key, None)
+        if old is not None:
+            ips = self._pod_ips[key[0]]
+            ips[old] -= 1
+            if not ips[old]:
+                del ips[old]
+        if ip:
+            self._pod_ip[key] = ip
+            ips = self._pod_ips.setdefault(key[0], {})
+            ips[ip] = ips.get(ip, 0) + 1
+
+    def snapshot(self, serial: int) -> DnsSnapshot:
+        """The view now (the previous snapshot again when nothing changed and the serial is the same)."""
+        last = self._last
+        if last is not None and not self._changed and last.serial == serial:
+            return last
+        for key in self._dirty:
+            obj = self._service_objs.get(key)
+            if obj is None:
+                self._services.pop(key, None)
+            else:
+                self._services[key] = self._service(key, obj)
+        self._dirty.clear()
+        dns_key = (self.config.dns_service[1], self.config.dns_service[0])
+        dns_svc = self._services.get(dns_key)
+        pod_ips = {ns: frozenset(ips) for ns, ips in self._pod_ips.items()}
+        snap = DnsSnapshot(self.config, serial, frozenset(self._namespaces), dict(self._services), pod_ips,
+                           dns_svc.cluster_ips[0] if dns_svc and not dns_svc.headless else None)
+        if last is not None and not self._changed:
+            snap._reverse = last._reverse
+        self._last, self._changed = snap, False
+        return snap
+
+    def _service(self, key: Key, s: Obj) -> _Service:
+        spec = s.get("spec") or {}
+        ips = [ip for ip in spec.get("clusterIPs") or ([spec["clusterIP"]] if spec.get("clusterIP") else [])]
+        ports = [(p.get("name", ""), int(p["port"]), p.get("protocol", "TCP")) for p in spec.get("ports") or ()]
+        svc = _Service(key[1], key[0], spec.get("type", "ClusterIP"), ips, spec.get("externalName", ""), ports, [])
+        for _, sl in sorted(self._slices.get(key, {}).items()):
+            slice_ports = [(p.get("name", "") or "", int(p["port"]), p.get("protocol", "TCP"))
+                           for p in sl.get("ports") or () if p.get("port") is not None]
             for ep in sl.get("endpoints") or ():
-                ready = (ep.get("conditions") or {}).get("ready")
-                if ready is False:
+                if (ep.get("conditions") or {}).get("ready") is False:
                     continue
                 for ip in ep.get("addresses") or ():
-                    svc.endpoints.append(_Endpoint(ip, ep.get("hostname"), ports))
-        reverse: dict[str, list[str]] = {}
-        for svc in sorted(svcs.values(), key=lambda s: (s.namespace, s.name)):
-            base = f"{svc.name}.{svc.namespace}.svc.{zone}"
-            if not svc.headless:
-                for ip in svc.cluster_ips:
-                    reverse[ip] = [base]
-        cluster_ips = set(reverse)
-        for svc in sorted(svcs.values(), key=lambda s: (s.namespace, s.name)):
-            base = f"{svc.name}.{svc.namespace}.svc.{zone}"
-            for ep in svc.endpoints:
-                if ep.ip in cluster_ips:
-                    continue   # a Service IP's PTR wins
-                target = f"{ep.hostname or _dashed(ep.ip)}.{base}"
-                targets = reverse.setdefault(ep.ip, [])
-                if target not in targets:
-                    targets.append(target)
-        pod_ips: dict[str, set[str]] = {}
-        for p in pods:
-            ip = (p.get("status") or {}).get("podIP")
-            if ip:
-                pod_ips.setdefault(p["metadata"]["namespace"], set()).add(ip)
-        dns_svc = svcs.get((config.dns_service[1], config.dns_service[0]))
-        dns_ip = dns_svc.cluster_ips[0] if dns_svc and not dns_svc.headless else None
-        ns_names = {n["metadata"]["name"] for n in namespaces}
-        return cls(config, serial, ns_names, svcs, pod_ips, reverse, dns_ip)
+                    svc.endpoints.append(_Endpoint(ip, ep.get("hostname"), slice_ports))
+        return svc
+
+
+def _reverse_map(services: Iterable[_Service], zone: str) -> dict[str, list[str]]:
+    """PTR targets by IP: a Service's ClusterIP names the Service; other endpoint IPs name their
+    endpoints (hostname or dashed IP) under each Service, in (namespace, name) order."""
+    ordered = sorted(services, key=lambda s: (s.namespace, s.name))
+    reverse: dict[str, list[str]] = {}
+    for svc in ordered:
+        if not svc.headless:
+            for ip in svc.cluster_ips:
+                reverse[ip] = [f"{svc.name}.{svc.namespace}.svc.{zone}"]
+    cluster_ips = set(reverse)
+    for svc in ordered:
+        base = f"{svc.name}.{svc.namespace}.svc.{zone}"
+        for ep in svc.endpoints:
+            if ep.ip in cluster_ips:
+                continue   # a Service IP's PTR wins
+            target = f"{ep.hostname or _dashed(ep.ip)}.{base}"
+            targets = reverse.setdefault(ep.ip, [])
+            if target not in targets:
+                targets.append(target)
+    return reverse
 
 
 def _dashed(ip: str) -> str:
@@ -210,18 +323,37 @@ def answer(snap: DnsSnapshot, qname: str, qtype: int) -> Answer:
     svc = snap.services.get((ns, rest[-1].lower()))
     if svc is None or len(rest) > 3:
         return negative(False)
-    prefix = rest[:-1]
     if svc.type == "ExternalName":
-        if prefix:
-            return negative(False)
-        target = svc.external_name.rstrip(".") + "."
-        if qtype in (QTYPE.A, QTYPE.AAAA, QTYPE.TXT, QTYPE.CNAME):
-            out.answer.append(RR(qname, QTYPE.CNAME, ttl=ttl, rdata=CNAME(target)))
-            if qtype != QTYPE.CNAME and _strip_zone(target.rstrip(".").split("."), zlabels) is not None:
-                chased = answer(snap, target, qtype)
-                out.answer.extend(chased.answer)
-            return out
-        return negative(True)
+        return _external_name(snap, qname, svc, rest[:-1], qtype, out, negative)
+    kept = svc.answers.get((qname, qtype))
+    if kept is not None:
+        return kept
+    result = _service_answer(snap, qname, svc, rest[:-1], qtype, out, negative)
+    if result.rcode == RCODE.NOERROR and not result.authority:   # negative answers carry the serial
+        if len(svc.answers) >= _ANSWERS_PER_SERVICE:
+            svc.answers.clear()
+        svc.answers[(qname, qtype)] = result
+    return result
+
+
+def _external_name(snap: DnsSnapshot, qname: str, svc: _Service, prefix: list[str], qtype: int, out: Answer,
+                   negative: Any) -> Answer:
+    ttl = snap.config.ttl
+    zlabels = snap.config.zone.lower().split(".")
+    if prefix:
+        return negative(False)
+    target = svc.external_name.rstrip(".") + "."
+    if qtype in (QTYPE.A, QTYPE.AAAA, QTYPE.TXT, QTYPE.CNAME):
+        out.answer.append(RR(qname, QTYPE.CNAME, ttl=ttl, rdata=CNAME(target)))
+        if qtype != QTYPE.CNAME and _strip_zone(target.rstrip(".").split("."), zlabels) is not None:
+            chased = answer(snap, target, qtype)
+            out.answer.extend(chased.answer)
+        return out
+    return negative(True)
+
+
+def _service_answer(snap: DnsSnapshot, qname: str, svc: _Service, prefix: list[str], qtype: int, out: Answer,
+                    negative: Any) -> Answer:
     if len(prefix) == 2:
         return _port_query(snap, qname, svc, prefix, qtype, out, negative)
     if len(prefix) == 1:
