@@ -11,7 +11,7 @@ import ipaddress
 from collections.abc import Mapping
 from typing import Any
 
-from simk8s.api.errors import FieldError, Invalid
+from simk8s.api.errors import FieldError, Forbidden, Invalid
 from simk8s.api.frozen import freeze
 from simk8s.api.kinds import Kind, lookup
 from simk8s.store import Store
@@ -36,7 +36,18 @@ def _service_account(store: Store, kind: Kind, obj: dict[str, Any], old: Mapping
     spec = obj.setdefault("spec", {})
     spec.setdefault("serviceAccountName", "default")
     spec["serviceAccount"] = spec["serviceAccountName"]
-    if spec.get("automountServiceAccountToken") is False:
+    name = spec["serviceAccountName"]
+    ns = obj["metadata"].get("namespace", "default")
+    account = store.try_get("ServiceAccount", name, ns)
+    # The plugin waits a moment for "default" (the serviceaccount controller is about to create
+    # it in a new namespace); any other missing account is refused.
+    if account is None and name != "default":
+        raise Forbidden.for_object(kind, obj["metadata"].get("name", ""),
+                                   f'error looking up service account {ns}/{name}: serviceaccount "{name}" not found')
+    automount = spec.get("automountServiceAccountToken")
+    if automount is None and account is not None:
+        automount = account.get("automountServiceAccountToken")
+    if automount is False:
         return
     volumes = spec.setdefault("volumes", [])
     if any(v.get("name", "").startswith("kube-api-access-") for v in volumes):

@@ -26,6 +26,7 @@ from simk8s.api.errors import ApiError
 from simk8s.api.frozen import FrozenDict, FrozenList, thaw
 from simk8s.api.kinds import Kind
 from simk8s.fork import ForkableEnvironment, fork_cluster
+from simk8s.logic.rbac_bootstrap import bootstrap_objects as bootstrap_rbac
 from simk8s.store import DEFAULT_EPOCH, Store
 from simk8s.timing import Timing
 
@@ -82,6 +83,8 @@ class Topology:
         pool = Topology.load_balancer_pool if n < 139 else ("192.168.255.0/24",)
         return Topology(nodes=tuple(nodes), load_balancer_pool=pool)
 
+
+_NAMESPACES = ("default", "kube-node-lease", "kube-public", "kube-system")
 
 #: Bootstrap templates by (topology, start time): what a dry-run create returned for each object.
 _TEMPLATES: dict[tuple[str, str], list[tuple[Kind, FrozenDict]]] = {}
@@ -179,7 +182,7 @@ class Cluster:
         from simk8s.logic.nodes import new_node
 
         s = self.store
-        for ns in ("default", "kube-node-lease", "kube-public", "kube-system"):
+        for ns in _NAMESPACES:
             yield "Namespace", {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}}
         for i, spec in enumerate(self.topology.nodes):
             node = new_node(spec.name, control_plane=spec.control_plane, cpu=spec.cpu, memory=spec.memory,
@@ -225,6 +228,13 @@ class Cluster:
                      "ports": [{"name": "dns", "port": 53, "protocol": "UDP", "targetPort": 53},
                                {"name": "dns-tcp", "port": 53, "protocol": "TCP", "targetPort": 53},
                                {"name": "metrics", "port": 9153, "protocol": "TCP", "targetPort": 9153}]}})
+        # What the serviceaccount controller and the API server's RBAC bootstrap have made by the
+        # time a learner first looks: a default service account per namespace, the default roles.
+        for ns in _NAMESPACES:
+            yield "ServiceAccount", {"apiVersion": "v1", "kind": "ServiceAccount",
+                                     "metadata": {"name": "default", "namespace": ns}}
+        for obj in bootstrap_rbac():
+            yield obj["kind"], obj
 
     # ---------------------------------------------------------------------------------- time
     def _clock(self) -> float:

@@ -12,6 +12,7 @@ __all__ = ["start_all"]
 
 def start_all(cluster: Cluster) -> list[Any]:
     """Start the control plane and a kubelet per node, in the order their watches should fire."""
+    from simk8s.controllers.accounts import ClusterRoleAggregationController, ServiceAccountsController
     from simk8s.controllers.endpoints import EndpointsController
     from simk8s.controllers.gc import GarbageCollector
     from simk8s.controllers.kubelet import Kubelet, KubeletDispatcher
@@ -31,6 +32,8 @@ def start_all(cluster: Cluster) -> list[Any]:
         Scheduler(cluster),
         EndpointsController(cluster),
         NodeLifecycleController(cluster),
+        ServiceAccountsController(cluster),
+        ClusterRoleAggregationController(cluster),
     ]
     if cluster.topology.load_balancer_pool:
         controllers.append(LoadBalancerController(cluster))

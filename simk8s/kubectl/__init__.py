@@ -7,14 +7,17 @@ status``, ``wait``) advance the cluster's virtual time while they wait.
 
 from __future__ import annotations
 
+import copy
 import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from simk8s.api.errors import ApiError, kubectl_message
+from simk8s.authz import ADMIN, AuthorizedStore, impersonate
 from simk8s.client import ApplyError
-from simk8s.kubectl.args import Args, UsageError, parse_args
+from simk8s.kubectl.args import SHORT, VALUE_FLAGS, Args, UsageError, parse_args
+from simk8s.logic.rbac import User
 
 if TYPE_CHECKING:
     from simk8s.cluster import Cluster
@@ -83,6 +86,8 @@ class Context:
     interactive: Any = None
     files: Any = None
     cwd: str = "/root"
+    #: Who the API server thinks is asking: kubeadm's admin unless ``--as`` says otherwise.
+    user: User = ADMIN
 
     @property
     def namespace(self) -> str:
@@ -91,6 +96,14 @@ class Context:
     @property
     def all_namespaces(self) -> bool:
         return self.args.bool("all-namespaces")
+
+    def authorize(self, verb: str, kind: Any, name: str = "", subresource: str = "",
+                  namespace: str | None = None) -> None:
+        """Authorize a request ahead of the store calls that carry it out (``pods/exec``, ``pods/log``,
+        a delete), in ``namespace`` (this command's by default)."""
+        store = self.cluster.store
+        if isinstance(store, AuthorizedStore):
+            store.check(verb, kind, self.namespace if namespace is None else namespace, name, subresource)
 
 
 def run_kubectl(cluster: Cluster, cmdline: str | Sequence[str], *, stdin: str = "",
@@ -116,15 +129,30 @@ def _dispatch(cluster: Cluster, argv: list[str], out: Any, stdin: str, watch_for
     if not argv:
         out.err("kubectl controls the Kubernetes cluster manager.\n")
         return 0
+    # Global flags may come before the verb (kubectl --as=jane get pods).
+    lead: list[str] = []
+    while argv and argv[0].startswith("-") and argv[0] != "--":
+        flag = argv.pop(0)
+        lead.append(flag)
+        name = flag.lstrip("-").partition("=")[0]
+        if "=" not in flag and (SHORT.get(name, name) in VALUE_FLAGS) and argv:
+            lead.append(argv.pop(0))
+    if not argv:
+        out.err("kubectl controls the Kubernetes cluster manager.\n")
+        return 0
     verb = argv[0]
-    rest = argv[1:]
+    rest = [*lead, *argv[1:]]
     handler = verbs.VERBS.get(verb)
     if handler is None:
         out.err(f'error: unknown command "{verb}" for "kubectl"\n')
         return 1
     try:
         args = parse_args(rest, verb)
-        ctx = Context(cluster, args, verb, out, stdin, watch_for, interactive, files, cwd)
+        user = _user(args)
+        # Every request this command makes goes through the API server's authorization.
+        view = copy.copy(cluster)
+        view.store = AuthorizedStore(cluster.store, user)  # type: ignore[assignment]
+        ctx = Context(view, args, verb, out, stdin, watch_for, interactive, files, cwd, user)
         return int(handler(ctx) or 0)
     except UsageError as e:
         out.err(f"error: {e}\nSee 'kubectl {verb} --help' for usage.\n")
@@ -138,3 +166,16 @@ def _dispatch(cluster: Cluster, argv: list[str], out: Any, stdin: str, watch_for
     except ApiError as e:
         out.err(kubectl_message(e) + "\n")
         return 1
+
+
+def _user(args: Args) -> User:
+    """The user of the request: the kubeconfig's admin, or whom ``--as``/``--as-group`` impersonate."""
+    name = args.get("as") or ""
+    groups = args.list("as-group")
+    if not name:
+        if groups or args.get("as-uid"):
+            raise CommandError("requesting uid, groups or user-extra for  without impersonating a user")
+        return ADMIN
+    user = impersonate(name, groups)
+    uid = args.get("as-uid")
+    return User(user.name, user.groups, uid) if uid else user

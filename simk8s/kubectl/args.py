@@ -14,14 +14,14 @@ VALUE_FLAGS = {
     "revision", "sort-by", "tail", "since", "chunk-size", "kubeconfig", "context", "cluster", "user",
     "server", "request-timeout", "current-replicas", "resource-version", "template", "overrides",
     "pod-running-timeout", "dry-run", "field-manager", "validate", "label-columns", "cascade",
-    "delete-emptydir-data", "show-kind", "raw", "subresource", "v", "watch-only",
+    "delete-emptydir-data", "show-kind", "raw", "subresource", "v", "watch-only", "as", "as-group", "as-uid",
 }
 BOOL_FLAGS = {
     "watch", "all-namespaces", "stdin", "tty", "all", "force", "rm", "show-labels", "overwrite",
     "recursive", "wait", "ignore-not-found", "no-headers", "quiet", "attach", "ignore-daemonsets",
     "local", "previous", "follow", "timestamps", "server-side", "prune", "record", "show-managed-fields",
     "now", "help", "client", "disable-eviction", "insecure-skip-tls-verify", "leave-stdin-open",
-    "privileged", "keep-annotations",
+    "privileged", "keep-annotations", "list",
 }
 SHORT = {
     "n": "namespace", "l": "selector", "o": "output", "f": "filename", "c": "container", "p": "patch",
@@ -30,7 +30,7 @@ SHORT = {
 }
 # Flags that may be given without a value even though they take one (``--cascade`` = background).
 OPTIONAL_VALUE = {"cascade": "background", "dry-run": "client", "wait": "true", "validate": "strict"}
-REPEATABLE = {"filename", "env", "label-columns"}
+REPEATABLE = {"filename", "env", "label-columns", "as-group"}
 
 
 class UsageError(Exception):

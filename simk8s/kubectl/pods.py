@@ -43,6 +43,7 @@ def cmd_exec(ctx: Context) -> int:
     if not argv:
         raise CommandError("you must specify at least one command for the container")
     pod, container = _pod_and_container(ctx, a.positional[0])
+    ctx.authorize("create", "Pod", pod["metadata"]["name"], "exec")
     kubelet = _kubelet(ctx, pod)
     if kubelet is None:
         raise CommandError("unable to upgrade connection: pod does not exist")
@@ -74,6 +75,7 @@ def cmd_logs(ctx: Context) -> int:
         raise CommandError("expected 'logs [-f] [-p] (POD | TYPE/NAME) [-c CONTAINER]'.\n"
                            "POD or TYPE/NAME is a required argument for the logs command")
     pod, container = _pod_and_container(ctx, ctx.args.positional[0])
+    ctx.authorize("get", "Pod", pod["metadata"]["name"], "log")
     kubelet = _kubelet(ctx, pod)
     if kubelet is None:
         raise ApiError("")

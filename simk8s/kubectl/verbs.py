@@ -11,6 +11,7 @@ from simk8s.api.frozen import FrozenDict, get_in, thaw
 from simk8s.api.kinds import Kind
 from simk8s.client import ApplyError, apply_object, kind_or_error
 from simk8s.kubectl import VERSION, CommandError, Context
+from simk8s.kubectl.auth import cmd_auth
 from simk8s.kubectl.get import cmd_get
 from simk8s.kubectl.workloads import (
     cmd_annotate,
@@ -197,6 +198,7 @@ def cmd_delete(ctx: Context) -> int:
                 if obj["metadata"]["name"] == name and kinds.for_object(obj) == k:
                     ns = _ns_for(ctx, k, obj)
         try:
+            ctx.authorize("delete", k, name, namespace=ns or "")  # kubectl deletes without reading first
             cur = store.get(k, name, ns)
             store.delete(k, name, ns, grace_period=grace, propagation=propagation)
         except NotFound as e:
@@ -254,6 +256,7 @@ def cmd_scale(ctx: Context) -> int:
     for k, name in targets(ctx):
         if k.kind not in ("StatefulSet", "Deployment", "ReplicaSet"):
             raise CommandError(f"cannot scale {k.kubectl_name}")
+        ctx.cluster.store.get(k, name, _ns_for(ctx, k))  # kubectl reads the object before scaling it
         ctx.cluster.store.scale(k, name, n, _ns_for(ctx, k))
         ctx.out.out(f"{ref_name(k, name)} scaled\n")
     return 0
@@ -394,5 +397,6 @@ VERBS: dict[str, Callable[[Context], int]] = {
     "set": cmd_set,
     "wait": cmd_wait,
     "api-resources": cmd_api_resources,
+    "auth": cmd_auth,
 }
 
