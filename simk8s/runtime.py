@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from simk8s.api.frozen import get_in
+from simk8s.devfs import DevFS, proc_files
 from simk8s.images import ImageSpec, lookup_image, pod_files, serve
 from simk8s.shell import Result, Shell
 from simk8s.shell.net import COMMANDS as NET_COMMANDS
@@ -151,6 +152,9 @@ class ContainerRuntime:
         files.update(pod_files(pod["spec"].get("hostname") or pod["metadata"]["name"], [ip] if ip else [],
                                pod["metadata"]["namespace"], pod["spec"].get("subdomain") or "",
                                self.cluster.topology.zone, (self.cluster.topology.dns_ip,)))
+        argv = [*(spec.get("command") or image.command), *(spec.get("args") or ())]
+        mounts.setdefault("/dev", DevFS(f"{pod['metadata']['uid']}/{name}", clock=self._clock))
+        mounts.setdefault("/proc", MemFS(proc_files(argv, self._env(pod, spec, image)), clock=self._clock))
         c = Container(pod["metadata"]["uid"], name, image, ContainerFS(files, mounts, clock=self._clock))
         self.containers[key] = c
         return c
@@ -168,16 +172,23 @@ class ContainerRuntime:
             if name in c.image.tools and name not in commands:
                 commands[name] = cmd
         spec = next(x for x in pod["spec"]["containers"] if x["name"] == c.name)
-        env = {"PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-               "HOSTNAME": pod["spec"].get("hostname") or pod["metadata"]["name"], "HOME": "/root"}
-        env.update(dict(c.image.env))
-        for e in spec.get("env") or ():
-            if "value" in e:
-                env[e["name"]] = str(e["value"])
+        env = self._env(pod, spec, c.image)
         c.pid += 1
         return Shell(commands, c.fs, env=env, dialect=dialect or c.image.sh_dialect,
                      hostname=env["HOSTNAME"], services=_Services(self, pod, c.image), cwd="/root"
                      if c.fs.isdir("/root") else "/", sh_dialect=c.image.sh_dialect, pid=c.pid, tty=tty)
+
+    @staticmethod
+    def _env(pod: Any, spec: Any, image: ImageSpec) -> dict[str, str]:
+        """The environment of a process in container ``spec``: the runtime's defaults, the image's
+        variables, then the container's ``env`` values."""
+        env = {"PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+               "HOSTNAME": pod["spec"].get("hostname") or pod["metadata"]["name"], "HOME": "/root"}
+        env.update(dict(image.env))
+        for e in spec.get("env") or ():
+            if "value" in e:
+                env[e["name"]] = str(e["value"])
+        return env
 
     def exec(self, pod: Any, container: str, argv: list[str], stdin: str = "", tty: bool = False) -> Result:
         """Run ``argv`` in the container; raises :class:`ExecError` when it cannot start."""

@@ -273,7 +273,7 @@ def _curl_one(ctx: CommandContext, opts: dict[str, str], url: Url, fail: Any, ve
         if not target:
             return int(fail(23, "Failure writing output to destination"))
         try:
-            ctx.fs.write(ctx.path(target), shown)
+            write_output(ctx, target, shown)
         except OSError as e:
             return int(fail(23, f"Failed to open the file {target}: {e.strerror}"))
     else:
@@ -286,6 +286,18 @@ def _curl_one(ctx: CommandContext, opts: dict[str, str], url: Url, fail: Any, ve
     if "w" in opts:
         ctx.out(opts["w"].replace("%{http_code}", f"{code:03d}").replace("\\n", "\n"))
     return 0
+
+
+def write_output(ctx: CommandContext, target: str, data: str) -> None:
+    """Write a download to ``target``; ``/dev/stdout`` and ``/dev/stderr`` (or ``/dev/fd/1``, ``2``)
+    are the process's own streams, as the kernel's links make them."""
+    path = ctx.path(target)
+    if path in ("/dev/stdout", "/dev/fd/1"):
+        ctx.out(data)
+    elif path in ("/dev/stderr", "/dev/fd/2"):
+        ctx.err(data)
+    else:
+        ctx.fs.write(path, data)
 
 
 def _wget(ctx: CommandContext) -> int:
@@ -365,7 +377,7 @@ def _wget(ctx: CommandContext) -> int:
     if not quiet:
         ctx.err(f"saving to '{name}'\n" + bar + f"'{name}' saved\n")
     try:
-        ctx.fs.write(ctx.path(name), body)
+        write_output(ctx, name, body)
     except OSError as e:
         ctx.err(f"wget: can't open '{name}': {e.strerror}\n")
         return 1
