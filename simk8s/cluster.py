@@ -26,6 +26,7 @@ from simk8s.api.errors import ApiError
 from simk8s.api.frozen import FrozenDict, FrozenList, thaw
 from simk8s.api.kinds import Kind
 from simk8s.fork import ForkableEnvironment, fork_cluster
+from simk8s.images import ImageRegistry
 from simk8s.logic.rbac_bootstrap import bootstrap_objects as bootstrap_rbac
 from simk8s.store import DEFAULT_EPOCH, Store
 from simk8s.timing import Timing
@@ -119,7 +120,8 @@ class Cluster:
     """A simulated cluster. ``Cluster(seed=1)`` is the seed lab's cluster at virtual time 0."""
 
     def __init__(self, seed: int = 1, *, topology: Topology | None = None, timing: Timing | None = None,
-                 epoch: datetime = DEFAULT_EPOCH, controllers: bool = True) -> None:
+                 epoch: datetime = DEFAULT_EPOCH, controllers: bool = True,
+                 missing_images: Iterable[str] = ()) -> None:
         from simk8s import controllers as ctl
 
         self.seed = seed
@@ -131,6 +133,8 @@ class Cluster:
         self.store.admission.extend(default_admission(self.store, self.topology.service_cidr))
         self.ip_rng = _rng(seed, "ips")
         self.volume_data: dict[str, Any] = {}
+        #: Which images exist: every well-formed reference but ``missing_images`` (ErrImagePull).
+        self.images = ImageRegistry(missing_images)
         self._bootstrap()
         self.controllers: list[Any] = []
         if controllers:

@@ -1,10 +1,14 @@
-"""Container images the simulation knows, and the nginx HTTP model behind ``curl``.
+"""Container images: an open world with a catalogue for the images lessons use.
 
 :func:`lookup_image` normalises a reference the way a container runtime does (``nginx`` means
 ``docker.io/library/nginx:latest``; ``k8s.gcr.io`` and ``registry.k8s.io`` are the same
-registry) and returns an :class:`ImageSpec`, or None for an image that does not exist (the
-kubelet then reports ``ErrImagePull``). A spec says which commands the image has, what ``sh``
-is there, its initial files, whether it serves HTTP and how long a first pull takes.
+registry) and returns an :class:`ImageSpec` for every well-formed reference: the catalogue
+(nginx, nginx-slim, busybox, netshoot, dnsutils, alpine/debian/ubuntu and the databases of
+:mod:`simk8s.dbimages`) adds fidelity, and any other image is a generic one with a busybox-like
+userland that listens on the ports its container declares. Which references do *not* exist is
+the cluster's choice (:class:`ImageRegistry`, ``Cluster(missing_images=...)``), so a lesson can
+still show ``ErrImagePull``. A spec says which commands the image has, what ``sh`` is there, its
+initial files, whether it serves HTTP and what its entrypoint does.
 
 Facts from upstream: ``k8s.gcr.io/nginx-slim:0.8`` was built in 2016 from
 kubernetes/contrib ``images/nginx-slim`` (nginx 1.11.1 on ubuntu-slim, i.e. Ubuntu 16.04, with
@@ -16,21 +20,23 @@ from the name (they are not the registries' real digests).
 from __future__ import annotations
 
 import hashlib
-import posixpath
 import re
-import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import unquote
 
+from simk8s.dbimages import DATABASES, Start, db_commands
+from simk8s.imageref import InvalidReference, canonical_name, normalize_ref, parse
+from simk8s.nginx import HttpReply, access_log_line, error_log_line, nginx_files, serve, serve_http
 from simk8s.shell.context import Command
 from simk8s.shell.interp import Shell
 from simk8s.vfs import ContainerFS, FileSystem, MemFS
 
 __all__ = [
     "HttpReply",
+    "ImageRegistry",
     "ImageSpec",
+    "InvalidReference",
     "access_log_line",
     "canonical_name",
     "error_log_line",
@@ -64,65 +70,6 @@ NETSHOOT_BANNER = (
     "                                                                "
 )
 
-# nginx's stock html/index.html: the 1.11 text, and the one with color-scheme (1.21.6 on).
-_WELCOME_BODY = """<h1>Welcome to nginx!</h1>
-<p>If you see this page, the nginx web server is successfully installed and
-working. Further configuration is required.</p>
-
-<p>For online documentation and support please refer to
-<a href="http://nginx.org/">nginx.org</a>.<br/>
-Commercial support is available at
-<a href="http://nginx.com/">nginx.com</a>.</p>
-
-<p><em>Thank you for using nginx.</em></p>
-</body>
-</html>
-"""
-NGINX_WELCOME_OLD = """<!DOCTYPE html>
-<html>
-<head>
-<title>Welcome to nginx!</title>
-<style>
-    body {
-        width: 35em;
-        margin: 0 auto;
-        font-family: Tahoma, Verdana, Arial, sans-serif;
-    }
-</style>
-</head>
-<body>
-""" + _WELCOME_BODY
-NGINX_WELCOME = """<!DOCTYPE html>
-<html>
-<head>
-<title>Welcome to nginx!</title>
-<style>
-html { color-scheme: light dark; }
-body { width: 35em; margin: 0 auto;
-font-family: Tahoma, Verdana, Arial, sans-serif; }
-</style>
-</head>
-<body>
-""" + _WELCOME_BODY
-
-_NGINX_CONF = """user  nginx;
-worker_processes  auto;
-
-error_log  /var/log/nginx/error.log notice;
-pid        /var/run/nginx.pid;
-
-events {
-    worker_connections  1024;
-}
-
-http {
-    include       /etc/nginx/mime.types;
-    default_type  application/octet-stream;
-    sendfile        on;
-    keepalive_timeout  65;
-    include /etc/nginx/conf.d/*.conf;
-}
-"""
 
 
 @dataclass(frozen=True)
@@ -153,6 +100,9 @@ class ImageSpec:
     long_running: bool = True
     env: Mapping[str, str] = field(default_factory=dict, compare=False)
     workdir: str = "/"
+    generic: bool = False
+    data_dir: str = ""
+    start: Start | None = field(default=None, compare=False)
 
     @property
     def startup_output(self) -> str:
@@ -180,6 +130,7 @@ class ImageSpec:
         from simk8s.shell.net import make_curl
 
         table = commands_for(self.tools)
+        table.update(db_commands(self.tools))
         if "curl" in self.tools:
             table["curl"] = make_curl(self.curl_version or "7.88.1")
         return table
@@ -220,19 +171,6 @@ class ImageSpec:
 # ---- the catalogue --------------------------------------------------------------------------
 
 
-def _nginx_files(version: tuple[int, ...]) -> dict[str, str]:
-    page = NGINX_WELCOME if version >= (1, 21, 6) else NGINX_WELCOME_OLD
-    return {
-        "/usr/share/nginx/html/index.html": page,
-        "/usr/share/nginx/html/50x.html": "<!DOCTYPE html>\n<html>\n<head>\n<title>Error</title>\n"
-                                          "</head>\n<body>\n<h1>An error occurred.</h1>\n</body>\n</html>\n",
-        "/etc/nginx/nginx.conf": _NGINX_CONF,
-        "/var/log/nginx/.keep": "",
-        "/tmp/.keep": "",
-        "/root/.keep": "",
-    }
-
-
 def _version(text: str) -> tuple[int, ...]:
     return tuple(int(x) for x in re.findall(r"\d+", text))
 
@@ -252,36 +190,31 @@ _PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 def _nginx_slim(name: str) -> ImageSpec:
     return ImageSpec(
         name=name, tools=_DEBIAN | {"curl"}, default_shell="bash", sh_dialect="dash",
-        files=_nginx_files((1, 11, 1)), ports=(80, 443), serves_http=True, http_server="nginx/1.11.1",
+        files=nginx_files((1, 11, 1)), ports=(80, 443), serves_http=True, http_server="nginx/1.11.1",
         pull_seconds=8.6, size=51_455_444, curl_version="7.47.0",
         command=("nginx", "-g", "daemon off;"), env={"PATH": _PATH},
     )
 
 
-def _nginx(name: str, tag: str) -> ImageSpec | None:
+def _nginx(name: str, tag: str) -> ImageSpec:
     alpine = "alpine" in tag
-    base = re.sub(r"-(alpine|bookworm|bullseye|perl|alpine-slim|alpine-perl)$", "", tag)
+    base = re.sub(r"-(alpine|bookworm|bullseye|perl|alpine-slim|alpine-perl|otel|alpine-otel)$", "", tag)
     version = _NGINX_ALIASES.get(tag) or _NGINX_ALIASES.get(base) or _NGINX_MINOR_TAGS.get(base) or base
-    v = _version(version)
-    if not re.fullmatch(r"1\.\d+(\.\d+)?", version) or not (1, 9) <= v[:2] <= (1, 27):
-        return None
-    if len(v) == 2:
+    if not re.fullmatch(r"\d+\.\d+(\.\d+)?", version):
+        version = _NGINX_ALIASES["latest"]  # a tag that is no version (a build name): the current one
+    if len(_version(version)) == 2:
         version += ".0"
     tools = (_BUSYBOX - {"nslookup"}) | {"curl"} if alpine else _DEBIAN | {"curl"}
     return ImageSpec(
         name=name, tools=frozenset(tools), default_shell="sh" if alpine else "bash",
-        sh_dialect="ash" if alpine else "dash", files=_nginx_files(_version(version)), ports=(80,),
+        sh_dialect="ash" if alpine else "dash", files=nginx_files(_version(version)), ports=(80,),
         serves_http=True, http_server=f"nginx/{version}", pull_seconds=3.0 if alpine else 6.5,
         size=20_000_000 if alpine else 72_000_000, curl_version="8.11.1" if alpine else "7.88.1",
         command=("nginx", "-g", "daemon off;"), env={"PATH": _PATH, "NGINX_VERSION": version},
     )
 
 
-def _busybox(name: str, tag: str) -> ImageSpec | None:
-    version = _BUSYBOX_ALIASES.get(tag, tag)
-    v = _version(version)
-    if not re.fullmatch(r"1\.\d+(\.\d+)?", version) or not (1, 24) <= v[:2] <= (1, 37):
-        return None
+def _busybox(name: str, tag: str) -> ImageSpec:
     return ImageSpec(
         name=name, tools=_BUSYBOX, default_shell="sh", sh_dialect="ash",
         files={"/root/.keep": "", "/tmp/.keep": "", "/etc/hostname": ""}, pull_seconds=1.5,
@@ -299,17 +232,11 @@ def _netshoot(name: str) -> ImageSpec:
     )
 
 
-def _distro(name: str, repo: str, tag: str) -> ImageSpec | None:
+def _distro(name: str, repo: str) -> ImageSpec:
     if repo == "alpine":
-        if tag != "latest" and not re.fullmatch(r"3\.\d+(\.\d+)?", tag):
-            return None
         return ImageSpec(name=name, tools=_BUSYBOX, sh_dialect="ash", files={"/root/.keep": ""},
                          pull_seconds=1.5, size=3_600_000, command=("/bin/sh",), long_running=False,
                          env={"PATH": _PATH})
-    known = {"ubuntu": {"latest", "24.04", "22.04", "20.04", "noble", "jammy", "focal"},
-             "debian": {"latest", "12", "11", "bookworm", "bullseye", "stable-slim", "bookworm-slim"}}
-    if tag not in known[repo]:
-        return None
     return ImageSpec(name=name, tools=_DEBIAN, default_shell="bash", files={"/root/.keep": ""},
                      pull_seconds=4.0, size=29_000_000, command=("bash",), long_running=False,
                      env={"PATH": _PATH})
@@ -321,160 +248,119 @@ def _dnsutils(name: str) -> ImageSpec:
                      command=("sleep", "infinity"), env={"PATH": _PATH})
 
 
-def normalize_ref(ref: str) -> tuple[str, str, str]:
-    """(registry, repository, tag) with Docker Hub's defaults filled in (``library/``, ``latest``)."""
-    ref = ref.strip().split("@", 1)[0]
-    first, _, rest = ref.partition("/")
-    if rest and ("." in first or ":" in first or first == "localhost"):
-        registry, path = first, rest
-    else:
-        registry, path = "docker.io", ref
-    if registry in ("index.docker.io", "registry-1.docker.io"):
-        registry = "docker.io"
-    if registry == "docker.io" and "/" not in path.split(":")[0]:
-        path = "library/" + path
-    repo, colon, tag = path.rpartition(":")
-    if not colon or "/" in tag:
-        repo, tag = path, "latest"
-    return registry, repo, tag
+def _database(name: str, repo: str, tag: str) -> ImageSpec:
+    db = DATABASES[repo]
+    version = db.version(tag)
+    alpine = "alpine" in tag
+    base = (_BUSYBOX - {"nslookup"}) if alpine else _DEBIAN
+    command = {"postgres": ("docker-entrypoint.sh", "postgres"), "mysql": ("docker-entrypoint.sh", "mysqld"),
+               "mariadb": ("docker-entrypoint.sh", "mariadbd"), "redis": ("docker-entrypoint.sh", "redis-server"),
+               "mongo": ("docker-entrypoint.sh", "mongod")}[repo]
+    return ImageSpec(name=name, tools=frozenset(base | db.tools), default_shell="sh" if alpine else "bash",
+                     sh_dialect="ash" if alpine else "dash", files={"/root/.keep": "", f"{db.data_dir}/.keep": ""},
+                     ports=db.ports, size=db.size // (3 if alpine else 1), command=command,
+                     env={"PATH": _PATH, **db.env(version)}, data_dir=db.data_dir, start=db.start(version))
 
 
-def canonical_name(ref: str) -> str:
-    """``ref`` fully qualified as containerd reports it (``docker.io/library/nginx:latest``)."""
-    registry, repo, tag = normalize_ref(ref)
-    return f"{registry}/{repo}:{tag}"
+def _generic(name: str, repo: str) -> ImageSpec:
+    """Any image the catalogue does not know: a busybox-like userland whose main process runs on
+    and listens on the ports its container declares (see :attr:`ImageSpec.generic`)."""
+    digest = hashlib.sha256(name.encode()).digest()
+    size = 20_000_000 + int.from_bytes(digest[:4], "big") % 180_000_000
+    return ImageSpec(name=name, tools=_BUSYBOX, default_shell="sh", sh_dialect="ash",
+                     files={"/root/.keep": "", "/tmp/.keep": ""}, size=size,
+                     command=(repo.rsplit("/", 1)[-1],), env={"PATH": _PATH}, generic=True, serves_http=True)
 
 
 def lookup_image(ref: str) -> ImageSpec | None:
-    """The image ``ref`` names, or None when no such image exists (ErrImagePull).
+    """The image ``ref`` names, or None when ``ref`` is malformed (``InvalidImageName``).
 
     The spec's ``name`` is the canonical reference; ``k8s.gcr.io`` and
-    ``gcr.io/google_containers`` serve the same images as ``registry.k8s.io``.
+    ``gcr.io/google_containers`` serve the same images as ``registry.k8s.io``. Every well-formed
+    reference names an image here; :class:`ImageRegistry` decides which ones do not exist.
     """
-    registry, repo, tag = normalize_ref(ref)
-    name = f"{registry}/{repo}:{tag}"
+    try:
+        parsed = parse(ref)
+    except InvalidReference:
+        return None
+    registry, repo, tag = parsed.registry, parsed.repository, parsed.tag
+    name = parsed.name
     if registry in ("k8s.gcr.io", "registry.k8s.io"):
         registry = "registry.k8s.io"
     elif registry == "gcr.io" and repo.startswith("google_containers/"):
         registry, repo = "registry.k8s.io", repo[len("google_containers/"):]
     if registry == "registry.k8s.io":
-        if repo == "nginx-slim" and tag in ("0.8", "0.7", "0.9", "0.10", "0.11", "0.12", "0.13"):
+        if repo == "nginx-slim":
             return _nginx_slim(name)
         if repo in ("e2e-test-images/jessie-dnsutils", "e2e-test-images/dnsutils"):
             return _dnsutils(name)
-        return None
-    if registry != "docker.io":
-        return None
-    if repo == "library/nginx":
-        return _nginx(name, tag)
-    if repo == "library/busybox":
-        return _busybox(name, tag)
-    if repo == "nicolaka/netshoot":
-        return _netshoot(name) if tag == "latest" or re.fullmatch(r"v0\.\d+", tag) else None
-    if repo in ("library/alpine", "library/ubuntu", "library/debian"):
-        return _distro(name, repo.split("/")[1], tag)
-    return None
+    elif registry == "docker.io":
+        short = repo.removeprefix("library/")
+        if short == "nginx":
+            return _nginx(name, tag)
+        if short == "busybox":
+            return _busybox(name, tag)
+        if repo == "nicolaka/netshoot":
+            return _netshoot(name)
+        if repo == "tutum/dnsutils":
+            return _dnsutils(name)
+        if short in ("alpine", "ubuntu", "debian"):
+            return _distro(name, short)
+        if short in DATABASES:
+            return _database(name, short, tag)
+    return _generic(name, repo)
 
 
-# ---- nginx ----------------------------------------------------------------------------------
+class ImageRegistry:
+    """Which images exist: all well-formed references but ``missing`` ones (a reference with a
+    tag or digest names that image; one without names every tag of its repository) and those on
+    registries under the reserved ``.invalid`` domain, whose host names never resolve."""
 
+    def __init__(self, missing: Iterable[str] = ()) -> None:
+        self.missing_images: set[str] = set()
+        self.missing_repos: set[str] = set()
+        for ref in missing:
+            try:
+                r = parse(ref)
+            except InvalidReference:
+                continue
+            explicit = ":" in ref.rsplit("/", 1)[-1] or "@" in ref
+            if explicit:
+                self.missing_images.add(r.name)
+            else:
+                self.missing_repos.add(f"{r.registry}/{r.repository}")
 
-@dataclass(frozen=True)
-class HttpReply:
-    """One response; ``error`` is the text nginx writes to its error log for it, if any."""
+    def lookup(self, ref: str) -> ImageSpec | None:
+        """The image, or None when it cannot be pulled (see :meth:`pull_error`)."""
+        return None if self.pull_error(ref) else lookup_image(ref)
 
-    status: int
-    headers: tuple[tuple[str, str], ...]
-    body: str
-    error: str = ""
+    def pull_error(self, ref: str) -> str:
+        """What containerd answers for a failed pull of ``ref`` (after ``rpc error: ``), or ""."""
+        try:
+            r = parse(ref)
+        except InvalidReference:
+            return ""
+        name = r.name
+        host = r.registry.split(":", 1)[0]
+        if host == "invalid" or host.endswith(".invalid"):
+            path = "/".join((r.repository, "manifests", r.tag))
+            return (f'code = Unknown desc = failed to pull and unpack image "{name}": failed to resolve reference '
+                    f'"{name}": failed to do request: Head "https://{r.registry}/v2/{path}": dial tcp: lookup '
+                    f"{host}: no such host")
+        if f"{r.registry}/{r.repository}" in self.missing_repos:
+            if r.registry == "docker.io":
+                return (f'code = Unknown desc = failed to pull and unpack image "{name}": failed to resolve '
+                        f'reference "{name}": pull access denied, repository does not exist or may require '
+                        "authorization: server message: insufficient_scope: authorization failed")
+            return self._not_found(name)
+        if name in self.missing_images:
+            return self._not_found(name)
+        return ""
 
-
-_REASONS = {200: "OK", 301: "Moved Permanently", 400: "Bad Request", 403: "Forbidden",
-            404: "Not Found", 405: "Not Allowed"}
-_TYPES = {".html": "text/html", ".htm": "text/html", ".txt": "text/plain", ".css": "text/css",
-          ".js": "application/javascript", ".json": "application/json", ".png": "image/png",
-          ".jpg": "image/jpeg", ".svg": "image/svg+xml", ".ico": "image/x-icon"}
-
-
-def _http_date(now: float) -> str:
-    return time.strftime("%a, %d %b %Y %H:%M:%S GMT", time.gmtime(now))
-
-
-def error_page(status: int, server: str) -> str:
-    """nginx's built-in error page (``bgcolor`` was dropped from it in nginx 1.17)."""
-    title = f"{status} {_REASONS.get(status, '')}"
-    body = '<body bgcolor="white">' if _version(server)[:2] < (1, 17) else "<body>"
-    return (f"<html>\r\n<head><title>{title}</title></head>\r\n{body}\r\n"
-            f"<center><h1>{title}</h1></center>\r\n<hr><center>{server}</center>\r\n"
-            "</body>\r\n</html>\r\n")
-
-
-def serve(fs: FileSystem, method: str, path: str, *, server: str = "nginx/1.11.1",
-          host: str = "localhost", now: float = 0.0, root: str = "/usr/share/nginx/html") -> HttpReply:
-    """What nginx's default static ``server {}`` answers for ``method path`` over ``fs``."""
-    def reply(status: int, body: str, ctype: str = "text/html", extra: tuple[tuple[str, str], ...] = (),
-              error: str = "") -> HttpReply:
-        headers = (("Server", server), ("Date", _http_date(now)), ("Content-Type", ctype),
-                   ("Content-Length", str(len(body.encode()))), *extra, ("Connection", "keep-alive"))
-        return HttpReply(status, headers, "" if method == "HEAD" else body, error)
-
-    def fail(status: int, error: str = "", extra: tuple[tuple[str, str], ...] = ()) -> HttpReply:
-        return reply(status, error_page(status, server), extra=extra, error=error)
-
-    raw = unquote(path.split("?", 1)[0].split("#", 1)[0])
-    if not raw.startswith("/"):
-        return fail(400)
-    clean = posixpath.normpath(raw) + ("/" if raw.endswith("/") and raw != "/" else "")
-    if clean.startswith("//") or ".." in clean.split("/"):
-        return fail(400)
-    if method not in ("GET", "HEAD"):
-        return fail(405)
-    target = root.rstrip("/") + clean
-    if clean.endswith("/"):
-        index = target + "index.html"
-        if fs.exists(index) and not fs.isdir(index):
-            return _file(fs, index, reply)
-        if fs.isdir(target):
-            return fail(403, f'directory index of "{target}" is forbidden')
-        return fail(404, f'"{index}" is not found (2: No such file or directory)')
-    if fs.isdir(target):
-        return fail(301, extra=(("Location", f"http://{host}{clean}/"),))
-    if not fs.exists(target):
-        return fail(404, f'open() "{target}" failed (2: No such file or directory)')
-    return _file(fs, target, reply)
-
-
-def _file(fs: FileSystem, path: str, reply: Any) -> HttpReply:
-    st = fs.stat(path)
-    body = fs.read(path)
-    ctype = _TYPES.get(posixpath.splitext(path)[1].lower(), "application/octet-stream")
-    etag = f'"{int(st.mtime):x}-{len(body.encode()):x}"'
-    extra = (("Last-Modified", _http_date(st.mtime)), ("ETag", etag), ("Accept-Ranges", "bytes"))
-    result: HttpReply = reply(200, body, ctype, extra)
-    return result
-
-
-def serve_http(fs: FileSystem, method: str, path: str, **kwargs: Any
-               ) -> tuple[int, list[tuple[str, str]], str]:
-    """:func:`serve` as the ``(status, headers, body)`` triple ``services.http`` returns."""
-    r = serve(fs, method, path, **kwargs)
-    return r.status, list(r.headers), r.body
-
-
-def access_log_line(remote_addr: str, method: str, path: str, status: int, body_bytes: int,
-                    user_agent: str = "curl/7.47.0", now: float = 0.0, referer: str = "-") -> str:
-    """One line of nginx's ``combined`` access log (what ``kubectl logs`` shows per request)."""
-    stamp = time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(now))
-    return (f'{remote_addr} - - [{stamp}] "{method} {path} HTTP/1.1" {status} {body_bytes} '
-            f'"{referer}" "{user_agent}"')
-
-
-def error_log_line(message: str, remote_addr: str, method: str, path: str, host: str = "localhost",
-                   now: float = 0.0, pid: int = 7, conn: int = 1) -> str:
-    """nginx's error-log line for a failed request (``[error] 7#7: *1 open() ... failed``)."""
-    stamp = time.strftime("%Y/%m/%d %H:%M:%S", time.gmtime(now))
-    return (f"{stamp} [error] {pid}#{pid}: *{conn} {message}, client: {remote_addr}, "
-            f'server: localhost, request: "{method} {path} HTTP/1.1", host: "{host}"')
+    @staticmethod
+    def _not_found(name: str) -> str:
+        return (f'code = NotFound desc = failed to pull and unpack image "{name}": failed to resolve reference '
+                f'"{name}": {name}: not found')
 
 
 # ---- kubelet-managed files ------------------------------------------------------------------

@@ -8,13 +8,16 @@ shell with the image's tools; HTTP requests reach images that serve (nginx) and 
 
 from __future__ import annotations
 
+import ipaddress
+import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from simk8s.api.frozen import get_in
 from simk8s.devfs import DevFS, proc_files
-from simk8s.images import ImageSpec, lookup_image, pod_files, serve
+from simk8s.images import ImageSpec, access_log_line, error_log_line, pod_files, serve
 from simk8s.shell import Result, Shell
+from simk8s.shell.context import Interrupt
 from simk8s.shell.net import COMMANDS as NET_COMMANDS
 from simk8s.shell.timeouts import DROPPED
 from simk8s.vfs import ContainerFS, MemFS
@@ -22,7 +25,7 @@ from simk8s.vfs import ContainerFS, MemFS
 if TYPE_CHECKING:
     from simk8s.cluster import Cluster
 
-__all__ = ["ContainerRuntime", "ExecError"]
+__all__ = ["ContainerRuntime", "ExecError", "ProbeTimeout"]
 
 
 class ExecError(Exception):
@@ -33,14 +36,25 @@ class ExecError(Exception):
         self.code = code
 
 
+class ProbeTimeout(Exception):
+    """An exec probe's command outlived the probe's ``timeoutSeconds``."""
+
+
 @dataclass
 class Container:
+    """One container instance: a restart makes a new one (fresh writable layer, same volumes).
+
+    ``logs`` are (virtual time, line) pairs: an entrypoint's later lines are written ahead and
+    show once their time has come. ``ready_at`` is when its server accepts connections."""
+
     pod_uid: str
     name: str
     image: ImageSpec
     fs: ContainerFS
-    logs: list[str] = field(default_factory=list)
+    logs: list[tuple[float, str]] = field(default_factory=list)
     pid: int = 1
+    ready_at: float = 0.0
+    previous: list[tuple[float, str]] = field(default_factory=list)
 
 
 class _Services:
@@ -83,6 +97,23 @@ class _Services:
 
         return netsim.connect(self.runtime.cluster, self.pod, ip, port)
 
+    def server_state(self, host: str, port: int) -> str:
+        """``up``, ``starting`` or ``down``: a TCP server at ``host:port`` (this pod's own for an
+        empty host or a loopback name; another pod's through its IP or DNS name)."""
+        from simk8s import netsim
+
+        target = self.pod
+        if host not in ("", "localhost", "127.0.0.1", "::1", self.pod["metadata"]["name"],
+                        self.pod["spec"].get("hostname")):
+            ip = host if _is_ip(host) else self.resolve_host(host)
+            target = netsim.pod_by_ip(self.runtime.cluster, ip) if ip else None
+        if target is None:
+            return "down"
+        kubelet = self.runtime.cluster.kubelet(get_in(target, ("spec", "nodeName")))
+        if kubelet is None or not kubelet.alive:
+            return "down"
+        return kubelet.runtime.port_state(target, port)
+
     def dns_tool(self, argv: list[str]) -> tuple[str, str, int]:
         from simk8s import netsim
         from simk8s.dns.tools import run_dns_tool, unreachable_dns_tool
@@ -98,6 +129,24 @@ class _Services:
         result: tuple[str, str, int] = run_dns_tool(argv, resolv, lambda q, t: netsim.query(cluster, q, t),
                                                     flavor=flavor)
         return result
+
+
+class _KubeletServices(_Services):
+    """Services for a command the kubelet runs (an exec probe, a step of the main process): its
+    ``sleep`` cannot run the cluster's clock from inside the kubelet, so it counts seconds and
+    stops the command once they pass ``timeout``."""
+
+    def __init__(self, runtime: ContainerRuntime, pod: Any, image: ImageSpec, timeout: float) -> None:
+        super().__init__(runtime, pod, image)
+        self.timeout = timeout
+        self.slept = 0.0
+        self.timed_out = False
+
+    def sleep(self, seconds: float) -> None:
+        self.slept += float(seconds)
+        if self.slept > self.timeout:
+            self.timed_out = True
+            raise Interrupt()
 
 
 class ContainerRuntime:
@@ -138,7 +187,7 @@ class ContainerRuntime:
         spec = next((c for c in pod["spec"].get("containers", []) if c["name"] == name), None)
         if spec is None:
             return None
-        image = lookup_image(spec.get("image", ""))
+        image = self.cluster.images.lookup(spec.get("image", ""))
         if image is None:
             return None
         volumes = {v["name"]: v for v in pod["spec"].get("volumes") or ()}
@@ -159,6 +208,31 @@ class ContainerRuntime:
         self.containers[key] = c
         return c
 
+    def start(self, pod: Any, name: str) -> Any:
+        """Container ``name`` (re)starts: a new instance (a fresh writable layer over the same
+        volumes; the last one's logs kept for ``--previous``) runs its image's entrypoint. Returns
+        the entrypoint's :class:`~simk8s.dbimages.Startup`, or None for images without one."""
+        key = (pod["metadata"]["uid"], name)
+        old = self.containers.pop(key, None)
+        now = self.cluster.now
+        image = self.cluster.images.lookup(next((c.get("image", "") for c in pod["spec"]["containers"]
+                                                 if c["name"] == name), ""))
+        if old is None and (image is None or image.start is None):
+            return None  # created on first use, so image files keep the times the lessons show
+        c = self.container(pod, name)
+        if c is None:
+            return None
+        if old is not None:
+            c.previous = [entry for entry in old.logs if entry[0] <= now]
+        c.ready_at = now
+        if c.image.start is None:
+            return None
+        spec = next(x for x in pod["spec"]["containers"] if x["name"] == name)
+        startup = c.image.start(self._env(pod, spec, c.image), c.fs, self._clock())
+        c.logs.extend((now + offset, line) for offset, line in startup.logs)
+        c.ready_at = now + startup.ready_after
+        return startup
+
     def drop(self, pod_uid: str) -> None:
         for key in [k for k in self.containers if k[0] == pod_uid]:
             del self.containers[key]
@@ -166,7 +240,8 @@ class ContainerRuntime:
             del self.empty_dirs[key]
 
     # ---------------------------------------------------------------------------------- exec
-    def _shell(self, pod: Any, c: Container, dialect: str | None = None, tty: bool = False) -> Shell:
+    def _shell(self, pod: Any, c: Container, dialect: str | None = None, tty: bool = False,
+               services: _Services | None = None) -> Shell:
         commands = dict(c.image.commands())
         for name, cmd in NET_COMMANDS.items():
             if name in c.image.tools and name not in commands:
@@ -175,7 +250,7 @@ class ContainerRuntime:
         env = self._env(pod, spec, c.image)
         c.pid += 1
         return Shell(commands, c.fs, env=env, dialect=dialect or c.image.sh_dialect,
-                     hostname=env["HOSTNAME"], services=_Services(self, pod, c.image), cwd="/root"
+                     hostname=env["HOSTNAME"], services=services or _Services(self, pod, c.image), cwd="/root"
                      if c.fs.isdir("/root") else "/", sh_dialect=c.image.sh_dialect, pid=c.pid, tty=tty)
 
     @staticmethod
@@ -190,12 +265,15 @@ class ContainerRuntime:
                 env[e["name"]] = str(e["value"])
         return env
 
-    def exec(self, pod: Any, container: str, argv: list[str], stdin: str = "", tty: bool = False) -> Result:
-        """Run ``argv`` in the container; raises :class:`ExecError` when it cannot start."""
+    def exec(self, pod: Any, container: str, argv: list[str], stdin: str = "", tty: bool = False,
+             probe_timeout: float | None = None) -> Result:
+        """Run ``argv`` in the container; raises :class:`ExecError` when it cannot start, and with a
+        ``probe_timeout`` (the kubelet's exec probe) :class:`ProbeTimeout` when it runs too long."""
         c = self.container(pod, container)
         if c is None:
             raise ExecError(f'unable to upgrade connection: container not found ("{container}")')
-        shell = self._shell(pod, c, tty=tty)
+        services = _KubeletServices(self, pod, c.image, probe_timeout) if probe_timeout is not None else None
+        shell = self._shell(pod, c, tty=tty, services=services)
         result = shell.exec_argv(list(argv), stdin=stdin)
         if result is None:
             raise ExecError(
@@ -203,7 +281,21 @@ class ContainerRuntime:
                 f'exec in container: failed to start exec "{_exec_id(pod, argv[0])}": OCI runtime exec failed: exec '
                 f'failed: unable to start container process: exec: "{argv[0]}": executable file not found in $PATH: '
                 "unknown", 1)
+        if services is not None and services.timed_out:
+            raise ProbeTimeout(" ".join(argv))
         return result
+
+    def run_main(self, pod: Any, container: str, script: str) -> int:
+        """Run one step of the container's main process (``sh -c`` text); what it prints goes to
+        the container's log. Returns its exit status."""
+        c = self.container(pod, container)
+        if c is None:
+            return 127
+        services = _KubeletServices(self, pod, c.image, float("inf"))
+        result = self._shell(pod, c, services=services).run(script)
+        now = self.cluster.now
+        c.logs.extend((now, line) for line in (result.output or result.stdout + result.stderr).splitlines())
+        return result.code
 
     def interactive(self, pod: Any, container: str, argv: list[str], lines: list[str]) -> Result:
         """A terminal session (``kubectl run -it`` / ``exec -it ... -- zsh``) fed scripted lines."""
@@ -233,34 +325,76 @@ class ContainerRuntime:
             if rt is None or spec["name"] not in rt.running:
                 continue
             c = self.container(pod, spec["name"])
-            if c is None or not c.image.serves_http:
-                continue
-            if port not in c.image.ports:
+            if c is None or not c.image.serves_http or port not in _ports(spec, c.image):
                 continue
             now = self._clock()
+            if c.image.generic:
+                # An application image the catalogue does not know: a healthy app answers 200.
+                return 200, [("Date", _http_date(now)), ("Content-Length", "0")], ""
             reply = serve(c.fs, method, path, server=c.image.http_server or "nginx", host=client_ip, now=now,
                           root=c.image.web_root)
-            from simk8s.images import access_log_line, error_log_line
-
             if reply.error:
-                c.logs.append(error_log_line(reply.error, client_ip, method, path, now=now))
-            c.logs.append(access_log_line(client_ip, method, path, reply.status, len(reply.body.encode()),
-                                          user_agent=user_agent, now=now))
+                c.logs.append((self.cluster.now, error_log_line(reply.error, client_ip, method, path, now=now)))
+            c.logs.append((self.cluster.now, access_log_line(client_ip, method, path, reply.status,
+                                                             len(reply.body.encode()), user_agent=user_agent,
+                                                             now=now)))
             return reply.status, list(reply.headers), reply.body
         return None
 
-    def listening(self, pod: Any, port: int) -> bool:
+    def port_state(self, pod: Any, port: int) -> str:
+        """``up`` when a running container of ``pod`` accepts connections on ``port``,
+        ``starting`` while its server is still starting, else ``down``."""
+        kubelet = self.cluster.kubelet(self.node_name)
+        rt = kubelet.pods.get((pod["metadata"]["namespace"], pod["metadata"]["name"])) if kubelet else None
         for spec in pod["spec"].get("containers", []):
-            image = lookup_image(spec.get("image", ""))
-            if image is not None and port in image.ports:
-                return True
-        return False
+            if rt is None or spec["name"] not in rt.running:
+                continue
+            c = self.containers.get((pod["metadata"]["uid"], spec["name"]))
+            image = c.image if c is not None else self.cluster.images.lookup(spec.get("image", ""))
+            if image is not None and port in _ports(spec, image):
+                return "up" if c is None or c.ready_at <= self.cluster.now else "starting"
+        return "down"
 
-    def logs(self, pod: Any, container: str) -> str:
+    def listening(self, pod: Any, port: int) -> bool:
+        return self.port_state(pod, port) == "up"
+
+    def grpc_serving(self, pod: Any, port: int) -> bool:
+        """A gRPC health check on ``port`` answers SERVING: application (generic) images that
+        declare the port do; the catalogue's servers do not speak gRPC."""
+        if self.port_state(pod, port) != "up":
+            return False
+        return any(image is not None and image.generic and port in _ports(spec, image)
+                   for spec in pod["spec"].get("containers", [])
+                   for image in (self.cluster.images.lookup(spec.get("image", "")),))
+
+    def logs(self, pod: Any, container: str, previous: bool = False) -> str:
+        """What ``kubectl logs`` shows: the container's lines so far (``previous``: the last
+        terminated instance's)."""
         c = self.containers.get((pod["metadata"]["uid"], container))
         if c is None:
             return ""
-        return "".join(line + "\n" for line in c.logs)
+        now = self.cluster.now
+        entries = c.previous if previous else c.logs
+        return "".join(line + "\n" for t, line in entries if t <= now)
+
+
+def _ports(spec: Any, image: ImageSpec) -> tuple[int, ...]:
+    """The ports a container listens on: its image's, or for a generic image the declared ones."""
+    if image.generic:
+        return tuple(int(p["containerPort"]) for p in spec.get("ports") or () if p.get("containerPort"))
+    return image.ports
+
+
+def _is_ip(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _http_date(now: float) -> str:
+    return time.strftime("%a, %d %b %Y %H:%M:%S GMT", time.gmtime(now))
 
 
 def _exec_id(pod: Any, prog: str) -> str:

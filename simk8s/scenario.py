@@ -1,7 +1,8 @@
 """Scenarios: a lab as a file of steps, replayed against a fresh cluster in virtual time.
 
 A scenario (YAML) has ``name``, optional ``seed``, ``topology`` (``workers: N``), ``files`` (text
-files on the host, e.g. ``web.yaml``), ``urls`` (what ``curl -O URL`` downloads on the host) and
+files on the host, e.g. ``web.yaml``), ``urls`` (what ``curl -O URL`` downloads on the host),
+``missing_images`` (image references that do not exist, for ``ErrImagePull`` lessons) and
 ``steps``. A step is one of::
 
     - run: kubectl apply -f web.yaml && kubectl get pods -w -l app=nginx
@@ -58,6 +59,7 @@ class Scenario:
     topology: dict[str, Any] = field(default_factory=dict)
     description: str = ""
     source: str = ""
+    missing_images: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -93,11 +95,14 @@ def scenario_from_dict(data: Any, source: str = "-") -> Scenario:
         if not isinstance(step, Mapping) or not (STEP_KEYS & set(step)):
             raise ScenarioError(f"{source}: step {i + 1}: expected one of {', '.join(sorted(STEP_KEYS))}")
         steps.append(dict(step))
+    missing = data.get("missing_images") or []
+    if not isinstance(missing, list) or not all(isinstance(m, str) for m in missing):
+        raise ScenarioError(f"{source}: missing_images is a list of image references")
     return Scenario(name=str(data.get("name", Path(source).stem)), steps=steps, seed=int(data.get("seed", 1)),
                     files={str(k): str(v) for k, v in (data.get("files") or {}).items()},
                     urls={str(k): str(v) for k, v in (data.get("urls") or {}).items()},
                     topology=dict(data.get("topology") or {}), description=str(data.get("description", "")),
-                    source=source)
+                    source=source, missing_images=list(missing))
 
 
 def _topology(spec: Mapping[str, Any]) -> Topology | None:
@@ -110,7 +115,8 @@ def run_scenario(scenario: Scenario, *, seed: int | None = None, echo: Any = Non
     """Replay ``scenario`` on a new cluster; ``echo(text)`` sees the transcript as it is produced."""
     from simk8s.hostshell import HostShell
 
-    cluster = Cluster(seed=scenario.seed if seed is None else seed, topology=_topology(scenario.topology))
+    cluster = Cluster(seed=scenario.seed if seed is None else seed, topology=_topology(scenario.topology),
+                      missing_images=scenario.missing_images)
     from simk8s.testing.checker import RuntimeChecker
 
     checker = RuntimeChecker(cluster)

@@ -10,7 +10,6 @@ the node recovers.
 from __future__ import annotations
 
 import ipaddress
-import re
 from collections.abc import Generator, Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -20,10 +19,14 @@ import simpy
 from simk8s.api.errors import ApiError
 from simk8s.api.frozen import FrozenDict, get_in, thaw
 from simk8s.controllers.base import Controller
+from simk8s.controllers.podworker import ContainerSupervisor, container_id, probe_target
+from simk8s.controllers.prober import ProbeWorker
 from simk8s.events import EventRecorder
 from simk8s.fork import resumer
-from simk8s.images import canonical_name
+from simk8s.imageref import InvalidReference, canonical_name
+from simk8s.imageref import parse as parse_reference
 from simk8s.logic import podstatus
+from simk8s.runtime import ContainerRuntime, ExecError, ProbeTimeout
 from simk8s.store import WatchEvent
 
 if TYPE_CHECKING:
@@ -70,9 +73,13 @@ class PodRuntime:
     running: set[str] = field(default_factory=set)
     ready: dict[str, bool] = field(default_factory=dict)
     last_state: dict[str, Any] = field(default_factory=dict)
+    state: dict[str, Any] = field(default_factory=dict)      # a stopped container's state (terminated, waiting)
+    started: dict[str, bool] = field(default_factory=dict)   # startup probe passed (or none)
     wake: simpy.Event | None = None
     # Exit codes of main processes that ended while attached (``kubectl run -it``, then ``exit``).
     exited: dict[str, int] = field(default_factory=dict)
+    poked: bool = False
+    supervisor: ContainerSupervisor | None = None
 
 
 class Kubelet(Controller):
@@ -89,8 +96,6 @@ class Kubelet(Controller):
         self.cidr = cluster.pod_cidrs[node_name]
         net = ipaddress.ip_network(self.cidr)
         self._net_base, self._net_size = int(net.network_address), net.num_addresses
-        from simk8s.runtime import ContainerRuntime
-
         self.runtime = ContainerRuntime(cluster, node_name)
         self._next_ip = 2
         self.host_ip = next(a["address"] for a in cluster.store.get("Node", node_name)["status"]["addresses"]
@@ -161,8 +166,9 @@ class Kubelet(Controller):
     def _draw(self, span: tuple[float, float]) -> float:
         return self.cluster.timing.draw(self.cluster.rng, span)
 
-    def _sleep(self, rt: PodRuntime, seconds: float) -> Generator[simpy.Event, Any, None]:
-        """Wait ``seconds``; a node outage pauses the clock of this pod; a deletion raises."""
+    def _sleep(self, rt: PodRuntime, seconds: float, wakeable: bool = False) -> Generator[simpy.Event, Any, None]:
+        """Wait ``seconds``; a node outage pauses the clock of this pod; a deletion raises. An
+        endless wait, or any ``wakeable`` one, ends early when :meth:`poke` wakes the pod."""
         end = self.env.now + seconds
         while True:
             try:
@@ -170,9 +176,12 @@ class Kubelet(Controller):
                     yield self.up
                     self.node_ready_again(rt)
                 remaining = end - self.env.now
-                if remaining == float("inf"):
+                if remaining == float("inf") or (wakeable and remaining > 0):
                     rt.wake = self.env.event()
-                    yield rt.wake
+                    if remaining == float("inf"):
+                        yield rt.wake
+                    else:
+                        yield self.env.any_of([self.env.timeout(remaining), rt.wake])
                     return
                 if remaining > 0:
                     yield self.env.timeout(remaining)
@@ -211,23 +220,23 @@ class Kubelet(Controller):
         raise RuntimeError(f"node {self.node_name}: pod CIDR {self.cidr} is full")
 
     def _image(self, ref: str) -> Any:
-        from simk8s.images import lookup_image
-
-        return lookup_image(ref)
+        return self.cluster.images.lookup(ref)
 
     # -------------------------------------------------------------------------- lifecycle
     def _lifecycle(self, rt: PodRuntime, parked: bool = False) -> Generator[simpy.Event, Any, None]:
         """The pod's worker; ``parked``: resume one that waits in :meth:`_park` (a fork's copy)."""
         try:
             try:
-                if parked:
-                    yield from self._park(rt)
-                    yield from self._attached_exit(rt)
-                first = self._pod(rt)
-                if first is not None and first["metadata"].get("deletionTimestamp"):
-                    raise _Deleted()
-                yield from self._start(rt)
-                yield from self._serve(rt)
+                if parked and rt.supervisor is not None:
+                    yield from rt.supervisor.loop(parked=True)
+                elif parked:
+                    yield from self._park(rt)  # still starting when forked: nothing more to do
+                else:
+                    first = self._pod(rt)
+                    if first is not None and first["metadata"].get("deletionTimestamp"):
+                        raise _Deleted()
+                    yield from self._start(rt)
+                    yield from self._serve(rt)
             except _Deleted:
                 pass
             rt.terminating_started = True
@@ -313,20 +322,26 @@ class Kubelet(Controller):
         image_ref = container.get("image", "")
         fp = f"spec.containers{{{container['name']}}}"
         policy = container.get("imagePullPolicy", "IfNotPresent")
+        try:
+            parse_reference(image_ref)
+        except InvalidReference as e:
+            # The image manager cannot even name the image: no pull, no back-off, nothing to retry.
+            message = f'Failed to apply default image tag "{image_ref}": {e}'
+            self.recorder.event(pod, "Warning", "InspectFailed", message, field_path=fp)
+            self.recorder.event(pod, "Warning", "Failed", "Error: InvalidImageName", field_path=fp)
+            self._set_waiting(rt, container["name"], "InvalidImageName", message)
+            while True:
+                yield from self._sleep(rt, float("inf"))
         spec = self._image(image_ref)
         backoff = self.cluster.timing.backoff_initial
         while spec is None:
             self.recorder.event(pod, "Normal", "Pulling", f'Pulling image "{image_ref}"', field_path=fp)
             yield from self._sleep(rt, self._draw((0.5, 1.5)))
-            ref = canonical_name(image_ref)
-            err = (f'failed to pull and unpack image "{ref}": failed to resolve reference "{ref}": '
-                   f'{ref}: not found')
-            self.recorder.event(pod, "Warning", "Failed",
-                                f'Failed to pull image "{image_ref}": rpc error: code = NotFound desc = {err}',
+            err = f"rpc error: {self.cluster.images.pull_error(image_ref)}"
+            self.recorder.event(pod, "Warning", "Failed", f'Failed to pull image "{image_ref}": {err}',
                                 field_path=fp)
             self.recorder.event(pod, "Warning", "Failed", "Error: ErrImagePull", field_path=fp)
-            self._set_waiting(rt, container["name"], "ErrImagePull",
-                              f"rpc error: code = NotFound desc = {err}")
+            self._set_waiting(rt, container["name"], "ErrImagePull", err)
             yield from self._sleep(rt, 1.0)
             self.recorder.event(pod, "Normal", "BackOff", f'Back-off pulling image "{image_ref}"', field_path=fp)
             self.recorder.event(pod, "Warning", "Failed", "Error: ImagePullBackOff", field_path=fp)
@@ -361,7 +376,10 @@ class Kubelet(Controller):
                 cs["state"] = {"waiting": {"message": message, "reason": reason}}
         self._write_status(rt, status)
 
-    def _post_running(self, rt: PodRuntime) -> None:
+    def _post_running(self, rt: PodRuntime, terminal: bool = False) -> None:
+        """Write the containers' statuses: running ones from their start, stopped ones from
+        ``rt.state`` (terminated, or waiting in CrashLoopBackOff); ``terminal`` when no container
+        will run again (the phase becomes Succeeded or Failed)."""
         pod = self._pod(rt)
         if pod is None:
             return
@@ -370,104 +388,46 @@ class Kubelet(Controller):
         statuses = []
         not_ready = []
         for c in pod["spec"]["containers"]:
-            started = rt.started_at.setdefault(c["name"], now)
-            rt.running.add(c["name"])
-            ready = rt.ready.setdefault(c["name"], not c.get("readinessProbe"))
+            name = c["name"]
+            stopped = rt.state.get(name)
+            if stopped is None:
+                started = rt.started_at.setdefault(name, now)
+                rt.running.add(name)
+            ready = stopped is None and rt.ready.setdefault(name, not c.get("readinessProbe"))
             if not ready:
-                not_ready.append(c["name"])
+                not_ready.append(name)
             spec = self._image(c.get("image", ""))
+            restarts = rt.restarts.get(name, 0)
             statuses.append({
-                "containerID": f"containerd://{_hex_id(rt.uid, c['name'])}",
+                "containerID": f"containerd://{container_id(rt.uid, name, restarts)}",
                 "image": getattr(spec, "canonical", None) or c.get("image", ""),
                 "imageID": getattr(spec, "image_id", "") or "",
-                "lastState": rt.last_state.get(c["name"], {}),
-                "name": c["name"],
+                "lastState": rt.last_state.get(name, {}),
+                "name": name,
                 "ready": ready,
-                "restartCount": rt.restarts.get(c["name"], 0),
-                "started": True,
-                "state": {"running": {"startedAt": started}},
+                "restartCount": restarts,
+                "started": stopped is None and rt.started.get(name, True),
+                "state": stopped if stopped is not None else {"running": {"startedAt": started}},
             })
         status["containerStatuses"] = statuses
         status["conditions"] = podstatus.ready_conditions(status["conditions"], not_ready, now)
-        status["phase"] = "Running"
+        status["phase"] = podstatus.phase_for(pod, statuses, terminal=True) if terminal else "Running"
         self._write_status(rt, status)
 
     def _serve(self, rt: PodRuntime) -> Generator[simpy.Event, Any, None]:
-        """The pod runs until deleted. Readiness probes run after their initial delay, then again
-        whenever something that could change their result happens (an exec into the pod), with
-        the probe's period and thresholds: results only change when simulated state changes."""
+        """The pod's containers run (main processes, probes, restarts) until it is deleted."""
         pod = self._pod(rt)
         if pod is None:
             return
-        finite = [(c, run) for c in pod["spec"]["containers"]
-                   if (run := main_process(c, self._image(c.get("image", "")))) is not None]
-        if finite and len(pod["spec"]["containers"]) == 1:
-            yield from self._run_to_exit(rt, finite[0][0], *finite[0][1])
-        probed = [c for c in pod["spec"]["containers"] if c.get("readinessProbe")]
-        if not probed:
-            yield from self._park(rt)
-            yield from self._attached_exit(rt)
-        delay = max(float(get_in(c, ("readinessProbe", "initialDelaySeconds"), 0) or 0) for c in probed)
-        yield from self._sleep(rt, delay + self._draw((0.0, 1.0)))
-        fails: dict[str, int] = {}
-        passes: dict[str, int] = {}
-        while True:
-            if rt.exited:
-                yield from self._attached_exit(rt)
-            pod = self._pod(rt)
-            if pod is None:
-                return
-            changed = False
-            pending = False
-            for c in probed:
-                probe = c["readinessProbe"]
-                ok = self.probe(pod, c, probe)
-                name = c["name"]
-                if ok:
-                    fails[name] = 0
-                    passes[name] = passes.get(name, 0) + 1
-                    if not rt.ready.get(name) and passes[name] >= int(probe.get("successThreshold", 1) or 1):
-                        rt.ready[name] = True
-                        changed = True
-                    pending |= not rt.ready.get(name)
-                else:
-                    passes[name] = 0
-                    fails[name] = fails.get(name, 0) + 1
-                    if rt.ready.get(name) and fails[name] >= int(probe.get("failureThreshold", 3) or 3):
-                        rt.ready[name] = False
-                        changed = True
-                    pending |= bool(rt.ready.get(name))
-            if changed:
-                self._post_running(rt)
-            if pending:
-                period = min(float(get_in(c, ("readinessProbe", "periodSeconds"), 10) or 10) for c in probed)
-                yield from self._sleep(rt, period)
-            else:
-                yield from self._sleep(rt, float("inf"))
-                if rt.exited:
-                    yield from self._attached_exit(rt)
-                period = min(float(get_in(c, ("readinessProbe", "periodSeconds"), 10) or 10) for c in probed)
-                yield from self._sleep(rt, period * self.cluster.rng.random())
+        rt.supervisor = ContainerSupervisor(self, rt)
+        yield from rt.supervisor.run(pod)
 
     def _park(self, rt: PodRuntime) -> Generator[simpy.Event, Any, None]:
-        """Nothing more to do for this pod until it is deleted (which raises out of here); returns
-        when an attached main process has ended (:meth:`main_exited`)."""
-        while not rt.exited:
+        """Nothing is due for this pod until something happens to it: it is deleted (which raises
+        out of here), something inside it changes (:meth:`poke`) or an attached main process ends
+        (:meth:`main_exited`). A fork re-creates a pod worker waiting here (``_resume_parked``)."""
+        while not rt.exited and not rt.poked:
             yield from self._sleep(rt, float("inf"))
-
-    def _attached_exit(self, rt: PodRuntime) -> Generator[simpy.Event, Any, None]:
-        """A main process ended during an attach session (:meth:`main_exited`): the kubelet notices
-        at its next relist and the container terminates with that exit code. Never returns: a pod
-        that ends (restart policy Never, or OnFailure after exit 0) is parked until deleted, and a
-        restarted container loops in :meth:`_run_to_exit`."""
-        name, code = rt.exited.popitem()
-        pod = self._pod(rt)
-        container = next((c for c in pod["spec"]["containers"] if c["name"] == name), None) if pod else None
-        if container is not None:
-            yield from self._run_to_exit(rt, container, self._draw(self.cluster.timing.exit_notice), code)
-        while True:
-            yield from self._park(rt)
-            rt.exited.clear()
 
     def main_exited(self, namespace: str, name: str, container: str, code: int) -> None:
         """The attached main process of ``container`` ended with ``code`` (a ``kubectl run -it``
@@ -478,103 +438,60 @@ class Kubelet(Controller):
             rt.exited[container] = code
             self.poke(namespace, name)
 
-    def _run_to_exit(self, rt: PodRuntime, container: Any, seconds: float, code: int
-                     ) -> Generator[simpy.Event, Any, None]:
-        """A container whose main process ends: Completed/Error, then restarts with CrashLoopBackOff
-        back-off (10 s doubling to 5 min) under restartPolicy Always (OnFailure: on failures only)."""
-        name = container["name"]
-        backoff = self.cluster.timing.backoff_initial
-        fp = f"spec.containers{{{name}}}"
-        while True:
-            yield from self._sleep(rt, seconds)
-            pod = self._pod(rt)
-            if pod is None:
-                return
-            now = self.store.timestamp()
-            restarts = rt.restarts.get(name, 0)
-            terminated = {"containerID": f"containerd://{_hex_id(rt.uid, name + str(restarts))}", "exitCode": code,
-                          "finishedAt": now, "reason": "Completed" if code == 0 else "Error",
-                          "startedAt": rt.started_at.get(name, now)}
-            status = thaw(pod["status"])
-            for cs in status.get("containerStatuses", []):
-                if cs["name"] == name:
-                    cs.update(ready=False, started=False, state={"terminated": terminated})
-            rt.running.discard(name)
-            policy = pod["spec"].get("restartPolicy", "Always")
-            restart = policy == "Always" or (policy == "OnFailure" and code != 0)
-            status["phase"] = "Running" if restart else ("Succeeded" if code == 0 else "Failed")
-            status["conditions"] = podstatus.ready_conditions(status["conditions"], [name], now)
-            self._write_status(rt, status)
-            if not restart:
-                return
-            if restarts > 0:
-                yield from self._sleep(rt, self._draw((0.3, 0.8)))
-                pod = self._pod(rt)
-                if pod is None:
-                    return
-                message = (f"back-off {int(backoff)}s restarting failed container={name} "
-                           f"pod={rt.name}_{rt.namespace}({rt.uid})")
-                status = thaw(pod["status"])
-                for cs in status.get("containerStatuses", []):
-                    if cs["name"] == name:
-                        cs.update(lastState={"terminated": terminated},
-                                  state={"waiting": {"message": message, "reason": "CrashLoopBackOff"}})
-                self._write_status(rt, status)
-                self.recorder.event(pod, "Warning", "BackOff",
-                                    f"Back-off restarting failed container {name} in pod "
-                                    f"{rt.name}_{rt.namespace}({rt.uid})", field_path=fp)
-                yield from self._sleep(rt, backoff)
-                backoff = min(backoff * 2, self.cluster.timing.backoff_cap)
-            else:
-                yield from self._sleep(rt, self._draw((0.5, 1.0)))
-            pod = self._pod(rt)
-            if pod is None:
-                return
-            for reason, message in (("Pulled", f'Container image "{container.get("image", "")}" already present on '
-                                               "machine"),
-                                    ("Created", f"Created container: {name}"), ("Started", f"Started container {name}")):
-                self.recorder.event(pod, "Normal", reason, message, field_path=fp)
-            rt.restarts[name] = restarts + 1
-            rt.started_at[name] = self.store.timestamp()
-            rt.last_state[name] = {"terminated": terminated}
-            self._post_running(rt)
-
-    def probe(self, pod: Any, container: Any, probe: Any) -> bool:
-        """One probe of ``container`` against the simulated container (httpGet, tcpSocket, exec)."""
-        if "httpGet" in probe:
-            port = self._port(container, probe["httpGet"].get("port", 80))
-            reply = self.runtime.serve_http(pod, port, "GET", probe["httpGet"].get("path", "/"), self.host_ip,
-                                            user_agent="kube-probe/1.32")
-            return reply is not None and 200 <= reply[0] < 400
-        if "tcpSocket" in probe:
-            return self.runtime.listening(pod, self._port(container, probe["tcpSocket"].get("port", 0)))
+    def run_probe(self, pod: Any, container: Any, worker: ProbeWorker) -> tuple[bool, str]:
+        """One probe of ``container``: (success, the output a failure's event quotes)."""
+        probe = worker.probe
+        host, port = probe_target(pod, container, probe)
         if "exec" in probe:
+            argv = list(get_in(probe, ("exec", "command")) or ["true"])
             try:
-                return self.runtime.exec(pod, container["name"], list(probe["exec"].get("command") or ["true"])).code == 0
-            except Exception:
-                return False
-        return True
+                result = self.runtime.exec(pod, container["name"], argv, probe_timeout=worker.timeout)
+            except ProbeTimeout:
+                return False, ""
+            except ExecError as e:
+                return False, str(e)
+            return result.code == 0, result.stdout + result.stderr
+        if "httpGet" in probe:
+            path = get_in(probe, ("httpGet", "path")) or "/"
+            url = f"http://{host}:{port}{path}"
+            reply = self.runtime.serve_http(pod, port, "GET", path, self.host_ip, user_agent="kube-probe/1.32") \
+                if self.runtime.listening(pod, port) else None
+            if reply is None:
+                return False, f'Get "{url}": dial tcp {host}:{port}: connect: connection refused'
+            if 200 <= reply[0] < 400:
+                return True, ""
+            return False, f"HTTP probe failed with statuscode: {reply[0]}"
+        if "tcpSocket" in probe:
+            if self.runtime.listening(pod, port):
+                return True, ""
+            return False, f"dial tcp {host}:{port}: connect: connection refused"
+        if "grpc" in probe:
+            if self.runtime.grpc_serving(pod, port):
+                return True, "service healthy"
+            return False, (f'timeout: failed to connect service "{host}:{port}" within '
+                           f"{int(worker.timeout)}s: context deadline exceeded")
+        return True, ""
 
-    @staticmethod
-    def _port(container: Any, port: Any) -> int:
-        if isinstance(port, int) or (isinstance(port, str) and port.isdigit()):
-            return int(port)
-        for p in container.get("ports") or ():
-            if p.get("name") == port:
-                return int(p["containerPort"])
-        return -1
+    def stop_time(self, container: Any, grace: float) -> tuple[float, int]:
+        """How long stopping ``container`` takes and its exit code: an image that stops on SIGTERM
+        exits 0 within moments; a shell or ``sleep`` as PID 1 is killed (137) when ``grace`` ends."""
+        spec = self._image(container.get("image", ""))
+        if bool(getattr(spec, "stops_on_sigterm", True)) and not _ignores_sigterm(container):
+            return min(self._draw(getattr(spec, "stop_seconds", (0.1, 0.6))), grace), 0
+        return grace, 137
 
     def poke(self, namespace: str, name: str) -> None:
         """Something inside the pod changed: probes should look again."""
         rt = self.pods.get((namespace, name))
-        if rt is not None and rt.wake is not None and not rt.wake.triggered:
+        if rt is None:
+            return
+        rt.poked = True
+        if rt.wake is not None and not rt.wake.triggered:
             rt.wake.succeed()
 
     def exec(self, namespace: str, pod_name: str, container: str | None, argv: list[str], stdin: str = "",
              tty: bool = False) -> Any:
         """``kubectl exec``: run ``argv`` in a running container of the pod."""
-        from simk8s.runtime import ExecError
-
         pod = self.store.get("Pod", pod_name, namespace)
         rt = self.pods.get((namespace, pod_name))
         name = container or pod["spec"]["containers"][0]["name"]
@@ -641,6 +558,10 @@ class Kubelet(Controller):
                     "containerID": cs.get("containerID", ""), "exitCode": code,
                     "finishedAt": now, "reason": "Completed" if code == 0 else "Error",
                     "startedAt": rt.started_at.get(name, now)}}
+            elif "terminated" in (cs.get("state") or {}):
+                pass  # it had already exited: that is how it ended
+            elif "terminated" in (rt.last_state.get(name) or {}):
+                cs["state"] = rt.last_state[name]  # waiting to restart: its last run is its end
             else:
                 cs["state"] = {"terminated": {"exitCode": 137, "finishedAt": None,
                                               "message": "The container could not be located when the pod "
@@ -678,34 +599,6 @@ def _resume_parked(chain: list[Any], memo: Mapping[Any, Any]) -> Generator[simpy
     return memo[id(outer["self"])]._lifecycle(memo[id(outer["rt"])], parked=True)
 
 
-def main_process(container: Any, image: Any) -> tuple[float, int] | None:
-    """(seconds, exit code) for a container whose main process ends, or None if it runs on.
-
-    Recognised: ``sleep N``, ``true``/``false``, ``sh -c 'exit N'`` / ``'sleep N; ...'``, and an
-    image whose default process exits at once (busybox's ``sh`` without a terminal).
-    """
-    argv = [*(container.get("command") or []), *(container.get("args") or [])]
-    if not argv:
-        return None if image is None or getattr(image, "long_running", True) or container.get("stdin") else (0.0, 0)
-    prog = argv[0].rsplit("/", 1)[-1]
-    if prog == "sleep" and len(argv) > 1:
-        try:
-            return (float(argv[1]), 0) if argv[1] not in ("infinity", "inf") else None
-        except ValueError:
-            return (0.0, 1)
-    if prog in ("true", "false"):
-        return (0.0, 0 if prog == "true" else 1)
-    if prog in ("sh", "bash", "ash") and len(argv) >= 3 and argv[1] == "-c":
-        script = argv[2]
-        m = re.fullmatch(r"\s*(?:sleep\s+(\d+)\s*(?:;|&&)\s*)?exit\s+(\d+)\s*", script)
-        if m:
-            return (float(m.group(1) or 0), int(m.group(2)))
-        m = re.fullmatch(r"\s*sleep\s+(\d+)\s*", script)
-        if m:
-            return (float(m.group(1)), 0)
-    return None
-
-
 def _ignores_sigterm(container: Any) -> bool:
     """A shell or ``sleep`` as PID 1 has no SIGTERM handler: the kubelet must wait for SIGKILL."""
     argv = [*(container.get("command") or []), *(container.get("args") or [])]
@@ -719,9 +612,3 @@ def _go_duration(seconds: float) -> str:
         return f"{ms}ms"
     text = f"{ms / 1000:.3f}".rstrip("0").rstrip(".")
     return f"{text}s"
-
-
-def _hex_id(uid: str, name: str) -> str:
-    import hashlib
-
-    return hashlib.sha256(f"{uid}/{name}".encode()).hexdigest()

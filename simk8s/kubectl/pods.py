@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from simk8s.api.errors import ApiError, NotFound, kubectl_message
+from simk8s.api.errors import ApiError, BadRequest, NotFound, kubectl_message
 from simk8s.api.frozen import get_in
 from simk8s.kubectl import CommandError, Context
 from simk8s.kubectl.args import parse_duration
@@ -71,6 +71,11 @@ def cmd_exec(ctx: Context) -> int:
 
 
 def cmd_logs(ctx: Context) -> int:
+    # ``-p`` is --previous for logs (the shared short-flag table reads it as --patch's value).
+    shifted = ctx.args.get("patch")
+    if shifted is not None:
+        ctx.args.positional.insert(0, shifted)
+    previous = ctx.args.bool("previous") or shifted is not None
     if not ctx.args.positional:
         raise CommandError("expected 'logs [-f] [-p] (POD | TYPE/NAME) [-c CONTAINER]'.\n"
                            "POD or TYPE/NAME is a required argument for the logs command")
@@ -79,7 +84,11 @@ def cmd_logs(ctx: Context) -> int:
     kubelet = _kubelet(ctx, pod)
     if kubelet is None:
         raise ApiError("")
-    text = kubelet.runtime.logs(pod, container)
+    status: Any = next((cs for cs in get_in(pod, ("status", "containerStatuses")) or () if cs["name"] == container), {})
+    if previous and not (status.get("lastState") or {}).get("terminated"):
+        raise BadRequest(f'previous terminated container "{container}" in pod "{pod["metadata"]["name"]}" '
+                         "not found")
+    text = kubelet.runtime.logs(pod, container, previous=previous)
     tail = ctx.args.get("tail")
     if tail is not None and int(tail) >= 0:
         lines = text.splitlines(keepends=True)

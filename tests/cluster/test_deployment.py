@@ -98,7 +98,10 @@ def test_recreate_removes_every_old_pod_before_creating_new_ones(cluster: Cluste
     assert cluster.get("deployments", "web")["status"]["readyReplicas"] == 3
 
 
-def test_a_broken_image_stalls_the_rollout_with_capacity_kept(deploy: Cluster) -> None:
+def test_a_broken_image_stalls_the_rollout_with_capacity_kept() -> None:
+    deploy = Cluster(seed=1, missing_images=["nginx:nope"])
+    deploy.create(deployment())
+    deploy.settle()
     old_rs = deploy.get("replicasets")[0]["metadata"]["name"]
     deploy.patch("deployments", "web",
                  {"spec": {"template": {"spec": {"containers": [{"name": "nginx", "image": "nginx:nope"}]}}}})

@@ -106,7 +106,7 @@ def test_scale_up_creates_each_ordinal_after_the_previous_is_ready(web: Cluster)
 
 
 def fresh(**spec: Any) -> Cluster:
-    c = Cluster(seed=1)
+    c = Cluster(seed=1, missing_images=["nginx:does-not-exist"])
     c.apply(WEB_YAML.split("---")[0])
     c.create(sts_yaml(**spec))
     c.settle()

@@ -19,14 +19,16 @@ def test_the_seed_image_is_nginx_1_11_1_with_dash_and_curl(ref):
     assert spec.sh_dialect == "dash" and {"curl", "hostname", "sh"} <= spec.tools
 
 
-def test_docker_hub_short_names_and_unknown_images():
+def test_docker_hub_short_names_and_an_open_world_of_images():
     assert lookup_image("nginx") == lookup_image("docker.io/library/nginx:latest") is not None
     assert lookup_image("nginx:1.25").http_server == "nginx/1.25.5"  # type: ignore[union-attr]
+    assert lookup_image("nginx:1.28").http_server == "nginx/1.28.0"  # type: ignore[union-attr]
     assert lookup_image("busybox:1.28").sh_dialect == "ash"  # type: ignore[union-attr]
     assert lookup_image("nicolaka/netshoot").default_shell == "zsh"  # type: ignore[union-attr]
-    assert lookup_image("nginx:9.9") is None
-    assert lookup_image("k8s.gcr.io/nginx-slim:0.99") is None
-    assert lookup_image("example.com/nope:1") is None
+    generic = lookup_image("example.com/team/app:1")
+    assert generic is not None and generic.generic and generic.sh_dialect == "ash"
+    assert generic.name == "example.com/team/app:1" and "wget" in generic.tools
+    assert lookup_image("NGINX") is None  # malformed: InvalidImageName, not a pull
 
 
 def test_netshoot_banner_matches_the_seed_text_word_for_word():
