@@ -10,6 +10,7 @@ import re
 
 from simk8s.shell.context import Command, CommandContext
 from simk8s.shell.interp import ExitShell, LoopControl, ReturnFromFunction
+from simk8s.shell.sandbox import Kill
 
 __all__ = ["BUILTINS", "echo", "printf", "test"]
 
@@ -101,6 +102,8 @@ def printf(ctx: CommandContext) -> int:
             flags, width, prec, conv = m.groups()
             if conv == "%":
                 return "%"
+            if max(len(width), len(prec or "")) > 9 or max(int(width or 0), int(prec or 0)) > ctx.shell.limits.memory:
+                raise Kill(9, "printf field wider than the shell's memory")
             arg = args[consumed] if consumed < len(args) else ""
             consumed += 1
             if conv == "b":

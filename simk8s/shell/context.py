@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -54,6 +54,35 @@ class Input:
         line = self.text[self.pos:end]
         self.pos = end + 1
         return line
+
+    def iter_chunks(self) -> Iterator[str]:
+        """The rest of the input piece by piece (a pipe streams: see :mod:`simk8s.shell.sandbox`)."""
+        while self.pos < len(self.text):
+            piece = self.text[self.pos:self.pos + 65536]
+            self.pos += len(piece)
+            yield piece
+
+    def iter_lines(self) -> Iterator[str]:
+        """The rest of the input line by line, each with its newline (the last maybe without)."""
+        tail: list[str] = []
+        held = 0
+        for piece in self.iter_chunks():
+            if "\n" not in piece:
+                tail.append(piece)
+                held += len(piece)
+                self.holding(held)
+                continue
+            lines = piece.split("\n")
+            lines[0] = "".join(tail) + lines[0]
+            last = lines.pop()
+            tail, held = [last], len(last)
+            for line in lines:
+                yield line + "\n"
+        if tail and tail != [""]:
+            yield "".join(tail)
+
+    def holding(self, size: int) -> None:
+        """A reader now holds ``size`` characters of one line (a pipe checks its memory budget)."""
 
 
 @dataclass

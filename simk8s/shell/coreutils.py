@@ -7,12 +7,14 @@ tool set (:func:`commands_for`). Tools read the flavour from the shell: a busybo
 
 from __future__ import annotations
 
+import collections
+import itertools
 import re
 import time
 from collections.abc import Callable, Iterable
 
 from simk8s.shell import builtins as bi
-from simk8s.shell.context import Command, CommandContext
+from simk8s.shell.context import Command, CommandContext, Input
 
 __all__ = ["COMMANDS", "all_commands", "commands_for", "parse_opts"]
 
@@ -84,12 +86,19 @@ def _tool(fn: Callable[[CommandContext], int], usage_status: int = 1) -> Command
 
 def _read_inputs(ctx: CommandContext, files: list[str], tool: str) -> Iterable[tuple[str, str | None]]:
     """(name, text) per operand, ``-``/none meaning stdin; text None after printing an error."""
+    for name, source in _sources(ctx, files, tool):
+        yield name, None if source is None else source.read_all()
+
+
+def _sources(ctx: CommandContext, files: list[str], tool: str) -> Iterable[tuple[str, Input | None]]:
+    """(name, input) per operand, ``-``/none meaning stdin, which streams from a pipe (read it
+    with ``iter_chunks``/``iter_lines`` to hold only a piece at a time); None after an error."""
     for name in files or ["-"]:
         if name == "-":
-            yield name, ctx.stdin
+            yield name, ctx.input
             continue
         try:
-            yield name, ctx.fs.read(ctx.path(name))
+            yield name, Input(ctx.fs.read(ctx.path(name)))
         except OSError as e:
             if tool in ("head", "tail") and not _busybox(ctx):
                 ctx.err(f"{tool}: cannot open '{name}' for reading: {_why(e)}\n")
@@ -115,15 +124,16 @@ def _cat(ctx: CommandContext) -> int:
     opts, files = parse_opts(ctx, "uAns")
     status = 0
     number = 0
-    for _name, text in _read_inputs(ctx, files, "cat"):
-        if text is None:
+    for _name, source in _sources(ctx, files, "cat"):
+        if source is None:
             status = 1
         elif "n" in opts:
-            for line in _lines(text):
+            for line in source.iter_lines():
                 number += 1
                 ctx.out(f"{number:6d}\t{line}")
         else:
-            ctx.out(text)
+            for piece in source.iter_chunks():
+                ctx.out(piece)
     return status
 
 
@@ -349,24 +359,27 @@ def _head_tail(ctx: CommandContext) -> int:
         ctx.err(f"{tool}: invalid number of lines: '{count}'\n")
         return 1
     status = 0
-    inputs = list(_read_inputs(ctx, files, tool))
-    if tool == "tail" and _busybox(ctx) and all(text is None for _, text in inputs):
+    inputs = list(_sources(ctx, files, tool))
+    if tool == "tail" and _busybox(ctx) and all(source is None for _, source in inputs):
         ctx.err("tail: no files\n")
         return 1
-    for i, (name, text) in enumerate(inputs):
-        if text is None:
+    for i, (name, source) in enumerate(inputs):
+        if source is None:
             status = 1
             continue
         if len(inputs) > 1:
             ctx.out(("\n" if i else "") + f"==> {'standard input' if name == '-' else name} <==\n")
-        lines = _lines(text)
+        # Streamed: head stops reading after n lines (its writer then gets SIGPIPE), tail keeps
+        # only the last n.
+        lines = source.iter_lines()
         if tool == "head":
-            chosen = lines[:n]
+            ctx.out("".join(itertools.islice(lines, n)))
         elif from_start:
-            chosen = lines[max(n - 1, 0):]
+            for line in itertools.islice(lines, max(n - 1, 0), None):
+                ctx.out(line)
         else:
-            chosen = lines[-n:] if n else []
-        ctx.out("".join(chosen))
+            ctx.out("".join(collections.deque(lines, maxlen=n)) if n else "")
+            collections.deque(lines, maxlen=0)  # tail reads to the end even for -n 0
     return status
 
 
@@ -395,12 +408,12 @@ def _grep(ctx: CommandContext) -> int:
         return 2
     found, status = False, 0
     multi = len(args) > 1 and "h" not in opts
-    for name, text in _read_inputs(ctx, args, "grep"):
-        if text is None:
+    for name, source in _sources(ctx, args, "grep"):
+        if source is None:
             status = 2
             continue
         count = 0
-        for no, line in enumerate(text.splitlines(), 1):
+        for no, line in enumerate((x.rstrip("\n") for x in source.iter_lines()), 1):
             if bool(rx.search(line)) == ("v" in opts):
                 continue
             count += 1
@@ -427,11 +440,11 @@ def _wc(ctx: CommandContext) -> int:
     which = [k for k in "lwc" if k in opts or (k == "c" and "m" in opts)] or ["l", "w", "c"]
     rows: list[tuple[list[int], str]] = []
     status = 0
-    for name, text in _read_inputs(ctx, files, "wc"):
-        if text is None:
+    for name, source in _sources(ctx, files, "wc"):
+        if source is None:
             status = 1
             continue
-        counts = {"l": text.count("\n"), "w": len(text.split()), "c": len(text.encode())}
+        counts = _count(source, words="w" in which)
         rows.append(([counts[k] for k in which], "" if name == "-" else name))
     if len(rows) > 1:
         rows.append(([sum(r[0][i] for r in rows) for i in range(len(which))], "total"))
@@ -449,6 +462,25 @@ def _wc(ctx: CommandContext) -> int:
         cells = " ".join(f"{v:>{width}}" for v in vals)
         ctx.out(cells + (f" {name}" if name else "") + "\n")
     return status
+
+
+def _count(source: Input, words: bool = True) -> dict[str, int]:
+    """Lines, words (when asked) and bytes of ``source``, a piece at a time (``seq 1 100000000 |
+    wc -l`` holds one piece, never the whole)."""
+    lines = nwords = size = 0
+    in_word = False
+    for piece in source.iter_chunks():
+        if not piece:
+            continue
+        lines += piece.count("\n")
+        size += len(piece) if piece.isascii() else len(piece.encode())
+        if words:
+            parts = piece.split()
+            nwords += len(parts)
+            if parts and in_word and not piece[0].isspace():
+                nwords -= 1  # a word cut in two by the piece boundary
+            in_word = not piece[-1].isspace()
+    return {"l": lines, "w": nwords, "c": size}
 
 
 def _sort_key(line: str, spec: str | None, sep: str | None, blanks: bool) -> str:
@@ -509,15 +541,19 @@ def _sort(ctx: CommandContext) -> int:
 
 def _tee(ctx: CommandContext) -> int:
     opts, files = parse_opts(ctx, "a")
-    text = ctx.stdin
     status = 0
+    ok: list[str] = []
     for f in files:
         try:
-            ctx.fs.write(ctx.path(f), text, append="a" in opts)
+            ctx.fs.write(ctx.path(f), "", append="a" in opts)
+            ok.append(f)
         except OSError as e:
             ctx.err(f"tee: {f}: {_why(e)}\n")
             status = 1
-    ctx.out(text)
+    for piece in ctx.input.iter_chunks():
+        for f in ok:
+            ctx.fs.write(ctx.path(f), piece, append=True)
+        ctx.out(piece)
     return status
 
 
@@ -657,13 +693,31 @@ def _seq(ctx: CommandContext) -> int:
     if step == 0:
         ctx.err("seq: invalid Zero increment value: '0'\nTry 'seq --help' for more information.\n")
         return 1
-    values = [str(i) for i in range(first, last + (1 if step > 0 else -1), step)]
-    if "w" in opts:  # equal width, padded with zeros
-        width = max(len(str(first)), len(str(last)))
-        values = [v.zfill(width) for v in values]
-    if values:
-        ctx.out(opts.get("s", "\n").join(values) + "\n")
+    numbers = range(first, last + (1 if step > 0 else -1), step)
+    width = max(len(str(first)), len(str(last))) if "w" in opts else 0  # equal width, zero-padded
+    sep = opts.get("s", "\n")
+    i = 0
+    while i < len(numbers):  # written a block at a time, as stdio writes it
+        ctx.shell.budget.step()
+        v = numbers[i]
+        if step == 1 and not width and v >= _BLOCK and v % _BLOCK == 0 and v + _BLOCK - 1 <= last:
+            # 10,000 numbers sharing their leading digits: one join in C instead of 10,000 str()
+            prefix = str(v // _BLOCK)
+            block = prefix + (sep + prefix).join(_SUFFIXES)
+            n = _BLOCK
+        else:
+            n = min(_BLOCK - v % _BLOCK if step == 1 and v > 0 else 4096, len(numbers) - i)
+            part = numbers[i:i + n]
+            block = sep.join(map(str, part) if not width else (str(x).zfill(width) for x in part))
+        ctx.out((sep if i else "") + block)
+        i += n
+    if numbers:
+        ctx.out("\n")
     return 0
+
+
+_BLOCK = 10_000
+_SUFFIXES = [f"{n:04d}" for n in range(_BLOCK)]
 
 
 def _shell_command(ctx: CommandContext) -> int:

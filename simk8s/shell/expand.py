@@ -6,7 +6,9 @@ import ast
 import fnmatch
 import itertools
 import re
+from collections.abc import Callable, Mapping
 
+from simk8s.shell.sandbox import Kill
 from simk8s.shell.syntax import Lit, Word
 from simk8s.vfs import FileSystem, normalize
 
@@ -16,23 +18,35 @@ _GLOB_CHARS = "*?["
 _PATTERN = re.compile(r"[*?]|\[[^\]]+\]")
 
 
+_GLOB_CHAR = re.compile(r"([*?\[])")
+
+
 def glob_escape(text: str) -> str:
     """``text`` as an fnmatch pattern that matches only itself."""
-    return "".join(f"[{c}]" if c in _GLOB_CHARS else c for c in text)
+    return _GLOB_CHAR.sub(r"[\1]", text)
 
 
 class Fields:
-    """Accumulates expanded text into fields, tracking which characters may glob."""
+    """Accumulates expanded text into fields, tracking which characters may glob.
 
-    def __init__(self) -> None:
+    More than ``limit`` characters is more than the shell's memory holds: the OOM killer ends it
+    before the text is ever joined.
+    """
+
+    def __init__(self, limit: int = 1 << 62) -> None:
         self.done: list[tuple[str, str, bool]] = []  # (value, pattern, globbable)
         self._val: list[str] = []
         self._pat: list[str] = []
         self._raw: list[str] = []  # unquoted text, quoted runs as "\0": decides globbing
         self._started = False
+        self.limit = limit
+        self.size = 0
 
     def add(self, text: str, quoted: bool) -> None:
         """Text that is not field-split (literals, or anything inside double quotes)."""
+        self.size += len(text)
+        if self.size > self.limit:
+            raise Kill(9, f"an expansion of more than {self.limit} characters")
         self._val.append(text)
         if quoted:
             self._pat.append(glob_escape(text))
@@ -81,29 +95,57 @@ class Fields:
 _BRACE = re.compile(r"\{([^{}]*)\}")
 
 
-def brace_expand(word: Word) -> list[Word]:
-    """bash/zsh brace expansion (``web-{0..4}``, ``{a,b}``) within unquoted literal text."""
+def brace_expand(word: Word, most: int = 1 << 20) -> list[Word]:
+    """bash/zsh brace expansion (``web-{0..4}``, ``{a,b}``) within unquoted literal text.
+
+    More than ``most`` words is more than the shell's memory holds: the OOM killer ends it
+    (before any is made, when the braces side by side already multiply past it).
+    """
+    estimate = 1
+    for part in word:
+        if isinstance(part, Lit) and not part.quoted:
+            for m in _BRACE.finditer(part.text):
+                estimate *= max(1, _count(m.group(1)))
+    if estimate > most:
+        raise Kill(9, f"brace expansion of more than {most} words")
     for i, part in enumerate(word):
         if not isinstance(part, Lit) or part.quoted:
             continue
         for m in _BRACE.finditer(part.text):
-            alts = _alternatives(m.group(1))
+            alts = _alternatives(m.group(1), most)
             if alts is None:
                 continue
             pre, post = part.text[:m.start()], part.text[m.end():]
             out: list[Word] = []
             for alt in alts:
-                out.extend(brace_expand((*word[:i], Lit(pre + alt + post), *word[i + 1:])))
+                out.extend(brace_expand((*word[:i], Lit(pre + alt + post), *word[i + 1:]), most))
+                if len(out) > most:
+                    raise Kill(9, f"brace expansion of more than {most} words")
             return out
     return [word]
 
 
-def _alternatives(inner: str) -> list[str] | None:
+def _count(inner: str) -> int:
+    """How many words ``{inner}`` expands to (0 when it is not a brace expression)."""
+    m = re.fullmatch(r"(-?\d{1,18})\.\.(-?\d{1,18})(?:\.\.(-?\d{1,18}))?", inner)
+    if m:
+        step = abs(int(m.group(3) or 1)) or 1
+        return abs(int(m.group(2)) - int(m.group(1))) // step + 1
+    if re.fullmatch(r"[A-Za-z]\.\.[A-Za-z]", inner):
+        return abs(ord(inner[-1]) - ord(inner[0])) + 1
+    return inner.count(",") + 1 if "," in inner else 0
+
+
+def _alternatives(inner: str, most: int) -> list[str] | None:
     m = re.fullmatch(r"(-?\d+)\.\.(-?\d+)(?:\.\.(-?\d+))?", inner)
     if m:
+        if max(len(g) for g in m.groups() if g) > 18:
+            return None  # bash leaves a range it cannot hold in a 64-bit integer as it is
         a, b = int(m.group(1)), int(m.group(2))
         step = abs(int(m.group(3) or 1)) or 1
         nums = range(a, b + 1, step) if a <= b else range(a, b - 1, -step)
+        if len(nums) > most:
+            raise Kill(9, f"brace expansion of more than {most} words")
         padded = any(len(g.lstrip("-")) > 1 and g.lstrip("-").startswith("0") for g in m.groups()[:2])
         width = max(len(m.group(1)), len(m.group(2))) if padded else 0
         return [f"{n:0{width}d}" for n in nums]
@@ -150,19 +192,28 @@ def _join(shown: str, name: str) -> str:
     return shown + name if shown.endswith("/") else shown + "/" + name
 
 
-def remove_affix(value: str, op: str, pattern: str) -> str:
-    """``${v#p}``, ``${v##p}``, ``${v%p}``, ``${v%%p}``."""
+def remove_affix(value: str, op: str, pattern: str, tick: Callable[[int], None] | None = None) -> str:
+    """``${v#p}``, ``${v##p}``, ``${v%p}``, ``${v%%p}``.
+
+    Only cut points next to the pattern's literal end character are tried, and ``tick(n)`` is
+    told the length of every candidate tried, so a huge value costs budget, not a hang.
+    """
     n = len(value)
-    if op in ("#", "##"):
+    prefix = op in ("#", "##")
+    edge = pattern[-1:] if prefix else pattern[:1]
+    literal = edge not in ("", "*", "?", "]", "[", "\\")
+    if prefix:
         rng = range(n + 1) if op == "#" else range(n, -1, -1)
-        for i in rng:
-            if fnmatch.fnmatchcase(value[:i], pattern):
-                return value[i:]
     else:
         rng = range(n, -1, -1) if op == "%" else range(n + 1)
-        for i in rng:
-            if fnmatch.fnmatchcase(value[i:], pattern):
-                return value[:i]
+    for i in rng:
+        if literal and (value[i - 1:i] if prefix else value[i:i + 1]) != edge:
+            continue
+        part = value[:i] if prefix else value[i:]
+        if tick is not None:
+            tick(len(part))
+        if fnmatch.fnmatchcase(part, pattern):
+            return value[i:] if prefix else value[:i]
     return value
 
 
@@ -191,13 +242,33 @@ class ArithError(ValueError):
         return f'{shown}: syntax error: operand expected (error token is "{token}")'
 
 
+_MOD = 1 << 64
+
+
+def wrap64(n: int) -> int:
+    """``n`` as the shells' ``intmax_t`` holds it: two's complement, 64 bits."""
+    return (n + (1 << 63)) % _MOD - (1 << 63)
+
+
+def _number(digits: str, base: int = 10) -> int:
+    """A literal of any length, wrapped to 64 bits digit by digit (never a huge integer)."""
+    if len(digits) <= 18:
+        return wrap64(int(digits, base))
+    n = 0
+    for i in range(0, len(digits), 16):
+        chunk = digits[i:i + 16]
+        n = (n * pow(base, len(chunk), _MOD) + int(chunk, base)) % _MOD
+    return wrap64(n)
+
+
+# Every operation wraps to 64 bits as C's does: $((2**100000000)) is 0 in bash, instantly.
 _ARITH_OPS = {
     ast.Add: lambda a, b: a + b,
     ast.Sub: lambda a, b: a - b,
     ast.Mult: lambda a, b: a * b,
-    ast.Pow: lambda a, b: a ** b if b >= 0 else 0,
-    ast.LShift: lambda a, b: a << b,
-    ast.RShift: lambda a, b: a >> b,
+    ast.Pow: lambda a, b: pow(a, b, _MOD) if b >= 0 else 0,
+    ast.LShift: lambda a, b: a << (b & 63),  # x86 shifts by the count modulo 64
+    ast.RShift: lambda a, b: a >> (b & 63),
     ast.BitAnd: lambda a, b: a & b,
     ast.BitOr: lambda a, b: a | b,
     ast.BitXor: lambda a, b: a ^ b,
@@ -208,35 +279,43 @@ _CMP_OPS = {
 }
 
 
-def arith(expr: str, lookup: dict[str, str], octal: bool = True) -> int:
+def arith(expr: str, lookup: Mapping[str, str], octal: bool = True) -> int:
     """Evaluate a ``$((...))`` expression (already parameter-expanded) with C integer rules;
     a leading 0 means octal unless ``octal`` is False (zsh)."""
     text = re.sub(r"\b0[xX][0-9a-fA-F]+\b|\b0[0-7]+\b",
-                  lambda m: str(int(m.group(), 16 if m.group()[1:2] in "xX" else 8 if octal else 10)), expr)
+                  lambda m: str(_number(m.group()[2:], 16) if m.group()[1:2] in "xX"
+                                else _number(m.group(), 8 if octal else 10)), expr)
     text = re.sub(r"(?<![0-9])[A-Za-z_][A-Za-z0-9_]*", lambda m: _var(lookup, m.group()), text)
+    text = re.sub(r"\d{19,}", lambda m: str(_number(m.group())), text)
     text = text.replace("&&", " and ").replace("||", " or ")
     text = re.sub(r"!(?!=)", " not ", text)
     if not text.strip():
         return 0
     try:
         tree = ast.parse(text.strip(), mode="eval")
-    except SyntaxError:
+    except (SyntaxError, ValueError, MemoryError, RecursionError):
         raise ArithError(f"arithmetic expression: expecting primary: \"{expr}\"", expr) from None
-    return _eval(tree.body, expr)
+    try:
+        return _eval(tree.body, expr)
+    except RecursionError:  # bash: "expression recursion level exceeded"
+        raise ArithError(f"arithmetic expression: expecting primary: \"{expr}\"", expr) from None
 
 
-def _var(lookup: dict[str, str], name: str) -> str:
+def _var(lookup: Mapping[str, str], name: str) -> str:
     value = lookup.get(name, "").strip() or "0"
-    return value if re.fullmatch(r"-?\d+", value) else "0"
+    if not re.fullmatch(r"-?\d+", value):
+        return "0"
+    n = _number(value.lstrip("-"))
+    return str(wrap64(-n) if value.startswith("-") else n)
 
 
 def _eval(node: ast.expr, expr: str) -> int:
     if isinstance(node, ast.Constant) and isinstance(node.value, int):
-        return int(node.value)
+        return wrap64(int(node.value))
     if isinstance(node, ast.UnaryOp):
         v = _eval(node.operand, expr)
         if isinstance(node.op, ast.USub):
-            return -v
+            return wrap64(-v)
         if isinstance(node.op, ast.Not):
             return int(not v)
         if isinstance(node.op, ast.Invert):
@@ -248,10 +327,10 @@ def _eval(node: ast.expr, expr: str) -> int:
             if b == 0:
                 raise ArithError("arithmetic expression: division by zero: " + f'"{expr}"', expr, True)
             q = abs(a) // abs(b) * (1 if (a >= 0) == (b >= 0) else -1)
-            return q if not isinstance(node.op, ast.Mod) else a - q * b
+            return wrap64(q if not isinstance(node.op, ast.Mod) else a - q * b)
         fn = _ARITH_OPS.get(type(node.op))
         if fn is not None:
-            return int(fn(a, b))
+            return wrap64(int(fn(a, b)))
     if isinstance(node, ast.BoolOp):
         vals = [_eval(v, expr) for v in node.values]
         return int(all(vals)) if isinstance(node.op, ast.And) else int(any(vals))

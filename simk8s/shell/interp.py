@@ -1,12 +1,15 @@
 """The interpreter: runs parsed scripts against simulated commands and a simulated file system.
 
-Everything is synchronous and in memory: a pipeline runs its commands one after another, each
-reading the previous one's whole output. Diagnostics follow the dialect: ``dash`` (Debian's
-``sh``), ``ash`` (busybox ``sh``), ``bash`` and ``zsh``.
+Everything is in memory and runs on the budgets of :mod:`simk8s.shell.sandbox`: a pipeline's
+stages stream through bounded pipes, taking turns; running past a budget ends the command as a
+real system would (a timeout's SIGTERM, the OOM killer, a stack overflow), never with an exception
+out of :meth:`Shell.run`. Diagnostics follow the dialect: ``dash`` (Debian's ``sh``), ``ash``
+(busybox ``sh``), ``bash`` and ``zsh``.
 """
 
 from __future__ import annotations
 
+import copy
 import fnmatch
 import posixpath
 import re
@@ -19,6 +22,7 @@ from simk8s.shell import syntax as sx
 from simk8s.shell.context import Command, CommandContext, Input, Interrupt, Result, Sink
 from simk8s.shell.dialect import Diagnostics
 from simk8s.shell.expand import ArithError, Fields, arith, brace_expand, glob, glob_escape, remove_affix
+from simk8s.shell.sandbox import BrokenPipe, Budget, DiskFull, Kill, Limits, run_stages
 from simk8s.vfs import FileSystem, normalize
 
 __all__ = ["DIALECTS", "ExitShell", "LoopControl", "ReturnFromFunction", "Shell", "ShellError"]
@@ -26,7 +30,6 @@ __all__ = ["DIALECTS", "ExitShell", "LoopControl", "ReturnFromFunction", "Shell"
 DIALECTS = ("dash", "ash", "bash", "zsh")
 _DEFAULT_NAME = {"dash": "sh", "ash": "sh", "bash": "bash", "zsh": "zsh"}
 _BIN_DIRS = frozenset({"/bin", "/usr/bin", "/sbin", "/usr/sbin", "/usr/local/bin", "/usr/local/sbin"})
-_LOOP_LIMIT = 100_000
 _SPECIAL_BUILTINS = frozenset({":", "break", "continue", "eval", "exec", "exit", "export", "readonly",
                                "return", "set", "shift", "unset"})
 _ARITH_PARAM = re.compile(r"\$\{(\w+|[?#$])\}|\$(\w+|[?#$])")
@@ -63,11 +66,19 @@ class ShellError(Exception):
 
 
 class _Buffer:
-    def __init__(self) -> None:
+    """What ``$(...)`` captures: held in memory by the shell, so it counts against the budget."""
+
+    def __init__(self, budget: Budget | None = None) -> None:
         self.parts: list[str] = []
+        self.size = 0
+        self.budget = budget
 
     def write(self, text: str) -> None:
         self.parts.append(text)
+        self.size += len(text)
+        if self.budget is not None:
+            self.budget.step()
+            self.budget.hold(self.size)
 
     def text(self) -> str:
         return "".join(self.parts)
@@ -76,12 +87,21 @@ class _Buffer:
 class _Transcript:
     """Top-level stream: keeps its own text and feeds the interleaved TTY view."""
 
-    def __init__(self, shared: list[str], tty: bool = False) -> None:
+    def __init__(self, shared: list[str], tty: bool = False, shell: Shell | None = None) -> None:
         self.own: list[str] = []
         self.shared = shared
         self.tty = tty
+        self.shell = shell
 
     def write(self, text: str) -> None:
+        if self.shell is not None:
+            budget = self.shell.budget
+            room = budget.limits.output - budget.output
+            if len(text) > room:  # what fits is shown; then the command is ended
+                self.own.append(text[:max(room, 0)])
+                self.shared.append(text[:max(room, 0)])
+                raise Kill(15, f"printed more than {budget.limits.output} bytes", whole=True)
+            budget.wrote(text)
         self.own.append(text)
         self.shared.append(text)
 
@@ -93,12 +113,33 @@ class _Null:
 
 @dataclass
 class _FileSink:
+    """A file opened for writing. Writes are buffered (as stdio buffers them) and reach the file
+    system at 1 MiB and when the command ends; what one command writes to files is bounded by
+    its budget's ``disk`` (then ENOSPC)."""
+
     fs: FileSystem
     path: str
+    budget: Budget | None = None
+    pending: list[str] = field(default_factory=list)
+    buffered: int = 0
 
     def write(self, text: str) -> None:
         if text:
-            self.fs.write(self.path, text, append=True)
+            if self.budget is not None:
+                self.budget.step()
+                if self.budget.disk + len(text) > self.budget.limits.disk:
+                    raise DiskFull(28, "No space left on device")
+                self.budget.disk += len(text)
+            self.pending.append(text)
+            self.buffered += len(text)
+            if self.buffered >= 1 << 20:
+                self.flush()
+
+    def flush(self) -> None:
+        if self.pending:
+            data = "".join(self.pending)
+            self.pending, self.buffered = [], 0
+            self.fs.write(self.path, data, append=True)
 
 
 @dataclass
@@ -106,6 +147,11 @@ class _IO:
     input: Input
     out: Sink
     err: Sink
+    files: tuple[_FileSink, ...] = ()  # opened by this command's redirections: flushed when it ends
+
+    def flush(self) -> None:
+        for f in self.files:
+            f.flush()
 
 
 @dataclass
@@ -118,8 +164,40 @@ class _State:
     funcs: dict[str, sx.Node] = field(default_factory=dict)
 
     def copy(self) -> _State:
-        return _State(dict(self.vars), set(self.exported), self.cwd, list(self.params), self.status,
-                      dict(self.funcs))
+        return _State(_Vars(self.vars.limit, self.vars) if isinstance(self.vars, _Vars) else dict(self.vars),
+                      set(self.exported), self.cwd, list(self.params), self.status, dict(self.funcs))
+
+
+class _Vars(dict[str, str]):
+    """Shell variables, counting the characters they hold: past ``limit`` the OOM killer comes."""
+
+    def __init__(self, limit: int, items: Mapping[str, str] | None = None) -> None:
+        super().__init__(items or {})
+        self.limit = limit
+        self.held = sum(len(v) for v in self.values())
+
+    def __setitem__(self, key: str, value: str) -> None:
+        self.held += len(value) - len(self.get(key, ""))
+        super().__setitem__(key, value)
+        if self.held > self.limit:
+            raise Kill(9, f"variables hold more than {self.limit} characters")
+
+    def __delitem__(self, key: str) -> None:
+        self.held -= len(self.get(key, ""))
+        super().__delitem__(key)
+
+    def pop(self, key: str, *default: Any) -> Any:
+        self.held -= len(self.get(key, ""))
+        return super().pop(key, *default)
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        for k, v in dict(*args, **kwargs).items():
+            self[k] = v
+
+    def setdefault(self, key: str, default: Any = "") -> Any:
+        if key not in self:
+            self[key] = default
+        return self[key]
 
 
 class Shell(Diagnostics):
@@ -145,6 +223,7 @@ class Shell(Diagnostics):
         sh_dialect: str = "dash",
         pid: int = 1,
         tty: bool = False,
+        limits: Limits | None = None,
     ) -> None:
         if dialect not in DIALECTS:
             raise ValueError(f"unknown shell dialect {dialect!r}; expected one of {DIALECTS}")
@@ -160,9 +239,12 @@ class Shell(Diagnostics):
         self.sh_dialect = sh_dialect
         self.pid = pid
         self.tty = tty
+        self.limits = limits or Limits()
+        self.budget = Budget(self.limits)  # replaced at each top-level command; shared by children
+        self.depth = 0  # nested function calls, eval, ., sh -c
         env = dict(env or {})
         env.setdefault("PWD", cwd)
-        self.st = _State(dict(env), set(env), cwd)
+        self.st = _State(_Vars(self.limits.memory, env), set(env), cwd)
         self.interactive_mode = False
         self.options: set[str] = set()  # "errexit", "xtrace"
         self._cond_depth = 0
@@ -177,19 +259,65 @@ class Shell(Diagnostics):
     def run(self, script: str, stdin: str = "") -> Result:
         """Run ``script`` as ``sh -c`` would, feeding ``stdin``; returns streams and status."""
         shared: list[str] = []
-        out, err = _Transcript(shared, self.tty), _Transcript(shared, self.tty)
+        out, err = _Transcript(shared, self.tty, self), _Transcript(shared, self.tty, self)
+        self.budget = Budget(self.limits)
+        code: int | None = None
         try:
-            code = self.run_into(script, _IO(Input(stdin), out, err))
+            with self._killable(err):
+                code = self.run_into(script, _IO(Input(stdin), out, err))
         except Interrupt:
             code = self.st.status = 130
-        return Result("".join(out.own), "".join(err.own), code, "".join(shared))
+        return Result("".join(out.own), "".join(err.own), self.st.status if code is None else code,
+                      "".join(shared))
+
+    @contextmanager
+    def _killable(self, err: Sink) -> Iterator[None]:
+        """One top-level command: a kill (or the host's own stack or memory running out) ends it
+        with the signal's status; an interactive shell reports it as bash reports a dead job."""
+        saved = self.st
+        depth = self.depth
+        try:
+            yield
+        except (Kill, RecursionError, MemoryError) as e:
+            kill = e if isinstance(e, Kill) else (
+                Kill(11, "interpreter stack") if isinstance(e, RecursionError) else Kill(9, "host memory"))
+            self.st = saved
+            self.depth = depth
+            self.st.status = kill.status
+            if self.interactive_mode and kill.report(self.dialect):
+                self.budget = Budget(self.limits)  # the report itself is not the dead command's
+                err.write(kill.report(self.dialect) + "\n")
 
     def run_into(self, script: str, io: _IO | None = None, *, ctx: CommandContext | None = None) -> int:
-        """Run ``script`` writing to an existing IO (or a command context's streams)."""
+        """Run ``script`` writing to an existing IO (or a command context's streams).
+
+        Used for ``eval``, ``.`` and a child shell's script: each nests one level deeper.
+        """
         if io is None:
             assert ctx is not None
             io = _IO(ctx.input, ctx.stdout, ctx.stderr)
         self._current_err = io.err
+        self.depth += 1
+        try:
+            self.budget.nest(self.depth)
+            self._run_trees(script, io)
+        finally:
+            self.depth -= 1
+        return self.st.status
+
+    def run_process(self, script: str, ctx: CommandContext) -> int:
+        """Run ``script`` as this (child) shell's whole process: a kill of the process alone
+        (OOM, SIGSEGV) ends it with that status and the parent carries on."""
+        try:
+            return self.run_into(script, ctx=ctx)
+        except Kill as e:
+            if e.whole:
+                raise
+            return e.status
+        except RecursionError:
+            return 139
+
+    def _run_trees(self, script: str, io: _IO) -> None:
         try:
             if self.dialect == "zsh":  # zsh parses the whole -c string before running any of it
                 sx.parse(script, first_line=1 + self._line_offset)
@@ -202,7 +330,6 @@ class Shell(Diagnostics):
             self.st.status = e.code
         except LoopControl:
             pass
-        return self.st.status
 
     def interactive(self, lines: list[str], prompt: str | Callable[[Shell], str] = "",
                     echo: bool = True, continuation: str = "> ") -> Result:
@@ -215,7 +342,7 @@ class Shell(Diagnostics):
         """
         self.interactive_mode = True
         shared: list[str] = []
-        out, err = _Transcript(shared, self.tty), _Transcript(shared, self.tty)
+        out, err = _Transcript(shared, self.tty, self), _Transcript(shared, self.tty, self)
         io = _IO(Input(""), out, err)
         self._current_err = err
         pending: list[str] = []
@@ -225,6 +352,7 @@ class Shell(Diagnostics):
 
         exited = False
         for line in lines:
+            self.budget = Budget(self.limits)
             if echo:
                 out.write((continuation if pending else show_prompt()) + line + "\n")
             pending.append(line)
@@ -241,7 +369,8 @@ class Shell(Diagnostics):
             self._line_offset += len(pending)
             pending = []
             try:
-                self.st.status = self.execute(tree, io)
+                with self._killable(err):
+                    self.st.status = self.execute(tree, io)
             except ExitShell as e:
                 self.st.status = e.code
                 exited = True
@@ -271,17 +400,21 @@ class Shell(Diagnostics):
         if cmd is None:
             return None
         shared: list[str] = []
-        out, err = _Transcript(shared, self.tty), _Transcript(shared, self.tty)
+        out, err = _Transcript(shared, self.tty, self), _Transcript(shared, self.tty, self)
         self._current_err = err
+        self.budget = Budget(self.limits)
         ctx = CommandContext(list(argv), Input(stdin), out, err, self.environ(), self.fs, self.st.cwd,
                              self, self.services)
+        code: int | None = None
         try:
-            code = cmd(ctx)
+            with self._killable(err):
+                code = self._command(cmd, ctx)
         except ExitShell as e:
             code = e.code
         except Interrupt:
             code = 130
-        return Result("".join(out.own), "".join(err.own), code, "".join(shared))
+        return Result("".join(out.own), "".join(err.own), self.st.status if code is None else code,
+                      "".join(shared))
 
     @property
     def cwd(self) -> str:
@@ -322,9 +455,21 @@ class Shell(Diagnostics):
         self.st.params = list(value)
 
     def child(self, dialect: str, name: str | None = None) -> Shell:
-        """A new shell process (``sh -c``) inheriting exported variables and cwd."""
-        return Shell(self.commands, self.fs, self.environ(), dialect, self.hostname, self.services,
-                     self.st.cwd, name, self.sh_dialect, self.pid + 1, self.tty)
+        """A new shell process (``sh -c``) inheriting exported variables and cwd, and the budget
+        of the command that starts it."""
+        sh = Shell(self.commands, self.fs, self.environ(), dialect, self.hostname, self.services,
+                   self.st.cwd, name, self.sh_dialect, self.pid + 1, self.tty, self.limits)
+        sh.budget = self.budget
+        sh.depth = self.depth
+        return sh
+
+    def fork(self) -> Shell:
+        """A copy of this shell as a separate process (a pipeline stage): same budget, own state."""
+        sh = copy.copy(self)
+        sh.st = self.st.copy()
+        sh.options = set(self.options)
+        sh.aliases = dict(self.aliases)
+        return sh
 
     @contextmanager
     def condition(self) -> Iterator[None]:
@@ -350,6 +495,7 @@ class Shell(Diagnostics):
         An expansion error (``${x:?}``, bad arithmetic, zsh's no-match) is printed; it ends a
         script and fails the command line of an interactive session.
         """
+        self.budget.step()
         try:
             return self._execute(node, io)
         except ShellError as e:
@@ -394,7 +540,13 @@ class Shell(Diagnostics):
             rio = self._redirect(redirs, io)
             if rio is None:
                 return 2 if self.dialect == "dash" else 1
-            io = rio
+            try:
+                return self._compound_body(node, rio)
+            finally:
+                rio.flush()
+        return self._compound_body(node, io)
+
+    def _compound_body(self, node: sx.Node, io: _IO) -> int:
         if isinstance(node, sx.For):
             return self._for(node, io)
         if isinstance(node, sx.If):
@@ -434,7 +586,7 @@ class Shell(Diagnostics):
 
     def _while(self, node: sx.While, io: _IO) -> int:
         status = 0
-        for _ in range(_LOOP_LIMIT):
+        while True:  # an endless loop ends when the step budget does
             with self.condition():
                 done = (self.execute(node.cond, io) == 0) == node.until
             if done:
@@ -443,7 +595,6 @@ class Shell(Diagnostics):
                 status = self.execute(node.body, io)
             if ctl.brk:
                 return status
-        raise RuntimeError(f"shell loop ran {_LOOP_LIMIT} times; the simulation refuses to spin")
 
     @contextmanager
     def _loop(self) -> Iterator[_LoopState]:
@@ -465,24 +616,28 @@ class Shell(Diagnostics):
             return e.code
         except LoopControl:
             return self.st.status
+        except Kill as e:  # the subshell process was killed; the parent carries on
+            if e.whole:
+                raise
+            return e.status
         finally:
             self.st = saved
 
     def _pipeline(self, node: sx.Pipeline, io: _IO) -> int:
-        data: Input = io.input
-        status = 0
-        for i, cmd in enumerate(node.commands):
-            last = i == len(node.commands) - 1
-            buf = _Buffer()
-            step = _IO(data, io.out if last else buf, io.err)
-            if len(node.commands) == 1 and node.negate:
+        if len(node.commands) == 1:
+            if node.negate:
                 with self.condition():
-                    status = self.execute(cmd, step)
-            elif len(node.commands) == 1:
-                status = self.execute(cmd, step)
+                    status = self.execute(node.commands[0], io)
             else:
-                status = self.subshell(lambda c=cmd, s=step: self.execute(c, s))  # type: ignore[misc]
-            data = Input(buf.text())
+                status = self.execute(node.commands[0], io)
+        else:
+            def stage(cmd: sx.Node) -> Callable[[Input, Any], int]:
+                def run(data: Input, out: Any) -> int:
+                    sh = self.fork()  # each stage is its own process, running on its own thread
+                    return sh.subshell(lambda: sh.execute(cmd, _IO(data, out, io.err)))
+                return run
+
+            status = run_stages([stage(c) for c in node.commands], io.input, io.out, self.budget)[-1]
         return int(status == 0) if node.negate else status
 
     # -- simple commands ---------------------------------------------------------------------
@@ -495,6 +650,12 @@ class Shell(Diagnostics):
         rio = self._redirect(node.redirs, io)
         if rio is None:
             return 2 if self.dialect == "dash" else 1
+        try:
+            return self._simple_run(argv, assigns, rio, io)
+        finally:
+            rio.flush()
+
+    def _simple_run(self, argv: list[str], assigns: list[tuple[str, str]], rio: _IO, io: _IO) -> int:
         if "xtrace" in self.options:
             words = [f"{n}={v}" for n, v in assigns] + argv
             io.err.write("+ " + " ".join(_xtrace_quote(w) for w in words) + "\n")
@@ -507,7 +668,7 @@ class Shell(Diagnostics):
             argv = alias.split() + argv[1:]
         body = self.st.funcs.get(argv[0])
         if body is not None and argv[0] not in _SPECIAL_BUILTINS:
-            return self.call_function(body, argv[1:], rio)
+            return self.call_function(body, argv[1:], rio, argv[0])
         cmd = self.lookup(argv[0])
         if cmd is None:
             rio.err.write(self.not_found_message(argv[0]) + "\n")
@@ -516,18 +677,37 @@ class Shell(Diagnostics):
         env.update(assigns)
         ctx = CommandContext(argv, rio.input, rio.out, rio.err, env, self.fs, self.st.cwd, self,
                              self.services)
-        return cmd(ctx)
+        return self._command(cmd, ctx)
 
-    def call_function(self, body: sx.Node, args: list[str], io: _IO) -> int:
+    def _command(self, cmd: Command, ctx: CommandContext) -> int:
+        """Run a builtin or tool; a write it cannot make ends it as the system would end it."""
+        try:
+            return cmd(ctx)
+        except BrokenPipe:
+            return 141  # SIGPIPE: the reader went away
+        except DiskFull as e:  # the disk filled up under a redirection
+            ctx.err(f"{ctx.name}: write error: {e.strerror}\n")
+            return 1
+
+    def call_function(self, body: sx.Node, args: list[str], io: _IO, name: str = "") -> int:
         """Run a shell function with ``args`` as its positional parameters."""
+        limit = self.st.vars.get("FUNCNEST", "") if self.dialect == "bash" else ""
+        if self.dialect == "zsh" and self.budget.too_deep(self.depth + 1):
+            # zsh refuses (FUNCNEST) before its stack overflows
+            raise ShellError(self.diag("maximum nested function level reached; increase FUNCNEST?", name), 1)
+        if limit.isdigit() and 0 < int(limit) <= self.in_function:
+            raise ShellError(self.diag(f"maximum function nesting level exceeded ({self.in_function})", name), 1)
         saved = self.st.params
         self.st.params = list(args)
         self.in_function += 1
+        self.depth += 1
         try:
+            self.budget.nest(self.depth)
             return self.execute(body, io)
         except ReturnFromFunction as e:
             return e.code
         finally:
+            self.depth -= 1
             self.in_function -= 1
             self.st.params = saved
 
@@ -573,7 +753,7 @@ class Shell(Diagnostics):
         stdin = fds[0] if isinstance(fds[0], Input) else Input("")
         out = _Null() if isinstance(fds[1], Input) else fds[1]
         err = _Null() if isinstance(fds[2], Input) else fds[2]
-        return _IO(stdin, out, err)
+        return _IO(stdin, out, err, tuple(f for f in (out, err) if isinstance(f, _FileSink)))
 
     def _open_out(self, target: str, append: bool, io: _IO) -> _FileSink | None:
         path = normalize(target, self.st.cwd)
@@ -584,7 +764,7 @@ class Shell(Diagnostics):
         except OSError as e:
             io.err.write(self.open_error(target, e, create=True) + "\n")
             return None
-        return _FileSink(self.fs, path)
+        return _FileSink(self.fs, path, self.budget)
 
     # -- expansion ---------------------------------------------------------------------------
 
@@ -592,8 +772,10 @@ class Shell(Diagnostics):
         """Expand, field-split and glob ``words`` into arguments."""
         out: list[str] = []
         braces = self.dialect in ("bash", "zsh")
-        for word in (w for orig in words for w in (brace_expand(orig) if braces else [orig])):
-            fields = Fields()
+        most = self.limits.memory // 64  # words a brace expansion may make before the OOM killer
+        held = 0
+        for word in (w for orig in words for w in (brace_expand(orig, most) if braces else [orig])):
+            fields = Fields(self.limits.memory)
             self._expand_into(word, fields, split=True)
             fields.end()
             for value, pattern, globbable in fields.done:
@@ -601,14 +783,18 @@ class Shell(Diagnostics):
                 if globbable and not matches and self.dialect == "zsh":
                     raise ShellError(self.diag(f"no matches found: {value}"))
                 out.extend(matches or [value])
+                held += sum(len(w) + 8 for w in matches or [value])
+            self.budget.hold(held)
         return out
 
     def expand_str(self, word: sx.Word) -> str:
         """Expand ``word`` to one string without splitting or globbing (assignments, targets)."""
-        fields = Fields()
+        fields = Fields(self.limits.memory)
         self._expand_into(word, fields, split=False)
         fields.end()
-        return " ".join(v for v, _, _ in fields.done)
+        text = " ".join(v for v, _, _ in fields.done)
+        self.budget.hold(len(text))
+        return text
 
     def expand_pattern(self, word: sx.Word) -> str:
         """``word`` as an fnmatch pattern: quoted parts match literally (``case`` patterns)."""
@@ -700,7 +886,8 @@ class Shell(Diagnostics):
                     raise ShellError(self.diag(f"{part.name}: {msg}"))
                 raise ShellError(self.diag(msg, part.name))
             return value or ""
-        return remove_affix(value or "", op, self.expand_str(part.arg))
+        return remove_affix(value or "", op, self.expand_str(part.arg),
+                            lambda n: self.budget.step(1 + n // 4096))
 
     def special(self, name: str) -> str | None:
         """The value of ``$name`` including special parameters; None when unset."""
@@ -728,7 +915,7 @@ class Shell(Diagnostics):
 
     def command_substitution(self, body: sx.Node) -> str:
         """Run ``body`` in a subshell and return its output minus trailing newlines."""
-        buf = _Buffer()
+        buf = _Buffer(self.budget)
         err = self._current_err
         line = self.lineno
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from simk8s.shell.context import Command, CommandContext
+from simk8s.shell.context import Command, CommandContext, Input
 from simk8s.shell.coreutils import _read_inputs, _tool, parse_opts
 
 __all__ = ["COMMANDS"]
@@ -163,7 +163,7 @@ def _xargs(ctx: CommandContext) -> int:
         if prog is None:
             ctx.err(f"xargs: {argv[0]}: No such file or directory\n")
             return 127
-        sub = CommandContext(argv, ctx.input.__class__(""), ctx.stdout, ctx.stderr, ctx.env, ctx.fs,
+        sub = CommandContext(argv, Input(""), ctx.stdout, ctx.stderr, ctx.env, ctx.fs,
                              ctx.cwd, ctx.shell, ctx.services)
         if prog(sub) != 0:
             status = 123
