@@ -12,17 +12,16 @@ from __future__ import annotations
 import copy
 import fnmatch
 import posixpath
-import re
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from simk8s.shell import syntax as sx
 from simk8s.shell.context import Command, CommandContext, Input, Interrupt, Result, Sink
-from simk8s.shell.dialect import Diagnostics
-from simk8s.shell.expand import ArithError, Fields, arith, brace_expand, glob, glob_escape, remove_affix
+from simk8s.shell.expansion import Expansion, ShellError
 from simk8s.shell.sandbox import BrokenPipe, Budget, DiskFull, Kill, Limits, run_stages
+from simk8s.shell.streams import IO, FileSink, Null, State, Transcript, Vars
 from simk8s.vfs import FileSystem, normalize
 
 __all__ = ["DIALECTS", "ExitShell", "LoopControl", "ReturnFromFunction", "Shell", "ShellError"]
@@ -32,7 +31,6 @@ _DEFAULT_NAME = {"dash": "sh", "ash": "sh", "bash": "bash", "zsh": "zsh"}
 _BIN_DIRS = frozenset({"/bin", "/usr/bin", "/sbin", "/usr/sbin", "/usr/local/bin", "/usr/local/sbin"})
 _SPECIAL_BUILTINS = frozenset({":", "break", "continue", "eval", "exec", "exit", "export", "readonly",
                                "return", "set", "shift", "unset"})
-_ARITH_PARAM = re.compile(r"\$\{(\w+|[?#$])\}|\$(\w+|[?#$])")
 
 
 class ExitShell(Exception):
@@ -56,151 +54,7 @@ class ReturnFromFunction(ExitShell):
     """``return N``: ends the function (outside one it ends the script, as in dash)."""
 
 
-class ShellError(Exception):
-    """An expansion error (``${x:?}``, bad arithmetic): the message is printed and a
-    non-interactive shell exits with ``code`` (None: the dialect's default)."""
-
-    def __init__(self, message: str, code: int | None = None) -> None:
-        super().__init__(message)
-        self.code = code
-
-
-class _Buffer:
-    """What ``$(...)`` captures: held in memory by the shell, so it counts against the budget."""
-
-    def __init__(self, budget: Budget | None = None) -> None:
-        self.parts: list[str] = []
-        self.size = 0
-        self.budget = budget
-
-    def write(self, text: str) -> None:
-        self.parts.append(text)
-        self.size += len(text)
-        if self.budget is not None:
-            self.budget.step()
-            self.budget.hold(self.size)
-
-    def text(self) -> str:
-        return "".join(self.parts)
-
-
-class _Transcript:
-    """Top-level stream: keeps its own text and feeds the interleaved TTY view."""
-
-    def __init__(self, shared: list[str], tty: bool = False, shell: Shell | None = None) -> None:
-        self.own: list[str] = []
-        self.shared = shared
-        self.tty = tty
-        self.shell = shell
-
-    def write(self, text: str) -> None:
-        if self.shell is not None:
-            budget = self.shell.budget
-            room = budget.limits.output - budget.output
-            if len(text) > room:  # what fits is shown; then the command is ended
-                self.own.append(text[:max(room, 0)])
-                self.shared.append(text[:max(room, 0)])
-                raise Kill(15, f"printed more than {budget.limits.output} bytes", whole=True)
-            budget.wrote(text)
-        self.own.append(text)
-        self.shared.append(text)
-
-
-class _Null:
-    def write(self, text: str) -> None:
-        pass
-
-
-@dataclass
-class _FileSink:
-    """A file opened for writing. Writes are buffered (as stdio buffers them) and reach the file
-    system at 1 MiB and when the command ends; what one command writes to files is bounded by
-    its budget's ``disk`` (then ENOSPC)."""
-
-    fs: FileSystem
-    path: str
-    budget: Budget | None = None
-    pending: list[str] = field(default_factory=list)
-    buffered: int = 0
-
-    def write(self, text: str) -> None:
-        if text:
-            if self.budget is not None:
-                self.budget.step()
-                if self.budget.disk + len(text) > self.budget.limits.disk:
-                    raise DiskFull(28, "No space left on device")
-                self.budget.disk += len(text)
-            self.pending.append(text)
-            self.buffered += len(text)
-            if self.buffered >= 1 << 20:
-                self.flush()
-
-    def flush(self) -> None:
-        if self.pending:
-            data = "".join(self.pending)
-            self.pending, self.buffered = [], 0
-            self.fs.write(self.path, data, append=True)
-
-
-@dataclass
-class _IO:
-    input: Input
-    out: Sink
-    err: Sink
-    files: tuple[_FileSink, ...] = ()  # opened by this command's redirections: flushed when it ends
-
-    def flush(self) -> None:
-        for f in self.files:
-            f.flush()
-
-
-@dataclass
-class _State:
-    vars: dict[str, str]
-    exported: set[str]
-    cwd: str
-    params: list[str] = field(default_factory=list)
-    status: int = 0
-    funcs: dict[str, sx.Node] = field(default_factory=dict)
-
-    def copy(self) -> _State:
-        return _State(_Vars(self.vars.limit, self.vars) if isinstance(self.vars, _Vars) else dict(self.vars),
-                      set(self.exported), self.cwd, list(self.params), self.status, dict(self.funcs))
-
-
-class _Vars(dict[str, str]):
-    """Shell variables, counting the characters they hold: past ``limit`` the OOM killer comes."""
-
-    def __init__(self, limit: int, items: Mapping[str, str] | None = None) -> None:
-        super().__init__(items or {})
-        self.limit = limit
-        self.held = sum(len(v) for v in self.values())
-
-    def __setitem__(self, key: str, value: str) -> None:
-        self.held += len(value) - len(self.get(key, ""))
-        super().__setitem__(key, value)
-        if self.held > self.limit:
-            raise Kill(9, f"variables hold more than {self.limit} characters")
-
-    def __delitem__(self, key: str) -> None:
-        self.held -= len(self.get(key, ""))
-        super().__delitem__(key)
-
-    def pop(self, key: str, *default: Any) -> Any:
-        self.held -= len(self.get(key, ""))
-        return super().pop(key, *default)
-
-    def update(self, *args: Any, **kwargs: Any) -> None:
-        for k, v in dict(*args, **kwargs).items():
-            self[k] = v
-
-    def setdefault(self, key: str, default: Any = "") -> Any:
-        if key not in self:
-            self[key] = default
-        return self[key]
-
-
-class Shell(Diagnostics):
+class Shell(Expansion):
     """A shell session over ``fs`` whose external commands are ``commands`` (name → callable).
 
     ``env`` seeds the exported variables. ``dialect`` picks the diagnostics (``dash``, ``ash``,
@@ -244,7 +98,7 @@ class Shell(Diagnostics):
         self.depth = 0  # nested function calls, eval, ., sh -c
         env = dict(env or {})
         env.setdefault("PWD", cwd)
-        self.st = _State(_Vars(self.limits.memory, env), set(env), cwd)
+        self.st = State(Vars(self.limits.memory, env), set(env), cwd)
         self.interactive_mode = False
         self.options: set[str] = set()  # "errexit", "xtrace"
         self._cond_depth = 0
@@ -259,12 +113,12 @@ class Shell(Diagnostics):
     def run(self, script: str, stdin: str = "") -> Result:
         """Run ``script`` as ``sh -c`` would, feeding ``stdin``; returns streams and status."""
         shared: list[str] = []
-        out, err = _Transcript(shared, self.tty, self), _Transcript(shared, self.tty, self)
+        out, err = Transcript(shared, self.tty, self), Transcript(shared, self.tty, self)
         self.budget = Budget(self.limits)
         code: int | None = None
         try:
             with self._killable(err):
-                code = self.run_into(script, _IO(Input(stdin), out, err))
+                code = self.run_into(script, IO(Input(stdin), out, err))
         except Interrupt:
             code = self.st.status = 130
         return Result("".join(out.own), "".join(err.own), self.st.status if code is None else code,
@@ -288,14 +142,14 @@ class Shell(Diagnostics):
                 self.budget = Budget(self.limits)  # the report itself is not the dead command's
                 err.write(kill.report(self.dialect) + "\n")
 
-    def run_into(self, script: str, io: _IO | None = None, *, ctx: CommandContext | None = None) -> int:
+    def run_into(self, script: str, io: IO | None = None, *, ctx: CommandContext | None = None) -> int:
         """Run ``script`` writing to an existing IO (or a command context's streams).
 
         Used for ``eval``, ``.`` and a child shell's script: each nests one level deeper.
         """
         if io is None:
             assert ctx is not None
-            io = _IO(ctx.input, ctx.stdout, ctx.stderr)
+            io = IO(ctx.input, ctx.stdout, ctx.stderr)
         self._current_err = io.err
         self.depth += 1
         try:
@@ -317,7 +171,7 @@ class Shell(Diagnostics):
         except RecursionError:
             return 139
 
-    def _run_trees(self, script: str, io: _IO) -> None:
+    def _run_trees(self, script: str, io: IO) -> None:
         try:
             if self.dialect == "zsh":  # zsh parses the whole -c string before running any of it
                 sx.parse(script, first_line=1 + self._line_offset)
@@ -342,8 +196,8 @@ class Shell(Diagnostics):
         """
         self.interactive_mode = True
         shared: list[str] = []
-        out, err = _Transcript(shared, self.tty, self), _Transcript(shared, self.tty, self)
-        io = _IO(Input(""), out, err)
+        out, err = Transcript(shared, self.tty, self), Transcript(shared, self.tty, self)
+        io = IO(Input(""), out, err)
         self._current_err = err
         pending: list[str] = []
 
@@ -400,7 +254,7 @@ class Shell(Diagnostics):
         if cmd is None:
             return None
         shared: list[str] = []
-        out, err = _Transcript(shared, self.tty, self), _Transcript(shared, self.tty, self)
+        out, err = Transcript(shared, self.tty, self), Transcript(shared, self.tty, self)
         self._current_err = err
         self.budget = Budget(self.limits)
         ctx = CommandContext(list(argv), Input(stdin), out, err, self.environ(), self.fs, self.st.cwd,
@@ -489,7 +343,7 @@ class Shell(Diagnostics):
 
     # -- execution ---------------------------------------------------------------------------
 
-    def execute(self, node: sx.Node, io: _IO) -> int:
+    def execute(self, node: sx.Node, io: IO) -> int:
         """Run one syntax node; returns its exit status (``$?`` is updated as it goes).
 
         An expansion error (``${x:?}``, bad arithmetic, zsh's no-match) is printed; it ends a
@@ -506,7 +360,7 @@ class Shell(Diagnostics):
                 return code
             raise ExitShell(code) from None
 
-    def _execute(self, node: sx.Node, io: _IO) -> int:
+    def _execute(self, node: sx.Node, io: IO) -> int:
         if isinstance(node, sx.Simple | sx.Pipeline):
             status = self._simple(node, io) if isinstance(node, sx.Simple) else self._pipeline(node, io)
             self.st.status = status
@@ -534,7 +388,7 @@ class Shell(Diagnostics):
         self.st.status = status
         return status
 
-    def _compound(self, node: sx.Node, io: _IO) -> int:
+    def _compound(self, node: sx.Node, io: IO) -> int:
         redirs: tuple[sx.Redir, ...] = getattr(node, "redirs", ())
         if redirs:
             rio = self._redirect(redirs, io)
@@ -546,7 +400,7 @@ class Shell(Diagnostics):
                 rio.flush()
         return self._compound_body(node, io)
 
-    def _compound_body(self, node: sx.Node, io: _IO) -> int:
+    def _compound_body(self, node: sx.Node, io: IO) -> int:
         if isinstance(node, sx.For):
             return self._for(node, io)
         if isinstance(node, sx.If):
@@ -573,7 +427,7 @@ class Shell(Diagnostics):
             return 0
         raise TypeError(f"not a syntax node: {node!r}")
 
-    def _for(self, node: sx.For, io: _IO) -> int:
+    def _for(self, node: sx.For, io: IO) -> int:
         items = self.expand_words(node.words) if node.words is not None else list(self.st.params)
         status = 0
         for item in items:
@@ -584,7 +438,7 @@ class Shell(Diagnostics):
                 break
         return status
 
-    def _while(self, node: sx.While, io: _IO) -> int:
+    def _while(self, node: sx.While, io: IO) -> int:
         status = 0
         while True:  # an endless loop ends when the step budget does
             with self.condition():
@@ -623,7 +477,7 @@ class Shell(Diagnostics):
         finally:
             self.st = saved
 
-    def _pipeline(self, node: sx.Pipeline, io: _IO) -> int:
+    def _pipeline(self, node: sx.Pipeline, io: IO) -> int:
         if len(node.commands) == 1:
             if node.negate:
                 with self.condition():
@@ -634,7 +488,7 @@ class Shell(Diagnostics):
             def stage(cmd: sx.Node) -> Callable[[Input, Any], int]:
                 def run(data: Input, out: Any) -> int:
                     sh = self.fork()  # each stage is its own process, running on its own thread
-                    return sh.subshell(lambda: sh.execute(cmd, _IO(data, out, io.err)))
+                    return sh.subshell(lambda: sh.execute(cmd, IO(data, out, io.err)))
                 return run
 
             status = run_stages([stage(c) for c in node.commands], io.input, io.out, self.budget)[-1]
@@ -642,7 +496,7 @@ class Shell(Diagnostics):
 
     # -- simple commands ---------------------------------------------------------------------
 
-    def _simple(self, node: sx.Simple, io: _IO) -> int:
+    def _simple(self, node: sx.Simple, io: IO) -> int:
         self.lineno = node.line
         self._subst_status = None
         argv = self.expand_words(node.words)
@@ -655,7 +509,7 @@ class Shell(Diagnostics):
         finally:
             rio.flush()
 
-    def _simple_run(self, argv: list[str], assigns: list[tuple[str, str]], rio: _IO, io: _IO) -> int:
+    def _simple_run(self, argv: list[str], assigns: list[tuple[str, str]], rio: IO, io: IO) -> int:
         if "xtrace" in self.options:
             words = [f"{n}={v}" for n, v in assigns] + argv
             io.err.write("+ " + " ".join(_xtrace_quote(w) for w in words) + "\n")
@@ -689,7 +543,7 @@ class Shell(Diagnostics):
             ctx.err(f"{ctx.name}: write error: {e.strerror}\n")
             return 1
 
-    def call_function(self, body: sx.Node, args: list[str], io: _IO, name: str = "") -> int:
+    def call_function(self, body: sx.Node, args: list[str], io: IO, name: str = "") -> int:
         """Run a shell function with ``args`` as its positional parameters."""
         limit = self.st.vars.get("FUNCNEST", "") if self.dialect == "bash" else ""
         if self.dialect == "zsh" and self.budget.too_deep(self.depth + 1):
@@ -711,7 +565,7 @@ class Shell(Diagnostics):
             self.in_function -= 1
             self.st.params = saved
 
-    def _redirect(self, redirs: tuple[sx.Redir, ...], io: _IO) -> _IO | None:
+    def _redirect(self, redirs: tuple[sx.Redir, ...], io: IO) -> IO | None:
         """``io`` with ``redirs`` applied, or None after printing why a file could not open."""
         fds: dict[int, Any] = {0: io.input, 1: io.out, 2: io.err}
         for r in redirs:
@@ -721,7 +575,7 @@ class Shell(Diagnostics):
             target = self.expand_str(r.target)
             if r.op in (">&", "<&"):
                 if target == "-":
-                    fds[r.fd] = _Null() if r.fd else Input("")
+                    fds[r.fd] = Null() if r.fd else Input("")
                 elif target.isdigit() and int(target) in fds:
                     fds[r.fd] = fds[int(target)]
                 elif r.op == ">&" and r.fd == 1 and self.dialect != "dash":
@@ -731,7 +585,7 @@ class Shell(Diagnostics):
                     return None
                 continue
             if target == "/dev/null":
-                fds[r.fd] = Input("") if r.op == "<" else _Null()
+                fds[r.fd] = Input("") if r.op == "<" else Null()
                 continue
             if target in ("/dev/stdout", "/dev/stderr") and r.op != "<":
                 fds[r.fd] = fds[1 if target == "/dev/stdout" else 2]
@@ -751,11 +605,11 @@ class Shell(Diagnostics):
         # A descriptor opened the wrong way round (``2<file``, ``1<&0``, ``0>&1``) reads or writes
         # nothing, as writing to a read-only descriptor fails with EBADF in a real shell.
         stdin = fds[0] if isinstance(fds[0], Input) else Input("")
-        out = _Null() if isinstance(fds[1], Input) else fds[1]
-        err = _Null() if isinstance(fds[2], Input) else fds[2]
-        return _IO(stdin, out, err, tuple(f for f in (out, err) if isinstance(f, _FileSink)))
+        out = Null() if isinstance(fds[1], Input) else fds[1]
+        err = Null() if isinstance(fds[2], Input) else fds[2]
+        return IO(stdin, out, err, tuple(f for f in (out, err) if isinstance(f, FileSink)))
 
-    def _open_out(self, target: str, append: bool, io: _IO) -> _FileSink | None:
+    def _open_out(self, target: str, append: bool, io: IO) -> FileSink | None:
         path = normalize(target, self.st.cwd)
         try:
             if self.fs.isdir(path):
@@ -764,174 +618,9 @@ class Shell(Diagnostics):
         except OSError as e:
             io.err.write(self.open_error(target, e, create=True) + "\n")
             return None
-        return _FileSink(self.fs, path, self.budget)
+        return FileSink(self.fs, path, self.budget)
 
     # -- expansion ---------------------------------------------------------------------------
-
-    def expand_words(self, words: tuple[sx.Word, ...]) -> list[str]:
-        """Expand, field-split and glob ``words`` into arguments."""
-        out: list[str] = []
-        braces = self.dialect in ("bash", "zsh")
-        most = self.limits.memory // 64  # words a brace expansion may make before the OOM killer
-        held = 0
-        for word in (w for orig in words for w in (brace_expand(orig, most) if braces else [orig])):
-            fields = Fields(self.limits.memory)
-            self._expand_into(word, fields, split=True)
-            fields.end()
-            for value, pattern, globbable in fields.done:
-                matches = glob(self.fs, self.st.cwd, pattern) if globbable else []
-                if globbable and not matches and self.dialect == "zsh":
-                    raise ShellError(self.diag(f"no matches found: {value}"))
-                out.extend(matches or [value])
-                held += sum(len(w) + 8 for w in matches or [value])
-            self.budget.hold(held)
-        return out
-
-    def expand_str(self, word: sx.Word) -> str:
-        """Expand ``word`` to one string without splitting or globbing (assignments, targets)."""
-        fields = Fields(self.limits.memory)
-        self._expand_into(word, fields, split=False)
-        fields.end()
-        text = " ".join(v for v, _, _ in fields.done)
-        self.budget.hold(len(text))
-        return text
-
-    def expand_pattern(self, word: sx.Word) -> str:
-        """``word`` as an fnmatch pattern: quoted parts match literally (``case`` patterns)."""
-        out: list[str] = []
-        for part in word:
-            text = part.text if isinstance(part, sx.Lit) else self._part_value(part)
-            out.append(glob_escape(text) if part.quoted else text)
-        return "".join(out)
-
-    def _expand_into(self, word: sx.Word, fields: Fields, split: bool) -> None:
-        zsh = self.dialect == "zsh"
-        for part in word:
-            if isinstance(part, sx.Lit):
-                text = part.text
-                if not part.quoted and part is word[0] and text.startswith("~"):
-                    head, sep, tail = text.partition("/")
-                    # bash falls back to the passwd entry when HOME is unset; dash keeps "~"
-                    home = self.st.vars.get("HOME", {"bash": "/root", "zsh": ""}.get(self.dialect))
-                    if head == "~" and home is not None:
-                        text = home + sep + tail
-                fields.add(text, part.quoted or not split)
-            elif isinstance(part, sx.Param) and not part.op and (
-                    (part.name == "@" and part.quoted) or (zsh and split and part.name in "@*")):
-                params = [p for p in self.st.params if p or part.quoted]
-                for i, p in enumerate(params):
-                    if i:
-                        fields.end()
-                    fields.add(p, True)
-            else:
-                value = self._part_value(part)
-                if part.quoted or not split:
-                    fields.add(value, True)
-                elif zsh and isinstance(part, sx.Param):
-                    if value:  # zsh does not split parameters (no SH_WORD_SPLIT); empty ones vanish
-                        fields.add(value, True)
-                else:
-                    fields.add_split(value, self.st.vars.get("IFS", " \t\n"))
-
-    def _part_value(self, part: sx.Part) -> str:
-        if isinstance(part, sx.CmdSub):
-            return self.command_substitution(part.body)
-        if isinstance(part, sx.Arith):
-            expr = _ARITH_PARAM.sub(lambda m: self.special(m.group(1) or m.group(2)) or "", part.expr)
-            try:
-                if "**" in expr and self.dialect == "dash":  # POSIX has no power operator
-                    raise ArithError(f'arithmetic expression: expecting primary: "{expr}"', expr)
-                return str(arith(expr, self.st.vars, octal=self.dialect != "zsh"))
-            except ArithError as e:
-                if self.dialect == "ash":
-                    text = "divide by zero" if e.division else "arithmetic syntax error"
-                    raise ShellError(self.diag(text)) from None
-                if self.dialect == "zsh":
-                    text = ("division by zero" if e.division
-                            else "bad math expression: operand expected at end of string")
-                    raise ShellError(self.diag(text)) from None
-                if self.dialect == "bash":
-                    raise ShellError(self.diag(e.bash_text()), 1) from None
-                raise ShellError(self.diag(str(e))) from None
-        assert isinstance(part, sx.Param)
-        return self._param(part)
-
-    def _param(self, part: sx.Param) -> str:
-        value = self.special(part.name)
-        op = part.op
-        if op == "len":
-            return str(len(value or ""))
-        if not op:
-            return value or ""
-        unset_or_empty = value is None or (op.startswith(":") and value == "")
-        if op in ("-", ":-"):
-            return self.expand_str(part.arg) if unset_or_empty else value or ""
-        if op in ("=", ":="):
-            if unset_or_empty:
-                value = self.expand_str(part.arg)
-                self.st.vars[part.name] = value
-            return value or ""
-        if op in ("+", ":+"):
-            return "" if unset_or_empty else self.expand_str(part.arg)
-        if op in ("?", ":?"):
-            if unset_or_empty:
-                if self.dialect == "bash":
-                    default = "parameter null or not set" if op == ":?" else "parameter not set"
-                elif self.dialect == "zsh":
-                    default = "parameter not set"
-                else:
-                    default = "parameter not set or null" if op == ":?" else "parameter not set"
-                msg = self.expand_str(part.arg) or default
-                if self.dialect == "zsh":
-                    raise ShellError(self.diag(f"{part.name}: {msg}"))
-                raise ShellError(self.diag(msg, part.name))
-            return value or ""
-        return remove_affix(value or "", op, self.expand_str(part.arg),
-                            lambda n: self.budget.step(1 + n // 4096))
-
-    def special(self, name: str) -> str | None:
-        """The value of ``$name`` including special parameters; None when unset."""
-        st = self.st
-        if name == "?":
-            return str(st.status)
-        if name == "$":
-            return str(self.pid)
-        if name == "#":
-            return str(len(st.params))
-        if name in ("@", "*"):
-            return " ".join(st.params)
-        if name == "0":
-            return self.name
-        if name.isdigit():
-            i = int(name)
-            return st.params[i - 1] if i <= len(st.params) else None
-        if name == "-":
-            return "i" if self.interactive_mode else ""
-        if name == "!":
-            return ""
-        if name == "LINENO" and self.dialect != "dash":
-            return str(self.lineno - 1 if self.dialect == "ash" else self.lineno)
-        return st.vars.get(name)
-
-    def command_substitution(self, body: sx.Node) -> str:
-        """Run ``body`` in a subshell and return its output minus trailing newlines."""
-        buf = _Buffer(self.budget)
-        err = self._current_err
-        line = self.lineno
-
-        def run() -> int:
-            return self.execute(body, _IO(Input(""), buf, err))
-
-        status = self.subshell(run)
-        self.lineno = line
-        self.st.status = status
-        self._subst_status = status
-        return buf.text().rstrip("\n")
-
-    # Errors inside $(...) go to the shell's stderr rather than to the stderr of the command
-    # being expanded; the two differ only when that command redirects 2>, which is rare.
-    _current_err: Sink = _Null()
-
 
 def _xtrace_quote(word: str) -> str:
     if word and all(c.isalnum() or c in "@%+=:,./-_" for c in word):
