@@ -1,7 +1,7 @@
 """The garbage collector: dependents follow their owners (ownerReferences), as upstream.
 
-Like upstream's GraphBuilder it keeps the ownership graph (a networkx DiGraph, owner uid ->
-dependent uid) up to date from the watch, so finding an owner's dependents is a graph lookup.
+Like upstream's GraphBuilder it keeps the ownership graph (owner uid -> dependent uid) up to date
+from the watch, so finding an owner's dependents is a graph lookup.
 
 Background deletion removes dependents after the owner is gone; ``orphan`` strips the owner's
 references from its dependents before the owner goes; ``foregroundDeletion`` deletes the
@@ -14,8 +14,6 @@ from __future__ import annotations
 from collections.abc import Hashable, Iterable
 from typing import Any
 
-import networkx as nx
-
 from simk8s.api import kinds
 from simk8s.api.errors import ApiError
 from simk8s.api.frozen import FrozenDict, thaw
@@ -25,12 +23,51 @@ from simk8s.store import WatchEvent
 
 __all__ = ["GarbageCollector"]
 
+class OwnerGraph:
+    """A directed graph as two adjacency maps (what the collector needs of one, without loading
+    networkx into every process): dependents in the order their edges were added."""
+
+    def __init__(self) -> None:
+        self.succ: dict[str, dict[str, None]] = {}
+        self.pred: dict[str, dict[str, None]] = {}
+
+    def __contains__(self, node: str) -> bool:
+        return node in self.succ
+
+    def add_node(self, node: str) -> None:
+        if node not in self.succ:
+            self.succ[node] = {}
+            self.pred[node] = {}
+
+    def add_edge(self, owner: str, dependent: str) -> None:
+        self.add_node(owner)
+        self.add_node(dependent)
+        self.succ[owner][dependent] = None
+        self.pred[dependent][owner] = None
+
+    def remove_edge(self, owner: str, dependent: str) -> None:
+        del self.succ[owner][dependent]
+        del self.pred[dependent][owner]
+
+    def remove_node(self, node: str) -> None:
+        for dependent in self.succ.pop(node):
+            del self.pred[dependent][node]
+        for owner in self.pred.pop(node):
+            del self.succ[owner][node]
+
+    def predecessors(self, node: str) -> list[str]:
+        return list(self.pred[node])
+
+    def successors(self, node: str) -> list[str]:
+        return list(self.succ[node])
+
+
 class GarbageCollector(Controller):
     name = "garbage-collector"
 
     def __init__(self, cluster: Any) -> None:
         self.uids: dict[str, tuple[str, str, str]] = {}
-        self.graph: nx.DiGraph = nx.DiGraph()
+        self.graph = OwnerGraph()
         super().__init__(cluster)
         for k, obj in cluster.store.iter_all():
             self._track(k.kind, obj)
@@ -56,7 +93,7 @@ class GarbageCollector(Controller):
         keys: list[Hashable] = []
         if ev.type == "DELETED":
             self.uids.pop(uid, None)
-            if self.graph.has_node(uid):
+            if uid in self.graph:
                 for owner in list(self.graph.predecessors(uid)):
                     self.graph.remove_edge(owner, uid)
             keys.append(("owner", uid))
@@ -74,7 +111,7 @@ class GarbageCollector(Controller):
 
     def _dependents(self, uid: str) -> list[tuple[Kind, FrozenDict]]:
         out: list[tuple[Kind, FrozenDict]] = []
-        if not self.graph.has_node(uid):
+        if uid not in self.graph:
             return out
         for dep in sorted(self.graph.successors(uid), key=lambda d: self.uids.get(d, ("", "", ""))):
             loc = self.uids.get(dep)
@@ -109,7 +146,7 @@ class GarbageCollector(Controller):
         if loc is None:
             for k, obj in dependents:
                 self.queue.add(("dependent", k.kind, obj["metadata"].get("namespace", ""), obj["metadata"]["name"]))
-            if not dependents and self.graph.has_node(uid) and not self.graph.in_degree(uid):
+            if not dependents and uid in self.graph and not self.graph.pred[uid]:
                 self.graph.remove_node(uid)
             return None
         kind_name, ns, name = loc
