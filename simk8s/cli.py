@@ -3,7 +3,7 @@
     simk8s run SCENARIO [--seed N] [--events FILE] [--quiet] [--check]
     simk8s shell [-f FILE ...] [--seed N]          # a terminal on the simulated cluster (stdin lines)
     simk8s dns -f MANIFEST [-f ...] [--host H] [--port P] [--seed N]
-    simk8s serve -f MANIFEST [-f ...] [--port P]   # a read-only API for the real kubectl
+    simk8s serve [MANIFEST|SCENARIO ...] [--port P] [--dns-port P] [--speed S] [--seed N] [--kubeconfig PATH]
     simk8s explain -f MANIFEST [-f ...] --from POD --to POD|IP --port P [--protocol TCP]
     simk8s version
 """
@@ -44,11 +44,17 @@ def _parser() -> argparse.ArgumentParser:
     dns.add_argument("--host", default="127.0.0.1")
     dns.add_argument("--port", type=int, default=5353)
     dns.add_argument("--seed", type=int, default=1)
-    srv = sub.add_parser("serve", help="serve a read-only Kubernetes API for the real kubectl (--server=URL)")
+    srv = sub.add_parser("serve", help="serve a live, writable Kubernetes API (and DNS) for kubectl and clients")
+    srv.add_argument("sources", nargs="*", metavar="MANIFEST|SCENARIO",
+                     help="manifests to apply at start, or a scenario to replay first (its end state is served)")
     srv.add_argument("-f", "--filename", action="append", default=[], help="manifest file or directory")
-    srv.add_argument("--host", default="127.0.0.1")
-    srv.add_argument("--port", type=int, default=8001)
-    srv.add_argument("--seed", type=int, default=1)
+    srv.add_argument("--host", default="127.0.0.1", help="address to listen on (default: loopback only)")
+    srv.add_argument("--port", type=int, default=8001, help="API port (0: any free port)")
+    srv.add_argument("--dns-port", type=int, default=None, help="also serve the cluster DNS on this port")
+    srv.add_argument("--speed", default="1", help="simulated seconds per wall-clock second, or 'max' "
+                     "(as fast as possible while anything is due; idle otherwise)")
+    srv.add_argument("--seed", type=int, default=None)
+    srv.add_argument("--kubeconfig", default="simk8s.kubeconfig", help="where to write the kubeconfig")
     exp = sub.add_parser("explain", help="why a pod may or may not connect to another (NetworkPolicies); "
                          "exit 0 when allowed, 1 when denied")
     exp.add_argument("-f", "--filename", action="append", required=True, help="manifest file or directory")
@@ -175,24 +181,12 @@ def _dns(args: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    import threading
-
-    from simk8s.apiserver import ApiServer
-    from simk8s.cluster import Cluster
-
-    cluster = Cluster(seed=args.seed)
-    for f in args.filename:
-        cluster.apply(Path(f))
-    cluster.settle()
-    server = ApiServer(cluster, args.host, args.port).start()
-    print(f"simk8s serve: kubectl --server={server.url} get pods   (read-only; Ctrl-C stops)", flush=True)
     try:
-        threading.Event().wait()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.stop()
-    return 0
+        from simk8s.serve import live
+    except ImportError as e:  # aiohttp missing: the serve extra is not installed
+        print(f"simk8s serve: needs the serve extra (pip install 'simk8s[serve]'): {e}", file=sys.stderr)
+        return 2
+    return live.main(args)
 
 
 def _explain(args: argparse.Namespace) -> int:

@@ -364,6 +364,22 @@ class Cluster:
                 controller.queue.add((kind, obj["metadata"].get("namespace", ""), obj["metadata"]["name"]))
         return controller
 
+    # ------------------------------------------------------------------------------ serving
+    def serve(self, *, host: str = "127.0.0.1", port: int = 0, dns_port: int | None = None,
+              speed: float | None = 1.0, kubeconfig: str | None = None, bookmark_interval: float = 60.0) -> Any:
+        """Serve this cluster as a live Kubernetes API (and DNS when ``dns_port`` is given).
+
+        Returns a :class:`simk8s.serve.Endpoint`, meant for ``with cluster.serve() as endpoint:``;
+        ``endpoint.url``, ``endpoint.kubeconfig``. The simulation runs at ``speed`` times the wall
+        clock (None: as fast as it can while anything is due). While it serves, the server's
+        thread owns the cluster: touch it only through ``endpoint.call(fn)``.
+        """
+        # aiohttp is an optional dependency (the serve extra): imported only when serving.
+        from simk8s.serve import Endpoint
+
+        return Endpoint(self, host=host, port=port, dns_port=dns_port, speed=speed, kubeconfig=kubeconfig,
+                        bookmark_interval=bookmark_interval)
+
     # ----------------------------------------------------------------------------- faults
     def kubelet(self, node: str | None) -> Any:
         """The kubelet of ``node``, or None (no such node, or no controllers running)."""

@@ -57,6 +57,31 @@ class Container:
     previous: list[tuple[float, str]] = field(default_factory=list)
 
 
+class Terminal:
+    """A live terminal session in a container (``kubectl run -it``, ``exec -it ... -- zsh``): the
+    shell's banner and prompt first, then one typed line at a time."""
+
+    def __init__(self, shell: Shell, prompt: str, banner: str) -> None:
+        self.shell = shell
+        self.prompt = prompt
+        self.banner = banner
+        self.exited = False
+
+    def start(self) -> str:
+        return self.banner + self.prompt
+
+    def feed(self, line: str) -> str:
+        """Run one line; returns what the terminal shows after it (output, then the next prompt
+        unless the shell exited: see :attr:`exited` and :attr:`code`)."""
+        res = self.shell.interactive([line], prompt=self.prompt, echo=False)
+        self.exited = self.shell.exited
+        return res.output
+
+    @property
+    def code(self) -> int:
+        return int(self.shell.st.status)
+
+
 class _Services:
     """What commands inside a container can reach: the clock, DNS, HTTP."""
 
@@ -297,24 +322,32 @@ class ContainerRuntime:
         c.logs.extend((now, line) for line in (result.output or result.stdout + result.stderr).splitlines())
         return result.code
 
-    def interactive(self, pod: Any, container: str, argv: list[str], lines: list[str]) -> Result:
-        """A terminal session (``kubectl run -it`` / ``exec -it ... -- zsh``) fed scripted lines."""
+    def terminal(self, pod: Any, container: str, argv: list[str]) -> Terminal | None:
+        """A live terminal for ``argv`` when it is an interactive shell (None for other programs,
+        which read their whole stdin instead)."""
         c = self.container(pod, container)
         if c is None:
             raise ExecError(f'unable to upgrade connection: container not found ("{container}")')
         prog = argv[0].rsplit("/", 1)[-1] if argv else c.image.default_shell
-        if prog in ("sh", "bash", "zsh", "ash") and len(argv) <= 1:
-            dialect = {"sh": c.image.sh_dialect, "ash": "ash"}.get(prog, prog)
-            shell = self._shell(pod, c, dialect=dialect, tty=True)
-            prompt = c.image.prompt(shell.hostname) if prog == c.image.default_shell else (
-                "# " if prog in ("sh", "ash") else f"root@{shell.hostname}:/# ")
-            banner = c.image.banner if prog == c.image.default_shell else ""
-            if banner and not banner.endswith("\n"):
-                banner = banner.rstrip(" ")
-                banner += "" if banner.endswith("\n") else "\n"
-            res = shell.interactive(lines, prompt=prompt)
-            return Result(res.stdout, res.stderr, res.code, banner + res.output)
-        return self.exec(pod, container, argv, "\n".join(lines) + ("\n" if lines else ""), tty=True)
+        if prog not in ("sh", "bash", "zsh", "ash") or len(argv) > 1:
+            return None
+        dialect = {"sh": c.image.sh_dialect, "ash": "ash"}.get(prog, prog)
+        shell = self._shell(pod, c, dialect=dialect, tty=True)
+        prompt = c.image.prompt(shell.hostname) if prog == c.image.default_shell else (
+            "# " if prog in ("sh", "ash") else f"root@{shell.hostname}:/# ")
+        banner = c.image.banner if prog == c.image.default_shell else ""
+        if banner and not banner.endswith("\n"):
+            banner = banner.rstrip(" ")
+            banner += "" if banner.endswith("\n") else "\n"
+        return Terminal(shell, prompt, banner)
+
+    def interactive(self, pod: Any, container: str, argv: list[str], lines: list[str]) -> Result:
+        """A terminal session (``kubectl run -it`` / ``exec -it ... -- zsh``) fed scripted lines."""
+        term = self.terminal(pod, container, argv)
+        if term is None:
+            return self.exec(pod, container, argv, "\n".join(lines) + ("\n" if lines else ""), tty=True)
+        res = term.shell.interactive(lines, prompt=term.prompt)
+        return Result(res.stdout, res.stderr, res.code, term.banner + res.output)
 
     # ---------------------------------------------------------------------------------- http
     def serve_http(self, pod: Any, port: int, method: str, path: str, client_ip: str,

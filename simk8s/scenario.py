@@ -32,6 +32,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +40,7 @@ import yaml
 
 from simk8s.api.errors import ApiError
 from simk8s.cluster import Cluster, Topology
+from simk8s.store import DEFAULT_EPOCH
 
 __all__ = ["Scenario", "ScenarioError", "ScenarioResult", "load_scenario", "run_scenario"]
 
@@ -117,12 +119,17 @@ def _topology(spec: Mapping[str, Any]) -> Topology | None:
     return Topology.workers(int(spec.get("workers", 3)), control_plane=bool(spec.get("control_plane", True)))
 
 
-def run_scenario(scenario: Scenario, *, seed: int | None = None, echo: Any = None) -> ScenarioResult:
-    """Replay ``scenario`` on a new cluster; ``echo(text)`` sees the transcript as it is produced."""
+def run_scenario(scenario: Scenario, *, seed: int | None = None, echo: Any = None,
+                 epoch: datetime = DEFAULT_EPOCH) -> ScenarioResult:
+    """Replay ``scenario`` on a new cluster; ``echo(text)`` sees the transcript as it is produced.
+
+    ``epoch`` is the cluster's wall clock at virtual time 0 (``simk8s serve`` replays a scenario
+    so that it ends at the real "now").
+    """
     from simk8s.hostshell import HostShell
 
     cluster = Cluster(seed=scenario.seed if seed is None else seed, topology=_topology(scenario.topology),
-                      missing_images=scenario.missing_images)
+                      missing_images=scenario.missing_images, epoch=epoch)
     from simk8s.testing.checker import RuntimeChecker
 
     checker = RuntimeChecker(cluster)

@@ -1,4 +1,4 @@
-"""The main job needs only the core dependencies: no hypothesis, matplotlib or dnspython."""
+"""The main job needs only the core dependencies: no hypothesis, matplotlib, dnspython or aiohttp."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ ROOT = Path(__file__).parent.parent
 
 SCRIPT = """
 import sys
-for name in ("hypothesis", "matplotlib", "dns", "nbclient", "pytest"):
+for name in ("hypothesis", "matplotlib", "dns", "nbclient", "pytest", "aiohttp"):
     sys.modules[name] = None          # importing any of them now fails
 from simk8s.cli import main
 sys.exit(main(["run", "scenarios/seed-lab.yaml", "--check"]))

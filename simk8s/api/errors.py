@@ -27,11 +27,13 @@ __all__ = [
     "InternalError",
     "Invalid",
     "MethodNotAllowed",
+    "NotAcceptable",
     "NotFound",
     "RequestEntityTooLarge",
     "ServiceUnavailable",
     "Timeout",
     "TooManyRequests",
+    "UnsupportedMediaType",
     "go_repr",
     "kubectl_message",
 ]
@@ -370,6 +372,21 @@ class Invalid(ApiError):
 class RequestEntityTooLarge(ApiError):
     code = 413
     reason = "RequestEntityTooLarge"
+
+
+class NotAcceptable(ApiError):
+    code = 406
+    reason = "NotAcceptable"
+
+
+class RequestEntityTooLarge(ApiError):
+    code = 413
+    reason = "RequestEntityTooLarge"
+
+
+class UnsupportedMediaType(ApiError):
+    code = 415
+    reason = "UnsupportedMediaType"
 
 
 class TooManyRequests(ApiError):

@@ -14,8 +14,8 @@ from typing import Any
 from simk8s.api import kinds
 from simk8s.logic.humanize import age, since
 
-__all__ = ["access_modes", "kind_prefix", "name_line", "node_roles", "node_status", "pod_ready", "pod_restarts", "pod_status",
-           "service_external_ip", "table"]
+__all__ = ["access_modes", "has_printer", "kind_prefix", "name_line", "node_roles", "node_status", "pod_ready",
+           "pod_restarts", "pod_status", "service_external_ip", "table"]
 
 Obj = Mapping[str, Any]
 Row = list[str]
@@ -380,6 +380,11 @@ _COLUMNS: dict[str, tuple[list[str], list[str], Callable[[Obj, datetime, bool], 
     "RoleBinding": (["NAME", "ROLE", "AGE"], _BINDING_WIDE, _binding),
     "ClusterRoleBinding": (["NAME", "ROLE", "AGE"], _BINDING_WIDE, _binding),
 }
+
+
+def has_printer(kind: str) -> bool:
+    """Whether ``kind`` has its own columns (other kinds print NAME and AGE)."""
+    return kind in _COLUMNS
 
 
 def table(kind: str, objs: Sequence[Obj], now: datetime, *, wide: bool = False, show_labels: bool = False,

@@ -100,6 +100,7 @@ class Shell(Expansion):
         env.setdefault("PWD", cwd)
         self.st = State(Vars(self.limits.memory, env), set(env), cwd)
         self.interactive_mode = False
+        self.exited = False  # an interactive session ended with ``exit``
         self.options: set[str] = set()  # "errexit", "xtrace"
         self._cond_depth = 0
         self.in_function = 0
@@ -227,7 +228,7 @@ class Shell(Expansion):
                     self.st.status = self.execute(tree, io)
             except ExitShell as e:
                 self.st.status = e.code
-                exited = True
+                exited = self.exited = True
                 if self.dialect == "bash":
                     err.write("exit\n")  # interactive bash announces it is leaving
                 break
