@@ -379,11 +379,6 @@ class NotAcceptable(ApiError):
     reason = "NotAcceptable"
 
 
-class RequestEntityTooLarge(ApiError):
-    code = 413
-    reason = "RequestEntityTooLarge"
-
-
 class UnsupportedMediaType(ApiError):
     code = 415
     reason = "UnsupportedMediaType"

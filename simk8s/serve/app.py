@@ -26,6 +26,7 @@ from simk8s.serve.dnsproto import DnsEndpoint
 from simk8s.serve.loop import SimLoop
 from simk8s.serve.rest import NOT_FOUND, Target, decode_body, parse_resource_path, verb
 from simk8s.serve.watch import watch
+from simk8s.store import MAX_REQUEST_BYTES
 
 if TYPE_CHECKING:
     from simk8s.cluster import Cluster
@@ -35,7 +36,7 @@ __all__ = ["MAX_BODY", "Server"]
 log = logging.getLogger("simk8s.serve")
 
 #: The API server's request body limit (3 MiB), answered with 413.
-MAX_BODY = 3 * 1024 * 1024
+MAX_BODY = MAX_REQUEST_BYTES
 #: Seconds a client may take to send a request body.
 BODY_TIMEOUT = 30.0
 #: Seconds an idle keep-alive connection stays open.
