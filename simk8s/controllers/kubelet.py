@@ -19,14 +19,14 @@ import simpy
 from simk8s.api.errors import ApiError
 from simk8s.api.frozen import FrozenDict, get_in, thaw
 from simk8s.controllers.base import Controller
-from simk8s.controllers.podworker import ContainerSupervisor, container_id, probe_target
-from simk8s.controllers.prober import ProbeWorker
+from simk8s.controllers.podworker import ContainerSupervisor, container_id
+from simk8s.controllers.prober import ProbeWorker, run_probe
 from simk8s.events import EventRecorder
 from simk8s.fork import resumer
 from simk8s.imageref import InvalidReference, canonical_name
 from simk8s.imageref import parse as parse_reference
-from simk8s.logic import podstatus
-from simk8s.runtime import ContainerRuntime, ExecError, ProbeTimeout
+from simk8s.logic import admit, podstatus
+from simk8s.runtime import ContainerRuntime, ExecError
 from simk8s.store import WatchEvent
 
 if TYPE_CHECKING:
@@ -79,6 +79,7 @@ class PodRuntime:
     # Exit codes of main processes that ended while attached (``kubectl run -it``, then ``exit``).
     exited: dict[str, int] = field(default_factory=dict)
     poked: bool = False
+    rejected: bool = False                                   # refused at admission: nothing runs
     supervisor: ContainerSupervisor | None = None
 
 
@@ -230,12 +231,14 @@ class Kubelet(Controller):
                 if parked and rt.supervisor is not None:
                     yield from rt.supervisor.loop(parked=True)
                 elif parked:
-                    yield from self._park(rt)  # still starting when forked: nothing more to do
+                    yield from self._park_forever(rt)  # rejected, or no image to run
                 else:
                     first = self._pod(rt)
                     if first is not None and first["metadata"].get("deletionTimestamp"):
                         raise _Deleted()
                     yield from self._start(rt)
+                    if rt.rejected:
+                        yield from self._park_forever(rt)
                     yield from self._serve(rt)
             except _Deleted:
                 pass
@@ -252,6 +255,13 @@ class Kubelet(Controller):
         yield from self._sleep(rt, self._draw(self.cluster.timing.kubelet_notice))
         pod = self._pod(rt)
         if pod is None:
+            return
+        verdict = self._admit(rt, pod)
+        if verdict is not None:
+            reason, message = verdict
+            rt.rejected = True
+            self.recorder.event(pod, "Warning", reason, message)
+            self._write_status(rt, admit.rejected_status(pod, reason, message, self.store.timestamp()))
             return
         status = podstatus.creating_status(pod, self.host_ip, self.store.timestamp())
         self._write_status(rt, status)
@@ -330,8 +340,7 @@ class Kubelet(Controller):
             self.recorder.event(pod, "Warning", "InspectFailed", message, field_path=fp)
             self.recorder.event(pod, "Warning", "Failed", "Error: InvalidImageName", field_path=fp)
             self._set_waiting(rt, container["name"], "InvalidImageName", message)
-            while True:
-                yield from self._sleep(rt, float("inf"))
+            yield from self._park_forever(rt)
         spec = self._image(image_ref)
         backoff = self.cluster.timing.backoff_initial
         while spec is None:
@@ -429,6 +438,28 @@ class Kubelet(Controller):
         while not rt.exited and not rt.poked:
             yield from self._sleep(rt, float("inf"))
 
+    def _park_forever(self, rt: PodRuntime) -> Generator[simpy.Event, Any, None]:
+        """Nothing will ever run in this pod (rejected, or an image it cannot name): wait for its
+        deletion, ignoring pokes."""
+        while True:
+            yield from self._park(rt)
+            rt.poked = False
+            rt.exited.clear()
+
+    def _admit(self, rt: PodRuntime, pod: FrozenDict) -> tuple[str, str] | None:
+        """The kubelet's admission (logic/admit.py) against the pods it already admitted."""
+        node = self.store.try_get("Node", self.node_name)
+        if node is None:
+            return None
+        others = []
+        for other in self.pods.values():
+            if other is rt or other.rejected:
+                continue
+            p = self._pod(other)
+            if p is not None and get_in(p, ("status", "phase")) not in ("Succeeded", "Failed"):
+                others.append(p)
+        return admit.admit(pod, node, others)
+
     def main_exited(self, namespace: str, name: str, container: str, code: int) -> None:
         """The attached main process of ``container`` ended with ``code`` (a ``kubectl run -it``
         shell after ``exit``). With ``stdinOnce`` its stdin stays closed, so a restarted container's
@@ -440,37 +471,7 @@ class Kubelet(Controller):
 
     def run_probe(self, pod: Any, container: Any, worker: ProbeWorker) -> tuple[bool, str]:
         """One probe of ``container``: (success, the output a failure's event quotes)."""
-        probe = worker.probe
-        host, port = probe_target(pod, container, probe)
-        if "exec" in probe:
-            argv = list(get_in(probe, ("exec", "command")) or ["true"])
-            try:
-                result = self.runtime.exec(pod, container["name"], argv, probe_timeout=worker.timeout)
-            except ProbeTimeout:
-                return False, ""
-            except ExecError as e:
-                return False, str(e)
-            return result.code == 0, result.stdout + result.stderr
-        if "httpGet" in probe:
-            path = get_in(probe, ("httpGet", "path")) or "/"
-            url = f"http://{host}:{port}{path}"
-            reply = self.runtime.serve_http(pod, port, "GET", path, self.host_ip, user_agent="kube-probe/1.32") \
-                if self.runtime.listening(pod, port) else None
-            if reply is None:
-                return False, f'Get "{url}": dial tcp {host}:{port}: connect: connection refused'
-            if 200 <= reply[0] < 400:
-                return True, ""
-            return False, f"HTTP probe failed with statuscode: {reply[0]}"
-        if "tcpSocket" in probe:
-            if self.runtime.listening(pod, port):
-                return True, ""
-            return False, f"dial tcp {host}:{port}: connect: connection refused"
-        if "grpc" in probe:
-            if self.runtime.grpc_serving(pod, port):
-                return True, "service healthy"
-            return False, (f'timeout: failed to connect service "{host}:{port}" within '
-                           f"{int(worker.timeout)}s: context deadline exceeded")
-        return True, ""
+        return run_probe(self.runtime, self.host_ip, pod, container, worker)
 
     def stop_time(self, container: Any, grace: float) -> tuple[float, int]:
         """How long stopping ``container`` takes and its exit code: an image that stops on SIGTERM

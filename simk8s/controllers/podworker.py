@@ -24,8 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 import simpy
 
-from simk8s.api.frozen import get_in
-from simk8s.controllers.prober import ProbeWorker, port_number, workers_for
+from simk8s.controllers.prober import ProbeWorker, workers_for
 from simk8s.logic.entrypoint import Timeline, main_timeline
 
 if TYPE_CHECKING:
@@ -329,11 +328,3 @@ def container_id(uid: str, name: str, restarts: int) -> str:
 
 def _field_path(name: str) -> str:
     return f"spec.containers{{{name}}}"
-
-
-def probe_target(pod: Any, container: Any, probe: Any) -> tuple[str, int]:
-    """(host, port) an httpGet/tcpSocket/grpc probe dials: the pod IP unless ``host`` is set."""
-    action = probe.get("httpGet") or probe.get("tcpSocket") or probe.get("grpc") or {}
-    host = action.get("host") or get_in(pod, ("status", "podIP")) or ""
-    return str(host), port_number(container, action.get("port", 0))
-

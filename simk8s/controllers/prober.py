@@ -17,7 +17,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["KINDS", "ProbeWorker", "port_number", "workers_for"]
+from simk8s.api.frozen import get_in
+from simk8s.runtime import ContainerRuntime, ExecError, ProbeTimeout
+
+__all__ = ["KINDS", "ProbeWorker", "port_number", "probe_target", "run_probe", "workers_for"]
 
 #: Probe kinds in the order the kubelet consults them, with their container fields.
 KINDS = (("Startup", "startupProbe"), ("Liveness", "livenessProbe"), ("Readiness", "readinessProbe"))
@@ -98,3 +101,47 @@ def port_number(container: Mapping[str, Any], port: Any) -> int:
         if p.get("name") == port:
             return int(p["containerPort"])
     return -1
+
+
+def probe_target(pod: Any, container: Any, probe: Any) -> tuple[str, int]:
+    """(host, port) an httpGet/tcpSocket/grpc probe dials: the pod IP unless ``host`` is set."""
+    action = probe.get("httpGet") or probe.get("tcpSocket") or probe.get("grpc") or {}
+    host = action.get("host") or get_in(pod, ("status", "podIP")) or ""
+    return str(host), port_number(container, action.get("port", 0))
+
+
+def run_probe(runtime: ContainerRuntime, host_ip: str, pod: Any, container: Any, worker: ProbeWorker
+              ) -> tuple[bool, str]:
+    """One probe of ``container`` through the node's ``runtime`` (the kubelet dials from
+    ``host_ip``): (success, the output a failure's event quotes)."""
+    probe = worker.probe
+    host, port = probe_target(pod, container, probe)
+    if "exec" in probe:
+        argv = list(get_in(probe, ("exec", "command")) or ["true"])
+        try:
+            result = runtime.exec(pod, container["name"], argv, probe_timeout=worker.timeout)
+        except ProbeTimeout:
+            return False, ""
+        except ExecError as e:
+            return False, str(e)
+        return result.code == 0, result.stdout + result.stderr
+    if "httpGet" in probe:
+        path = get_in(probe, ("httpGet", "path")) or "/"
+        url = f"http://{host}:{port}{path}"
+        reply = runtime.serve_http(pod, port, "GET", path, host_ip, user_agent="kube-probe/1.32") \
+            if runtime.listening(pod, port) else None
+        if reply is None:
+            return False, f'Get "{url}": dial tcp {host}:{port}: connect: connection refused'
+        if 200 <= reply[0] < 400:
+            return True, ""
+        return False, f"HTTP probe failed with statuscode: {reply[0]}"
+    if "tcpSocket" in probe:
+        if runtime.listening(pod, port):
+            return True, ""
+        return False, f"dial tcp {host}:{port}: connect: connection refused"
+    if "grpc" in probe:
+        if runtime.grpc_serving(pod, port):
+            return True, "service healthy"
+        return False, (f'timeout: failed to connect service "{host}:{port}" within '
+                       f"{int(worker.timeout)}s: context deadline exceeded")
+    return True, ""

@@ -17,6 +17,7 @@ from functools import lru_cache
 from typing import Any
 
 from simk8s.logic import affinity
+from simk8s.logic.hostports import NODE_PORTS, host_ports, ports_conflict
 from simk8s.logic.volumes import find_matching_volume, node_affinity_matches, pv_matches_node, storage
 
 __all__ = ["ScheduleResult", "feasible_nodes_to_find", "fit_error", "pod_requests", "schedule", "tolerates"]
@@ -52,7 +53,7 @@ TOO_MANY_PODS = "Too many pods"
 RWOP_CONFLICT = "node has pod using PersistentVolumeClaim with the same name and ReadWriteOncePod access mode"
 # Reasons preemption could resolve (by evicting lower-priority pods).
 RESOLVABLE = {TOO_MANY_PODS, "Insufficient cpu", "Insufficient memory", "Insufficient ephemeral-storage",
-              RWOP_CONFLICT}
+              RWOP_CONFLICT, NODE_PORTS}
 DEFAULT_CPU = 0.1                      # 100m: the scheduler's non-zero default for scoring
 DEFAULT_MEMORY = 200.0 * 1024 * 1024
 NO_PROVISIONER = "kubernetes.io/no-provisioner"
@@ -194,7 +195,7 @@ def _static_filter(pod: Obj, node: Obj) -> str | None:
 def _shape(pod: Obj) -> str:
     spec = pod.get("spec") or {}
     return repr((spec.get("tolerations"), spec.get("nodeSelector"), (spec.get("affinity") or {}).get("nodeAffinity"),
-                 spec.get("nodeName")))
+                 spec.get("nodeName"), host_ports(pod)))
 
 
 def _static(pod: Obj, node: Obj, ctx: _Ctx) -> str | None:
@@ -216,7 +217,9 @@ def _filter(pod: Obj, node: Obj, pods_here: Sequence[Obj], ctx: _Ctx) -> list[st
 
 
 def _dynamic_filter(pod: Obj, node: Obj, pods_here: Sequence[Obj], ctx: _Ctx) -> list[str]:
-    """Resources, volumes and inter-pod affinity: these depend on what is already placed."""
+    """Host ports, resources, volumes and inter-pod affinity: these depend on what is already placed."""
+    if ports_conflict(pod, pods_here):
+        return [NODE_PORTS]
     reasons = _resource_reasons(node, pods_here, ctx)
     if reasons:
         return reasons
@@ -452,7 +455,8 @@ def _evaluate(pod: Obj, node: Obj, pods_by_node: Mapping[str, Sequence[Obj]], ct
         return hit[2], hit[3]
     here = pods_by_node.get(name) or ()
     static = _static(pod, node, ctx)
-    why = [static] if static is not None else _resource_reasons(node, here, ctx)
+    why = [static] if static is not None else (
+        [NODE_PORTS] if ports_conflict(pod, here) else _resource_reasons(node, here, ctx))
     score = 0.0 if why else _score(pod, node, here, ctx)   # a score only matters when the node passes
     per_node[name] = (version, node, why, score)
     return why, score
