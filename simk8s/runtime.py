@@ -75,7 +75,7 @@ class Terminal:
         unless the shell exited: see :attr:`exited` and :attr:`code`)."""
         res = self.shell.interactive([line], prompt=self.prompt, echo=False)
         self.exited = self.shell.exited
-        return res.output
+        return res.output if self.exited else res.output + self.prompt
 
     @property
     def code(self) -> int:
