@@ -25,7 +25,7 @@ from simk8s.serve import discovery, openapi, pods, tables
 from simk8s.serve.dnsproto import DnsEndpoint
 from simk8s.serve.loop import SimLoop
 from simk8s.serve.rest import NOT_FOUND, Target, decode_body, parse_resource_path, verb
-from simk8s.serve.watch import watch
+from simk8s.serve.watch import WRITE_TIMEOUT, watch
 from simk8s.store import MAX_REQUEST_BYTES
 
 if TYPE_CHECKING:
@@ -39,7 +39,8 @@ log = logging.getLogger("simk8s.serve")
 MAX_BODY = MAX_REQUEST_BYTES
 #: Seconds a client may take to send a request body.
 BODY_TIMEOUT = 30.0
-#: Seconds an idle keep-alive connection stays open.
+#: Seconds a connection without a request in progress stays open (aiohttp closes it after that,
+#: including one that never sent a request).
 KEEPALIVE = 75.0
 
 
@@ -62,6 +63,10 @@ class Server:
     def __init__(self, cluster: Cluster, *, host: str = "127.0.0.1", port: int = 0, dns_port: int | None = None,
                  speed: float | None = 1.0, bookmark_interval: float = 60.0) -> None:
         self.cluster = cluster
+        # Limits (attributes so tests can shorten them).
+        self.body_timeout = BODY_TIMEOUT
+        self.keepalive = KEEPALIVE
+        self.write_timeout = WRITE_TIMEOUT
         self.host = host
         self.requested_port = port
         self.requested_dns_port = dns_port
@@ -86,7 +91,7 @@ class Server:
         self._unsubscribe = self.cluster.store.subscribe(self._on_event)
         app = web.Application(client_max_size=MAX_BODY, handler_args={"max_field_size": 16384})
         app.router.add_route("*", "/{tail:.*}", self._handle)
-        self._runner = web.AppRunner(app, access_log=None, keepalive_timeout=KEEPALIVE, shutdown_timeout=1.0)
+        self._runner = web.AppRunner(app, access_log=None, keepalive_timeout=self.keepalive, shutdown_timeout=1.0)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.requested_port, backlog=1024)
         await site.start()
@@ -201,7 +206,7 @@ class Server:
         if request.content_length is not None and request.content_length > MAX_BODY:
             raise RequestEntityTooLarge(f"Request entity too large: limit is {MAX_BODY}")
         try:
-            return await asyncio.wait_for(request.read(), BODY_TIMEOUT)
+            return await asyncio.wait_for(request.read(), self.body_timeout)
         except web.HTTPRequestEntityTooLarge:
             raise RequestEntityTooLarge(f"Request entity too large: limit is {MAX_BODY}") from None
         except TimeoutError:

@@ -150,7 +150,7 @@ async def _logs(srv: Server, request: web.Request, t: Target) -> web.StreamRespo
             chunk = "".join(_format(srv, line, at, timestamps) for at, line in entries[sent:])
             sent = len(entries)
             try:
-                await asyncio.wait_for(resp.write(chunk.encode()), 30.0)
+                await asyncio.wait_for(resp.write(chunk.encode()), srv.write_timeout)
             except (TimeoutError, ConnectionError):
                 return resp
         kubelet = _kubelet(srv, pod)

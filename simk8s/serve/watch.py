@@ -141,7 +141,7 @@ class _Stream:
         return json.dumps({"type": type_, "object": obj}, separators=(",", ":")).encode() + b"\n"
 
     async def send(self, data: bytes) -> None:
-        await asyncio.wait_for(self.resp.write(data), WRITE_TIMEOUT)
+        await asyncio.wait_for(self.resp.write(data), self.srv.write_timeout)
 
 
 async def watch(srv: Server, request: web.Request, t: Target, query: Mapping[str, str], as_table: bool
