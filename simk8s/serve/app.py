@@ -19,6 +19,7 @@ from aiohttp import web
 from simk8s import netsim
 from simk8s.api import kinds
 from simk8s.api.errors import ApiError, InternalError, NotFound, RequestEntityTooLarge, Timeout
+from simk8s.api.frozen import FrozenDict
 from simk8s.api.kinds import Kind
 from simk8s.dns.resolver import ClusterResolver
 from simk8s.serve import discovery, openapi, pods, tables
@@ -75,6 +76,8 @@ class Server:
         self.port = 0
         self.dns_port: int | None = None
         self._watchers: dict[str, set[asyncio.Event]] = {}
+        self._encoded: dict[int, tuple[Any, bytes]] = {}
+        self._rows: dict[int, tuple[Any, Any, list[Any]]] = {}
         self._runner: web.AppRunner | None = None
         self._driver: asyncio.Task[None] | None = None
         self._dns: DnsEndpoint | None = None
@@ -125,8 +128,32 @@ class Server:
 
     # ------------------------------------------------------------------------------ watchers
     def _on_event(self, ev: Any) -> None:
+        if ev.old is not None:
+            self._encoded.pop(id(ev.old), None)
+            self._rows.pop(id(ev.old), None)
         for wake in self._watchers.get(ev.kind.kind, ()):
             wake.set()
+
+    def encode(self, obj: Any) -> bytes:
+        """A stored object's JSON, encoded once per version (lists and every watcher share it).
+
+        Keyed by identity: stored objects are frozen, and the cache holds each one it encodes so
+        its id cannot be reused while the entry lives; entries go when the store replaces the
+        object, and all of them when the cache outgrows the store."""
+        hit = self._encoded.get(id(obj))
+        if hit is not None and hit[0] is obj:
+            return hit[1]
+        data = json.dumps(obj, separators=(",", ":")).encode()
+        if len(self._encoded) > 4 * len(self.cluster.store.log) + 10_000:
+            self._encoded.clear()
+        self._encoded[id(obj)] = (obj, data)
+        return data
+
+    def _list_json(self, code: int, body: dict[str, Any]) -> web.Response:
+        head = json.dumps({k: v for k, v in body.items() if k != "items"}, separators=(",", ":")).encode()
+        items = b",".join(self.encode(o) for o in body["items"])
+        return web.Response(body=head[:-1] + b',"items":[' + items + b"]}", status=code,
+                            content_type="application/json")
 
     def add_watcher(self, kind: str, wake: asyncio.Event) -> Callable[[], None]:
         self._watchers.setdefault(kind, set()).add(wake)
@@ -144,7 +171,22 @@ class Server:
         return ks or None
 
     def columns(self, kind: Kind) -> tables.Columns:
-        return tables.columns_for(kind)
+        """The kind's Table columns; rows are remembered per object version and second (a
+        kubectl polling a big list costs one printer call per changed object per second)."""
+        head, row = tables.columns_for(kind)
+        rows = self._rows
+
+        def cached(obj: Any, now: Any) -> list[Any]:
+            hit = rows.get(id(obj))
+            if hit is not None and hit[0] is obj and hit[1] == now:
+                return hit[2]
+            cells = row(obj, now)
+            if len(rows) > 4 * len(self.cluster.store.log) + 10_000:
+                rows.clear()
+            rows[id(obj)] = (obj, now, cells)
+            return cells
+
+        return head, cached
 
     # ------------------------------------------------------------------------------- routing
     async def _handle(self, request: web.Request) -> web.StreamResponse:
@@ -200,6 +242,10 @@ class Server:
                           lambda: decode_body(raw, content_type, t.kind), content_type)
         if tables.wants_table(accept) and get and t.sub is None:
             return _json(code, self._table(t, body, query))
+        if isinstance(body, dict) and isinstance(body.get("items"), list):
+            return self._list_json(code, body)
+        if isinstance(body, FrozenDict):
+            return web.Response(body=self.encode(body), status=code, content_type="application/json")
         return _json(code, body)
 
     async def _read_body(self, request: web.Request) -> bytes:

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from simk8s.api.errors import BadRequest, Expired
+from simk8s.api.frozen import FrozenDict
 from simk8s.api.selectors import FieldSelector, LabelSelector
 from simk8s.serve import tables
 from simk8s.serve.rest import Target, selectors_of
@@ -138,6 +139,8 @@ class _Stream:
             obj = tables.table(self.cols, [obj], self._at(t), obj["metadata"].get("resourceVersion", ""),
                                headers=not self.headers_sent)
             self.headers_sent = True
+        elif isinstance(obj, FrozenDict):
+            return b'{"type":"' + type_.encode() + b'","object":' + self.srv.encode(obj) + b"}\n"
         return json.dumps({"type": type_, "object": obj}, separators=(",", ":")).encode() + b"\n"
 
     async def send(self, data: bytes) -> None:
