@@ -127,6 +127,78 @@ LESSONS: dict[str, list[tuple[str, str]]] = {
                  "    print(str(e)[:300])\n    print('\\n'.join(getattr(e, '__notes__', []))[:1500])\nfinally:\n"
                  "    ctl.sts_logic.plan = real"),
     ],
+    "06-network-policy": [
+        ("md", "# NetworkPolicy: who may connect to whom\n\nWithout policies every pod reaches every pod. A "
+               "NetworkPolicy *isolates* the pods it selects (for ingress, egress or both); an isolated pod "
+               "accepts only what some rule of some policy allows. Below: the seed lab's StatefulSet `web` "
+               "standing in for a database, an `app` pod and a `batch` pod, and the graph of who may open "
+               "the database port (80) on whom."),
+        ("code", SETUP + "\nfrom simk8s.scenario import load_scenario\n"
+                 "files = load_scenario('../scenarios/access-control.yaml').files\n"
+                 "c = Cluster(seed=1)\nc.apply(files['web.yaml'])\nc.apply(files['clients.yaml'])\nc.settle()\n"
+                 "sh('get pods -o wide')\nfig = viz.connection_figure(c, port=80, title='before: no policies')"),
+        ("md", "## A default-deny for the database, and one allow rule\n\n`web-default-deny` selects the set's "
+               "pods and lists no ingress rule: they are isolated. `web-allow-app` lets pods labelled "
+               "`role=app` in, on the container port named `web`."),
+        ("code", "print(files['netpol.yaml'])\nc.apply(files['netpol.yaml'])\nsh('get networkpolicy')\n"
+                 "fig = viz.connection_figure(c, port=80, title='after: only the app reaches the database')"),
+        ("md", "## Why\n\n`Cluster.explain_connection` names the policies that isolate each end and the rule "
+               "that let the connection through (or that none did). The same text comes from "
+               "`simk8s explain` and from the `explain:` step of a scenario."),
+        ("code", "print(c.explain_connection('batch', 'web-0', 80).explain())\n"
+                 "print(c.explain_connection('app', 'web-0', 80).explain())\n"
+                 "g = viz.connection_graph(c, port=80)\nprint(sorted(g.edges))"),
+        ("md", "## A dropped packet is not a refused connection\n\nThe CNI drops what a policy denies: the "
+               "client hears nothing and waits for its timeout, in virtual time."),
+        ("code", "t = c.now\nr = c.exec('batch', 'curl -sS --connect-timeout 5 http://web-0.nginx')\n"
+                 "print(r.stderr, end='')\nprint('waited', c.now - t, 'virtual seconds')"),
+        ("md", "## The DNS gotcha\n\nA default-deny *egress* policy also cuts the pod off from the cluster DNS "
+               "(CoreDNS in kube-system): names stop resolving until port 53 is allowed."),
+        ("code", "c.apply({'apiVersion': 'networking.k8s.io/v1', 'kind': 'NetworkPolicy',\n"
+                 "         'metadata': {'name': 'app-egress-deny'},\n"
+                 "         'spec': {'podSelector': {'matchLabels': {'role': 'app'}}, 'policyTypes': ['Egress']}})\n"
+                 "r = c.exec('app', 'curl -sS http://web-0.nginx')\nprint(r.stderr, end='')\n"
+                 "c.apply({'apiVersion': 'networking.k8s.io/v1', 'kind': 'NetworkPolicy',\n"
+                 "         'metadata': {'name': 'app-egress-allow'},\n"
+                 "         'spec': {'podSelector': {'matchLabels': {'role': 'app'}}, 'egress': [\n"
+                 "             {'to': [{'namespaceSelector': {}, 'podSelector': {'matchLabels': {'k8s-app': 'kube-dns'}}}],\n"
+                 "              'ports': [{'port': 53, 'protocol': 'UDP'}]},\n"
+                 "             {'to': [{'podSelector': {'matchLabels': {'app': 'nginx'}}}], 'ports': [{'port': 80}]}]}})\n"
+                 "print(c.exec('app', 'curl -sS http://web-0.nginx').stdout, end='')"),
+    ],
+    "07-access-control": [
+        ("md", "# Locking down a database as an auditor asks\n\nTwo demands: *only the app's pods reach the "
+               "database port*, and *only the operator's service account may change the set*. The first is "
+               "NetworkPolicy, the second RBAC. The whole lab is `scenarios/access-control.yaml` "
+               "(`simk8s run scenarios/access-control.yaml --check` replays and checks it); here it is step "
+               "by step."),
+        ("code", SETUP + "\nfrom simk8s.scenario import load_scenario\n"
+                 "files = load_scenario('../scenarios/access-control.yaml').files\n"
+                 "c = Cluster(seed=1)\nfor f in ('web.yaml', 'clients.yaml', 'netpol.yaml', 'rbac.yaml'):\n"
+                 "    c.apply(files[f])\nc.settle()\nprint(files['rbac.yaml'])"),
+        ("md", "## The network side\n\nThe app gets an answer; the batch pod's connection is dropped and "
+               "times out."),
+        ("code", "c.exec('web-0', 'echo \"$(hostname) data\" > /usr/share/nginx/html/index.html')\n"
+                 "for pod in ('app', 'batch'):\n"
+                 "    sh(f'exec {pod} -- curl -sS --connect-timeout 3 http://web-0.nginx')"),
+        ("md", "## Who may do what\n\n`kubectl auth can-i` asks the API server's authorizer; `--as` "
+               "impersonates a user or a service account (`system:serviceaccount:<namespace>:<name>`)."),
+        ("code", "who = ['kubernetes-admin', 'jane', 'system:serviceaccount:default:operator',\n"
+                 "       'system:serviceaccount:default:default']\n"
+                 "asks = ['get statefulsets/web', 'patch statefulsets/web', 'patch statefulsets/web --subresource=scale',\n"
+                 "        'delete statefulsets/web', 'create pods/exec']\nrows = []\nfor user in who:\n"
+                 "    flag = '' if user == 'kubernetes-admin' else f' --as={user}'\n"
+                 "    rows.append([user] + [c.kubectl(f'auth can-i {a}{flag}').stdout.strip() for a in asks])\n"
+                 "display(HTML(viz.html_table(['user'] + asks, rows)))"),
+        ("md", "## Each denied attempt, as users see it"),
+        ("code", "sh('scale sts web --replicas=3 --as=jane')\n"
+                 "sh('--as=system:serviceaccount:default:default delete sts web')\n"
+                 "sh('--as=system:serviceaccount:default:operator delete sts web')\n"
+                 "sh('exec web-0 --as=jane -- cat /usr/share/nginx/html/index.html')"),
+        ("md", "## The operator does its job"),
+        ("code", "sh('--as=system:serviceaccount:default:operator scale sts web --replicas=3')\nc.settle()\n"
+                 "sh('get pods -l app=nginx')\nprint(c.explain_connection('app', 'web-2', 80).explain())"),
+    ],
 }
 
 

@@ -14,12 +14,14 @@ from typing import TYPE_CHECKING, Any
 
 import networkx as nx
 
+from simk8s import netpolicy
 from simk8s.api.frozen import get_in
 
 if TYPE_CHECKING:
     from simk8s.cluster import Cluster
 
-__all__ = ["Lane", "Segment", "cluster_html", "html_table", "lanes", "object_graph", "object_graph_figure", "timeline"]
+__all__ = ["Lane", "Segment", "cluster_html", "connection_figure", "connection_graph", "html_table", "lanes",
+           "object_graph", "object_graph_figure", "timeline"]
 
 # Lane states, in lifecycle order, with the colours the timeline uses.
 STATES = {
@@ -236,3 +238,47 @@ def cluster_html(cluster: Cluster, namespace: str = "default") -> str:
             head, rows = table(kind, objs, cluster.store.now())
             parts.append(f"<p><i>{kind}</i></p>" + html_table(head, rows))
     return "".join(parts)
+
+
+def connection_graph(cluster: Cluster, namespace: str = "default", port: int = 80,
+                     protocol: str = "TCP") -> nx.DiGraph:
+    """The running pods of ``namespace`` and an edge A -> B when A may open ``port`` on B.
+
+    Each edge carries the rules that let it through (``rules``); the verdicts are the
+    NetworkPolicy decisions the simulated network enforces (:mod:`simk8s.netpolicy`).
+    """
+    pods = sorted((p for p in cluster.store.list("Pod", namespace)
+                   if get_in(p, ("status", "podIP")) and not p["metadata"].get("deletionTimestamp")),
+                  key=lambda p: p["metadata"]["name"])
+    g: nx.DiGraph = nx.DiGraph()
+    for p in pods:
+        labels = p["metadata"].get("labels") or {}
+        g.add_node(p["metadata"]["name"], group=labels.get("app") or labels.get("role") or "")
+    for a in pods:
+        for b in pods:
+            if a is b:
+                continue
+            v = netpolicy.verdict(cluster, a, b, port, protocol)
+            if v.allowed:
+                g.add_edge(a["metadata"]["name"], b["metadata"]["name"],
+                           rules=[str(r) for r in (*v.egress.rules, *v.ingress.rules)])
+    return g
+
+
+def connection_figure(cluster: Cluster, namespace: str = "default", port: int = 80, protocol: str = "TCP",
+                      title: str = "") -> Any:
+    """Draw :func:`connection_graph` on a circle, pods coloured by their ``app``/``role`` label."""
+    import matplotlib.pyplot as plt
+
+    g = connection_graph(cluster, namespace, port, protocol)
+    pos = nx.circular_layout(sorted(g.nodes)) if g.nodes else {}
+    groups = sorted({d["group"] for _, d in g.nodes(data=True)})
+    palette = ["#fd8d3c", "#74c476", "#6baed6", "#9e9ac8", "#fdd0a2", "#bdbdbd"]
+    colors = [palette[groups.index(d["group"]) % len(palette)] for _, d in g.nodes(data=True)]
+    fig, ax = plt.subplots(figsize=(6, 5), layout="constrained")
+    nx.draw_networkx(g, pos, ax=ax, node_color=colors, node_size=1400, font_size=8, arrows=True,
+                     arrowsize=14, connectionstyle="arc3,rad=0.08")
+    ax.set_title(title or f"who may connect to whom on {port}/{protocol} ({g.number_of_edges()} of "
+                 f"{g.number_of_nodes() * (g.number_of_nodes() - 1)} pairs)")
+    ax.set_axis_off()
+    return fig

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from simk8s import Cluster
+from simk8s import Cluster, viz
 from simk8s.cli import main
 from simk8s.examples import WEB_YAML
 from simk8s.scenario import run_scenario, scenario_from_dict
@@ -173,3 +173,14 @@ def test_explain_step_and_cli(lab: Cluster, tmp_path: Path, capsys: pytest.Captu
     assert capsys.readouterr().out.startswith("10.0.0.1 -> 8.8.8.8 port 53/TCP: ALLOWED\n")
     assert main(["explain", "-f", str(manifest), "--from", "nope", "--to", "8.8.8.8", "--port", "53"]) == 2
     assert capsys.readouterr().err == 'simk8s: pods "nope" not found\n'
+
+
+def test_connection_graph_before_and_after_a_default_deny(lab: Cluster) -> None:
+    before = viz.connection_graph(lab, port=80)
+    assert before.number_of_edges() == 6  # client, web-0, web-1: every ordered pair
+    lab.apply(DENY_ALL)
+    lab.apply(ALLOW_WEB)
+    after = viz.connection_graph(lab, port=80)
+    assert sorted(after.edges) == [("client", "web-0"), ("client", "web-1")]
+    assert after.edges["client", "web-0"]["rules"] == ["default/client-to-web egress[0]",
+                                                      "default/web-from-client ingress[0]"]
