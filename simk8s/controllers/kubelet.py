@@ -354,7 +354,9 @@ class Kubelet(Controller):
             yield from self._sleep(rt, 1.0)
             self.recorder.event(pod, "Normal", "BackOff", f'Back-off pulling image "{image_ref}"', field_path=fp)
             self.recorder.event(pod, "Warning", "Failed", "Error: ImagePullBackOff", field_path=fp)
-            self._set_waiting(rt, container["name"], "ImagePullBackOff", f'Back-off pulling image "{image_ref}"')
+            # Since 1.32 the back-off message carries the last pull's error (image_manager's prevPullErrMsg).
+            self._set_waiting(rt, container["name"], "ImagePullBackOff",
+                              f'Back-off pulling image "{image_ref}": ErrImagePull: {err}')
             yield from self._sleep(rt, backoff)
             backoff = min(backoff * 2, self.cluster.timing.backoff_cap)
             spec = self._image(image_ref)

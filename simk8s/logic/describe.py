@@ -207,9 +207,9 @@ def _pod(obj: Obj, now: datetime, events: Sequence[Obj], related: Obj) -> str:
                 _container_state(w, 2, "Last State", cs["lastState"])
             w.w(2, f"Ready:\t{'True' if cs.get('ready') else 'False'}")
             w.w(2, f"Restart Count:\t{cs.get('restartCount', 0)}")
-        probe = c.get("readinessProbe")
-        if probe:
-            w.w(2, f"Readiness:\t{_probe(probe)}")
+        for label, key in (("Liveness", "livenessProbe"), ("Readiness", "readinessProbe"), ("Startup", "startupProbe")):
+            if c.get(key):
+                w.w(2, f"{label}:\t{_probe(c[key])}")
         env = c.get("env") or ()
         if env:
             w.w(2, "Environment:")
@@ -247,6 +247,8 @@ def _probe(p: Obj) -> str:
         kind = f"tcp-socket :{p['tcpSocket'].get('port')}"
     elif "exec" in p:
         kind = "exec [" + " ".join(p["exec"].get("command") or ()) + "]"
+    elif "grpc" in p:
+        kind = f"grpc <pod>:{p['grpc'].get('port')} {p['grpc'].get('service') or ''}"
     else:
         kind = "unknown"
     return (f"{kind} delay={p.get('initialDelaySeconds', 0)}s timeout={p.get('timeoutSeconds', 1)}s "

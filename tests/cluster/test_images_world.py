@@ -145,6 +145,10 @@ def test_missing_images_fail_to_pull_with_containerds_messages() -> None:
         'Failed to pull image "nginx:1.99": rpc error: code = NotFound desc = failed to pull and unpack image '
         '"docker.io/library/nginx:1.99": failed to resolve reference "docker.io/library/nginx:1.99": '
         "docker.io/library/nginx:1.99: not found")
+    waiting = c.get("pods", "tag")["status"]["containerStatuses"][0]["state"]["waiting"]
+    if waiting["reason"] == "ImagePullBackOff":
+        assert waiting["message"] == ('Back-off pulling image "nginx:1.99": ErrImagePull: '
+                                      + failed["tag"].split(": ", 1)[1])
     assert failed["repo"].endswith("pull access denied, repository does not exist or may require authorization: "
                                    "server message: insufficient_scope: authorization failed")
     assert failed["host"].endswith('Head "https://registry.invalid/v2/app/manifests/1": dial tcp: lookup '

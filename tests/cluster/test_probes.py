@@ -127,3 +127,38 @@ def test_restart_policy_on_failure_and_never(cluster: Cluster) -> None:
     assert cluster.kubectl("get pod ok").stdout.splitlines()[1].split()[1:4] == ["0/1", "Completed", "0"]
     assert cluster.kubectl("get pod no").stdout.splitlines()[1].split()[1:4] == ["0/1", "Error", "0"]
     assert cluster.get("pods", "no")["status"]["phase"] == "Failed"
+
+
+def test_describe_lists_every_probe_as_kubectl_does(cluster: Cluster) -> None:
+    cluster.create(pod("p", "nginx:1.27", livenessProbe={"exec": {"command": ["cat", "/tmp/healthy"]},
+                                                        "initialDelaySeconds": 5, "periodSeconds": 5},
+                       readinessProbe={"httpGet": {"path": "/", "port": 80}},
+                       startupProbe={"grpc": {"port": 9090}, "failureThreshold": 30}))
+    lines = [line.strip() for line in cluster.kubectl("describe pod p").stdout.splitlines()]
+    probes = [line.split(":", 1) for line in lines if line.split(":")[0] in ("Liveness", "Readiness", "Startup")]
+    assert [(k, v.lstrip()) for k, v in probes] == [
+        ("Liveness", "exec [cat /tmp/healthy] delay=5s timeout=1s period=5s #success=1 #failure=3"),
+        ("Readiness", "http-get http://:80/ delay=0s timeout=1s period=10s #success=1 #failure=3"),
+        ("Startup", "grpc <pod>:9090  delay=0s timeout=1s period=10s #success=1 #failure=30")]
+
+
+def test_a_settled_cluster_with_probed_and_database_pods_forks_and_continues_alike() -> None:
+    c = Cluster(seed=2)
+    c.create(pod("db", "postgres:16", env=[{"name": "POSTGRES_PASSWORD", "value": "x"}],
+                 readinessProbe={"exec": {"command": ["pg_isready"]}, "periodSeconds": 5},
+                 livenessProbe={"tcpSocket": {"port": 5432}}))
+    c.create(pod("web", "nginx:1.27", readinessProbe={"httpGet": {"path": "/ok", "port": 80}}))
+    c.settle()
+    f = c.fork()
+
+    def steps(x: Cluster) -> list[str]:
+        out = [x.exec("web", "echo ok > /usr/share/nginx/html/ok").stdout]
+        x.settle()
+        out.append(x.kubectl("get pods").stdout)
+        x.exec("db", "true")
+        x.run(30)
+        out.append(x.kubectl("logs db").stdout)
+        return out
+
+    assert steps(c) == steps(f)
+    assert [(ev.rv, ev.type, ev.obj) for ev in c.store.log] == [(ev.rv, ev.type, ev.obj) for ev in f.store.log]
