@@ -16,6 +16,7 @@ from simk8s import netpolicy
 from simk8s.api.frozen import get_in
 from simk8s.dns.view import dns_snapshot
 from simk8s.logic import loadbalancer
+from simk8s.logic.dnsconfig import pod_dns
 from simk8s.shell.timeouts import DROPPED, Dropped
 
 if TYPE_CHECKING:
@@ -40,21 +41,29 @@ def query(cluster: Cluster, qname: str, qtype: int | str) -> Any:
     return DNSRecord.parse(wire)
 
 
-def resolv_conf(cluster: Cluster, namespace: str) -> Any:
+def resolv_conf(cluster: Cluster, namespace: str, pod: Any = None) -> Any:
+    """The resolver settings of a pod in ``namespace`` (``pod``'s own dnsPolicy and dnsConfig when
+    given, see :mod:`simk8s.logic.dnsconfig`)."""
     from simk8s.dns.tools import ResolvConf
 
     zone = cluster.topology.zone
-    return ResolvConf(search=[f"{namespace}.svc.{zone}", f"svc.{zone}", zone],
-                      nameserver=cluster.topology.dns_ip, ndots=5)
+    if pod is None:
+        return ResolvConf(search=[f"{namespace}.svc.{zone}", f"svc.{zone}", zone],
+                          nameserver=cluster.topology.dns_ip, ndots=5)
+    dns = pod_dns(pod, cluster.topology.dns_ip, zone)
+    return ResolvConf(search=list(dns.searches), nameserver=(dns.nameservers or (cluster.topology.dns_ip,))[0],
+                      ndots=dns.ndots)
 
 
 def resolve(cluster: Cluster, name: str, qtype: str = "A", from_pod: str | None = None,
             namespace: str = "default") -> list[str]:
     """Answer data (IPs, SRV lines, PTR targets) for ``name``, walking the pod's search list."""
     ns = namespace
+    pod = None
     if from_pod is not None:
-        ns = cluster.store.get("Pod", from_pod, namespace)["metadata"]["namespace"]
-    conf = resolv_conf(cluster, ns)
+        pod = cluster.store.get("Pod", from_pod, namespace)
+        ns = pod["metadata"]["namespace"]
+    conf = resolv_conf(cluster, ns, pod)
     candidates = [name] if name.endswith(".") else (
         [f"{name}.{d}" for d in conf.search] + [name] if name.count(".") < conf.ndots else
         [name] + [f"{name}.{d}" for d in conf.search])

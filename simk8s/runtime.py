@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from simk8s.api.frozen import get_in
 from simk8s.devfs import DevFS, proc_files
 from simk8s.images import ImageSpec, access_log_line, error_log_line, pod_files, serve
+from simk8s.logic.dnsconfig import pod_dns
 from simk8s.shell import Result, Shell
 from simk8s.shell.context import Interrupt
 from simk8s.shell.net import COMMANDS as NET_COMMANDS
@@ -104,7 +105,7 @@ class _Services:
             return str(get_in(self.pod, ("status", "podIP")) or "127.0.0.1")
         if not netsim.dns_allowed(self.runtime.cluster, self._current()):
             return DROPPED
-        answers = netsim.resolve(self.runtime.cluster, name, "A", namespace=ns)
+        answers = netsim.resolve(self.runtime.cluster, name, "A", from_pod=self.pod["metadata"]["name"], namespace=ns)
         return answers[0] if answers else None
 
     def _current(self) -> Any:
@@ -144,7 +145,7 @@ class _Services:
         from simk8s.dns.tools import run_dns_tool, unreachable_dns_tool
 
         cluster = self.runtime.cluster
-        resolv = netsim.resolv_conf(cluster, self.pod["metadata"]["namespace"])
+        resolv = netsim.resolv_conf(cluster, self.pod["metadata"]["namespace"], self._current())
         # Images with BIND tools (dig) ship its nslookup; busybox images have the applet.
         flavor = "bind" if "dig" in self.image.tools else "busybox"
         if not netsim.dns_allowed(cluster, self._current()):
@@ -223,9 +224,12 @@ class ContainerRuntime:
                 mounts[m["mountPath"]] = self.volume_fs(pod, vol)
         files = dict(image.files)
         ip = get_in(pod, ("status", "podIP"))
+        aliases = [(str(a.get("ip", "")), [str(h) for h in a.get("hostnames") or ()])
+                   for a in pod["spec"].get("hostAliases") or ()]
         files.update(pod_files(pod["spec"].get("hostname") or pod["metadata"]["name"], [ip] if ip else [],
                                pod["metadata"]["namespace"], pod["spec"].get("subdomain") or "",
-                               self.cluster.topology.zone, (self.cluster.topology.dns_ip,)))
+                               self.cluster.topology.zone, (self.cluster.topology.dns_ip,), aliases))
+        files["/etc/resolv.conf"] = pod_dns(pod, self.cluster.topology.dns_ip, self.cluster.topology.zone).resolv_conf()
         argv = [*(spec.get("command") or image.command), *(spec.get("args") or ())]
         mounts.setdefault("/dev", DevFS(f"{pod['metadata']['uid']}/{name}", clock=self._clock))
         mounts.setdefault("/proc", MemFS(proc_files(argv, self._env(pod, spec, image)), clock=self._clock))

@@ -45,3 +45,24 @@ def test_etc_hosts_and_resolv_conf_are_the_kubelets(web: Cluster) -> None:
     assert web.exec("web-1", ["cat", "/etc/resolv.conf"]).stdout == (
         "search default.svc.cluster.local svc.cluster.local cluster.local\nnameserver 10.200.1.10\n"
         "options ndots:5\n")
+
+
+def test_dns_config_and_host_aliases_reach_the_pods_files_and_its_resolver(cluster: Cluster) -> None:
+    cluster.create({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "tuned"}, "spec": {
+        "containers": [{"name": "c", "image": "nicolaka/netshoot", "command": ["sleep", "infinity"]}],
+        "dnsConfig": {"searches": ["corp.example"], "options": [{"name": "ndots", "value": "1"},
+                                                                 {"name": "edns0"}]},
+        "hostAliases": [{"ip": "10.1.2.3", "hostnames": ["db.local", "db"]}]}})
+    cluster.create({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "own"}, "spec": {
+        "containers": [{"name": "c", "image": "busybox", "command": ["sleep", "infinity"]}],
+        "dnsPolicy": "None", "dnsConfig": {"nameservers": ["1.1.1.1"], "searches": ["example.com"]}}})
+    cluster.settle()
+    assert cluster.exec("tuned", ["cat", "/etc/resolv.conf"]).stdout == (
+        "search default.svc.cluster.local svc.cluster.local cluster.local corp.example\n"
+        "nameserver 10.200.1.10\noptions ndots:1 edns0\n")
+    assert cluster.exec("tuned", ["cat", "/etc/hosts"]).stdout.endswith(
+        "\n# Entries added by HostAliases.\n10.1.2.3\tdb.local\tdb\n")
+    assert cluster.exec("own", ["cat", "/etc/resolv.conf"]).stdout == "search example.com\nnameserver 1.1.1.1\n"
+    # ndots:1: a dotted name is tried as it is first
+    out = cluster.exec("tuned", ["dig", "+search", "+short", "kubernetes.default"]).stdout
+    assert out == "10.200.0.1\n"
