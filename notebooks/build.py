@@ -59,6 +59,10 @@ LESSONS: dict[str, list[tuple[str, str]]] = {
         ("code", SETUP + "\nc = Cluster(seed=1)\nc.apply(WEB)\nc.settle()\n"
                  "print('A    ', c.resolve('nginx'))\nprint('SRV  ', c.resolve('nginx', 'SRV'))\n"
                  "print('web-0', c.resolve('web-0.nginx'))"),
+        ("md", "## The answer path\n\nA name is tried with each search domain of the pod's `resolv.conf` until "
+               "one matches a Service; a headless Service answers with the ready endpoints of its "
+               "EndpointSlices, and `web-0.nginx` with the one endpoint whose hostname is `web-0`:"),
+        ("code", "fig = viz.answer_path_figure(c, 'web-0.nginx')"),
         ("md", "The same answers, as `nslookup` prints them inside a pod:"),
         ("code", "print(c.exec('web-1', ['sh', '-c', 'true']).stdout)\n"
                  "r = c.kubectl(['run', '-it', '--rm', 'netdebug', '--image=nicolaka/netshoot', '--restart=Never', "
@@ -88,6 +92,10 @@ LESSONS: dict[str, list[tuple[str, str]]] = {
                  "sh('delete pod web-1 --grace-period=0 --force')\nc.run(30)\nsh('get pods')\n"
                  "print([e['message'] for e in c.get('events') if e['reason'] == 'FailedScheduling'][-1])"),
         ("code", "c.recover_node(node)\nc.settle()\nsh('get pods')"),
+        ("md", "## Claims, volumes and nodes over time\n\nEach claim waits (Pending) until its first pod is "
+               "scheduled: the scheduler picks a node (▼), local-path provisions a volume there and the claim "
+               "binds to it (●); every later pod of that ordinal is placed (▲) on the volume's node."),
+        ("code", "fig = viz.claim_timeline(c)"),
     ],
     "04-updates": [
         ("md", "# Rolling updates\n\nA template change replaces pods from the highest ordinal down, one at a "
@@ -114,8 +122,9 @@ LESSONS: dict[str, list[tuple[str, str]]] = {
                  "        cluster.add_controller(PrimaryReplicaController(self.set_name))\n\n"
                  "    @invariant()\n    def one_primary(self):\n        if self._healthy():\n"
                  "            assert check_single_primary(self.cluster, self.set_name) == []\n\n"
+                 "# derandomize: the same examples on every run (no example database), so this page is reproducible\n"
                  "run_state_machine_as_test(PrimaryMachine, settings=settings(max_examples=3, stateful_step_count=5,"
-                 " deadline=None, database=None))\nprint('no counterexample found')"),
+                 " deadline=None, database=None, derandomize=True))\nprint('no counterexample found')"),
         ("md", "## A bug it finds\n\nBreak the planner so an OrderedReady set is planned as Parallel: pod N+1 is "
                "created before N is Ready. The machine fails and prints a scenario that `simk8s run` replays."),
         ("code", "from hypothesis import Phase\nfrom simk8s.controllers import statefulset as ctl\n"
@@ -123,9 +132,19 @@ LESSONS: dict[str, list[tuple[str, str]]] = {
                  "    sts = {**sts, 'spec': {**sts['spec'], 'podManagementPolicy': 'Parallel'}}\n"
                  "    return real(sts, *args, **kw)\n\nctl.sts_logic.plan = broken\ntry:\n"
                  "    run_state_machine_as_test(ClusterMachine, settings=settings(max_examples=20, stateful_step_count=4,"
-                 " deadline=None, database=None, phases=[Phase.generate]))\nexcept AssertionError as e:\n"
-                 "    print(str(e)[:300])\n    print('\\n'.join(getattr(e, '__notes__', []))[:1500])\nfinally:\n"
-                 "    ctl.sts_logic.plan = real"),
+                 " deadline=None, database=None, derandomize=True, phases=[Phase.generate]))\n"
+                 "except AssertionError as e:\n    print(e.__context__ or e)\n"
+                 "    notes = '\\n'.join(getattr(e, '__notes__', []))\n"
+                 "    replay = notes.split('Replay with `simk8s run replay.yaml`:\\n', 1)[1]\n"
+                 "    print(replay)\nfinally:\n    ctl.sts_logic.plan = real"),
+        ("md", "## Replay it\n\nThe printed scenario is complete: saved as `replay.yaml`, `simk8s run replay.yaml` "
+               "repeats the example step for step. With the broken planner it fails the same way; with the real "
+               "one it passes."),
+        ("code", "import tempfile\nfrom pathlib import Path\nfrom simk8s.scenario import load_scenario, run_scenario\n\n"
+                 "path = Path(tempfile.mkdtemp()) / 'replay.yaml'\npath.write_text(replay)\n"
+                 "ctl.sts_logic.plan = broken\ntry:\n"
+                 "    print('broken planner:', run_scenario(load_scenario(path)).failures)\nfinally:\n"
+                 "    ctl.sts_logic.plan = real\nprint('real planner:  ', run_scenario(load_scenario(path)).failures)"),
     ],
     "06-network-policy": [
         ("md", "# NetworkPolicy: who may connect to whom\n\nWithout policies every pod reaches every pod. A "
@@ -202,16 +221,43 @@ LESSONS: dict[str, list[tuple[str, str]]] = {
 }
 
 
+def text_outputs(nb: nbformat.NotebookNode) -> list[list[str]]:
+    """Per code cell, its printed and displayed text (images left out: they are pixels of the same data)."""
+    out = []
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        texts = []
+        streams: dict[str, str] = {}
+        for o in cell.outputs:
+            if o.output_type == "stream":
+                # The kernel flushes a stream in chunks that vary from run to run: compare the whole.
+                streams[o.name] = streams.get(o.name, "") + o.text
+            elif o.output_type in ("execute_result", "display_data"):
+                texts.extend(str(o.data[k]) for k in ("text/plain", "text/html") if k in o.data
+                             and "image/png" not in o.data)
+            elif o.output_type == "error":
+                texts.append(f"{o.ename}: {o.evalue}")
+        out.append([*(f"{k}: {v}" for k, v in sorted(streams.items())), *texts])
+    return out
+
+
 def build(name: str, cells: list[tuple[str, str]], write: bool) -> nbformat.NotebookNode:
     # The kernel imports simk8s from this checkout, whatever else is installed.
     path = os.environ.get("PYTHONPATH", "")
     if str(HERE.parent) not in path.split(os.pathsep):
         os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(HERE.parent), path) if p)
+    # Set iteration order (hash seeds) must not vary between builds: a fresh run equals the committed one.
+    os.environ["PYTHONHASHSEED"] = "0"
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nb.cells = [nbformat.v4.new_markdown_cell(src) if kind == "md" else nbformat.v4.new_code_cell(src)
                 for kind, src in cells]
+    for i, cell in enumerate(nb.cells):
+        cell.id = f"{name}-{i:02d}"
     NotebookClient(nb, timeout=60, kernel_name="python3", resources={"metadata": {"path": str(HERE)}}).execute()
+    for cell in nb.cells:
+        cell.metadata.pop("execution", None)   # wall-clock timestamps: they differ on every build
     if write:
         nbformat.write(nb, HERE / f"{name}.ipynb")
     return nb

@@ -14,14 +14,15 @@ from typing import TYPE_CHECKING, Any
 
 import networkx as nx
 
-from simk8s import netpolicy
+from simk8s import netpolicy, netsim
 from simk8s.api.frozen import get_in
 
 if TYPE_CHECKING:
     from simk8s.cluster import Cluster
 
-__all__ = ["Lane", "Segment", "cluster_html", "connection_figure", "connection_graph", "html_table", "lanes",
-           "object_graph", "object_graph_figure", "timeline"]
+__all__ = ["Lane", "Segment", "answer_path", "answer_path_figure", "claim_lanes", "claim_timeline", "cluster_html",
+           "connection_figure", "connection_graph", "html_table", "lanes", "object_graph", "object_graph_figure",
+           "timeline"]
 
 # Lane states, in lifecycle order, with the colours the timeline uses.
 STATES = {
@@ -113,26 +114,184 @@ def lanes(cluster: Cluster, namespace: str | None = "default", prefix: str = "")
 
 def timeline(cluster: Cluster, namespace: str | None = "default", prefix: str = "", title: str = "") -> Any:
     """A matplotlib Figure: one horizontal lane per pod, coloured by state, lifecycle marks on top."""
-    import matplotlib.pyplot as plt
+    return _lanes_figure(lanes(cluster, namespace, prefix), STATES, cluster.now, title or "Pods over time",
+                         {"created": "|", "deleted": "x", "ready": "o"})
+
+
+def _lanes_figure(data: Sequence[Lane], palette: dict[str, str], now: float, title: str,
+                  markers: dict[str, str], labels: bool = False) -> Any:
+    import matplotlib.pyplot as plt  # optional heavy dependency (the notebooks extra)
     from matplotlib.patches import Patch
 
-    data = lanes(cluster, namespace, prefix)
     fig, ax = plt.subplots(figsize=(10, 1.6 + 0.45 * max(1, len(data))), layout="constrained")
     for i, lane in enumerate(data):
         y = len(data) - 1 - i
         for seg in lane.segments:
             ax.broken_barh([(seg.start, max(seg.end - seg.start, 0.05))], (y - 0.35, 0.7),
-                           facecolors=STATES[seg.state])
+                           facecolors=palette[seg.state])
+        texts: dict[float, list[str]] = {}
         for t, what in lane.marks:
-            if what in ("created", "deleted", "ready"):
-                ax.plot([t], [y], marker={"created": "|", "deleted": "x", "ready": "o"}[what], color="black",
-                        markersize=6)
+            kind = what.split(" ", 1)[0]
+            if kind in markers:
+                ax.plot([t], [y], marker=markers[kind], color="black", markersize=6)
+            if labels and " " in what:
+                texts.setdefault(t, []).append(what)
+        for j, (t, items) in enumerate(sorted(texts.items())):
+            # Marks at one instant share a label; successive labels alternate above and below.
+            ax.annotate("; ".join(items), (t, y), xytext=(4, 12 if j % 2 == 0 else -17),
+                        textcoords="offset points", fontsize=7)
     ax.set_yticks(range(len(data)), [lane.name for lane in reversed(data)])
     ax.set_xlabel("virtual seconds")
-    ax.set_xlim(0, max(cluster.now, 1))
-    fig.legend(handles=[Patch(color=c, label=s) for s, c in STATES.items()], loc="outside lower center", ncol=6,
-               fontsize="small", frameon=False)
-    ax.set_title(title or "Pods over time")
+    ax.set_xlim(0, max(now, 1))
+    fig.legend(handles=[Patch(color=c, label=s) for s, c in palette.items()], loc="outside lower center",
+               ncol=len(palette), fontsize="small", frameon=False)
+    ax.set_title(title)
+    return fig
+
+
+# -------------------------------------------------------------------------------- claims over time
+CLAIM_STATES = {"Pending": "#c7c7c7", "Bound": "#9e9ac8", "Lost": "#fc9272", "Terminating": "#fdae6b"}
+
+
+def claim_lanes(cluster: Cluster, namespace: str | None = "default") -> list[Lane]:
+    """One lane per claim name, from the watch log: Pending, Bound, Lost, Terminating, with marks
+    ``node <name>`` when the scheduler picks a node for it (``volume.kubernetes.io/selected-node``),
+    ``bound <volume> @ <node>`` when it binds, ``mounted <pod> @ <node>`` when a pod using it is
+    placed, and ``created`` / ``deleted``."""
+    volume_node: dict[str, str] = {}
+    for ev in cluster.store.log:
+        if ev.kind.kind == "PersistentVolume":
+            for term in get_in(ev.obj, ("spec", "nodeAffinity", "required", "nodeSelectorTerms")) or ():
+                for expr in term.get("matchExpressions") or ():
+                    if expr.get("key") == "kubernetes.io/hostname" and expr.get("values"):
+                        volume_node[ev.obj["metadata"]["name"]] = str(expr["values"][0])
+    out: dict[tuple[str, str], Lane] = {}
+    open_state: dict[tuple[str, str], tuple[float, str]] = {}
+    seen: dict[tuple[str, str], tuple[str, str, str]] = {}
+    placed: set[tuple[str, str, str]] = set()
+    for ev in cluster.store.log:
+        kind = ev.kind.kind
+        meta = ev.obj["metadata"]
+        if namespace is not None and meta.get("namespace", namespace) != namespace:
+            continue
+        if kind == "Pod" and ev.type != "DELETED" and get_in(ev.obj, ("spec", "nodeName")):
+            node = ev.obj["spec"]["nodeName"]
+            for v in ev.obj["spec"].get("volumes") or ():
+                claim = get_in(v, ("persistentVolumeClaim", "claimName"))
+                key = (meta.get("namespace", ""), str(claim))
+                mark = (meta["uid"], str(claim), node)
+                if claim and key in out and mark not in placed:
+                    placed.add(mark)
+                    out[key].marks.append((ev.t, f"mounted {meta['name']} @ {node}"))
+            continue
+        if kind != "PersistentVolumeClaim":
+            continue
+        key = (meta.get("namespace", ""), meta["name"])
+        lane = out.setdefault(key, Lane(meta["name"], meta.get("namespace", "")))
+        phase = get_in(ev.obj, ("status", "phase")) or "Pending"
+        state = "Terminating" if meta.get("deletionTimestamp") else phase if phase in CLAIM_STATES else "Pending"
+        selected = (meta.get("annotations") or {}).get("volume.kubernetes.io/selected-node", "")
+        volume = get_in(ev.obj, ("spec", "volumeName")) or ""
+        before = seen.get(key, ("", "", ""))
+        if ev.type == "ADDED":
+            lane.marks.append((ev.t, "created"))
+        if selected and selected != before[1]:
+            lane.marks.append((ev.t, f"node {selected}"))
+        if volume and volume != before[2]:
+            lane.marks.append((ev.t, f"bound {volume[:12]}… @ {volume_node.get(volume, '?')}"))
+        seen[key] = (meta["uid"], selected, volume)
+        prev = open_state.get(key)
+        if prev is not None and (prev[1] != state or ev.type == "DELETED"):
+            lane.segments.append(Segment(prev[0], ev.t, prev[1]))
+        if ev.type == "DELETED":
+            lane.marks.append((ev.t, "deleted"))
+            open_state.pop(key, None)
+            seen.pop(key, None)
+        elif prev is None or prev[1] != state:
+            open_state[key] = (ev.t, state)
+    for key, (start, state) in open_state.items():
+        out[key].segments.append(Segment(start, max(cluster.now, start), state))
+    return list(out.values())
+
+
+def claim_timeline(cluster: Cluster, namespace: str | None = "default", title: str = "") -> Any:
+    """A matplotlib Figure of :func:`claim_lanes`: each claim's phase over time, annotated with the
+    node chosen for it, the volume it bound (and the node that volume lives on) and the pods
+    placed with it."""
+    return _lanes_figure(claim_lanes(cluster, namespace), CLAIM_STATES, cluster.now,
+                         title or "Claims: node choice, binding, mounts", {"created": "|", "deleted": "x",
+                                                                           "node": "v", "bound": "o",
+                                                                           "mounted": "^"}, labels=True)
+
+
+# ------------------------------------------------------------------------------ DNS answer path
+def answer_path(cluster: Cluster, name: str, namespace: str = "default") -> nx.DiGraph:
+    """How cluster DNS answers ``name`` for a pod in ``namespace``: the name as asked, the fully
+    qualified name it matched through the search list, the Service, its EndpointSlices and the
+    pods behind them. Pod nodes carry ``ip`` and ``answered`` (ready and, for a hostname such as
+    ``web-0.nginx``, the one that hostname names); the A records are those pods' IPs."""
+    s = cluster.store
+    g: nx.DiGraph = nx.DiGraph()
+    g.add_node(f"name/{name}", kind="name", label=name)
+    conf = netsim.resolv_conf(cluster, namespace)
+    zone = cluster.topology.zone
+    candidates = [name.rstrip(".")] if name.endswith(".") else [f"{name}.{d}" for d in conf.search] + [name]
+    for fqdn in candidates:
+        labels = fqdn.split(".")
+        suffix = ["svc", *zone.split(".")]
+        if len(labels) < 2 + len(suffix) or labels[-len(suffix):] != suffix:
+            continue
+        rest = labels[:-len(suffix)]
+        ns, svc_name, host = rest[-1], rest[-2], rest[:-2]
+        svc = s.try_get("Service", svc_name, ns)
+        if svc is None or len(host) > 1:
+            continue
+        fq, sid = f"fqdn/{fqdn}", f"Service/{svc_name}"
+        g.add_node(fq, kind="fqdn", label=fqdn + ".")
+        g.add_edge(f"name/{name}", fq)
+        cip = svc["spec"].get("clusterIP")
+        g.add_node(sid, kind="Service", label=f"svc/{svc_name}\n" + ("headless" if cip == "None" else str(cip)))
+        g.add_edge(fq, sid)
+        slices = [sl for sl in s.list("EndpointSlice", ns)
+                  if get_in(sl, ("metadata", "labels", "kubernetes.io/service-name")) == svc_name]
+        for sl in slices:
+            eid = f"EndpointSlice/{sl['metadata']['name']}"
+            g.add_node(eid, kind="EndpointSlice", label=f"slice/{sl['metadata']['name']}")
+            g.add_edge(sid, eid)
+            for ep in sl.get("endpoints") or ():
+                ref = ep.get("targetRef") or {}
+                pod = str(ref.get("name") or ep["addresses"][0])
+                ready = bool(get_in(ep, ("conditions", "ready")))
+                wanted = not host or ep.get("hostname") == host[0]
+                pid = f"Pod/{pod}"
+                g.add_node(pid, kind="Pod", label=f"{pod}\n{ep['addresses'][0]}", ip=ep["addresses"][0],
+                           answered=ready and wanted)
+                g.add_edge(eid, pid)
+        break
+    return g
+
+
+def answer_path_figure(cluster: Cluster, name: str, namespace: str = "default") -> Any:
+    """Draw :func:`answer_path` left to right; pods in the answer are green, the others grey."""
+    import matplotlib.pyplot as plt  # optional heavy dependency (the notebooks extra)
+
+    g = answer_path(cluster, name, namespace)
+    layer = {"name": 0, "fqdn": 1, "Service": 2, "EndpointSlice": 3, "Pod": 4}
+    for _n, d in g.nodes(data=True):
+        d["layer"] = layer[d["kind"]]
+    pos = nx.multipartite_layout(g, subset_key="layer", scale=2.0)
+    pods = sum(1 for _, d in g.nodes(data=True) if d["kind"] == "Pod")
+    fig, ax = plt.subplots(figsize=(12, 1.5 + 0.8 * max(2, pods)), layout="constrained")
+    colors = {"name": "#fdd0a2", "fqdn": "#fdae6b", "Service": "#6baed6", "EndpointSlice": "#9ecae1"}
+    nx.draw_networkx_edges(g, pos, ax=ax, arrows=True, node_size=3000, min_source_margin=30, min_target_margin=30)
+    for n, d in g.nodes(data=True):
+        fill = colors.get(d["kind"]) or ("#74c476" if d.get("answered") else "#d9d9d9")
+        x, y = pos[n]
+        ax.text(x, y, d["label"], ha="center", va="center", fontsize=8,
+                bbox={"boxstyle": "round,pad=0.5", "facecolor": fill, "edgecolor": "#636363"})
+    answer = sorted(d["ip"] for _, d in g.nodes(data=True) if d.get("answered"))
+    ax.set_title(f"{name} → " + (", ".join(answer) if answer else "no A records"))
+    ax.set_axis_off()
     return fig
 
 
