@@ -37,7 +37,14 @@ from simk8s.api.errors import (
 from simk8s.api.frozen import FrozenDict, freeze, get_in, thaw
 from simk8s.api.kinds import Kind
 from simk8s.api.schema import strict_decoding_message
-from simk8s.api.strategy import GENERATION_KINDS, STATUS_KINDS, deletion_grace_period, initial_status
+from simk8s.api.strategy import (
+    GENERATION_KINDS,
+    SCALE_KINDS,
+    STATUS_KINDS,
+    deletion_grace_period,
+    initial_status,
+    scale_of,
+)
 from simk8s.api.validation import validate
 from simk8s.api.yamlio import encode_json
 
@@ -664,20 +671,32 @@ class Store:
 
         k = self._kind(kind)
         cur = self.get(k, name, namespace)
-        base = thaw(cur)
+        if subresource == "scale":
+            if k.kind not in SCALE_KINDS:
+                raise NotFound("the server could not find the requested resource")
+            # The patch applies to the autoscaling/v1 Scale; only its spec.replicas is written back.
+            base, k_patch = scale_of(cur), "Scale"
+        else:
+            base, k_patch = thaw(cur), k.kind
         try:
             if patch_type == "merge":
                 new = patches.merge_patch(base, patch)
             elif patch_type == "json":
                 new = patches.json_patch(base, patch)
             elif patch_type == "strategic":
-                new = patches.strategic_merge_patch(base, patch, k.kind)
+                new = patches.strategic_merge_patch(base, patch, k_patch)
             else:
                 raise BadRequest(f"unknown patch type {patch_type!r}")
         except patches.PatchError as e:
             raise patches.server_error(e, patch_type) from None
         if not isinstance(new, dict):
             raise BadRequest("the patch did not produce an object")
+        if subresource == "scale":
+            replicas = (new.get("spec") or {}).get("replicas", 0)
+            if not isinstance(replicas, int) or isinstance(replicas, bool):
+                raise BadRequest(f"json: cannot unmarshal {type(replicas).__name__} into Go struct field "
+                                 "ScaleSpec.spec.replicas of type int32")
+            return self.scale(k, name, replicas, namespace)
         new = self._decode_patched(k, new, patch, patch_type)
         new.setdefault("metadata", {})
         new["metadata"]["name"] = name
@@ -792,7 +811,7 @@ class Store:
     def scale(self, kind: KindRef, name: str, replicas: int, namespace: str | None = None) -> FrozenDict:
         """The scale subresource: change ``spec.replicas`` only."""
         k = self._kind(kind)
-        if k.kind not in ("StatefulSet", "Deployment", "ReplicaSet"):
+        if k.kind not in SCALE_KINDS:
             raise NotFound("the server could not find the requested resource")
         if replicas < 0:
             raise Invalid.for_object(k, name, [FieldError.invalid(

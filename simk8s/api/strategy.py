@@ -11,13 +11,16 @@ from collections.abc import Mapping
 from typing import Any
 
 from simk8s.api.kinds import Kind
+from simk8s.api.selectors import from_api
 
 __all__ = [
     "GENERATION_KINDS",
+    "SCALE_KINDS",
     "STATUS_KINDS",
     "deletion_grace_period",
     "initial_status",
     "pod_qos_class",
+    "scale_of",
 ]
 
 # Kinds whose strategy bumps metadata.generation on every spec change.
@@ -87,3 +90,21 @@ def deletion_grace_period(kind: Kind, obj: Mapping[str, Any], requested: int | N
     if obj.get("status", {}).get("phase") in ("Failed", "Succeeded"):
         return 0
     return max(0, period)
+
+
+# Kinds with a scale subresource (autoscaling/v1 Scale).
+SCALE_KINDS = frozenset({"StatefulSet", "Deployment", "ReplicaSet"})
+
+
+def scale_of(obj: Mapping[str, Any]) -> dict[str, Any]:
+    """The ``/scale`` subresource of a scalable object: an autoscaling/v1 Scale with the object's
+    identity, ``spec.replicas`` and, in status, the observed replicas and the selector as a string."""
+    meta = obj["metadata"]
+    return {
+        "kind": "Scale", "apiVersion": "autoscaling/v1",
+        "metadata": {k: meta[k] for k in ("name", "namespace", "uid", "resourceVersion", "creationTimestamp")
+                     if k in meta},
+        "spec": {"replicas": (obj.get("spec") or {}).get("replicas", 0)},
+        "status": {"replicas": (obj.get("status") or {}).get("replicas", 0),
+                   "selector": str(from_api((obj.get("spec") or {}).get("selector")))},
+    }

@@ -6,8 +6,9 @@ from typing import Any
 
 from simk8s.api import kinds
 from simk8s.api.errors import NotFound, kubectl_message
-from simk8s.api.frozen import FrozenDict, thaw
+from simk8s.api.frozen import FrozenDict, freeze, thaw
 from simk8s.api.kinds import Kind
+from simk8s.api.strategy import SCALE_KINDS, scale_of
 from simk8s.client import kind_or_error
 from simk8s.kubectl import CommandError, Context
 from simk8s.store import WatchEvent
@@ -74,6 +75,9 @@ def cmd_get(ctx: Context) -> int:
         else:
             found.append((k, ctx.cluster.list_frozen(k, ns, selector=a.get("selector"),
                                                      field_selector=a.get("field-selector"))))
+    subresource = a.get("subresource")
+    if subresource is not None:
+        found = _subresource(subresource, groups, found)
     total = sum(len(objs) for _, objs in found)
     multi_kind = len(found) > 1 or any(p == "all" for p in a.positional[:1])
     if total == 0 and not any(names for _, names in groups) and not a.bool("watch") \
@@ -105,6 +109,24 @@ def cmd_get(ctx: Context) -> int:
                            "formats are: custom-columns,custom-columns-file,go-template,go-template-file,"
                            "json,jsonpath,jsonpath-as-json,jsonpath-file,name,template,templatefile,wide,yaml")
     return code
+
+
+SUBRESOURCES = ("status", "scale")
+SCALE = Kind("Scale", "autoscaling", "v1", "scales", "scale", (), True)
+
+
+def _subresource(name: str, groups: list[tuple[Kind, list[str]]], found: list[tuple[Kind, list[FrozenDict]]]
+                 ) -> list[tuple[Kind, list[FrozenDict]]]:
+    """``--subresource``: the status read is the object itself; the scale read an autoscaling/v1 Scale."""
+    if name not in SUBRESOURCES:
+        raise CommandError(f'invalid subresource value: "{name}". Must be one of [{" ".join(SUBRESOURCES)}]')
+    if any(not names for _, names in groups):
+        raise CommandError("subresource cannot be used when bulk resources are specified")
+    if name == "status":
+        return found
+    if any(k.kind not in SCALE_KINDS for k, _ in found):
+        raise NotFound("the server could not find the requested resource")
+    return [(SCALE, [freeze(scale_of(o)) for o in objs]) for _, objs in found]
 
 
 def _writer() -> Any:

@@ -277,12 +277,17 @@ def cmd_patch(ctx: Context) -> int:
         message = str(e)
         raise CommandError(message if message.startswith("unable to parse") else
                            f"unable to parse \"{text}\": {message}") from None
+    subresource = ctx.args.get("subresource")
+    if subresource is not None and subresource not in ("status", "scale"):
+        raise CommandError(f'invalid subresource value: "{subresource}". Must be one of [status scale]')
     for k, name in targets(ctx, allow_selector=False):
         ns = _ns_for(ctx, k)
         before = ctx.cluster.store.get(k, name, ns)
-        after = ctx.cluster.store.patch(k, name, patch, ns, patch_type=ptype)
+        after = ctx.cluster.store.patch(k, name, patch, ns, patch_type=ptype, subresource=subresource)
         suffix = " (no change)" if after is before else ""
-        ctx.out.out(f"{ref_name(k, name)} patched{suffix}\n")
+        # The server answers a /scale patch with the Scale, which kubectl names.
+        ref = f"scale.autoscaling/{name}" if subresource == "scale" else ref_name(k, name)
+        ctx.out.out(f"{ref} patched{suffix}\n")
     return 0
 
 

@@ -312,6 +312,12 @@ def _node(o: Obj, now: datetime, wide: bool) -> Row:
     return row
 
 
+def _scale(o: Obj, now: datetime, wide: bool) -> Row:
+    """printScale: the desired and the observed replicas of a ``--subresource=scale`` read."""
+    return [o["metadata"]["name"], str((o.get("spec") or {}).get("replicas", 0)),
+            str((o.get("status") or {}).get("replicas", 0))]
+
+
 def _namespace(o: Obj, now: datetime, wide: bool) -> Row:
     return [o["metadata"]["name"], (o.get("status") or {}).get("phase", "Active"), age(o, now)]
 
@@ -379,6 +385,7 @@ _COLUMNS: dict[str, tuple[list[str], list[str], Callable[[Obj, datetime, bool], 
     "ClusterRole": (["NAME", "CREATED AT"], [], _role),
     "RoleBinding": (["NAME", "ROLE", "AGE"], _BINDING_WIDE, _binding),
     "ClusterRoleBinding": (["NAME", "ROLE", "AGE"], _BINDING_WIDE, _binding),
+    "Scale": (["NAME", "DESIRED", "AVAILABLE"], [], _scale),
 }
 
 
