@@ -99,6 +99,36 @@ def _node_ports_of(spec: Mapping[str, Any]) -> set[int]:
     return ports
 
 
+def _drop_type_dependent_fields(spec: dict[str, Any], old: Mapping[str, Any]) -> None:
+    """dropTypeDependentFields: a type change drops the fields the new type cannot have, when the
+    request left them as they were (a changed value is the user's, and validation judges it)."""
+    def same(field: str) -> bool:
+        return spec.get(field) == old.get(field)
+
+    def drop(*fields: str) -> None:
+        for field in fields:
+            if field in spec and same(field):
+                del spec[field]
+
+    stype, old_type = spec.get("type"), old.get("type")
+    if old_type != "ExternalName" and stype == "ExternalName":
+        if same("clusterIP") and list(spec.get("clusterIPs") or []) == list(old.get("clusterIPs") or []):
+            spec.pop("clusterIP", None)
+            spec.pop("clusterIPs", None)
+        drop("ipFamilies", "ipFamilyPolicy", "internalTrafficPolicy")
+    ports, old_ports = spec.get("ports") or [], old.get("ports") or []
+    if _needs_node_ports(old) and not _needs_node_ports(spec) and \
+            [p.get("nodePort") for p in ports] == [p.get("nodePort") for p in old_ports]:
+        for p in ports:
+            p.pop("nodePort", None)
+    if _needs_health_check_port(old) and not _needs_health_check_port(spec):
+        drop("healthCheckNodePort")
+    if old_type == "LoadBalancer" and stype != "LoadBalancer":
+        drop("allocateLoadBalancerNodePorts", "loadBalancerClass")
+    if stype not in ("NodePort", "LoadBalancer"):
+        drop("externalTrafficPolicy")
+
+
 class NodePortAllocator:
     """The API server's node port allocator over 30000-32767.
 
@@ -238,14 +268,19 @@ class ServiceAllocator:
             return
         spec = obj.setdefault("spec", {})
         if old is not None:
+            _drop_type_dependent_fields(spec, old["spec"])
             for field in ("clusterIP", "clusterIPs"):
-                if field not in spec and field in old["spec"]:
+                if field not in spec and field in old["spec"] and spec.get("type") != "ExternalName":
                     spec[field] = list(old["spec"][field]) if field == "clusterIPs" else old["spec"][field]
             # The registry keeps clusterIP and clusterIPs[0] in step (so validation sees the change).
             ips = spec.get("clusterIPs") or []
             if spec.get("clusterIP") and ips and spec["clusterIP"] != ips[0] and \
                     list(ips) == list(old["spec"].get("clusterIPs") or []):
                 spec["clusterIPs"] = [spec["clusterIP"], *ips[1:]]
+            if spec.get("type") != "ExternalName" and not spec.get("clusterIP"):
+                # ExternalName -> another type: the Service needs a cluster IP now.
+                spec["clusterIP"] = self.allocate_ip()
+                spec["clusterIPs"] = [spec["clusterIP"]]
             self.node_ports.update(obj, old)
             return
         if spec.get("type") == "ExternalName":

@@ -229,9 +229,15 @@ def _dig_rr(rr: Any) -> str:
     return line
 
 
+# dig's display flags: +noall clears them, +[no]<flag> sets one (dig 9.18's defaults are all on).
+_DIG_SHOW = ("cmd", "comments", "question", "answer", "authority", "additional", "stats")
+
+
 def _dig(argv: list[str], resolv: ResolvConf, query: Query) -> tuple[str, str, int]:
     short = False
     search = False
+    tcp = False
+    show = dict.fromkeys(_DIG_SHOW, True)
     qtype = QTYPE.A
     name = None
     reverse = None
@@ -245,6 +251,11 @@ def _dig(argv: list[str], resolv: ResolvConf, query: Query) -> tuple[str, str, i
             short = short or opt == "short"
             search = search or opt == "search"
             search = search and opt != "nosearch"
+            tcp = (tcp or opt in ("tcp", "vc")) and opt not in ("notcp", "novc")
+            if opt in ("all", "noall"):
+                show = dict.fromkeys(_DIG_SHOW, opt == "all")
+            elif opt.removeprefix("no") in show:
+                show[opt.removeprefix("no")] = not opt.startswith("no")
         elif a.startswith("@"):
             server = a[1:]
         elif a == "-t" and i + 1 < len(args):
@@ -286,25 +297,31 @@ def _dig(argv: list[str], resolv: ResolvConf, query: Query) -> tuple[str, str, i
     flags = " ".join(f for f, on in (("qr", h.qr), ("aa", h.aa), ("tc", h.tc), ("rd", h.rd), ("ra", h.ra),
                                      ("ad", h.ad), ("cd", h.cd)) if on)
     shown = " ".join(a for a in argv[1:])
-    out = [f"\n; <<>> DiG {DIG_VERSION} <<>> {shown}\n", ";; global options: +cmd\n", ";; Got answer:\n"]
+    out = [f"\n; <<>> DiG {DIG_VERSION} <<>> {shown}\n", ";; global options: +cmd\n"] if show["cmd"] else []
+    comments = show["comments"]
     qname = str(reply.q.qname)
-    if qname.rstrip(".").lower().endswith(".local"):
-        out.append(";; WARNING: .local is reserved for Multicast DNS\n")
-        out.append(";; You are currently testing what happens when an mDNS query is leaked to DNS\n")
-    out.append(f";; ->>HEADER<<- opcode: QUERY, status: {RCODE[h.rcode]}, id: {h.id}\n")
-    out.append(f";; flags: {flags}; QUERY: 1, ANSWER: {len(reply.rr)}, AUTHORITY: {len(reply.auth)}, "
-               f"ADDITIONAL: {len(reply.ar) + 1}\n")
-    if h.rd and not h.ra:
-        out.append(";; WARNING: recursion requested but not available\n")
-    out.append("\n;; OPT PSEUDOSECTION:\n; EDNS: version: 0, flags:; udp: 1232\n")
-    out.append(f";; QUESTION SECTION:\n;{qname}\t\t\tIN\t{QTYPE[reply.q.qtype]}\n")
+    if comments:
+        out.append(";; Got answer:\n")
+        if qname.rstrip(".").lower().endswith(".local"):
+            out.append(";; WARNING: .local is reserved for Multicast DNS\n")
+            out.append(";; You are currently testing what happens when an mDNS query is leaked to DNS\n")
+        out.append(f";; ->>HEADER<<- opcode: QUERY, status: {RCODE[h.rcode]}, id: {h.id}\n")
+        out.append(f";; flags: {flags}; QUERY: 1, ANSWER: {len(reply.rr)}, AUTHORITY: {len(reply.auth)}, "
+                   f"ADDITIONAL: {len(reply.ar) + 1}\n")
+        if h.rd and not h.ra:
+            out.append(";; WARNING: recursion requested but not available\n")
+        out.append("\n;; OPT PSEUDOSECTION:\n; EDNS: version: 0, flags:; udp: 1232\n")
+    if show["question"]:
+        out.append((";; QUESTION SECTION:\n" if comments else "") + f";{qname}\t\t\tIN\t{QTYPE[reply.q.qtype]}\n")
     for title, rrs in (("ANSWER", reply.rr), ("AUTHORITY", reply.auth), ("ADDITIONAL", reply.ar)):
-        if rrs:
-            out.append(f"\n;; {title} SECTION:\n")
+        if rrs and show[title.lower()]:
+            if comments:
+                out.append(f"\n;; {title} SECTION:\n")
             out.extend(_dig_rr(rr) + "\n" for rr in rrs)
-    size = len(reply.pack()) + 11
-    out.append(f"\n;; Query time: 0 msec\n;; SERVER: {server}#53({server}) (UDP)\n"
-               f";; WHEN: Sat Jun 01 09:00:00 UTC 2024\n;; MSG SIZE  rcvd: {size}\n\n")
+    if show["stats"]:
+        size = len(reply.pack()) + 11
+        out.append(f"\n;; Query time: 0 msec\n;; SERVER: {server}#53({server}) ({'TCP' if tcp else 'UDP'})\n"
+                   f";; WHEN: Sat Jun 01 09:00:00 UTC 2024\n;; MSG SIZE  rcvd: {size}\n\n")
     return "".join(out), "", 0
 
 

@@ -192,3 +192,46 @@ def test_the_address_moves_to_another_node_when_its_node_is_lost(web: Cluster) -
     moved = reasons(web, "web-lb")[-1][2].split('"')[1]
     assert moved != first
     assert host.run("curl -s http://192.168.10.240/").stdout in {"web-0\n", "web-1\n"}
+
+
+# ------------------------------------------------------------- type changes (upstream e2e, sig-network)
+def external(name: str, target: str = "foo.example.com") -> dict[str, Any]:
+    return {"apiVersion": "v1", "kind": "Service", "metadata": {"name": name},
+            "spec": {"type": "ExternalName", "externalName": target}}
+
+
+# [sig-network] Services should be able to change the type from ExternalName to ClusterIP [Conformance]
+# [sig-network] Services should be able to change the type from ExternalName to NodePort [Conformance]
+@pytest.mark.parametrize("stype", ["ClusterIP", "NodePort"])
+def test_external_name_to_cluster_ip_or_node_port_allocates_what_the_type_needs(stype: str) -> None:
+    c = Cluster(seed=1)
+    c.apply(external("ext"))
+    c.patch("services", "ext", {"spec": {"type": stype, "externalName": None, "selector": {"app": "x"},
+                                         "ports": [{"port": 80, "name": "http"}]}})
+    spec = c.get("services", "ext")["spec"]
+    assert spec["clusterIP"] and spec["clusterIPs"] == [spec["clusterIP"]]
+    assert bool(spec["ports"][0].get("nodePort")) == (stype == "NodePort")
+
+
+# [sig-network] Services should be able to change the type from ClusterIP to ExternalName [Conformance]
+# [sig-network] Services should be able to change the type from NodePort to ExternalName [Conformance]
+@pytest.mark.parametrize("stype", ["ClusterIP", "NodePort"])
+def test_cluster_ip_or_node_port_to_external_name_drops_their_fields(stype: str) -> None:
+    c = Cluster(seed=1)
+    c.apply(svc("s", stype))
+    c.patch("services", "s", {"spec": {"type": "ExternalName", "externalName": "foo.example.com"}})
+    spec = c.get("services", "s")["spec"]
+    assert "clusterIP" not in spec and "clusterIPs" not in spec and "ipFamilies" not in spec
+    assert not spec["ports"][0].get("nodePort") and "externalTrafficPolicy" not in spec
+    assert c.resolve("s.default.svc.cluster.local", "CNAME") == ["foo.example.com."]
+
+
+def test_node_port_to_cluster_ip_drops_the_unchanged_node_ports() -> None:
+    # dropTypeDependentFields: an apply that changes only the type needs no nodePort surgery.
+    c = Cluster(seed=1)
+    c.apply(svc("s", "NodePort"))
+    c.apply(svc("s", "ClusterIP"))
+    spec = c.get("services", "s")["spec"]
+    assert not spec["ports"][0].get("nodePort") and "externalTrafficPolicy" not in spec
+    with pytest.raises(Invalid, match="may not be used when `type` is 'ClusterIP'"):
+        c.patch("services", "s", {"spec": {"ports": [{"port": 80, "nodePort": 30999}]}})
