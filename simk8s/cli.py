@@ -5,6 +5,8 @@
     simk8s dns -f MANIFEST [-f ...] [--host H] [--port P] [--seed N]
     simk8s serve [MANIFEST|SCENARIO ...] [--port P] [--dns-port P] [--speed S] [--seed N] [--kubeconfig PATH]
     simk8s explain -f MANIFEST [-f ...] --from POD --to POD|IP --port P [--protocol TCP]
+    simk8s sweep SPEC.yaml [--out DIR] [--scheduler ADDR]   # many seeded runs on Dask (simk8s.sweep.cli)
+    simk8s campaign [--machine MODULE:CLASS] [--runs N]     # property campaigns on Dask
     simk8s version
 """
 
@@ -19,6 +21,7 @@ from simk8s import __version__
 from simk8s.api.errors import ApiError
 from simk8s.client import ApplyError
 from simk8s.cluster import Cluster, NotSettled
+from simk8s.sweep import cli as sweep_cli
 
 __all__ = ["main"]
 
@@ -64,6 +67,7 @@ def _parser() -> argparse.ArgumentParser:
     exp.add_argument("--protocol", default="TCP", choices=["TCP", "UDP", "SCTP"])
     exp.add_argument("-n", "--namespace", default="default", help="namespace of pods named without one")
     exp.add_argument("--seed", type=int, default=1)
+    sweep_cli.add_parsers(sub)
     sub.add_parser("version", help="print the version")
     return p
 
@@ -83,6 +87,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _serve(args)
     if args.command == "explain":
         return _explain(args)
+    if args.command in sweep_cli.COMMANDS:
+        return sweep_cli.main(args)
     return 2
 
 

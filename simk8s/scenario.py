@@ -41,8 +41,10 @@ import yaml
 from simk8s.api.errors import ApiError
 from simk8s.cluster import Cluster, Topology
 from simk8s.store import DEFAULT_EPOCH
+from simk8s.timing import Timing
 
-__all__ = ["Scenario", "ScenarioError", "ScenarioResult", "load_scenario", "run_scenario"]
+__all__ = ["Scenario", "ScenarioError", "ScenarioResult", "apply_fault", "cluster_for", "load_scenario",
+           "run_scenario", "scenario_from_dict"]
 
 PROMPT = "$ "
 
@@ -119,17 +121,26 @@ def _topology(spec: Mapping[str, Any]) -> Topology | None:
     return Topology.workers(int(spec.get("workers", 3)), control_plane=bool(spec.get("control_plane", True)))
 
 
+def cluster_for(scenario: Scenario, *, seed: int | None = None, timing: Timing | None = None,
+                epoch: datetime = DEFAULT_EPOCH) -> Cluster:
+    """The fresh cluster ``scenario`` runs on: its seed (or ``seed``), topology and images; ``timing``."""
+    return Cluster(seed=scenario.seed if seed is None else seed, topology=_topology(scenario.topology),
+                   missing_images=scenario.missing_images, epoch=epoch, timing=timing)
+
+
 def run_scenario(scenario: Scenario, *, seed: int | None = None, echo: Any = None,
-                 epoch: datetime = DEFAULT_EPOCH) -> ScenarioResult:
+                 epoch: datetime = DEFAULT_EPOCH, cluster: Cluster | None = None) -> ScenarioResult:
     """Replay ``scenario`` on a new cluster; ``echo(text)`` sees the transcript as it is produced.
 
     ``epoch`` is the cluster's wall clock at virtual time 0 (``simk8s serve`` replays a scenario
-    so that it ends at the real "now").
+    so that it ends at the real "now"). ``cluster`` (from :func:`cluster_for`, perhaps with
+    watchers or controllers added) is used instead of a new one; ``seed`` and ``epoch`` are then
+    ignored.
     """
     from simk8s.hostshell import HostShell
 
-    cluster = Cluster(seed=scenario.seed if seed is None else seed, topology=_topology(scenario.topology),
-                      missing_images=scenario.missing_images, epoch=epoch)
+    if cluster is None:
+        cluster = cluster_for(scenario, seed=seed, epoch=epoch)
     from simk8s.testing.checker import RuntimeChecker
 
     checker = RuntimeChecker(cluster)
@@ -149,7 +160,7 @@ def run_scenario(scenario: Scenario, *, seed: int | None = None, echo: Any = Non
         if "sleep" in step:
             cluster.run(float(step["sleep"]))
         if "fault" in step:
-            _fault(cluster, step["fault"], i)
+            apply_fault(cluster, step["fault"], f"step {i}")
         if "check" in step:
             failures.extend(f"step {i}: {v}" for v in _check(cluster, step["check"], checker))
         if "explain" in step:
@@ -169,9 +180,10 @@ def run_scenario(scenario: Scenario, *, seed: int | None = None, echo: Any = Non
     return ScenarioResult(scenario, cluster, "".join(parts), failures, outputs)
 
 
-def _fault(cluster: Cluster, spec: Any, i: int) -> None:
+def apply_fault(cluster: Cluster, spec: Any, where: str) -> None:
+    """Inject one fault (the ``fault:`` step syntax); ``where`` prefixes error messages."""
     if not isinstance(spec, Mapping) or len(spec) != 1:
-        raise ScenarioError(f"step {i}: fault is one of {{fail: NODE}}, {{recover: NODE}}, {{delete: NODE}} "
+        raise ScenarioError(f"{where}: fault is one of {{fail: NODE}}, {{recover: NODE}}, {{delete: NODE}} "
                             "(NODE may be {node_of: POD})")
     (what, node), = spec.items()
     if isinstance(node, Mapping) and "node_of" in node:
@@ -181,7 +193,7 @@ def _fault(cluster: Cluster, spec: Any, i: int) -> None:
         current = cluster.store.try_get("Pod", pod, str(node.get("namespace", "default")))
         node = (current["spec"].get("nodeName") if current is not None else None) or remembered.get(pod)
         if not node:
-            raise ScenarioError(f"step {i}: pod {pod} is not on a node")
+            raise ScenarioError(f"{where}: pod {pod} is not on a node")
         remembered[pod] = node
     if what == "fail":
         cluster.fail_node(str(node))
@@ -190,7 +202,7 @@ def _fault(cluster: Cluster, spec: Any, i: int) -> None:
     elif what == "delete":
         cluster.delete_node(str(node))
     else:
-        raise ScenarioError(f"step {i}: unknown fault {what!r}")
+        raise ScenarioError(f"{where}: unknown fault {what!r}")
 
 
 def _explain(cluster: Cluster, spec: Any, i: int) -> tuple[str, bool]:
