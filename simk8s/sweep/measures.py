@@ -50,6 +50,9 @@ class Recorder:
         self.answers: dict[str, tuple[str, ...]] = {}
         self.dns_changes = 0
         if "dns_answer_changes" in self.measures:
+            # The DNS view follows the watch too: start it first, so that it has seen a change
+            # when this recorder asks it for the answers after that change.
+            netsim.dns_snapshot(cluster)
             cluster.store.subscribe(self._on_dns, ("EndpointSlice", "Service"))
         self.checker = RuntimeChecker(cluster) if "invariant_violations" in self.measures else None
 
