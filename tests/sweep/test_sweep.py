@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import subprocess
@@ -17,6 +18,7 @@ from distributed import Client, LocalCluster
 
 from simk8s.cli import main
 from simk8s.sweep import SpecError, run_point, run_sweep, spec_from_dict
+from simk8s.sweep.engine import Progress
 from simk8s.sweep.spec import SweepSpec
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -224,3 +226,13 @@ def test_import_simk8s_pulls_in_neither_dask_nor_pandas() -> None:
             " if m in sys.modules))")
     r = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert r.stdout.strip() == "[]", r.stderr
+
+
+def test_the_progress_bar_counts_runs_and_failures() -> None:
+    out = io.StringIO()
+    bar = Progress(2, "tiny", out=out, enabled=True)
+    bar.update()
+    bar.update(error=True)
+    bar.close()
+    last = out.getvalue().split("\r")[-1]
+    assert last.startswith("tiny [" + "#" * 30 + "] 2/2  1 failed") and last.endswith("\n")
