@@ -49,7 +49,7 @@ def open_client(scheduler: str | None = None, workers: int | None = None) -> Ite
     if address:
         try:
             client = distributed.Client(address, timeout="10s")
-        except (OSError, TimeoutError) as e:
+        except (OSError, TimeoutError, ValueError) as e:   # unreachable, or not an address
             raise EngineError(f"cannot reach the Dask scheduler at {address}: {' '.join(str(e).split())}") from None
         with client:
             yield client

@@ -206,6 +206,14 @@ def test_cli_rejects_a_bad_spec_with_one_line(tmp_path: Path, capsys: pytest.Cap
     assert not (tmp_path / "out").exists()
 
 
+def test_cli_rejects_a_scheduler_that_is_not_an_address(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = write_spec(tmp_path, SPEC)
+    assert main(["sweep", str(path), "--scheduler", "foo://bar", "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("simk8s: error: cannot reach the Dask scheduler at foo://bar: unknown address scheme")
+    assert err.count("\n") == 1
+
+
 def test_a_spec_without_a_statefulset_cannot_set_replicas(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = write_spec(tmp_path, {**SPEC, "scenario": {"steps": [{"sleep": 1}]}})
     assert main(["sweep", str(path)]) == 2
