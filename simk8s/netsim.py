@@ -22,7 +22,8 @@ from simk8s.shell.timeouts import DROPPED, Dropped
 if TYPE_CHECKING:
     from simk8s.cluster import Cluster
 
-__all__ = ["connect", "dns_allowed", "dns_snapshot", "http", "pod_by_ip", "query", "resolv_conf", "resolve"]
+__all__ = ["connect", "dns_allowed", "dns_snapshot", "http", "pod_by_ip", "query", "resolv_conf", "resolve",
+           "route"]
 
 def query(cluster: Cluster, qname: str, qtype: int | str) -> Any:
     """A dnslib reply record for one question, exactly as the cluster DNS server would send it."""
@@ -179,6 +180,12 @@ def _route(cluster: Cluster, src: Any, host_ip: str, port: int) -> tuple[Any, in
         if not netpolicy.verdict(cluster, current, target, tport).allowed:
             return DROPPED
     return target, tport
+
+
+def route(cluster: Cluster, src: Any, host_ip: str, port: int) -> tuple[Any, int] | Dropped | None:
+    """Where a TCP connection from pod ``src`` to ``host_ip:port`` lands: (pod, port) after a
+    Service's DNAT, DROPPED by a NetworkPolicy, or None when refused."""
+    return _route(cluster, src, host_ip, port)
 
 
 def connect(cluster: Cluster, src: Any, host_ip: str, port: int) -> bool | Dropped | None:

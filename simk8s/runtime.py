@@ -124,21 +124,25 @@ class _Services:
         return netsim.connect(self.runtime.cluster, self.pod, ip, port)
 
     def server_state(self, host: str, port: int) -> str:
-        """``up``, ``starting`` or ``down``: a TCP server at ``host:port`` (this pod's own for an
-        empty host or a loopback name; another pod's through its IP or DNS name)."""
+        """``up``, ``starting`` or ``down``: a TCP server at ``host:port`` as a client here meets it
+        (this pod's own for an empty host or a loopback name; else through the pod network: a pod
+        IP or name, a Service's address, NetworkPolicy drops)."""
         from simk8s import netsim
 
-        target = self.pod
-        if host not in ("", "localhost", "127.0.0.1", "::1", self.pod["metadata"]["name"],
-                        self.pod["spec"].get("hostname")):
-            ip = host if _is_ip(host) else self.resolve_host(host)
-            target = netsim.pod_by_ip(self.runtime.cluster, ip) if ip else None
-        if target is None:
+        if host in ("", "localhost", "127.0.0.1", "::1", self.pod["metadata"]["name"],
+                    self.pod["spec"].get("hostname")):
+            return self.runtime.port_state(self.pod, port)
+        ip = host if _is_ip(host) else self.resolve_host(host)
+        if not isinstance(ip, str):
             return "down"
+        routed = netsim.route(self.runtime.cluster, self._current(), ip, port)
+        if not isinstance(routed, tuple):
+            return "down"
+        target, tport = routed
         kubelet = self.runtime.cluster.kubelet(get_in(target, ("spec", "nodeName")))
         if kubelet is None or not kubelet.alive:
             return "down"
-        return kubelet.runtime.port_state(target, port)
+        return str(kubelet.runtime.port_state(target, tport))
 
     def dns_tool(self, argv: list[str]) -> tuple[str, str, int]:
         from simk8s import netsim
@@ -254,9 +258,9 @@ class ContainerRuntime:
         if old is not None:
             c.previous = [entry for entry in old.logs if entry[0] <= now]
         c.ready_at = now
-        if c.image.start is None:
-            return None
         spec = next(x for x in pod["spec"]["containers"] if x["name"] == name)
+        if c.image.start is None or not _runs_entrypoint(spec, c.image):
+            return None
         startup = c.image.start(self._env(pod, spec, c.image), c.fs, self._clock())
         c.logs.extend((now + offset, line) for offset, line in startup.logs)
         c.ready_at = now + startup.ready_after
@@ -420,6 +424,15 @@ def _ports(spec: Any, image: ImageSpec) -> tuple[int, ...]:
     if image.generic:
         return tuple(int(p["containerPort"]) for p in spec.get("ports") or () if p.get("containerPort"))
     return image.ports
+
+
+def _runs_entrypoint(spec: Any, image: ImageSpec) -> bool:
+    """Whether the image's own entrypoint runs: ``command`` replaces it; ``args`` replace only its
+    arguments, and it runs the server when they are options or name the server itself."""
+    if spec.get("command"):
+        return False
+    args = spec.get("args") or ()
+    return not args or str(args[0]).startswith("-") or str(args[0]) == image.command[-1]
 
 
 def _is_ip(text: str) -> bool:

@@ -173,3 +173,13 @@ def test_a_malformed_reference_is_invalid_image_name(cluster: Cluster) -> None:
     assert ("InspectFailed", message) in events and ("Failed", "Error: InvalidImageName") in events
     state = cluster.get("pods", "bad")["status"]["containerStatuses"][0]["state"]["waiting"]
     assert state == {"message": message, "reason": "InvalidImageName"}
+
+
+def test_a_client_reaches_the_database_through_its_service(cluster: Cluster) -> None:
+    cluster.apply(STS)
+    cluster.apply({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "pg-rw"},
+                   "spec": {"selector": {"app": "pg"}, "ports": [{"port": 5432}]}})
+    cluster.create(pod("client", "postgres:16", command=["sleep", "infinity"]))
+    cluster.settle()
+    assert cluster.exec("client", ["pg_isready", "-h", "pg-rw"]).stdout == "pg-rw:5432 - accepting connections\n"
+    assert cluster.exec("client", ["pg_isready", "-h", "pg-rw", "-p", "5433"]).code == 2
