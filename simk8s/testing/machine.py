@@ -18,7 +18,7 @@ from collections import OrderedDict
 from typing import Any
 
 import yaml
-from hypothesis import note, settings
+from hypothesis import note
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
@@ -51,9 +51,6 @@ spec:
   - port: 80
     name: web
 """
-
-settings.register_profile("ci", max_examples=12, stateful_step_count=12, deadline=None)
-settings.register_profile("long", max_examples=300, stateful_step_count=40, deadline=None)
 
 
 def to_scenario(seed: int, manifest: dict[str, Any], steps: list[dict[str, Any]], name: str = "replay") -> str:

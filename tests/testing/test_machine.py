@@ -16,11 +16,13 @@ from simk8s.logic import statefulset as sts_logic
 from simk8s.scenario import run_scenario, scenario_from_dict
 from simk8s.testing import ClusterMachine, PrimaryReplicaController, check_single_primary, to_scenario
 from simk8s.testing.checker import RuntimeChecker
+from simk8s.testing.profiles import machine_settings
 
 CI = settings(max_examples=6, stateful_step_count=8, deadline=None)
 
 TestClusterMachine = ClusterMachine.TestCase
-TestClusterMachine.settings = CI
+# Short in the suite; `pytest --hypothesis-profile=long tests/testing/test_machine.py` runs it deep.
+TestClusterMachine.settings = machine_settings(default=CI)
 
 
 # --------------------------------------------------------------------------------- mutations
