@@ -336,10 +336,13 @@ class Cluster:
         return self.store.list(k, namespace if k.namespaced else None, selector=sel, field_selector=fsel)
 
     def delete(self, resource: str | Kind, name: str, namespace: str | None = "default", *,
-               grace_period: int | None = None, propagation: str | None = None) -> dict[str, Any] | None:
-        """Delete as the API does (pods gracefully); returns the object if it still exists."""
+               grace_period: int | None = None, propagation: str | None = None,
+               uid: str | None = None, resource_version: str | None = None) -> dict[str, Any] | None:
+        """Delete as the API does (pods gracefully); returns the object if it still exists.
+        ``uid`` / ``resource_version`` are preconditions (``Conflict`` when the object is another)."""
         k = self.kind(resource)
-        out = self.store.delete(k, name, namespace, grace_period=grace_period, propagation=propagation)
+        out = self.store.delete(k, name, namespace, grace_period=grace_period, propagation=propagation,
+                                uid=uid, resource_version=resource_version)
         return thaw(out) if out is not None else None
 
     def patch(self, resource: str | Kind, name: str, patch: Any, namespace: str | None = "default", *,

@@ -585,24 +585,35 @@ class Store:
         _keep_server_fields(meta, old)
         return self._commit_update(k, ns, name, old, body)
 
-    def _current(self, k: Kind, ns: str, name: str, uid: str | None = None) -> FrozenDict:
-        """The stored object; NotFound, or Conflict when a ``uid`` precondition fails."""
+    def _current(self, k: Kind, ns: str, name: str, uid: str | None = None,
+                 resource_version: str | None = None) -> FrozenDict:
+        """The stored object; NotFound, or Conflict when a ``uid`` or ``resource_version``
+        precondition fails (storage.Preconditions.Check, worded as the API server words it)."""
         old = self._objs[k.kind].get((ns, name))
         if old is None:
             raise NotFound.for_object(k, name)
         if uid is not None and old["metadata"]["uid"] != uid:
             raise Conflict.for_object(k, name, f"Precondition failed: UID in precondition: {uid}, UID in object "
                                                f"meta: {old['metadata']['uid']}")
+        if resource_version is not None and old["metadata"]["resourceVersion"] != resource_version:
+            raise Conflict.for_object(k, name, f"Precondition failed: ResourceVersion in precondition: "
+                                               f"{resource_version}, ResourceVersion in object meta: "
+                                               f"{old['metadata']['resourceVersion']}")
         return old
 
     def _current_for_update(self, k: Kind, meta: Mapping[str, Any]) -> tuple[str, str, FrozenDict]:
-        """Namespace, name and stored object an update names; NotFound, or Conflict on a stale
-        ``resourceVersion`` precondition."""
+        """Namespace, name and stored object an update names; NotFound, or Conflict when the body's
+        ``uid`` (a precondition of every PUT) or ``resourceVersion`` (optimistic concurrency;
+        ``""`` and ``"0"`` mean unconditional) is not the stored one's."""
         ns = self._ns(k, meta.get("namespace"))
         name = meta.get("name", "")
-        old = self._current(k, ns, name)
+        old = self._current(k, ns, name, meta.get("uid") or None)
         rv = meta.get("resourceVersion")
-        if rv and rv != old["metadata"]["resourceVersion"]:
+        if rv and rv != "0" and rv != old["metadata"]["resourceVersion"]:
+            if not rv.isdigit() or int(rv) >= 2**64:
+                why = "invalid syntax" if not rv.isdigit() else "value out of range"
+                raise Invalid.for_object(k, name, [FieldError.invalid(
+                    "resourceVersion", rv, f'strconv.ParseUint: parsing "{rv}": {why}')])
             raise Conflict.for_object(k, name)
         return ns, name, old
 
@@ -698,11 +709,17 @@ class Store:
                                  "ScaleSpec.spec.replicas of type int32")
             return self.scale(k, name, replicas, namespace)
         new = self._decode_patched(k, new, patch, patch_type)
-        new.setdefault("metadata", {})
-        new["metadata"]["name"] = name
-        new["metadata"].pop("resourceVersion", None)
-        if subresource == "status":
-            new["metadata"]["resourceVersion"] = cur["metadata"]["resourceVersion"]
+        meta = new.setdefault("metadata", {})
+        if meta.get("name", "") != name:
+            raise BadRequest(f"the name of the object ({meta.get('name', '')}) does not match the name on the URL "
+                             f"({name})")
+        ns = cur["metadata"].get("namespace", "")
+        if ns and meta.get("namespace") and meta["namespace"] != ns:
+            raise BadRequest(f"the namespace of the object ({meta['namespace']}) does not match the namespace on "
+                             f"the URL ({ns})")
+        meta["namespace"] = ns
+        # The patched object keeps the stored resourceVersion unless the patch set one: a stale one
+        # is a precondition that fails (409), as the API server's update of the patched object does.
         return self.update(k, new, subresource=subresource, dry_run=dry_run)
 
     def _decode_patched(self, k: Kind, new: dict[str, Any], patch: Any, patch_type: str) -> dict[str, Any]:
@@ -726,17 +743,19 @@ class Store:
     # ----------------------------------------------------------------------------------- delete
     def delete(self, kind: KindRef, name: str, namespace: str | None = None, *,
                grace_period: int | None = None, propagation: str | None = None,
-               uid: str | None = None, dry_run: bool = False) -> FrozenDict | None:
+               uid: str | None = None, resource_version: str | None = None,
+               dry_run: bool = False) -> FrozenDict | None:
         """Delete as the API server does; returns the object as it stands afterwards.
 
         Pods with a grace period get ``deletionTimestamp`` and stay until the kubelet (or a
         zero-grace delete) finishes; objects with finalizers stay until those are removed.
         ``propagation`` (Orphan / Foreground / Background) adds the garbage collector's
-        finalizers. Returns None when the object is gone.
+        finalizers. ``uid`` and ``resource_version`` are DeleteOptions preconditions (409 when
+        the stored object is another). Returns None when the object is gone.
         """
         k = self._kind(kind)
         ns = self._ns(k, namespace)
-        old = self._current(k, ns, name, uid)
+        old = self._current(k, ns, name, uid, resource_version)
         if dry_run:
             return old
         meta = thaw(old["metadata"])
