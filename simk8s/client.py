@@ -12,9 +12,11 @@ from pathlib import Path
 from typing import Any
 
 from simk8s.api import kinds
-from simk8s.api.errors import ApiError, Invalid
+from simk8s.api.decode import DecodeError, TooLarge, check_tree
+from simk8s.api.errors import ApiError, BadRequest, Invalid, RequestEntityTooLarge
 from simk8s.api.frozen import thaw
 from simk8s.api.kinds import Kind, UnknownKind
+from simk8s.api.limits import MAX_BYTES
 from simk8s.api.patch import LAST_APPLIED, last_applied_configuration
 from simk8s.store import Store
 
@@ -31,7 +33,7 @@ def objects_from(source: Any) -> list[tuple[str, dict[str, Any]]]:
     from simk8s.api.manifest import load_manifests, load_path
 
     if isinstance(source, Mapping):
-        return [("-", thaw(source))]
+        return [("-", dict(source))]    # apply_object copies it deeply once it knows it is not too deep
     if isinstance(source, (list, tuple)):
         out: list[tuple[str, dict[str, Any]]] = []
         for item in source:
@@ -65,6 +67,12 @@ def apply_object(store: Store, obj: Mapping[str, Any], namespace: str | None = N
     from simk8s.api.patch import create_three_way_merge_patch
 
     k = _kind_of(obj, source)
+    try:
+        check_tree(obj)     # kubectl would send it; the API server refuses it (before we recurse into it)
+    except TooLarge:
+        raise RequestEntityTooLarge(f"Request entity too large: limit is {MAX_BYTES}") from None
+    except DecodeError as e:
+        raise BadRequest(f'{k.kind} in version "{k.version}" cannot be handled as a {k.kind}: {e}') from None
     body = thaw(obj)
     meta = body.setdefault("metadata", {})
     if not isinstance(meta, dict):

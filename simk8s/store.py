@@ -36,6 +36,7 @@ from simk8s.api.errors import (
 )
 from simk8s.api.frozen import FrozenDict, freeze, get_in, thaw
 from simk8s.api.kinds import Kind
+from simk8s.api.limits import MAX_BYTES
 from simk8s.api.schema import strict_decoding_message
 from simk8s.api.strategy import (
     GENERATION_KINDS,
@@ -62,7 +63,6 @@ DEFAULT_EPOCH = datetime(2024, 6, 1, 9, 0, 0, tzinfo=UTC)
 COPIER = "simk8s.copier"
 NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
 GENERATE_NAME_BASE_MAX = 58
-MAX_REQUEST_BYTES = 3 * 1024 * 1024
 
 # The order in which the API server (Go's ObjectMeta struct) serialises metadata fields.
 _META_ORDER = (
@@ -522,7 +522,7 @@ class Store:
         try:
             body, unknown = decode(k, obj)
         except TooLarge:
-            raise RequestEntityTooLarge(f"Request entity too large: limit is {MAX_REQUEST_BYTES}") from None
+            raise RequestEntityTooLarge(f"Request entity too large: limit is {MAX_BYTES}") from None
         except DecodeError as e:
             raise BadRequest(f'{k.kind} in version "{k.version}" cannot be handled as a {k.kind}: {e}') from None
         if unknown:
@@ -732,7 +732,7 @@ class Store:
             else:
                 out, unknown = decode(k, new)
         except TooLarge:
-            raise RequestEntityTooLarge(f"Request entity too large: limit is {MAX_REQUEST_BYTES}") from None
+            raise RequestEntityTooLarge(f"Request entity too large: limit is {MAX_BYTES}") from None
         except DecodeError as e:
             shown = go_v(patch) if patch_type == "strategic" else encode_json(new)[:-1]
             raise Invalid.for_patch([FieldError.invalid("patch", shown, str(e))]) from None

@@ -17,8 +17,9 @@ floats in integer fields as ints, unknown fields dropped) and the unknown field 
 caller's strict field validation. Errors are :class:`DecodeError` with the decoder's message; the
 callers word the API server's response around it (:func:`simk8s.store.Store.create` etc.).
 
-A simulator limit: objects nested deeper than :data:`MAX_DEPTH` levels or bigger than the API
-server's 3 MiB request limit are refused (Python's recursion is shallower than Go's 10,000 levels).
+Limits (:mod:`simk8s.api.limits`): objects nested deeper than ``MAX_DEPTH`` levels (a simulator
+limit: Python's recursion is shallower than Go's 10,000 levels) or bigger than the API server's
+3 MiB request limit are refused.
 """
 
 from __future__ import annotations
@@ -30,14 +31,12 @@ from datetime import datetime
 from typing import Any
 
 from simk8s.api.frozen import thaw
+from simk8s.api.limits import MAX_BYTES, MAX_DEPTH
 from simk8s.api.quantity import Quantity
 from simk8s.api.schema import ListOf, MapOf, Scalar, Special, Struct, Type, go_type, schema_of
 from simk8s.api.yamlio import encode_json, go_float, json_number
 
-__all__ = ["MAX_BYTES", "MAX_DEPTH", "DecodeError", "TooLarge", "convert", "decode", "go_v"]
-
-MAX_DEPTH = 100
-MAX_BYTES = 3 * 1024 * 1024
+__all__ = ["DecodeError", "TooLarge", "check_tree", "convert", "decode", "go_v"]
 
 _INT_RANGE = {"int32": (-(2**31), 2**31 - 1), "int64": (-(2**63), 2**63 - 1)}
 _RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
@@ -102,6 +101,15 @@ def _check_tree(v: Any, depth: int, budget: list[int]) -> None:
             raise _Abort(f"json: unsupported type: {type(v).__name__}")
         if budget[0] < 0:
             raise TooLarge("request entity too large")
+
+
+def check_tree(v: Any) -> None:
+    """A JSON-shaped value within the depth and size limits (DecodeError / TooLarge otherwise),
+    checked without recursion: for callers about to walk a user's value recursively."""
+    try:
+        _check_tree(v, 0, [MAX_BYTES])
+    except _Abort as e:
+        raise DecodeError(e.message) from None
 
 
 def _key(k: Any) -> str:

@@ -20,7 +20,9 @@ from typing import Any
 import yaml
 
 from simk8s.api.errors import aggregate
-from simk8s.api.yamlio import normalize_numbers, yaml_to_json
+from simk8s.api.limits import MAX_DEPTH
+from simk8s.api.yamlinput import YAMLLimitError, yaml_to_json
+from simk8s.api.yamlio import normalize_numbers
 
 __all__ = [
     "EXTENSIONS",
@@ -85,6 +87,8 @@ def yaml_error_text(err: yaml.YAMLError) -> str:
     Scanner errors name the 1-based line of the problem; parser errors name the 0-based one
     (go-yaml's own quirk, kept). The problem is reworded to libyaml's text where PyYAML differs.
     """
+    if isinstance(err, YAMLLimitError):
+        return str(err)
     if isinstance(err, yaml.reader.ReaderError):
         return "yaml: control characters are not allowed"
     problem = getattr(err, "problem", None) or "unknown problem parsing YAML content"
@@ -147,7 +151,36 @@ def _in_array(text: str, pos: int) -> bool:
     return bool(stack) and stack[-1] == "["
 
 
+def _json_depth_error(text: str) -> str | None:
+    """``json: offset N: exceeded max depth`` when the JSON text nests deeper than MAX_DEPTH (a
+    simulator limit; Go's decoder stops at 10,000), checked before Python's decoder recurses."""
+    if text.count("[") + text.count("{") <= MAX_DEPTH:
+        return None
+    depth = 0
+    in_string = escaped = False
+    for i, ch in enumerate(text):
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                return f"json: offset {len(text[:i + 1].encode('utf-8'))}: exceeded max depth"
+        elif ch in "]}":
+            depth -= 1
+    return None
+
+
 def _json_values(text: str, source: str) -> Iterator[Any]:
+    too_deep = _json_depth_error(text)
+    if too_deep:
+        raise ManifestError(f"error: error parsing {source}: {too_deep}")
     decoder = json.JSONDecoder()
     pos = 0
     while True:

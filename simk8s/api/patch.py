@@ -28,7 +28,8 @@ import yaml
 from simk8s.api.errors import ApiError, BadRequest, InternalError, Invalid
 from simk8s.api.frozen import thaw
 from simk8s.api.manifest import yaml_error_text
-from simk8s.api.yamlio import encode_json, normalize_numbers, yaml_to_json
+from simk8s.api.yamlinput import yaml_to_json
+from simk8s.api.yamlio import encode_json, normalize_numbers
 
 __all__ = [
     "KUBECTL_REJECTED",

@@ -11,9 +11,8 @@ Output (``kubectl get -o yaml|json``):
   keys sorted, 4-space indent, ``<``, ``>``, ``&`` escaped as ``\\u003c`` etc., non-ASCII kept.
 * :func:`as_list` wraps several objects the way ``kubectl get`` does.
 
-Input: :func:`yaml_to_json` converts one YAML document as sigs.k8s.io/yaml's ``YAMLToJSON`` does
-(YAML 1.1 booleans such as ``yes``/``on``/``y``, ``0x`` and leading-zero octal integers,
-timestamps kept as strings), keeping the document's key order.
+Input (``simk8s.api.yamlinput``) resolves plain scalars with :func:`resolve_plain`, as go-yaml v2
+does (YAML 1.1 booleans such as ``yes``/``on``/``y``, ``0x`` and leading-zero octal integers).
 """
 
 from __future__ import annotations
@@ -27,7 +26,6 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-import yaml
 from yaml.emitter import Emitter
 from yaml.events import (
     DocumentEndEvent,
@@ -41,18 +39,21 @@ from yaml.events import (
     StreamEndEvent,
     StreamStartEvent,
 )
-from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 __all__ = [
+    "TRUE_WORDS",
+    "UNRESOLVED",
     "as_list",
     "dump_json",
     "dump_yaml",
     "encode_json",
     "go_float",
+    "go_parse_int",
+    "integral",
     "json_number",
     "normalize_numbers",
+    "resolve_plain",
     "sorted_keys",
-    "yaml_to_json",
 ]
 
 
@@ -138,76 +139,11 @@ def _needs_quotes(s: str) -> bool:
             or bool(_BASE60.match(s)))
 
 
-# --------------------------------------------------------------------------------------------
-# YAML input
-
-
-class _Loader(yaml.SafeLoader):
-    """Composes nodes only; every plain scalar keeps the ``str`` tag and is resolved by us."""
-
-
-_Loader.yaml_implicit_resolvers = {}
-
-if getattr(yaml, "__with_libyaml__", False):
-    class _FastLoader(yaml.CSafeLoader):  # type: ignore[name-defined,misc,unused-ignore]
-        """The same composition on libyaml's parser (the nodes are identical, only faster)."""
-
-    _FastLoader.yaml_implicit_resolvers = {}
-else:  # pragma: no cover - PyYAML built without libyaml
-    _FastLoader = _Loader  # type: ignore[assignment,misc,unused-ignore]
-
-
-def _key(value: Any) -> str:
-    if isinstance(value, str):
-        return value
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        return go_float(value)
-    return str(value)
-
-
 def _integral(value: Any) -> Any:
     # JSON has one number type: an integral float reaches the API server as an integer.
     if isinstance(value, float) and math.isfinite(value) and value == int(value) and abs(value) < 2**63:
         return int(value)
     return value
-
-
-def _convert(node: Node) -> Any:
-    if isinstance(node, ScalarNode):
-        tag = node.tag
-        if not node.style and tag == "tag:yaml.org,2002:str":
-            v = _resolve_plain(node.value)
-            return node.value if v is _UNRESOLVED else _integral(v)
-        if tag.endswith(":int"):
-            return _go_parse_int(node.value.replace("_", ""))
-        if tag.endswith(":float"):
-            return _integral(float(node.value))
-        if tag.endswith(":bool"):
-            return node.value in _TRUE
-        if tag.endswith(":null"):
-            return None
-        return node.value
-    if isinstance(node, SequenceNode):
-        return [_convert(n) for n in node.value]
-    if isinstance(node, MappingNode):
-        out: dict[str, Any] = {}
-        merges: list[dict[str, Any]] = []
-        for k, v in node.value:
-            if isinstance(k, ScalarNode) and k.value == "<<" and not k.style:
-                merged = _convert(v)
-                merges.extend(merged if isinstance(merged, list) else [merged])
-                continue
-            out[_key(_convert(k))] = _convert(v)
-        for m in merges:
-            if isinstance(m, dict):
-                for k2, v2 in m.items():
-                    out.setdefault(k2, v2)
-        return out
-    return None
 
 
 def normalize_numbers(value: Any) -> Any:
@@ -217,19 +153,6 @@ def normalize_numbers(value: Any) -> Any:
     if isinstance(value, list):
         return [normalize_numbers(v) for v in value]
     return _integral(value)
-
-
-def yaml_to_json(text: str) -> Any:
-    """One YAML document as the JSON-shaped value sigs.k8s.io/yaml would produce (None if empty).
-
-    Raises :class:`yaml.YAMLError` for syntax errors (see ``manifest.yaml_error_text``).
-    """
-    try:
-        node = yaml.compose(text, Loader=_FastLoader)
-    except yaml.YAMLError:
-        # The pure-Python parser words (and places) its errors the way users see them.
-        node = yaml.compose(text, Loader=_Loader)
-    return None if node is None else _convert(node)
 
 
 # --------------------------------------------------------------------------------------------
@@ -476,6 +399,12 @@ def _json_number(value: int | float) -> str:
 
 
 json_number = _json_number
+# For the YAML reader (simk8s.api.yamlinput), which resolves scalars as this module prints them.
+resolve_plain = _resolve_plain
+UNRESOLVED = _UNRESOLVED
+go_parse_int = _go_parse_int
+integral = _integral
+TRUE_WORDS = _TRUE
 
 
 def _json(value: Any, indent: str, out: list[str]) -> None:

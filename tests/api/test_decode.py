@@ -7,8 +7,9 @@ import pytest
 import yaml
 
 from simk8s import Cluster
-from simk8s.api.decode import MAX_DEPTH, DecodeError, convert, decode, go_v
+from simk8s.api.decode import DecodeError, convert, decode, go_v
 from simk8s.api.errors import ApiError, BadRequest, Invalid, RequestEntityTooLarge, kubectl_message
+from simk8s.api.limits import MAX_DEPTH
 from simk8s.api.openapi import openapi_v2_schema, openapi_v3_schema
 from simk8s.examples import WEB_YAML
 

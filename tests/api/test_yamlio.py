@@ -4,7 +4,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from simk8s.api.frozen import freeze
-from simk8s.api.yamlio import as_list, dump_json, dump_yaml, encode_json, go_float, sorted_keys, yaml_to_json
+from simk8s.api.yamlinput import yaml_to_json
+from simk8s.api.yamlio import as_list, dump_json, dump_yaml, encode_json, go_float, sorted_keys
 
 LAST_APPLIED = ('{"apiVersion":"v1","kind":"Service","metadata":{"annotations":{},"labels":{"app":"nginx"},'
                 '"name":"nginx","namespace":"default"},"spec":{"clusterIP":"None","ports":[{"name":"web",'

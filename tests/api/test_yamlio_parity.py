@@ -3,7 +3,7 @@
 import pytest
 import yaml
 
-from simk8s.api import yamlio
+from simk8s.api import yamlinput
 
 DOCS = [
     "a: 0x1F\nb: 1e3\nc: yes\nd: '80'\ne: ~\nf: 2024-01-01\ng: .inf\nh: 010\ni: \"x\"\nj: |\n  x\n",
@@ -17,14 +17,14 @@ DOCS = [
 @pytest.mark.parametrize("doc", DOCS)
 def test_fast_and_pure_loaders_agree(doc: str) -> None:
     def convert(loader: type) -> object:
-        return yamlio._convert(yaml.compose(doc, Loader=loader))
+        return yamlinput._Decoder(doc).convert(yaml.compose(doc, Loader=loader), 0)
 
-    assert repr(convert(yamlio._FastLoader)) == repr(convert(yamlio._Loader))
+    assert repr(convert(yamlinput._FastLoader)) == repr(convert(yamlinput._Loader))
 
 
 def test_syntax_errors_are_worded_by_the_pure_parser() -> None:
     with pytest.raises(yaml.YAMLError) as fast:
-        yamlio.yaml_to_json("a: b: c")
+        yamlinput.yaml_to_json("a: b: c")
     with pytest.raises(yaml.YAMLError) as pure:
-        yaml.compose("a: b: c", Loader=yamlio._Loader)
+        yaml.compose("a: b: c", Loader=yamlinput._Loader)
     assert str(fast.value) == str(pure.value)
