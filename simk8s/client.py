@@ -17,7 +17,8 @@ from simk8s.api.errors import ApiError, BadRequest, Invalid, RequestEntityTooLar
 from simk8s.api.frozen import thaw
 from simk8s.api.kinds import Kind, UnknownKind
 from simk8s.api.limits import MAX_BYTES
-from simk8s.api.patch import LAST_APPLIED, last_applied_configuration
+from simk8s.api.patch import LAST_APPLIED, PatchError, last_applied_configuration
+from simk8s.api.yamlio import encode_json
 from simk8s.store import Store
 
 __all__ = ["ApplyError", "apply_object", "apply_objects", "objects_from"]
@@ -51,10 +52,12 @@ def objects_from(source: Any) -> list[tuple[str, dict[str, Any]]]:
 def _kind_of(obj: Mapping[str, Any], source: str) -> Kind:
     api_version = obj.get("apiVersion", "")
     kind_name = obj.get("kind", "")
-    k = kinds.for_api_version(api_version, kind_name)
+    k = kinds.for_api_version(api_version, kind_name) if isinstance(api_version, str) and isinstance(
+        kind_name, str) else None
     if k is None:
-        name = (obj.get("metadata") or {}).get("name", "")
-        ns = (obj.get("metadata") or {}).get("namespace", "")
+        meta = obj.get("metadata")
+        meta = meta if isinstance(meta, Mapping) else {}
+        name, ns = meta.get("name", ""), meta.get("namespace", "")
         raise ApplyError(f'resource mapping not found for name: "{name}" namespace: "{ns}" from "{source}": '
                          f'no matches for kind "{kind_name}" in version "{api_version}"\n'
                          f"ensure CRDs are installed first")
@@ -104,7 +107,11 @@ def apply_object(store: Store, obj: Mapping[str, Any], namespace: str | None = N
             return k, name, "created"
         original_text = (current["metadata"].get("annotations") or {}).get(LAST_APPLIED)
         original = json.loads(original_text) if original_text else None
-        patch = create_three_way_merge_patch(original, body, thaw(current), k.kind)
+        try:
+            patch = create_three_way_merge_patch(original, body, thaw(current), k.kind)
+        except PatchError as e:
+            raise ApplyError(f"error when creating patch with:\noriginal:\n{original_text or ''}\nmodified:\n"
+                             f"{applied}\ncurrent:\n{encode_json(current)}\nfor: \"{source}\": {e}") from None
         if not patch:
             return k, name, "unchanged"
         after = store.patch(k, name, patch, ns)

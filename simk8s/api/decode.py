@@ -73,6 +73,11 @@ def _json_kind(v: Any) -> str:
     return "null" if v is None else type(v).__name__
 
 
+def _unsupported(v: float) -> str:
+    """json.Marshal's error for a value JSON cannot carry (what a client gets sending it)."""
+    return "json: unsupported value: " + ("NaN" if math.isnan(v) else "+Inf" if v > 0 else "-Inf")
+
+
 def _literal(v: int | float) -> str:
     try:
         return json_number(v)
@@ -95,6 +100,8 @@ def _check_tree(v: Any, depth: int, budget: list[int]) -> None:
             stack.extend((x, d + 1) for x in v)
         elif isinstance(v, str):
             budget[0] -= len(v) + 2
+        elif isinstance(v, float) and not math.isfinite(v):
+            raise _Abort(_unsupported(v))
         elif v is None or isinstance(v, bool | int | float):
             budget[0] -= 8
         else:
@@ -155,6 +162,8 @@ class _Json:
             raise _Abort("exceeded max depth")
         if v is None:
             return _SKIP
+        if isinstance(v, float) and not math.isfinite(v):
+            raise _Abort(_unsupported(v))
         if isinstance(t, Special):
             return self.special(v, t, struct, fields, depth)
         if isinstance(t, Scalar):
@@ -345,6 +354,8 @@ class _Converter:
             raise _Abort("exceeded max depth")
         if v is None:
             return _SKIP
+        if isinstance(v, float) and not math.isfinite(v):
+            raise _Abort(_unsupported(v))
         if isinstance(t, Scalar):
             return self.scalar(v, t)
         if isinstance(t, Special):

@@ -13,6 +13,7 @@ disk exactly as kubectl walks it, then hands each file's text to :func:`load_man
 from __future__ import annotations
 
 import json
+import math
 import os
 from collections.abc import Iterator
 from typing import Any
@@ -177,11 +178,26 @@ def _json_depth_error(text: str) -> str | None:
     return None
 
 
+class _GoJSONError(ValueError):
+    """A JSON number or word Go's decoder refuses where Python's accepts it."""
+
+
+def _go_float_literal(text: str) -> float:
+    value = float(text)
+    if math.isinf(value):   # strconv.ParseFloat's range error, as json.Unmarshal into interface{} reports it
+        raise _GoJSONError(f"json: cannot unmarshal number {text} into Go value of type float64")
+    return value
+
+
+def _no_constant(word: str) -> Any:
+    raise _GoJSONError(f"invalid character '{word[0]}' looking for beginning of value")
+
+
 def _json_values(text: str, source: str) -> Iterator[Any]:
     too_deep = _json_depth_error(text)
     if too_deep:
         raise ManifestError(f"error: error parsing {source}: {too_deep}")
-    decoder = json.JSONDecoder()
+    decoder = json.JSONDecoder(parse_float=_go_float_literal, parse_constant=_no_constant)
     pos = 0
     while True:
         while pos < len(text) and text[pos].isspace():
@@ -192,6 +208,8 @@ def _json_values(text: str, source: str) -> Iterator[Any]:
             value, pos = decoder.raw_decode(text, pos)
         except json.JSONDecodeError as err:
             raise ManifestError(f"error: error parsing {source}: {_go_json_error(text, err)}") from None
+        except _GoJSONError as err:
+            raise ManifestError(f"error: error parsing {source}: {err}") from None
         yield normalize_numbers(value)
 
 

@@ -673,6 +673,10 @@ def _diff_lists(name: str, old: list[Any], new: list[Any], field: _Field, sub: M
         if (not opts.ignore_deletions and deletions) or (not opts.ignore_changes and old != new):
             out[_ORDER + name] = thaw(new)
         return out
+    for item in (*old, *new):
+        if not isinstance(item, Mapping):
+            # strategicpatch's validateMergeKeyInLists: mergepatch.ErrBadArgType
+            raise PatchError(f"expected a map[string]interface {{}}, but received a {_go_reflect_type(item)}")
     changes: list[Any] = []
     old_by = {_go_sort_key(o.get(key)): o for o in old if isinstance(o, Mapping)}
     new_keys = {_go_sort_key(n.get(key)) for n in new if isinstance(n, Mapping)}
@@ -694,6 +698,21 @@ def _diff_lists(name: str, old: list[Any], new: list[Any], field: _Field, sub: M
     if (not opts.ignore_changes and (changes or not same_order)) or (not opts.ignore_deletions and changes):
         out[_ORDER + name] = [{key: n.get(key)} for n in new]
     return out
+
+
+def _go_reflect_type(value: Any) -> str:
+    """``reflect.TypeOf(v)`` of an unstructured value, as ``%s`` prints it."""
+    if value is None:
+        return "%!s(<nil>)"
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, int):
+        return "int64"
+    if isinstance(value, float):
+        return "float64"
+    if isinstance(value, str):
+        return "string"
+    return "[]interface {}" if isinstance(value, list | tuple) else "map[string]interface {}"
 
 
 def _combine(a: Mapping[str, Any], b: Mapping[str, Any], schema: Mapping[str, _Field]) -> dict[str, Any]:

@@ -75,7 +75,7 @@ def _round_up_nano(value: Fraction) -> Fraction:
 
 def parse_quantity(s: str | int | float) -> Fraction:
     """The exact value of a quantity; numbers are taken as they are (``1.5`` → 3/2)."""
-    if isinstance(s, bool):
+    if isinstance(s, bool) or not isinstance(s, str | int | float):
         raise ValueError(FORMAT_ERROR)
     if isinstance(s, int):
         return Fraction(s)

@@ -115,7 +115,9 @@ def _resolve_plain(s: str) -> Any:
         if v is not None:
             return v
         if _FLOAT.match(s.replace("_", "")):
-            return float(s.replace("_", ""))
+            f = float(s.replace("_", ""))
+            # strconv.ParseFloat fails on overflow (1e400): go-yaml keeps the scalar a string.
+            return _UNRESOLVED if math.isinf(f) else f
     return _UNRESOLVED
 
 
