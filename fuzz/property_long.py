@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+import traceback
 
 from hypothesis import Phase, settings
 from hypothesis.stateful import run_state_machine_as_test
@@ -52,9 +53,10 @@ def main(argv: list[str] | None = None) -> int:
                        phases=[Phase.generate, Phase.shrink])
         try:
             run_state_machine_as_test(CountingMachine, settings=run)
-        except Exception as e:  # the property failed; hypothesis has printed the shrunk example
+        except Exception as e:  # the property failed: the shrunk example and its replay are in the notes
             failures += 1
-            print(f"FAILED in batch {batch + 1}: {type(e).__name__}: {e}", file=sys.stderr)
+            print(f"FAILED in batch {batch + 1}:", file=sys.stderr)
+            traceback.print_exception(e, file=sys.stderr)
         batch += 1
         print(f"batch {batch}: {CountingMachine.examples} examples, {CountingMachine.steps} steps, "
               f"{time.perf_counter() - start:.0f} s", flush=True)
