@@ -36,7 +36,10 @@ class RuntimeChecker:
                     if r.get("kind") == "StatefulSet" and r.get("controller")), None)
         if ref is None:
             return None
-        return self.cluster.store.try_get("StatefulSet", ref["name"], pod["metadata"]["namespace"])
+        sts = self.cluster.store.try_get("StatefulSet", ref["name"], pod["metadata"]["namespace"])
+        # Only the set this pod's controller reference names by uid: a pod of an earlier set of
+        # the same name (still terminating on a failed node, say) is not this set's pod.
+        return sts if sts is not None and sts["metadata"]["uid"] == ref.get("uid") else None
 
     def _fail(self, text: str) -> None:
         self.violations.append(f"t={self.cluster.now:.1f}s: {text}")
