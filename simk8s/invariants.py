@@ -20,6 +20,7 @@ from simk8s.logic.statefulset import (
     identity_matches,
     retention_policy,
     storage_matches,
+    template_name,
 )
 
 __all__ = [
@@ -108,7 +109,7 @@ def _pod_claim_errors(sts: Obj, pod: Obj, claims: Mapping[str, Obj], must_exist:
     out = []
     ordinal = pu.get_ordinal(_name(sts), _name(pod))
     for tmpl in (sts.get("spec") or {}).get("volumeClaimTemplates") or ():
-        name = claim_name(tmpl["metadata"]["name"], _name(sts), ordinal)
+        name = claim_name(template_name(tmpl), _name(sts), ordinal)
         claim = claims.get(name)
         if claim is None and must_exist:
             out.append(f'persistentvolumeclaim "{name}" not found')

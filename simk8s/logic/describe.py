@@ -306,7 +306,7 @@ def _sts(obj: Obj, now: datetime, events: Sequence[Obj], related: Obj) -> str:
         w.w(0, "Volume Claims:")
         for t in templates:
             tspec = t.get("spec") or {}
-            w.w(1, f"Name:\t{t['metadata']['name']}")
+            w.w(1, f"Name:\t{(t.get('metadata') or {}).get('name', '')}")
             w.w(1, f"StorageClass:\t{tspec.get('storageClassName', '')}")
             _map(_Indent(w, 1), "Labels", (t.get("metadata") or {}).get("labels"))
             _map(_Indent(w, 1), "Annotations", (t.get("metadata") or {}).get("annotations"))

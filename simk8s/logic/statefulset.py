@@ -50,6 +50,7 @@ __all__ = [
     "plan",
     "retention_policy",
     "storage_matches",
+    "template_name",
     "update_claim_owner_refs",
     "versioned_pod",
 ]
@@ -237,8 +238,8 @@ def retention_policy(sts: Obj) -> tuple[str, str]:
     return p.get("whenDeleted") or "Retain", p.get("whenScaled") or "Retain"
 
 
-def claim_name(template_name: str, set_name: str, ordinal: int) -> str:
-    return f"{template_name}-{set_name}-{ordinal}"
+def claim_name(template: str, set_name: str, ordinal: int) -> str:
+    return f"{template}-{set_name}-{ordinal}"
 
 
 # --------------------------------------------------------------------------------- pods and claims
@@ -258,18 +259,22 @@ def _desired_claims(sts: Obj, ordinal: int) -> list[dict[str, Any]]:
     return out
 
 
+def template_name(tmpl: Obj) -> str:
+    """A claim template's name ("" when it has none: upstream does not validate the templates)."""
+    return str((tmpl.get("metadata") or {}).get("name") or "")
+
+
 def _claim_names(sts: Obj, ordinal: int) -> list[str]:
     """The names of :func:`_desired_claims` without building the claims."""
     set_name = _name(sts)
-    return [claim_name((t.get("metadata") or {}).get("name", ""), set_name, ordinal)
-            for t in _spec(sts).get("volumeClaimTemplates") or ()]
+    return [claim_name(template_name(t), set_name, ordinal) for t in _spec(sts).get("volumeClaimTemplates") or ()]
 
 
 def update_storage(sts: Obj, pod: Obj) -> dict[str, Any]:
     """The pod with one PVC volume per claim template (same-named template volumes replaced)."""
     out: dict[str, Any] = thaw(pod)
     ordinal = _pod_ordinal(pod)
-    templates = [t["metadata"]["name"] for t in _spec(sts).get("volumeClaimTemplates") or ()]
+    templates = [template_name(t) for t in _spec(sts).get("volumeClaimTemplates") or ()]
     spec = out.setdefault("spec", {})
     volumes = [{"name": t, "persistentVolumeClaim": {"claimName": claim_name(t, _name(sts), ordinal)}}
                for t in templates]
@@ -307,7 +312,7 @@ def storage_matches(sts: Obj, pod: Obj) -> bool:
         return False
     volumes = {v.get("name"): v for v in (pod.get("spec") or {}).get("volumes") or ()}
     for tmpl in _spec(sts).get("volumeClaimTemplates") or ():
-        t = tmpl["metadata"]["name"]
+        t = template_name(tmpl)
         pvc = (volumes.get(t) or {}).get("persistentVolumeClaim")
         if not pvc or pvc.get("claimName") != claim_name(t, _name(sts), ordinal):
             return False

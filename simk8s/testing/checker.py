@@ -18,6 +18,7 @@ from typing import Any
 
 from simk8s.api.frozen import get_in
 from simk8s.logic.podutil import get_ordinal, is_running_and_ready, is_terminating
+from simk8s.logic.statefulset import claim_name, template_name
 from simk8s.store import WatchEvent
 
 __all__ = ["RuntimeChecker"]
@@ -67,7 +68,7 @@ class RuntimeChecker:
         ns = pod["metadata"]["namespace"]
         claims = {get_in(v, ("persistentVolumeClaim", "claimName")) for v in pod["spec"].get("volumes") or ()
                   if get_in(v, ("persistentVolumeClaim", "claimName"))}
-        wanted = {f"{t['metadata']['name']}-{set_name}-{ordinal}" for t in sts["spec"].get("volumeClaimTemplates") or ()}
+        wanted = {claim_name(template_name(t), set_name, ordinal) for t in sts["spec"].get("volumeClaimTemplates") or ()}
         if claims != wanted:
             self._fail(f"pod {name} mounts claims {sorted(claims)}, not its own {sorted(wanted)}")
         if sts["spec"].get("podManagementPolicy", "OrderedReady") == "Parallel":

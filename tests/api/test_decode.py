@@ -274,3 +274,14 @@ def test_openapi_v2_schema_formats():
     port = s["properties"]["spec"]["properties"]["ports"]["items"]["properties"]
     assert port["targetPort"] == {"type": "string", "format": "int-or-string"}
     assert port["port"] == {"type": "integer", "format": "int32"}
+
+
+def test_a_claim_template_without_a_name_is_stored_and_its_claims_fail_as_upstream():
+    c = Cluster(seed=1)
+    bad = sts()
+    bad["spec"]["volumeClaimTemplates"][0]["metadata"] = {}
+    c.apply(bad)
+    c.run(30)
+    events = [e["message"] for e in c.store.list("Event", "default") if e["reason"] == "FailedCreate"]
+    assert events and 'failed to create PVC -web-0: PersistentVolumeClaim "-web-0" is invalid' in events[0]
+    assert "Name:" in c.kubectl("describe sts web").stdout
