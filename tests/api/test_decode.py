@@ -283,5 +283,6 @@ def test_a_claim_template_without_a_name_is_stored_and_its_claims_fail_as_upstre
     c.apply(bad)
     c.run(30)
     events = [e["message"] for e in c.store.list("Event", "default") if e["reason"] == "FailedCreate"]
-    assert events and 'failed to create PVC -web-0: PersistentVolumeClaim "-web-0" is invalid' in events[0]
+    assert any('PersistentVolumeClaim "-web-0" is invalid: metadata.name: Invalid value: "-web-0"' in e
+               for e in events)
     assert "Name:" in c.kubectl("describe sts web").stdout
