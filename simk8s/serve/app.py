@@ -21,13 +21,13 @@ from simk8s.api import kinds
 from simk8s.api.errors import ApiError, InternalError, NotFound, RequestEntityTooLarge, Timeout
 from simk8s.api.frozen import FrozenDict
 from simk8s.api.kinds import Kind
+from simk8s.api.limits import MAX_BYTES as MAX_REQUEST_BYTES
 from simk8s.dns.resolver import ClusterResolver
 from simk8s.serve import discovery, openapi, pods, tables
 from simk8s.serve.dnsproto import DnsEndpoint
 from simk8s.serve.loop import SimLoop
 from simk8s.serve.rest import NOT_FOUND, Target, decode_body, parse_resource_path, verb
 from simk8s.serve.watch import WRITE_TIMEOUT, watch
-from simk8s.store import MAX_REQUEST_BYTES
 
 if TYPE_CHECKING:
     from simk8s.cluster import Cluster
