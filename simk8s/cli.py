@@ -8,26 +8,47 @@
     simk8s sweep SPEC.yaml [--out DIR] [--scheduler ADDR]   # many seeded runs on Dask (simk8s.sweep.cli)
     simk8s campaign [--machine MODULE:CLASS] [--runs N]     # property campaigns on Dask
     simk8s version
+
+Errors are one line, ``simk8s: error: ...``, with exit status 2 (1 when ``--check`` finds a
+failure); outputs (``--events``, ``--timeline``, ``--graph``) are written atomically, and written
+for a run that stops early too. ``SIMK8S_TRACEBACK=1`` shows the traceback of an internal error.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import NoReturn, TypeVar
 
-from simk8s import __version__
+from simk8s import __version__, viz
 from simk8s.api.errors import ApiError
 from simk8s.client import ApplyError
 from simk8s.cluster import Cluster, NotSettled
 from simk8s.sweep import cli as sweep_cli
+from simk8s.outputs import MissingExtra, require_plotting, save_figure, write_atomic
+from simk8s.scenario import ScenarioError, ScenarioResult, load_scenario, run_scenario
 
 __all__ = ["main"]
 
+T = TypeVar("T")
+
+
+class CliError(Exception):
+    """A user error: printed as ``simk8s: error: <message>``, exit status 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        sub = " ".join(self.prog.split()[1:])
+        print(f"simk8s: error: {sub + ': ' if sub else ''}{message}", file=sys.stderr)
+        sys.exit(2)
+
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="simk8s", description="Simulated Kubernetes: StatefulSets, storage and "
+    p = _Parser(prog="simk8s", description="Simulated Kubernetes: StatefulSets, storage and "
                                 "headless-service DNS in virtual time.")
     sub = p.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="replay a scenario file and print its transcript")
@@ -74,6 +95,24 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    try:
+        return _dispatch(args)
+    except CliError as e:
+        return _error(str(e))
+    except KeyboardInterrupt:
+        return 130
+    except Exception as e:  # a bug: one line unless asked for the traceback
+        if os.environ.get("SIMK8S_TRACEBACK"):
+            raise
+        return _error(f"internal error: {type(e).__name__}: {e} (SIMK8S_TRACEBACK=1 shows where)")
+
+
+def _error(message: str) -> int:
+    print(f"simk8s: error: {_one_line(message)}", file=sys.stderr)
+    return 2
+
+
+def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "version":
         print(f"simk8s {__version__}")
         return 0
@@ -93,30 +132,56 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from simk8s.scenario import ScenarioError, load_scenario, run_scenario
-
     try:
         scenario = load_scenario(args.scenario)
-    except (OSError, ScenarioError) as e:
-        print(f"simk8s: {e}", file=sys.stderr)
-        return 2
+    except OSError as e:
+        raise CliError(f"{args.scenario}: {e.strerror or e}") from None
+    except ScenarioError as e:
+        raise CliError(str(e)) from None
+    outputs = [(opt, path) for opt, path in (("--events", args.events), ("--timeline", args.timeline),
+                                              ("--graph", args.graph)) if path]
+    _check_outputs(outputs)  # before the run: a missing directory or extra fails at once
     echo = None if args.quiet or args.check else (lambda text: (sys.stdout.write(text), sys.stdout.flush()))
-    result = run_scenario(scenario, seed=args.seed, echo=echo)
-    if args.events:
-        Path(args.events).write_text(event_log(result.cluster))
-    if args.timeline or args.graph:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        from simk8s import viz
-
-        if args.timeline:
-            viz.timeline(result.cluster).savefig(args.timeline)
-        if args.graph:
-            viz.object_graph_figure(result.cluster).savefig(args.graph)
+    try:
+        result = run_scenario(scenario, seed=args.seed, echo=echo)
+    except Exception as e:
+        partial = getattr(e, "scenario_result", None)
+        if partial is not None:
+            _write_outputs(args, partial)
+        raise
+    _write_outputs(args, result)
     for f in result.failures:
         print(f"FAILED: {f}", file=sys.stderr)
+    if result.error is not None:
+        raise CliError(f"{args.scenario}: {result.error}")
     return 1 if result.failures else 0
+
+
+def _check_outputs(outputs: list[tuple[str, str]]) -> None:
+    for opt, path in outputs:
+        parent = Path(path).parent
+        if not parent.is_dir():
+            raise CliError(f"{opt} {path}: no directory {str(parent)!r}")
+        if Path(path).is_dir():
+            raise CliError(f"{opt} {path}: is a directory")
+        if opt in ("--timeline", "--graph"):
+            try:
+                require_plotting(opt)
+            except MissingExtra as e:
+                raise CliError(str(e)) from None
+
+
+def _write_outputs(args: argparse.Namespace, result: ScenarioResult) -> None:
+    """The run's files, each replaced atomically (also after a run that stopped early)."""
+    try:
+        if args.events:
+            write_atomic(args.events, event_log(result.cluster))
+        if args.timeline:
+            save_figure(lambda: viz.timeline(result.cluster), args.timeline)
+        if args.graph:
+            save_figure(lambda: viz.object_graph_figure(result.cluster), args.graph)
+    except OSError as e:
+        raise CliError(f"cannot write {e.filename or 'an output'}: {e.strerror or e}") from None
 
 
 def event_log(cluster: object) -> str:
@@ -137,7 +202,10 @@ def _shell(args: argparse.Namespace) -> int:
     from simk8s.hostshell import HostShell
 
     cluster = Cluster(seed=args.seed)
-    files = {Path(f).name: Path(f).read_text() for f in args.file}
+    try:
+        files = {Path(f).name: Path(f).read_text() for f in args.file}
+    except (OSError, UnicodeDecodeError) as e:
+        raise CliError(f"-f: {getattr(e, 'filename', None) or ''}: {getattr(e, 'strerror', None) or e}") from None
     host = HostShell(cluster, files=files)
     code = 0
     interactive = sys.stdin.isatty()
@@ -162,17 +230,13 @@ def _shell(args: argparse.Namespace) -> int:
 
 def _dns(args: argparse.Namespace) -> int:
     from simk8s import netsim
-    from simk8s.cluster import Cluster
     from simk8s.dns.resolver import ClusterResolver
     from simk8s.dns.server import DnsServer
 
-    cluster = Cluster(seed=args.seed)
-    for f in args.filename:
-        cluster.apply(Path(f))
-    cluster.settle()
+    cluster = _cluster_from(args.filename, args.seed)
     resolver = ClusterResolver(lambda: netsim.dns_snapshot(cluster))
     server = DnsServer(resolver, host=args.host, port=args.port)
-    server.start()
+    _listen(server.start, args.host, args.port)
     print(f"simk8s dns: serving {cluster.topology.zone} on {args.host}:{server.port} (udp, tcp); Ctrl-C stops",
           flush=True)
     try:
@@ -190,21 +254,46 @@ def _serve(args: argparse.Namespace) -> int:
     try:
         from simk8s.serve import live
     except ImportError as e:  # aiohttp missing: the serve extra is not installed
-        print(f"simk8s serve: needs the serve extra (pip install 'simk8s[serve]'): {e}", file=sys.stderr)
-        return 2
+        raise CliError(f"serve needs the serve extra (pip install 'simk8s[serve]'): {e}") from None
     return live.main(args)
 
 
-def _explain(args: argparse.Namespace) -> int:
-    cluster = Cluster(seed=args.seed)
+def _cluster_from(files: list[str], seed: int) -> Cluster:
+    """A settled cluster holding the objects of ``files``; a file that cannot be read or
+    applied is a :class:`CliError` naming it."""
+    cluster = Cluster(seed=seed)
+    for f in files:
+        try:
+            cluster.apply(Path(f))
+        except OSError as e:
+            raise CliError(f"{f}: {e.strerror or e}") from None
+        except (ApiError, ApplyError, ValueError) as e:
+            raise CliError(f"{f}: {_one_line(e)}") from None
     try:
-        for f in args.filename:
-            cluster.apply(f)
         cluster.settle()
+    except NotSettled as e:
+        raise CliError(_one_line(e)) from None
+    return cluster
+
+
+def _one_line(e: BaseException | str) -> str:
+    text = "; ".join(line.strip() for line in str(e).strip().splitlines() if line.strip())
+    return text.removeprefix("error: ")
+
+
+def _listen(start: Callable[[], T], host: str, port: int) -> T:
+    try:
+        return start()
+    except OSError as e:
+        raise CliError(f"cannot listen on {host}:{port}: {e.strerror or e}") from None
+
+
+def _explain(args: argparse.Namespace) -> int:
+    cluster = _cluster_from(args.filename, args.seed)
+    try:
         verdict = cluster.explain_connection(args.src, args.dst, args.port, args.protocol, namespace=args.namespace)
-    except (OSError, ApiError, ApplyError, NotSettled, ValueError) as e:
-        print(f"simk8s: {e}", file=sys.stderr)
-        return 2
+    except (ApiError, ValueError) as e:
+        raise CliError(_one_line(e)) from None
     print(verdict.explain())
     return 0 if verdict.allowed else 1
 

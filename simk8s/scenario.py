@@ -25,6 +25,11 @@ files on the host, e.g. ``web.yaml``), ``urls`` (what ``curl -O URL`` downloads 
 
 ``run_scenario`` returns a :class:`ScenarioResult` with the transcript (what a terminal shows,
 ``$ `` before each command line) and the failures; the same seed and file give the same bytes.
+
+Every step is checked when the file is loaded (known keys, a sleep of 0 to 86,400 seconds, a
+known check, regular expressions that compile), so a bad file fails before anything runs, with
+:class:`ScenarioError`. What only the run can tell (a fault on a node that does not exist) ends
+the run there: the result carries the ``error`` and everything up to it.
 """
 
 from __future__ import annotations
@@ -53,6 +58,9 @@ class ScenarioError(ValueError):
     """A scenario file that cannot be run (unknown step, bad field)."""
 
 
+MAX_SLEEP = 86_400.0  # one virtual day per step: longer is a typo (1e12), not a lesson
+
+
 @dataclass
 class Scenario:
     name: str
@@ -73,13 +81,16 @@ class ScenarioResult:
     transcript: str
     failures: list[str]
     outputs: list[str]
+    error: str | None = None  # why the run stopped early (a step that could not be carried out)
 
     @property
     def ok(self) -> bool:
-        return not self.failures
+        return not self.failures and self.error is None
 
 
 STEP_KEYS = {"run", "sleep", "fault", "check", "note", "explain"}
+_MODIFIERS = {"run": {"watch", "stdin", "expect"}, "explain": {"expect"}}
+_EXPECT_LISTS = ("contains", "absent", "regex", "rows")
 
 
 def load_scenario(path: str | Path) -> Scenario:
@@ -93,7 +104,9 @@ def load_scenario(path: str | Path) -> Scenario:
         try:
             data = yaml.safe_load(text)
         except yaml.YAMLError as e:
-            raise ScenarioError(f"{p}: not valid YAML: {e}") from None
+            mark = getattr(e, "problem_mark", None)
+            where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
+            raise ScenarioError(f"{p}: not valid YAML: {where}{getattr(e, 'problem', None) or e}") from None
     return scenario_from_dict(data, source=str(p))
 
 
@@ -104,15 +117,95 @@ def scenario_from_dict(data: Any, source: str = "-") -> Scenario:
     for i, step in enumerate(data["steps"]):
         if not isinstance(step, Mapping) or not (STEP_KEYS & set(step)):
             raise ScenarioError(f"{source}: step {i + 1}: expected one of {', '.join(sorted(STEP_KEYS))}")
+        problem = _step_problem(step)
+        if problem:
+            raise ScenarioError(f"{source}: step {i + 1}: {problem}")
         steps.append(dict(step))
     missing = data.get("missing_images") or []
     if not isinstance(missing, list) or not all(isinstance(m, str) for m in missing):
         raise ScenarioError(f"{source}: missing_images is a list of image references")
+    for key in ("files", "urls", "topology"):
+        if not isinstance(data.get(key) or {}, Mapping):
+            raise ScenarioError(f"{source}: {key} is a mapping")
+    seed, workers = data.get("seed", 1), (data.get("topology") or {}).get("workers", 3)
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise ScenarioError(f"{source}: seed is an integer, not {seed!r}")
+    if isinstance(workers, bool) or not isinstance(workers, int) or not 0 <= workers <= 100:
+        raise ScenarioError(f"{source}: topology.workers is a number of nodes from 0 to 100, not {workers!r}")
     return Scenario(name=str(data.get("name", Path(source).stem)), steps=steps, seed=int(data.get("seed", 1)),
                     files={str(k): str(v) for k, v in (data.get("files") or {}).items()},
                     urls={str(k): str(v) for k, v in (data.get("urls") or {}).items()},
                     topology=dict(data.get("topology") or {}), description=str(data.get("description", "")),
                     source=source, missing_images=list(missing))
+
+
+def _seconds(value: Any, what: str, most: float = MAX_SLEEP) -> str | None:
+    """Why ``value`` is not a number of seconds from 0 to ``most`` (None when it is)."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        return f"{what} must be a number of seconds, not {value!r}"
+    try:
+        seconds = float(value)
+    except ValueError:
+        return f"{what} must be a number of seconds, not {value!r}"
+    if not 0 <= seconds <= most:  # also refuses nan and inf
+        return f"{what} must be between 0 and {most:g} seconds, not {value!r}"
+    return None
+
+
+def _step_problem(step: Mapping[str, Any]) -> str | None:
+    """What is wrong with one step (None when it can be run)."""
+    kinds = [k for k in step if k in STEP_KEYS and k != "note"] or ["note"]
+    allowed = {"note", *kinds}.union(*(_MODIFIERS.get(k, set()) for k in kinds))
+    unknown = sorted(str(k) for k in step if k not in allowed)
+    if unknown:
+        return (f"unknown key {unknown[0]!r} (a step is one of {', '.join(sorted(STEP_KEYS))}"
+                f"{'; ' + kinds[0] + ' takes ' + ', '.join(sorted(_MODIFIERS[kinds[0]])) if kinds[0] in _MODIFIERS else ''})")
+    if "sleep" in step:
+        problem = _seconds(step["sleep"], "sleep")
+        if problem:
+            return problem
+    if "watch" in step and step["watch"] != "quiet":
+        problem = _seconds(step["watch"], "watch (or \"quiet\")")
+        if problem:
+            return problem
+    if "check" in step and step["check"] not in ("invariants", "runtime"):
+        return f"unknown check {step['check']!r} (invariants or runtime)"
+    if "fault" in step:
+        spec = step["fault"]
+        if not isinstance(spec, Mapping) or len(spec) != 1 or next(iter(spec)) not in ("fail", "recover", "delete"):
+            return ("fault is one of {fail: NODE}, {recover: NODE}, {delete: NODE} "
+                    "(NODE may be {node_of: POD})")
+    if "explain" in step:
+        spec = step["explain"]
+        if not isinstance(spec, Mapping) or not {"from", "to", "port"} <= set(spec):
+            return "explain needs from, to and port (and optionally protocol, namespace)"
+        if not str(spec["port"]).isdigit() or not 0 < int(spec["port"]) < 65536:
+            return f"explain: port must be 1 to 65535, not {spec['port']!r}"
+    if "run" in step and not isinstance(step["run"], str | int | float):
+        return f"run is a command line, not {step['run']!r}"
+    return _expect_problem(step.get("expect"))
+
+
+def _expect_problem(expect: Any) -> str | None:
+    if expect is None:
+        return None
+    if not isinstance(expect, Mapping):
+        return f"expect is a mapping of checks, not {expect!r}"
+    unknown = sorted(str(k) for k in expect if k not in (*_EXPECT_LISTS, "exit", "allowed"))
+    if unknown:
+        return f"expect: unknown check {unknown[0]!r} ({', '.join((*_EXPECT_LISTS, 'exit', 'allowed'))})"
+    for key in _EXPECT_LISTS:
+        value = expect.get(key) or []
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            return f"expect: {key} is a list of strings"
+    for pattern in expect.get("regex") or []:
+        try:
+            re.compile(pattern)
+        except re.error as e:
+            return f"expect: bad regex {pattern!r}: {e}"
+    if "exit" in expect and (isinstance(expect["exit"], bool) or not isinstance(expect["exit"], int)):
+        return f"expect: exit is a number, not {expect['exit']!r}"
+    return None
 
 
 def _topology(spec: Mapping[str, Any]) -> Topology | None:
@@ -154,7 +247,24 @@ def run_scenario(scenario: Scenario, *, seed: int | None = None, echo: Any = Non
         if echo is not None:
             echo(text)
 
+    try:
+        _run_steps(scenario, cluster, host, checker, emit, failures, outputs)
+    except ScenarioError as e:
+        return ScenarioResult(scenario, cluster, "".join(parts), failures, outputs, error=str(e))
+    except Exception as e:
+        # A bug: fail loudly, but hand the caller what ran so far (the CLI still writes it).
+        e.scenario_result = ScenarioResult(  # type: ignore[attr-defined]
+            scenario, cluster, "".join(parts), failures, outputs, error=f"{type(e).__name__}: {e}")
+        raise
+    return ScenarioResult(scenario, cluster, "".join(parts), failures, outputs)
+
+
+def _run_steps(scenario: Scenario, cluster: Cluster, host: Any, checker: Any, emit: Any,
+               failures: list[str], outputs: list[str]) -> None:
     for i, step in enumerate(scenario.steps, 1):
+        problem = _step_problem(step)  # scenarios built in code skip load_scenario's checks
+        if problem:
+            raise ScenarioError(f"step {i}: {problem}")
         if "note" in step:
             emit(f"# {step['note']}\n")
         if "sleep" in step:
@@ -177,7 +287,6 @@ def run_scenario(scenario: Scenario, *, seed: int | None = None, echo: Any = Non
             emit(result.output)
             outputs.append(result.output)
             failures.extend(f"step {i} ({line}): {f}" for f in check_output(step.get("expect"), result))
-    return ScenarioResult(scenario, cluster, "".join(parts), failures, outputs)
 
 
 def apply_fault(cluster: Cluster, spec: Any, where: str) -> None:
@@ -195,14 +304,13 @@ def apply_fault(cluster: Cluster, spec: Any, where: str) -> None:
         if not node:
             raise ScenarioError(f"{where}: pod {pod} is not on a node")
         remembered[pod] = node
-    if what == "fail":
-        cluster.fail_node(str(node))
-    elif what == "recover":
-        cluster.recover_node(str(node))
-    elif what == "delete":
-        cluster.delete_node(str(node))
-    else:
+    act = {"fail": cluster.fail_node, "recover": cluster.recover_node, "delete": cluster.delete_node}.get(what)
+    if act is None:
         raise ScenarioError(f"{where}: unknown fault {what!r}")
+    try:
+        act(str(node))
+    except ApiError as e:
+        raise ScenarioError(f"{where}: fault: {e}") from None
 
 
 def _explain(cluster: Cluster, spec: Any, i: int) -> tuple[str, bool]:

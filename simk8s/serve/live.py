@@ -100,11 +100,11 @@ def main(args: argparse.Namespace) -> int:
         server = Server(cluster, host=args.host, port=args.port, dns_port=args.dns_port, speed=speed)
         asyncio.run(_serve(server, args.kubeconfig))
     except ServeError as e:
-        print(f"simk8s serve: {e}", file=sys.stderr)
+        print(f"simk8s: error: {e}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 0
-    except OSError as e:
-        print(f"simk8s serve: {e.strerror or e}", file=sys.stderr)
-        return 1
+    except OSError as e:  # the CLI's one-line error (a port in use, an unwritable kubeconfig)
+        print(f"simk8s: error: {e.strerror or e}", file=sys.stderr)
+        return 2
     return 0

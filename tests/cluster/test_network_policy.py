@@ -172,7 +172,7 @@ def test_explain_step_and_cli(lab: Cluster, tmp_path: Path, capsys: pytest.Captu
     assert main(["explain", "-f", str(manifest), "--from", "10.0.0.1", "--to", "8.8.8.8", "--port", "53"]) == 0
     assert capsys.readouterr().out.startswith("10.0.0.1 -> 8.8.8.8 port 53/TCP: ALLOWED\n")
     assert main(["explain", "-f", str(manifest), "--from", "nope", "--to", "8.8.8.8", "--port", "53"]) == 2
-    assert capsys.readouterr().err == 'simk8s: pods "nope" not found\n'
+    assert capsys.readouterr().err == 'simk8s: error: pods "nope" not found\n'
 
 
 def test_connection_graph_before_and_after_a_default_deny(lab: Cluster) -> None:
