@@ -94,17 +94,18 @@ def printf(ctx: CommandContext) -> int:
     fmt, args = ctx.argv[1], ctx.argv[2:]
     spec = re.compile(r"%([-+ #0]*)(\d*)(?:\.(\d+))?([sdiouxXcb%])")
     status = 0
+    start = 0  # the format is reused from this argument on (an index: no copying of the list)
     while True:
         consumed = 0
 
-        def sub(m: re.Match[str], args: list[str] = args) -> str:
+        def sub(m: re.Match[str], start: int = start) -> str:
             nonlocal consumed, status
             flags, width, prec, conv = m.groups()
             if conv == "%":
                 return "%"
             if max(len(width), len(prec or "")) > 9 or max(int(width or 0), int(prec or 0)) > ctx.shell.limits.memory:
                 raise Kill(9, "printf field wider than the shell's memory")
-            arg = args[consumed] if consumed < len(args) else ""
+            arg = args[start + consumed] if start + consumed < len(args) else ""
             consumed += 1
             if conv == "b":
                 return _escapes(arg)[0]
@@ -123,14 +124,15 @@ def printf(ctx: CommandContext) -> int:
                     ctx.err(ctx.shell.diag(f"{arg}: {msg}", "printf") + "\n")
                 status = status if ctx.shell.dialect == "zsh" else 1
             conv = "d" if conv in "iu" else conv
+            num = max(-(1 << 63), min(num, (1 << 63) - 1))  # strtoimax saturates
             return ("%" + flags + width + ("." + prec if prec else "") + conv) % num
 
         body = spec.sub(sub, fmt)
         text, stop = _escapes(body)
         ctx.out(text)
-        if stop or consumed == 0 or consumed >= len(args):
+        if stop or consumed == 0 or start + consumed >= len(args):
             return status
-        args = args[consumed:]
+        start += consumed
 
 
 def test(ctx: CommandContext) -> int:

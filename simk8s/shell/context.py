@@ -35,14 +35,24 @@ class Sink(Protocol):
 
 @dataclass
 class Input:
-    """A readable stream shared by the commands of one shell (the first reader consumes it)."""
+    """A readable stream shared by the commands of one shell (the first reader consumes it).
+
+    With a ``budget`` (:class:`simk8s.shell.sandbox.Budget`), reading costs steps in proportion
+    to the work a tool then does per line, so re-reading a big input in a loop ends by the budget.
+    """
 
     text: str = ""
     pos: int = 0
+    budget: Any = field(default=None, repr=False, compare=False)
+
+    def charge(self, steps: int) -> None:
+        if self.budget is not None:
+            self.budget.step(steps)
 
     def read_all(self) -> str:
         out = self.text[self.pos:]
         self.pos = len(self.text)
+        self.charge(1 + len(out) // 128)
         return out
 
     def read_line(self) -> str | None:
@@ -60,6 +70,7 @@ class Input:
         while self.pos < len(self.text):
             piece = self.text[self.pos:self.pos + 65536]
             self.pos += len(piece)
+            self.charge(1)
             yield piece
 
     def iter_lines(self) -> Iterator[str]:
@@ -76,6 +87,7 @@ class Input:
             lines[0] = "".join(tail) + lines[0]
             last = lines.pop()
             tail, held = [last], len(last)
+            self.charge(1 + len(lines) // 16)  # the reader's work per line is Python's
             for line in lines:
                 yield line + "\n"
         if tail and tail != [""]:

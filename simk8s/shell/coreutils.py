@@ -98,7 +98,7 @@ def _sources(ctx: CommandContext, files: list[str], tool: str) -> Iterable[tuple
             yield name, ctx.input
             continue
         try:
-            yield name, Input(ctx.fs.read(ctx.path(name)))
+            yield name, Input(ctx.fs.read(ctx.path(name)), budget=ctx.shell.budget)
         except OSError as e:
             if tool in ("head", "tail") and not _busybox(ctx):
                 ctx.err(f"{tool}: cannot open '{name}' for reading: {_why(e)}\n")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import fnmatch
+import functools
 import itertools
 import re
 from collections.abc import Callable, Mapping
@@ -63,18 +64,16 @@ class Fields:
         if not ifs:
             self.add(text, quoted=False)
             return
-        white = "".join(c for c in ifs if c in " \t\n")
-        other = "".join(c for c in ifs if c not in " \t\n")
-        w = f"[{re.escape(white)}]*" if white else ""
-        pattern = f"{w}[{re.escape(other)}]{w}" + (f"|[{re.escape(white)}]+" if white else "")
+        pattern, other = _ifs_pattern("".join(dict.fromkeys(ifs)))  # a doubled IFS is the same IFS
         pos = 0
-        for m in re.finditer(pattern, text):
+        for m in pattern.finditer(text):
             if m.start() == m.end():
                 continue
             piece = text[pos:m.start()]
             if piece:
                 self.add(piece, quoted=False)
-            self.end(force=any(c in other for c in m.group()))
+            sep = m.group()
+            self.end(force=any(c in sep for c in other))  # over IFS's few characters, not the run
             pos = m.end()
         if text[pos:]:
             self.add(text[pos:], quoted=False)
@@ -90,6 +89,18 @@ class Fields:
     def start(self) -> None:
         """Force a (possibly empty) field to exist, as ``""`` does."""
         self._started = True
+
+
+@functools.lru_cache(maxsize=64)
+def _ifs_pattern(ifs: str) -> tuple[re.Pattern[str], str]:
+    """The separator pattern for ``ifs`` (distinct characters) and its non-whitespace part."""
+    white = "".join(c for c in ifs if c in " \t\n")
+    other = "".join(c for c in ifs if c not in " \t\n")
+    w = f"[{re.escape(white)}]*" if white else ""
+    alternatives = [f"{w}[{re.escape(other)}]{w}"] if other else []
+    if white:
+        alternatives.append(f"[{re.escape(white)}]+")
+    return re.compile("|".join(alternatives)), other
 
 
 _BRACE = re.compile(r"\{([^{}]*)\}")

@@ -60,8 +60,11 @@ class Expansion(Diagnostics):
         held = 0
         for word in (w for orig in words for w in (brace_expand(orig, most) if braces else [orig])):
             fields = Fields(self.limits.memory)
-            self._expand_into(word, fields, split=True)
-            fields.end()
+            try:
+                self._expand_into(word, fields, split=True)
+                fields.end()
+            finally:  # splitting is Python work per field: charged even when memory ran out
+                self.budget.step(len(fields.done) // 8)
             for value, pattern, globbable in fields.done:
                 matches = glob(self.fs, self.st.cwd, pattern) if globbable else []
                 if globbable and not matches and self.dialect == "zsh":

@@ -571,7 +571,7 @@ class Shell(Expansion):
         fds: dict[int, Any] = {0: io.input, 1: io.out, 2: io.err}
         for r in redirs:
             if r.heredoc is not None:
-                fds[r.fd] = Input(self.expand_str(r.heredoc.body))
+                fds[r.fd] = Input(self.expand_str(r.heredoc.body), budget=self.budget)
                 continue
             target = self.expand_str(r.target)
             if r.op in (">&", "<&"):
@@ -594,7 +594,7 @@ class Shell(Expansion):
             path = normalize(target, self.st.cwd)
             if r.op == "<":
                 try:
-                    fds[r.fd] = Input(self.fs.read(path))
+                    fds[r.fd] = Input(self.fs.read(path), budget=self.budget)
                 except OSError as e:
                     io.err.write(self.open_error(target, e, create=False) + "\n")
                     return None

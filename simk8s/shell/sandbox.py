@@ -248,6 +248,7 @@ class Pipe(Input):
             parts.append(piece)
             total += len(piece)
             self.budget.hold(total)
+            self.budget.step(len(piece) // 128)
         return "".join(parts)
 
     def read_line(self) -> str | None:

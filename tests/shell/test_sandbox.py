@@ -174,3 +174,15 @@ def test_the_host_shell_survives_an_endless_loop(web: Cluster) -> None:
     assert host.run("kubectl exec web-0 -- sh -c 'while true; do :; done'").stderr == \
         "command terminated with exit code 143\n"
     assert host.run("echo ok").stdout == "ok\n"
+
+
+def test_field_splitting_keeps_brackets_and_costs_steps_per_field() -> None:
+    r = sh().run('x="a[b]c d"; for w in $x; do echo "<$w>"; done')
+    assert r.stdout == "<a[b]c>\n<d>\n"  # brackets are not IFS characters
+    r = sh(steps=5000).run("x=$(seq 1 50000); while :; do set -- $x; done")
+    assert r.code == 143  # re-splitting a big value in a loop is work the budget sees
+
+
+def test_printf_reuses_its_format_over_many_arguments_in_linear_time() -> None:
+    r = sh().run("printf '%s\\n' $(seq 1 50000) | wc -l; printf '%d\\n' 99999999999999999999999")
+    assert r.stdout == "50000\n9223372036854775807\n"
