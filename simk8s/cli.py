@@ -27,9 +27,9 @@ from simk8s import __version__, viz
 from simk8s.api.errors import ApiError
 from simk8s.client import ApplyError
 from simk8s.cluster import Cluster, NotSettled
-from simk8s.sweep import cli as sweep_cli
 from simk8s.outputs import MissingExtra, require_plotting, save_figure, write_atomic
 from simk8s.scenario import ScenarioError, ScenarioResult, load_scenario, run_scenario
+from simk8s.sweep import cli as sweep_cli
 
 __all__ = ["main"]
 

@@ -45,9 +45,9 @@ def test_serve_prints_the_export_line_and_serves_the_manifests(tmp_path: Path) -
 
 
 @pytest.mark.parametrize(("args", "message"), [
-    (["nope.yaml"], "simk8s serve: nope.yaml: no such file or directory"),
-    (["--speed", "-1"], "simk8s serve: --speed: expected a positive number or 'max', not '-1'"),
-    (["--speed", "fast"], "simk8s serve: --speed: expected a positive number or 'max', not 'fast'"),
+    (["nope.yaml"], "simk8s: error: nope.yaml: no such file or directory"),
+    (["--speed", "-1"], "simk8s: error: --speed: expected a positive number or 'max', not '-1'"),
+    (["--speed", "fast"], "simk8s: error: --speed: expected a positive number or 'max', not 'fast'"),
 ])
 def test_bad_arguments_are_one_line_errors(tmp_path: Path, args: list[str], message: str) -> None:
     p = _simk8s("serve", "--port", "0", *args, cwd=tmp_path)
