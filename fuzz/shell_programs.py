@@ -9,7 +9,7 @@ runs each in a fresh shell of a random dialect on small budgets (so an endless p
 fraction of a second). Every run must return a result with a status from 0 to 255: an exception
 out of the shell is a host-process failure. Prints the figures, among them the process's peak
 RSS and the slowest program; exits 1 on any failure. The test suite runs a short version
-(``tests/shell/test_fuzz_campaign.py``).
+(``tests/shell/test_shell_fuzz_campaign.py``).
 """
 
 from __future__ import annotations
