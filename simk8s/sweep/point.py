@@ -18,7 +18,7 @@ from typing import Any
 import yaml
 
 from simk8s.cluster import Cluster
-from simk8s.scenario import apply_fault, cluster_for, run_scenario, scenario_from_dict
+from simk8s.scenario import ScenarioError, apply_fault, cluster_for, run_scenario, scenario_from_dict
 from simk8s.sweep.measures import Recorder
 from simk8s.timing import Timing
 
@@ -53,6 +53,8 @@ def measure_point(payload: Mapping[str, Any], seed: int, params: Mapping[str, An
     schedule = (payload.get("faults") or {}).get(params.get("faults", "none"), [])
     cluster.env.process(_faults(cluster, schedule, seed, horizon))
     result = run_scenario(scenario, cluster=cluster)
+    if result.error is not None:  # a step or a scheduled fault could not be carried out
+        raise ScenarioError(result.error)
     if horizon is not None and cluster.now < horizon:
         cluster.run(horizon - cluster.now)
     row = recorder.finish(expectation_failures=len(result.failures))
