@@ -48,7 +48,7 @@ def loop(points: int) -> float:
 def dask(points: int, workers: int) -> tuple[float, float]:
     """(seconds for the sweep, seconds to start the cluster and warm its workers)."""
     t0 = time.perf_counter()
-    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
+    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address="127.0.0.1:0",
                       silence_logs=logging.CRITICAL) as cluster, Client(cluster) as client, \
             tempfile.TemporaryDirectory() as tmp:
         run_sweep(spec(workers * 2), Path(tmp) / "warm", client=client, plots=False)

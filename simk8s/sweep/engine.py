@@ -58,7 +58,7 @@ def open_client(scheduler: str | None = None, workers: int | None = None) -> Ite
     # One thread per worker: a run is pure-Python CPU work (threads would share one GIL), and
     # hypothesis, which campaigns run, is not thread-safe.
     cluster = distributed.LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                                       dashboard_address=None, silence_logs=logging.CRITICAL)
+                                       dashboard_address="127.0.0.1:0", silence_logs=logging.CRITICAL)
     with cluster, distributed.Client(cluster) as client:
         yield client
 

@@ -59,7 +59,7 @@ def spec(**changes: Any) -> SweepSpec:
 @pytest.fixture(scope="module")
 def client() -> Iterator[Client]:
     """One LocalCluster (two single-threaded worker processes) shared by the tests of this module."""
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address="127.0.0.1:0",
                       silence_logs=logging.CRITICAL) as cluster, Client(cluster) as c:
         yield c
 
@@ -108,18 +108,18 @@ def test_a_separately_started_dask_cluster_gives_the_same_table(tmp_path: Path, 
     env = {"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
     file = tmp_path / "scheduler.json"
     dask = [sys.executable, "-m", "dask"]
-    procs = [subprocess.Popen([*dask, "scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
-                               "--scheduler-file", str(file)], env=env, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL)]
+    quiet = {"env": env, "stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+    loopback = ["--host", "127.0.0.1", "--no-dashboard", "--dashboard-address", "127.0.0.1:0"]   # ephemeral ports
+    procs = [subprocess.Popen([*dask, "scheduler", *loopback, "--port", "0", "--scheduler-file", str(file)],
+                              **quiet)]
     try:
         deadline = time.monotonic() + 60
         while not file.exists() and time.monotonic() < deadline:
             time.sleep(0.1)
         address = json.loads(file.read_text())["address"]
         for _ in range(2):
-            procs.append(subprocess.Popen([*dask, "worker", address, "--host", "127.0.0.1", "--nthreads", "1",
-                                           "--no-dashboard"], env=env, stdout=subprocess.DEVNULL,
-                                          stderr=subprocess.DEVNULL))
+            procs.append(subprocess.Popen([*dask, "worker", address, *loopback, "--nthreads", "1"],
+                                          **quiet))
         with Client(address, timeout="30s") as remote:
             remote.wait_for_workers(2, timeout=60)
         external = run_sweep(spec(), tmp_path / "external", scheduler=address, plots=False)
