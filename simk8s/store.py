@@ -48,6 +48,7 @@ from simk8s.api.strategy import (
 )
 from simk8s.api.validation import validate
 from simk8s.api.yamlio import encode_json
+from simk8s.fastpaths import FAST
 
 __all__ = [
     "DEFAULT_EPOCH",
@@ -470,6 +471,8 @@ class Store:
         ns, meta = self._create_meta(k, body, namespace)
         if (ns, meta.get("name", "")) in self._objs[k.kind]:
             raise AlreadyExists.for_object(k, meta.get("name", ""))
+        if FAST.verify_trusted:
+            self._verify_trusted(k, body, None)
         return self._commit_create(k, ns, body)
 
     def _create_meta(self, k: Kind, body: dict[str, Any], namespace: str | None) -> tuple[str, dict[str, Any]]:
@@ -583,7 +586,18 @@ class Store:
         meta = body["metadata"] = dict(obj["metadata"])
         ns, name, old = self._current_for_update(k, meta)
         _keep_server_fields(meta, old)
+        if FAST.verify_trusted:
+            self._verify_trusted(k, body, old)
         return self._commit_update(k, ns, name, old, body)
+
+    @staticmethod
+    def _verify_trusted(k: Kind, body: Mapping[str, Any], old: FrozenDict | None) -> None:
+        """Debug mode: a trusted write must pass the checks it skips (a refusal is a simulator bug)."""
+        plain = thaw(body)
+        errors = validate(k, plain, old)
+        if errors:
+            raise AssertionError(f"trusted write of {k.kind} {plain.get('metadata', {}).get('name')!r} would be "
+                                 f"refused: {[str(e) for e in errors]}")
 
     def _current(self, k: Kind, ns: str, name: str, uid: str | None = None,
                  resource_version: str | None = None) -> FrozenDict:
@@ -654,6 +668,8 @@ class Store:
         new_status = freeze(status)
         if old.get("status") == new_status:
             return old
+        if FAST.verify_trusted:
+            self._verify_trusted(k, {**old, "status": new_status}, old)
         self._rv += 1
         body = dict(old)
         body["metadata"] = FrozenDict({**old["metadata"], "resourceVersion": str(self._rv)})

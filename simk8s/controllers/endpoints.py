@@ -8,6 +8,7 @@ from typing import Any
 from simk8s.api.errors import ApiError
 from simk8s.api.frozen import FrozenDict, thaw
 from simk8s.controllers.base import Controller
+from simk8s.fastpaths import FAST
 from simk8s.logic.endpoints import MAX_ENDPOINTS, PodEndpoint, endpoints_subsets, pod_endpoint, slice_content
 from simk8s.store import WatchEvent
 
@@ -114,7 +115,7 @@ class EndpointsController(Controller):
         for pod in pods:
             name = pod["metadata"]["name"]
             hit = memo.get(name)
-            if hit is not None and hit[0] is pod and hit[1] is svc:
+            if hit is not None and hit[0] is pod and hit[1] is svc and FAST.memos:
                 out.append(hit[2])
                 continue
             entry = pod_endpoint(svc, pod)

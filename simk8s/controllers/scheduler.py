@@ -17,6 +17,7 @@ from simk8s.api.frozen import FrozenDict, get_in, thaw
 from simk8s.controllers.base import Controller
 from simk8s.controllers.volumes import SELECTED_NODE, binding_candidates
 from simk8s.events import EventRecorder
+from simk8s.fastpaths import FAST
 from simk8s.logic import podstatus
 from simk8s.logic.scheduling import feasible_nodes_to_find, pod_requests, schedule
 from simk8s.store import WatchEvent
@@ -156,8 +157,9 @@ class Scheduler(Controller):
         existing = [t for terms in self.anti_terms.values() for t in terms]
         result = schedule(pod, nodes, pods_by_node, claims, volumes, classes, rng=self.sched_rng,
                           requested=self.requested, existing_anti=existing, start=self.next_start,
-                          max_feasible=feasible_nodes_to_find(len(nodes)), static_cache=self.static_cache,
-                          eval_cache=self.eval_cache, node_versions=self.node_versions)
+                          max_feasible=feasible_nodes_to_find(len(nodes)),
+                          static_cache=self.static_cache if FAST.memos else None,
+                          eval_cache=self.eval_cache if FAST.memos else None, node_versions=self.node_versions)
         if len(self.eval_cache) > 200_000:
             self.eval_cache.clear()
         if nodes:

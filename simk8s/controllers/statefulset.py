@@ -15,6 +15,7 @@ from simk8s.api.frozen import FrozenDict, get_in, thaw
 from simk8s.api.selectors import from_api
 from simk8s.controllers.base import Controller
 from simk8s.events import EventRecorder
+from simk8s.fastpaths import FAST
 from simk8s.logic import revisions as rev_logic
 from simk8s.logic import statefulset as sts_logic
 from simk8s.logic.podutil import get_ordinal, is_pod_ready
@@ -163,7 +164,7 @@ class StatefulSetController(Controller):
         claims = self.store.view("PersistentVolumeClaim", ns)
         now = self.store.epoch.timestamp() + self.env.now
         plan = sts_logic.plan(sts, pods, claims, rev_plan, now, max_unavailable_gate=self.max_unavailable_gate,
-                              memo=self.memos[key][1])
+                              memo=self.memos[key][1] if FAST.memos else None)
         done = 0
         for action in plan.actions:
             if not self._apply(sts, action):

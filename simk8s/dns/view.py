@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from simk8s.fastpaths import FAST
 from simk8s.logic.dns import DnsConfig, DnsIndex, DnsSnapshot
 from simk8s.store import WatchEvent
 
@@ -28,7 +29,7 @@ class DnsView:
 
     def __init__(self, cluster: Cluster, config: DnsConfig) -> None:
         self.config = config
-        self.index = DnsIndex(config)
+        self.index = DnsIndex(config, keep_answers=FAST.memos)
         store = cluster.store
         for kind in DNS_KINDS:
             for obj in store.list(kind, None):
@@ -37,6 +38,14 @@ class DnsView:
         store.subscribe(self._on_event, DNS_KINDS)
         self.version: tuple[int, ...] = ()
         self.snapshot: DnsSnapshot | None = None
+
+    @classmethod
+    def fixed(cls, config: DnsConfig, snapshot: DnsSnapshot, version: tuple[int, ...]) -> DnsView:
+        """A view that only holds one snapshot (what the fast path off keeps between changes)."""
+        view = cls.__new__(cls)
+        view.config, view.index, view.active = config, DnsIndex(config), False
+        view.snapshot, view.version = snapshot, version
+        return view
 
     def _on_event(self, ev: WatchEvent) -> None:
         if self.active:
@@ -51,7 +60,15 @@ def dns_snapshot(cluster: Cluster) -> DnsSnapshot:
     if view is not None and view.version == version and view.snapshot is not None:
         return view.snapshot
     config = getattr(cluster, "dns_config", None) or DnsConfig(zone=cluster.topology.zone)
-    if view is None or view.config != config:
+    if not FAST.dns_view:   # the fast path off: built afresh from the store
+        snap = DnsSnapshot.build(store.list("Namespace"), store.list("Service", None),
+                                 store.list("EndpointSlice", None), store.list("Pod", None), config,
+                                 serial=max(version) if version else 0)
+        if view is not None:
+            view.active = False
+        view = cluster._dns_view = DnsView.fixed(config, snap, version)  # type: ignore[attr-defined]
+        return snap
+    if view is None or view.config != config or not view.active:
         if view is not None:
             view.active = False     # replaced (the configuration changed): its subscription idles
         view = DnsView(cluster, config)

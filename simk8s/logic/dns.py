@@ -60,6 +60,7 @@ class _Service:
     # Positive answers by (question name, type): they depend on nothing but this service (and the
     # configuration), so they are kept for as long as the service is (see ``DnsIndex``).
     answers: dict[tuple[str, int], Answer] = field(default_factory=dict, compare=False, repr=False)
+    keep_answers: bool = field(default=True, compare=False, repr=False)
 
     @property
     def headless(self) -> bool:
@@ -117,8 +118,9 @@ class DnsIndex:
     only the services whose Service or EndpointSlices changed since the last one, and shares the
     others (with the answers they keep). A snapshot equals ``DnsSnapshot.build`` over the objects."""
 
-    def __init__(self, config: DnsConfig) -> None:
+    def __init__(self, config: DnsConfig, *, keep_answers: bool = True) -> None:
         self.config = config
+        self.keep_answers = keep_answers
         self._namespaces: set[str] = set()
         self._service_objs: dict[Key, Obj] = {}
         self._slices: dict[Key, dict[Key, Obj]] = {}       # service key -> {slice key: slice}
@@ -205,7 +207,8 @@ class DnsIndex:
         spec = s.get("spec") or {}
         ips = [ip for ip in spec.get("clusterIPs") or ([spec["clusterIP"]] if spec.get("clusterIP") else [])]
         ports = [(p.get("name", ""), int(p["port"]), p.get("protocol", "TCP")) for p in spec.get("ports") or ()]
-        svc = _Service(key[1], key[0], spec.get("type", "ClusterIP"), ips, spec.get("externalName", ""), ports, [])
+        svc = _Service(key[1], key[0], spec.get("type", "ClusterIP"), ips, spec.get("externalName", ""), ports, [],
+                       keep_answers=self.keep_answers)
         for _, sl in sorted(self._slices.get(key, {}).items()):
             slice_ports = [(p.get("name", "") or "", int(p["port"]), p.get("protocol", "TCP"))
                            for p in sl.get("ports") or () if p.get("port") is not None]
@@ -329,7 +332,7 @@ def answer(snap: DnsSnapshot, qname: str, qtype: int) -> Answer:
     if kept is not None:
         return kept
     result = _service_answer(snap, qname, svc, rest[:-1], qtype, out, negative)
-    if result.rcode == RCODE.NOERROR and not result.authority:   # negative answers carry the serial
+    if svc.keep_answers and result.rcode == RCODE.NOERROR and not result.authority:   # negatives carry the serial
         if len(svc.answers) >= _ANSWERS_PER_SERVICE:
             svc.answers.clear()
         svc.answers[(qname, qtype)] = result
