@@ -81,7 +81,7 @@ _BlockDumper.add_representer(str, _str)
 #: checker and the steps recorded, kept unrun. Such examples (hypothesis's shrinking and replays)
 #: fork it instead of building and settling the cluster again.
 _STARTS: OrderedDict[tuple[Any, ...], tuple[Cluster, RuntimeChecker, list[dict[str, Any]]]] = OrderedDict()
-_STARTS_MAX = 16
+_STARTS_MAX = 4
 
 
 class ClusterMachine(RuleBasedStateMachine):
