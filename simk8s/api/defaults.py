@@ -9,6 +9,7 @@ is not touched here except inside StatefulSet claim templates (the store's strat
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Callable
 from typing import Any
 
@@ -313,7 +314,19 @@ def _binding(obj: Obj) -> None:
             subject["apiGroup"] = "rbac.authorization.k8s.io"
 
 
+def _secret(obj: Obj) -> None:
+    """``type`` defaults to Opaque; ``stringData`` is write-only: merged into ``data`` (base64)."""
+    obj.setdefault("type", "Opaque")
+    string_data = obj.pop("stringData", None)
+    if isinstance(string_data, dict) and string_data:
+        data = obj.get("data") or {}
+        for key, value in string_data.items():
+            data[key] = base64.b64encode(str(value).encode()).decode()
+        obj["data"] = data
+
+
 _DEFAULTERS: dict[str, Callable[[Obj], None]] = {
+    "Secret": _secret,
     "Pod": _pod,
     "StatefulSet": _stateful_set,
     "Deployment": _deployment,

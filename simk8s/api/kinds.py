@@ -74,6 +74,9 @@ KINDS: tuple[Kind, ...] = (
     _k("ClusterRole", "rbac.authorization.k8s.io", "v1", "clusterroles", (), False),
     _k("RoleBinding", "rbac.authorization.k8s.io", "v1", "rolebindings", (), True),
     _k("ClusterRoleBinding", "rbac.authorization.k8s.io", "v1", "clusterrolebindings", (), False),
+    _k("ConfigMap", "", "v1", "configmaps", ("cm",), True),
+    _k("Secret", "", "v1", "secrets", (), True),
+    _k("Lease", "coordination.k8s.io", "v1", "leases", (), True),
 )
 
 _BY_KIND: dict[str, Kind] = {k.kind: k for k in KINDS}

@@ -419,6 +419,16 @@ SCHEMAS.update({
     "RoleBinding": _kind("v1.RoleBinding", None, ("roleRef",), **_BINDING),
     "ClusterRoleBinding": _kind("v1.ClusterRoleBinding", None, ("roleRef",), **_BINDING),
 })
+_BYTES = Scalar("string", "[]uint8")   # base64 in JSON
+_MICRO_TIME = Special("time", "v1.MicroTime")
+SCHEMAS.update({
+    "ConfigMap": _kind("v1.ConfigMap", None, (), immutable=BOOL, data=STRING_MAP, binaryData=MapOf(_BYTES)),
+    "Secret": _kind("v1.Secret", None, (), immutable=BOOL, data=MapOf(_BYTES), stringData=STRING_MAP,
+                    type=Scalar("string", "v1.SecretType")),
+    "Lease": Struct("v1.Lease", {"kind": STRING, "apiVersion": STRING, "metadata": OBJECT_META, "spec": _struct(
+        "v1.LeaseSpec", holderIdentity=STRING, leaseDurationSeconds=INT32, acquireTime=_MICRO_TIME,
+        renewTime=_MICRO_TIME, leaseTransitions=INT32, strategy=STRING, preferredHolder=STRING)}),
+})
 
 
 def schema_of(kind: Kind | str) -> Struct | None:

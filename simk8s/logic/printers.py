@@ -342,6 +342,18 @@ def _service_account(o: Obj, now: datetime, wide: bool) -> Row:
     return [o["metadata"]["name"], str(len(o.get("secrets") or ())), age(o, now)]
 
 
+def _config_map(o: Obj, now: datetime, wide: bool) -> Row:
+    return [o["metadata"]["name"], str(len(o.get("data") or ()) + len(o.get("binaryData") or ())), age(o, now)]
+
+
+def _secret(o: Obj, now: datetime, wide: bool) -> Row:
+    return [o["metadata"]["name"], o.get("type", ""), str(len(o.get("data") or ())), age(o, now)]
+
+
+def _lease(o: Obj, now: datetime, wide: bool) -> Row:
+    return [o["metadata"]["name"], (o.get("spec") or {}).get("holderIdentity", ""), age(o, now)]
+
+
 def _role(o: Obj, now: datetime, wide: bool) -> Row:
     return [o["metadata"]["name"], o["metadata"].get("creationTimestamp", "")]
 
@@ -381,6 +393,9 @@ _COLUMNS: dict[str, tuple[list[str], list[str], Callable[[Obj, datetime, bool], 
     "Event": (["LAST SEEN", "TYPE", "REASON", "OBJECT", "MESSAGE"], [], _event),
     "NetworkPolicy": (["NAME", "POD-SELECTOR", "AGE"], [], _netpol),
     "ServiceAccount": (["NAME", "SECRETS", "AGE"], [], _service_account),
+    "ConfigMap": (["NAME", "DATA", "AGE"], [], _config_map),
+    "Secret": (["NAME", "TYPE", "DATA", "AGE"], [], _secret),
+    "Lease": (["NAME", "HOLDER", "AGE"], [], _lease),
     "Role": (["NAME", "CREATED AT"], [], _role),
     "ClusterRole": (["NAME", "CREATED AT"], [], _role),
     "RoleBinding": (["NAME", "ROLE", "AGE"], _BINDING_WIDE, _binding),

@@ -36,6 +36,7 @@ from simk8s.api.selectors import (
     parse_label_selector,
 )
 from simk8s.api.strategy import STATUS_KINDS
+from simk8s.serve import protobuf
 from simk8s.store import Store
 
 __all__ = [
@@ -97,6 +98,11 @@ def parse_resource_path(rest: Sequence[str], by_plural: Mapping[str, Kind]) -> T
 # ------------------------------------------------------------------------------------ bodies
 def decode_body(raw: bytes, content_type: str, kind: Kind | None = None) -> Any:
     """A request body as JSON-shaped data: JSON, or YAML for ``application/yaml`` and apply patches."""
+    if "protobuf" in content_type:
+        return protobuf.decode(raw)
+    if "cbor" in content_type:
+        raise UnsupportedMediaType("the body of the request was in an unknown format - accepted media types "
+                                   "include: application/json, application/yaml")
     if not raw.strip():
         raise BadRequest("the body of the request was empty")
     text = raw.decode("utf-8", errors="replace")

@@ -164,3 +164,16 @@ def test_many_concurrent_clients_are_all_answered(api: Api) -> None:
     for t in threads:
         t.join()
     assert codes == [200] * 64
+
+
+def test_protobuf_bodies_kubectl_does_not_send_are_refused(api: Api, endpoint: Endpoint) -> None:
+    before = versions(endpoint)
+    garbage = api("POST", "/api/v1/namespaces/default/configmaps", b"k8s\x00\x0a\xff\xff",
+                  content_type="application/vnd.kubernetes.protobuf")
+    assert garbage.status == 400 and garbage.json["message"].startswith("protobuf:")
+    not_k8s = api("POST", PODS, b"\x0a\x03abc", content_type="application/vnd.kubernetes.protobuf")
+    assert not_k8s.status == 400
+    pod = b"k8s\x00\x0a\x0b\x0a\x02v1\x12\x03Pod\x12\x00"
+    unsupported = api("POST", PODS, pod, content_type="application/vnd.kubernetes.protobuf")
+    assert unsupported.status == 415 and unsupported.json["reason"] == "UnsupportedMediaType"
+    assert versions(endpoint) == before

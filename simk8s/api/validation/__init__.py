@@ -5,7 +5,8 @@ object about to be created (``old is None``) or updated; an empty list means val
 expected to be defaulted already (:func:`simk8s.api.defaults.apply_defaults`), as on the server.
 
 One module per area: :mod:`.common` (ObjectMeta, labels, selectors), :mod:`.pod`, :mod:`.apps`,
-:mod:`.service`, :mod:`.storage`, :mod:`.cluster`, :mod:`.networking`, :mod:`.rbac`;
+:mod:`.service`, :mod:`.storage`, :mod:`.cluster`, :mod:`.networking`, :mod:`.rbac`,
+:mod:`.config` (ConfigMaps, Secrets, Leases);
 :mod:`.names` holds the string checks.
 """
 
@@ -26,7 +27,7 @@ Validator = Callable[[Mapping[str, Any], Mapping[str, Any] | None], list[FieldEr
 @cache
 def _validators() -> dict[str, Validator]:
     # Imported here: selectors imports validation.names, and apps imports selectors.
-    from simk8s.api.validation import apps, cluster, networking, pod, rbac, service, storage
+    from simk8s.api.validation import apps, cluster, config, networking, pod, rbac, service, storage
 
     def pod_validator(obj: Mapping[str, Any], old: Mapping[str, Any] | None) -> list[FieldError]:
         return pod.validate_pod(obj) if old is None else pod.validate_pod_update(obj, old)
@@ -52,6 +53,9 @@ def _validators() -> dict[str, Validator]:
         "ClusterRole": rbac.validate_cluster_role,
         "RoleBinding": lambda o, old: rbac.validate_binding(o, old, namespaced=True),
         "ClusterRoleBinding": lambda o, old: rbac.validate_binding(o, old, namespaced=False),
+        "ConfigMap": config.validate_config_map,
+        "Secret": config.validate_secret,
+        "Lease": config.validate_lease,
     }
 
 
