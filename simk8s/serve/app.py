@@ -22,8 +22,9 @@ from simk8s.api.errors import ApiError, InternalError, NotFound, RequestEntityTo
 from simk8s.api.frozen import FrozenDict
 from simk8s.api.kinds import Kind
 from simk8s.api.limits import MAX_BYTES as MAX_REQUEST_BYTES
+from simk8s.authz import Authorizer
 from simk8s.dns.resolver import ClusterResolver
-from simk8s.serve import discovery, openapi, pods, tables
+from simk8s.serve import auth, discovery, openapi, pods, tables
 from simk8s.serve.dnsproto import DnsEndpoint
 from simk8s.serve.loop import SimLoop
 from simk8s.serve.rest import NOT_FOUND, Target, decode_body, parse_resource_path, verb
@@ -83,6 +84,7 @@ class Server:
         self._dns: DnsEndpoint | None = None
         self._unsubscribe: Callable[[], None] | None = None
         self.resolver = ClusterResolver(lambda: netsim.dns_snapshot(cluster))
+        self.authorizer = Authorizer(cluster.store)
 
     @property
     def url(self) -> str:
@@ -210,18 +212,27 @@ class Server:
         parts = [p for p in request.path.split("/") if p]
         accept = request.headers.get("Accept", "")
         get = request.method in ("GET", "HEAD")
+        user = auth.request_user(self.authorizer, request.headers, request.headers.getall("Impersonate-Group", []))
         if get and len(parts) <= 3:
             doc = self._document(parts, accept)
             if doc is not None:
+                auth.check(self.authorizer, user, auth.request_attributes(request.method, None, path=request.path))
                 return doc
         if parts[:2] == ["api", "v1"]:
             api_version, rest = "v1", parts[2:]
         elif parts[:1] == ["apis"] and len(parts) >= 3:
             api_version, rest = f"{parts[1]}/{parts[2]}", parts[3:]
         elif parts[:1] == ["openapi"] and get:
+            auth.check(self.authorizer, user, auth.request_attributes(request.method, None, path=request.path))
             return self._openapi(parts[1:], request.query_string)
         else:
             raise NotFound(NOT_FOUND)
+        if request.method == "POST" and len(rest) == 1 and (api_version, rest[0]) in auth.REVIEWS:
+            raw = await self._read_body(request)
+            content_type = request.headers.get("Content-Type", "application/json")
+            body = auth.decode_review(raw) if "protobuf" in content_type else decode_body(raw, content_type)
+            return _json(201, auth.review(self.authorizer, user, api_version, rest[0],
+                                          body if isinstance(body, dict) else {}))
         by_plural = self._by_plural(api_version)
         if by_plural is None or not rest:
             raise NotFound(NOT_FOUND)
@@ -230,6 +241,8 @@ class Server:
             rest = rest[1:]
         t = parse_resource_path(rest, by_plural)
         query = request.query
+        watches = watching or (get and t.sub is None and t.name is None and query.get("watch") in ("true", "1"))
+        auth.check(self.authorizer, user, auth.request_attributes(request.method, t, watching=bool(watches)))
         if t.sub in pods.STREAMING:
             return await pods.handle(self, request, t)
         if get and t.sub is None and t.name is None and (watching or query.get("watch") in ("true", "1")):
