@@ -282,11 +282,13 @@ def _sts(obj: Obj, now: datetime, events: Sequence[Obj], related: Obj) -> str:
     w.w(0, "Pod Template:")
     _map(_Indent(w, 1), "Labels", (tmpl.get("metadata") or {}).get("labels"))
     w.w(1, "Containers:")
+    # A set's template is not validated (upstream does not): any field may be missing.
     for c in (tmpl.get("spec") or {}).get("containers") or ():
-        w.w(2, f"{c['name']}:")
+        w.w(2, f"{c.get('name', '')}:")
         w.w(3, f"Image:\t{c.get('image', '')}")
         ports = c.get("ports") or ()
-        w.w(3, "Port:\t" + (", ".join(f"{p['containerPort']}/{p.get('protocol', 'TCP')}" for p in ports) or "<none>"))
+        w.w(3, "Port:\t" + (", ".join(f"{p.get('containerPort', 0)}/{p.get('protocol', 'TCP')}" for p in ports)
+                            or "<none>"))
         w.w(3, "Host Port:\t" + (", ".join(f"{p.get('hostPort', 0)}/{p.get('protocol', 'TCP')}" for p in ports)
                                   or "<none>"))
         w.w(3, "Environment:\t<none>")
@@ -294,7 +296,7 @@ def _sts(obj: Obj, now: datetime, events: Sequence[Obj], related: Obj) -> str:
         if mounts:
             w.w(3, "Mounts:")
             for m in mounts:
-                w.w(4, f"{m['mountPath']} from {m['name']} ({'ro' if m.get('readOnly') else 'rw'})")
+                w.w(4, f"{m.get('mountPath', '')} from {m.get('name', '')} ({'ro' if m.get('readOnly') else 'rw'})")
         else:
             w.w(3, "Mounts:\t<none>")
     vols = (tmpl.get("spec") or {}).get("volumes") or ()

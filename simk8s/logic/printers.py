@@ -125,7 +125,7 @@ def _pod(pod: Obj, now: datetime, wide: bool) -> Row:
 # ------------------------------------------------------------------------------------- workloads
 def _containers(template_spec: Obj) -> list[str]:
     cs = template_spec.get("containers") or ()
-    return [",".join(c["name"] for c in cs), ",".join(c.get("image", "") for c in cs)]
+    return [",".join(c.get("name", "") for c in cs), ",".join(c.get("image", "") for c in cs)]
 
 
 def _selector(sel: Obj | None) -> str:
@@ -149,7 +149,7 @@ def _sts(o: Obj, now: datetime, wide: bool) -> Row:
     status = o.get("status") or {}
     row = [o["metadata"]["name"], f"{status.get('readyReplicas', 0)}/{o['spec'].get('replicas', 1)}", age(o, now)]
     if wide:
-        row += _containers(o["spec"]["template"].get("spec") or {})
+        row += _containers((o["spec"].get("template") or {}).get("spec") or {})
     return row
 
 
@@ -158,7 +158,7 @@ def _deploy(o: Obj, now: datetime, wide: bool) -> Row:
     row = [o["metadata"]["name"], f"{status.get('readyReplicas', 0)}/{o['spec'].get('replicas', 1)}",
            str(status.get("updatedReplicas", 0)), str(status.get("availableReplicas", 0)), age(o, now)]
     if wide:
-        row += [*_containers(o["spec"]["template"].get("spec") or {}), _selector(o["spec"].get("selector"))]
+        row += [*_containers((o["spec"].get("template") or {}).get("spec") or {}), _selector(o["spec"].get("selector"))]
     return row
 
 
@@ -167,7 +167,7 @@ def _rs(o: Obj, now: datetime, wide: bool) -> Row:
     row = [o["metadata"]["name"], str(o["spec"].get("replicas", 1)), str(status.get("replicas", 0)),
            str(status.get("readyReplicas", 0)), age(o, now)]
     if wide:
-        row += [*_containers(o["spec"]["template"].get("spec") or {}), _selector(o["spec"].get("selector"))]
+        row += [*_containers((o["spec"].get("template") or {}).get("spec") or {}), _selector(o["spec"].get("selector"))]
     return row
 
 

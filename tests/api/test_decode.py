@@ -286,3 +286,18 @@ def test_a_claim_template_without_a_name_is_stored_and_its_claims_fail_as_upstre
     assert any('PersistentVolumeClaim "-web-0" is invalid: metadata.name: Invalid value: "-web-0"' in e
                for e in events)
     assert "Name:" in c.kubectl("describe sts web").stdout
+
+
+def test_an_unvalidated_template_with_missing_fields_prints():
+    """A set's template may lack a container name, a port number or a mount path (upstream stores
+    it); get -o wide and describe print it as kubectl does, with empty values."""
+    c = Cluster(seed=1)
+    bad = sts()
+    del container(bad)["name"]
+    del container(bad)["ports"][0]["containerPort"]
+    del container(bad)["volumeMounts"][0]["mountPath"]
+    c.apply(bad)
+    c.run(5)
+    assert c.kubectl("get sts web -o wide").code == 0
+    out = c.kubectl("describe sts web")
+    assert out.code == 0 and " from www (rw)" in out.stdout
