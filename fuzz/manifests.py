@@ -10,7 +10,8 @@ cluster shared by ``--per-cluster`` manifests (so some apply over an object a pr
 created). Every one must be either stored and simulated (2 virtual seconds, then ``kubectl get -o
 wide`` and ``describe`` of it) without an exception, or refused with an ApiError or kubectl's own
 error and the store unchanged (``simk8s.testing.manifests.check_manifest``). Every
-``--per-cluster`` manifests the cluster runs 60 more seconds. Prints the figures; exits 1 on any
+``--per-cluster`` manifests the cluster runs 60 more seconds. Prints the figures (every 1,000, and at
+the end or on Ctrl-C); exits 1 on any
 other exception (printing the manifest). The suite runs a short version
 (``tests/testing/test_manifest_fuzz.py``).
 """
@@ -36,9 +37,28 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     rng = random.Random(args.seed)
     counts = {"stored": 0, "refused": 0}
-    failures = 0
     start = time.perf_counter()
     cluster = Cluster(seed=args.seed)
+    done = 0
+    try:
+        done = _campaign(args, rng, counts, cluster, start)
+    except KeyboardInterrupt:   # stopped early: the figures so far
+        done = counts["stored"] + counts["refused"] + _FAILURES[0]
+    failures = _FAILURES[0]
+    seconds = time.perf_counter() - start
+    print(f"manifests: {done}  stored and simulated: {counts['stored']}  refused: {counts['refused']}  "
+          f"exceptions other than refusals: {failures}  time: {seconds:.0f} s")
+    print(f"command: python -m fuzz.manifests --manifests {args.manifests} --seed {args.seed} "
+          f"--per-cluster {args.per_cluster}")
+    return 1 if failures else 0
+
+
+_FAILURES = [0]
+
+
+def _campaign(args: argparse.Namespace, rng: random.Random, counts: dict[str, int], cluster: Cluster,
+              start: float) -> int:
+    failures = 0
     for i in range(args.manifests):
         if i and i % args.per_cluster == 0:
             try:
@@ -58,14 +78,11 @@ def main(argv: list[str] | None = None) -> int:
             print(f"FAILED: manifest {i} ({fmt}): {json.dumps(obj, default=str)[:2000]}", file=sys.stderr)
             traceback.print_exc()
             cluster = Cluster(seed=args.seed + i)
-        if (i + 1) % 10_000 == 0:
-            print(f"{i + 1} manifests, {failures} failures, {time.perf_counter() - start:.0f} s", flush=True)
-    seconds = time.perf_counter() - start
-    print(f"manifests: {args.manifests}  stored and simulated: {counts['stored']}  refused: {counts['refused']}  "
-          f"exceptions other than refusals: {failures}  time: {seconds:.0f} s")
-    print(f"command: python -m fuzz.manifests --manifests {args.manifests} --seed {args.seed} "
-          f"--per-cluster {args.per_cluster}")
-    return 1 if failures else 0
+        _FAILURES[0] = failures
+        if (i + 1) % 1000 == 0:
+            print(f"{i + 1} manifests, {counts['stored']} stored, {counts['refused']} refused, {failures} failures, "
+                  f"{time.perf_counter() - start:.0f} s", flush=True)
+    return args.manifests
 
 
 if __name__ == "__main__":
