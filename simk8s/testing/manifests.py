@@ -112,8 +112,8 @@ def random_value(rng: random.Random, depth: int = 0) -> Any:
     roll = rng.random()
     if roll < 0.6 or depth > 3:
         return rng.choice(_INTERESTING)
-    if roll < 0.7:
-        return rng.randint(-(2**40), 2**40)
+    if roll < 0.7:   # small, or out of int32's range (see the module's note on huge valid counts)
+        return rng.choice((rng.randint(-1000, 1000), rng.randint(2**31, 2**40), -rng.randint(2**31 + 1, 2**40)))
     if roll < 0.8:
         return "".join(rng.choice("abcXYZ019-._/: \n") for _ in range(rng.randint(0, 20)))
     if roll < 0.9:
@@ -135,8 +135,10 @@ def manifests(max_mutations: int = 3) -> Any:
     """Hypothesis strategy: a base manifest with mutations (values drawn from arbitrary JSON)."""
     from hypothesis import strategies as st  # lazy: hypothesis is only in the test extra
 
+    small_or_out_of_range = (st.integers(-1000, 1000) | st.integers(min_value=2**31)
+                             | st.integers(max_value=-(2**31) - 1))
     json = st.recursive(
-        st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False)
+        st.none() | st.booleans() | small_or_out_of_range | st.floats(-1000, 1000) | st.floats(min_value=2**31)
         | st.text(max_size=20) | st.sampled_from(_INTERESTING),
         lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
         max_leaves=6)
