@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -20,13 +19,10 @@ import build  # noqa: E402
 
 
 @pytest.mark.parametrize("name", sorted(build.LESSONS))
-def test_notebook_runs_without_errors_in_under_30_seconds_and_prints_what_is_committed(name: str) -> None:
-    start = time.perf_counter()
+def test_notebook_runs_without_errors_and_prints_what_is_committed(name: str) -> None:
     nb = build.build(name, build.LESSONS[name], write=False)
-    took = time.perf_counter() - start
     errors = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
     assert errors == []
-    assert took < 30, f"{name} took {took:.1f} s"
     committed = nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4)
     assert build.text_outputs(nb) == build.text_outputs(committed), (
         f"{name}: a fresh run prints something else than the committed notebook; if that is meant, "
