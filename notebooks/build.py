@@ -134,8 +134,9 @@ LESSONS: dict[str, list[tuple[str, str]]] = {
                  "    run_state_machine_as_test(ClusterMachine, settings=settings(max_examples=20, stateful_step_count=4,"
                  " deadline=None, database=None, derandomize=True, phases=[Phase.generate]))\n"
                  "except AssertionError as e:\n    print(e.__context__ or e)\n"
-                 "    notes = '\\n'.join(getattr(e, '__notes__', []))\n"
-                 "    replay = notes.split('Replay with `simk8s run replay.yaml`:\\n', 1)[1]\n"
+                 "    # the replay is one note of its own; hypothesis may add others after it\n"
+                 "    marker = 'Replay with `simk8s run replay.yaml`:\\n'\n"
+                 "    replay = next(n for n in e.__notes__ if n.startswith(marker))[len(marker):]\n"
                  "    print(replay)\nfinally:\n    ctl.sts_logic.plan = real"),
         ("md", "## Replay it\n\nThe printed scenario is complete: saved as `replay.yaml`, `simk8s run replay.yaml` "
                "repeats the example step for step. With the broken planner it fails the same way; with the real "
