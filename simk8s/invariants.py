@@ -15,13 +15,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from simk8s.logic import podutil as pu
-from simk8s.logic.statefulset import (
-    claim_name,
-    identity_matches,
-    retention_policy,
-    storage_matches,
-    template_name,
-)
+from simk8s.logic.statefulset.identity import claim_name, identity_matches, storage_matches, template_name
+from simk8s.logic.statefulset.retention import retention_policy
 
 __all__ = [
     "check_at_most_one_pod_per_ordinal",

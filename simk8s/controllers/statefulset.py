@@ -1,8 +1,9 @@
 """The StatefulSet controller: adoption, revisions, and the upstream sync applied action by action.
 
-All decisions come from ``logic.statefulset.plan`` (pure); this reconciler gathers the set's pods,
-claims and ControllerRevisions, applies the planned actions in order (stopping at the first that
-fails, as the upstream sync does), records the upstream events and writes the status.
+All decisions come from ``logic.statefulset`` (pure: adoption, then the plan); this reconciler gathers
+the set's pods, claims and ControllerRevisions, writes the adoptions, applies the planned actions in
+order (stopping at the first that fails, as the upstream sync does), records the upstream events and
+writes the status.
 """
 
 from __future__ import annotations
@@ -11,14 +12,15 @@ from collections.abc import Hashable, Iterable
 from typing import Any
 
 from simk8s.api.errors import AlreadyExists, ApiError, NotFound
-from simk8s.api.frozen import FrozenDict, get_in, thaw
+from simk8s.api.frozen import FrozenDict, get_in
 from simk8s.api.selectors import from_api
 from simk8s.controllers.base import Controller
 from simk8s.events import EventRecorder
 from simk8s.fastpaths import FAST
 from simk8s.logic import revisions as rev_logic
 from simk8s.logic import statefulset as sts_logic
-from simk8s.logic.podutil import get_ordinal, is_pod_ready
+from simk8s.logic.podutil import is_pod_ready
+from simk8s.logic.statefulset.adoption import Adopt, Release, claim_pods, claim_revisions
 from simk8s.store import WatchEvent
 
 __all__ = ["StatefulSetController"]
@@ -124,10 +126,6 @@ class StatefulSetController(Controller):
         if orphans:
             keys = sorted(keys + orphans)
         return [self.by_owner[self.pod_owner[k]][k] for k in keys]
-
-    def _owned_object(self, pod: FrozenDict, uid: str) -> FrozenDict | None:
-        """The indexed object of ``pod`` when its controller is the set ``uid``."""
-        return self.by_owner.get(uid, {}).get((pod["metadata"].get("namespace", ""), pod["metadata"]["name"]))
 
     def _selects(self, sts: FrozenDict, selector: Any, pod: FrozenDict) -> bool:
         """``selector.matches`` on the pod's labels, remembered per pod object (selectors are immutable)."""
@@ -252,65 +250,33 @@ class StatefulSetController(Controller):
 
     def _claim_pods(self, sts: FrozenDict) -> list[FrozenDict]:
         """Adopt matching orphans that are members by name, release owned pods that stopped matching."""
-        name, uid = sts["metadata"]["name"], sts["metadata"]["uid"]
         selector = from_api(get_in(sts, ("spec", "selector")))
-        out = []
-        deleting = bool(sts["metadata"].get("deletionTimestamp"))
-        for pod in self._candidates(sts):
-            matches = self._selects(sts, selector, pod)
-            if matches and not deleting and pod is self._owned_object(pod, uid):
-                out.append(pod)   # owned and still selected: the common case, nothing to decide
-                continue
-            refs = pod["metadata"].get("ownerReferences") or []
-            ctrl = next((r for r in refs if r.get("controller")), None)
-            if ctrl is not None and ctrl.get("uid") != uid:
-                continue
-            if ctrl is None:
-                if not matches or deleting or pod["metadata"].get("deletionTimestamp") or \
-                        get_ordinal(name, pod["metadata"]["name"]) < 0:
-                    continue
-                body = thaw(pod)
-                body["metadata"]["ownerReferences"] = [*thaw(refs), {
-                    "apiVersion": "apps/v1", "kind": "StatefulSet", "name": name, "uid": uid,
-                    "controller": True, "blockOwnerDeletion": True}]
-                try:
-                    pod = self.store.update("Pod", body)
-                except ApiError:
-                    continue
-            elif not matches and not deleting:
-                body = thaw(pod)
-                body["metadata"]["ownerReferences"] = [r for r in thaw(refs) if r.get("uid") != uid]
-                if not body["metadata"]["ownerReferences"]:
-                    del body["metadata"]["ownerReferences"]
-                try:
-                    self.store.update("Pod", body)
-                except ApiError:
-                    pass
-                continue
-            out.append(pod)
-        return out
+        return self._write_claims("Pod", claim_pods(sts, self._candidates(sts),
+                                                    lambda pod: self._selects(sts, selector, pod)))
 
     def _revisions(self, sts: FrozenDict) -> list[FrozenDict]:
-        uid = sts["metadata"]["uid"]
+        """The set's ControllerRevisions, adopting matching ownerless ones."""
+        uid, ns = sts["metadata"]["uid"], sts["metadata"]["namespace"]
         selector = from_api(get_in(sts, ("spec", "selector")))
-        out = []
-        ns = sts["metadata"]["namespace"]
         # The set's own revisions and the namespace's ownerless ones, in name order.
         candidates = [r for r in (*self.store.by_index("ControllerRevision", "owner", uid),
                                   *self.store.by_index("ControllerRevision", "owner", None))
                       if r["metadata"]["namespace"] == ns]
         candidates.sort(key=lambda r: r["metadata"]["name"])
-        for rev in candidates:
-            refs = rev["metadata"].get("ownerReferences") or []
-            if any(r.get("uid") == uid for r in refs):
-                out.append(rev)
-            elif not refs and selector.matches(rev["metadata"].get("labels") or {}):
-                body = thaw(rev)
-                body["metadata"]["ownerReferences"] = [{
-                    "apiVersion": "apps/v1", "kind": "StatefulSet", "name": sts["metadata"]["name"], "uid": uid,
-                    "controller": True, "blockOwnerDeletion": True}]
+        return self._write_claims("ControllerRevision", claim_revisions(
+            sts, candidates, lambda rev: selector.matches(rev["metadata"].get("labels") or {})))
+
+    def _write_claims(self, kind: str, decisions: Iterable[Any]) -> list[FrozenDict]:
+        """Write the adoption decisions in order; what the set keeps: its objects and those adopted."""
+        out = []
+        for d in decisions:
+            if isinstance(d, Adopt | Release):
                 try:
-                    out.append(self.store.update("ControllerRevision", body))
+                    written = self.store.update(kind, d.body)
                 except ApiError:
-                    pass
+                    continue
+                if isinstance(d, Adopt):
+                    out.append(written)
+            else:
+                out.append(d)
         return out

@@ -18,7 +18,7 @@ from typing import Any
 
 from simk8s.api.frozen import get_in
 from simk8s.logic.podutil import get_ordinal, is_running_and_ready, is_terminating
-from simk8s.logic.statefulset import claim_name, template_name
+from simk8s.logic.statefulset.identity import claim_name, template_name
 from simk8s.store import WatchEvent
 
 __all__ = ["RuntimeChecker"]

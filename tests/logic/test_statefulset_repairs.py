@@ -3,7 +3,7 @@
 from test_statefulset import kinds, settled
 from test_statefulset_fixtures import Harness, make_set
 
-from simk8s.logic import statefulset as S
+from simk8s.logic.statefulset.plan import _scaled_max_unavailable
 
 
 def test_lost_pod_name_label_is_repaired_with_an_update():
@@ -66,9 +66,9 @@ def test_max_unavailable_counts_already_unavailable_pods():
 
 
 def test_max_unavailable_percentage_rounds_down_to_at_least_one():
-    assert S._scaled_max_unavailable("50%", 5) == 2
-    assert S._scaled_max_unavailable("10%", 5) == 1
-    assert S._scaled_max_unavailable(None, 5) == 1
+    assert _scaled_max_unavailable("50%", 5) == 2
+    assert _scaled_max_unavailable("10%", 5) == 1
+    assert _scaled_max_unavailable(None, 5) == 1
 
 
 def test_scale_down_waits_while_an_in_range_pod_is_unready():

@@ -13,6 +13,7 @@ from hypothesis.stateful import invariant
 from simk8s import Cluster
 from simk8s.controllers import statefulset as sts_controller
 from simk8s.logic import statefulset as sts_logic
+from simk8s.logic.podutil import get_ordinal
 from simk8s.scenario import run_scenario, scenario_from_dict
 from simk8s.testing import ClusterMachine, PrimaryReplicaController, check_single_primary, to_scenario
 from simk8s.testing.checker import RuntimeChecker
@@ -42,9 +43,9 @@ def lowest_first(sts: Any, pods: Any, claims: Any, rev: Any, now: Any, **kw: Any
     """Bug (b): on scale-down deletes the lowest condemned ordinal instead of the highest."""
     plan = REAL_PLAN(sts, pods, claims, rev, now, **kw)
     start = int((sts["spec"].get("ordinals") or {}).get("start", 0))
-    condemned = sorted((p for p in pods if sts_logic.pu.get_ordinal(sts["metadata"]["name"], p["metadata"]["name"])
+    condemned = sorted((p for p in pods if get_ordinal(sts["metadata"]["name"], p["metadata"]["name"])
                         >= start + sts["spec"].get("replicas", 1) and not p["metadata"].get("deletionTimestamp")),
-                       key=lambda p: sts_logic.pu.get_ordinal(sts["metadata"]["name"], p["metadata"]["name"]))
+                       key=lambda p: get_ordinal(sts["metadata"]["name"], p["metadata"]["name"]))
     out = []
     for a in plan.actions:
         if isinstance(a, sts_logic.DeletePod) and a.reason == "ScaleDown" and condemned:
