@@ -18,7 +18,8 @@ looking up the hooks they need (all optional):
 """
 
 from simk8s.shell.context import Command, CommandContext, Input, Interrupt, Result
-from simk8s.shell.interp import DIALECTS, ExitShell, Shell
+from simk8s.shell.control import ExitShell
+from simk8s.shell.interp import DIALECTS, Shell
 from simk8s.shell.syntax import ParseError, parse
 
 __all__ = [

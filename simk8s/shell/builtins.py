@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from simk8s.shell.context import Command, CommandContext
-from simk8s.shell.interp import ExitShell, LoopControl, ReturnFromFunction
+from simk8s.shell.control import ExitShell, LoopControl, ReturnFromFunction
 from simk8s.shell.sandbox import Kill
 
 __all__ = ["BUILTINS", "echo", "printf", "test"]
@@ -297,7 +297,7 @@ def _set(ctx: CommandContext) -> int:
     args = ctx.argv[1:]
     sh = ctx.shell
     if not args:
-        for k, v in sorted(sh.st.vars.items()):
+        for k, v in sorted(sh.variables().items()):
             ctx.out(f"{k}='{v}'\n")
         return 0
     while args and args[0][:1] in "-+" and args[0] != "--":

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 from simk8s.vfs import FileSystem, normalize
 
-if TYPE_CHECKING:
-    from simk8s.shell.interp import Shell
-
-__all__ = ["Command", "CommandContext", "Input", "Interrupt", "Result", "Sink"]
+__all__ = ["Command", "CommandContext", "Input", "Interpreter", "Interrupt", "Result", "Sink"]
 
 
 class Interrupt(Exception):
@@ -97,6 +94,75 @@ class Input:
         """A reader now holds ``size`` characters of one line (a pipe checks its memory budget)."""
 
 
+class Limits(Protocol):
+    """What a command reads of its budget's limits (:class:`simk8s.shell.sandbox.Limits`)."""
+
+    @property
+    def memory(self) -> int: ...
+
+
+class Meter(Protocol):
+    """The running budget a command charges its work to (:class:`simk8s.shell.sandbox.Budget`)."""
+
+    def step(self, n: int = 1) -> None: ...
+
+
+class Interpreter(Protocol):
+    """The shell a command runs in, as commands see it (:class:`simk8s.shell.interp.Shell`):
+    builtins change its state, tools read its flavour, ``sh -c`` starts a child of it."""
+
+    dialect: str
+    sh_dialect: str  # what ``sh`` means in this image: dash, or busybox's ash
+    hostname: str
+    name: str  # $0
+    fs: FileSystem
+    params: list[str]
+    options: set[str]
+    aliases: dict[str, str]
+    interactive_mode: bool
+    in_function: int
+
+    @property
+    def commands(self) -> Mapping[str, Command]: ...
+
+    @property
+    def builtins(self) -> Mapping[str, Any]: ...
+
+    @property
+    def cwd(self) -> str: ...
+
+    @property
+    def status(self) -> int: ...
+
+    @property
+    def limits(self) -> Limits: ...
+
+    @property
+    def budget(self) -> Meter: ...
+
+    def diag(self, msg: str, command: str = "") -> str: ...
+
+    def not_found_message(self, name: str) -> str: ...
+
+    def get(self, name: str) -> str | None: ...
+
+    def set(self, name: str, value: str, export: bool = False) -> None: ...
+
+    def unset(self, name: str) -> None: ...
+
+    def variables(self) -> Mapping[str, str]: ...
+
+    def environ(self) -> dict[str, str]: ...
+
+    def chdir(self, path: str) -> None: ...
+
+    def lookup(self, name: str) -> Command | None: ...
+
+    def run_into(self, script: str, *, ctx: CommandContext) -> int: ...
+
+    def child(self, dialect: str, name: str | None = None) -> Interpreter: ...
+
+
 @dataclass
 class CommandContext:
     """One command invocation.
@@ -114,7 +180,7 @@ class CommandContext:
     env: dict[str, str]
     fs: FileSystem
     cwd: str
-    shell: Shell
+    shell: Interpreter
     services: Any = None
     extra: dict[str, Any] = field(default_factory=dict)
 

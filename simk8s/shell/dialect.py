@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from simk8s.shell import syntax as sx
+import simk8s.shell.syntax as sx
 
 __all__ = ["Diagnostics"]
 

@@ -8,18 +8,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
-from simk8s.shell import syntax as sx
+import simk8s.shell.syntax as sx
 from simk8s.shell.context import Input, Sink
 from simk8s.shell.dialect import Diagnostics
 from simk8s.shell.expand import ArithError, Fields, arith, brace_expand, glob, glob_escape, remove_affix
-from simk8s.shell.streams import IO, Buffer, Null
-
-if TYPE_CHECKING:
-    from simk8s.shell.sandbox import Budget, Limits
-    from simk8s.shell.streams import State
-    from simk8s.vfs import FileSystem
+from simk8s.shell.sandbox import Budget, Limits
+from simk8s.shell.streams import IO, Buffer, Null, State
+from simk8s.vfs import FileSystem
 
 __all__ = ["Expansion", "ShellError"]
 

@@ -17,41 +17,22 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from simk8s.shell import syntax as sx
+import simk8s.shell.syntax as sx
+from simk8s.shell.builtins import BUILTINS
 from simk8s.shell.context import Command, CommandContext, Input, Interrupt, Result, Sink
+from simk8s.shell.control import ExitShell, LoopControl, ReturnFromFunction
 from simk8s.shell.expansion import Expansion, ShellError
 from simk8s.shell.sandbox import BrokenPipe, Budget, DiskFull, Kill, Limits, run_stages
 from simk8s.shell.streams import IO, FileSink, Null, State, Transcript, Vars
 from simk8s.vfs import FileSystem, normalize
 
-__all__ = ["DIALECTS", "ExitShell", "LoopControl", "ReturnFromFunction", "Shell", "ShellError"]
+__all__ = ["DIALECTS", "Shell"]
 
 DIALECTS = ("dash", "ash", "bash", "zsh")
 _DEFAULT_NAME = {"dash": "sh", "ash": "sh", "bash": "bash", "zsh": "zsh"}
 _BIN_DIRS = frozenset({"/bin", "/usr/bin", "/sbin", "/usr/sbin", "/usr/local/bin", "/usr/local/sbin"})
 _SPECIAL_BUILTINS = frozenset({":", "break", "continue", "eval", "exec", "exit", "export", "readonly",
                                "return", "set", "shift", "unset"})
-
-
-class ExitShell(Exception):
-    """``exit N`` (or a fatal error): unwinds to the nearest (sub)shell boundary."""
-
-    def __init__(self, code: int) -> None:
-        super().__init__(code)
-        self.code = code
-
-
-class LoopControl(Exception):
-    """``break N`` / ``continue N``."""
-
-    def __init__(self, kind: str, levels: int) -> None:
-        super().__init__(kind, levels)
-        self.kind = kind
-        self.levels = levels
-
-
-class ReturnFromFunction(ExitShell):
-    """``return N``: ends the function (outside one it ends the script, as in dash)."""
 
 
 class Shell(Expansion):
@@ -81,8 +62,6 @@ class Shell(Expansion):
     ) -> None:
         if dialect not in DIALECTS:
             raise ValueError(f"unknown shell dialect {dialect!r}; expected one of {DIALECTS}")
-        from simk8s.shell.builtins import BUILTINS  # the builtins need Shell; import late
-
         self.commands = dict(commands)
         self.builtins: Mapping[str, Command] = BUILTINS
         self.fs = fs
@@ -114,7 +93,7 @@ class Shell(Expansion):
     def run(self, script: str, stdin: str = "") -> Result:
         """Run ``script`` as ``sh -c`` would, feeding ``stdin``; returns streams and status."""
         shared: list[str] = []
-        out, err = Transcript(shared, self.tty, self), Transcript(shared, self.tty, self)
+        out, err = Transcript(shared, self.tty, self._budget), Transcript(shared, self.tty, self._budget)
         self.budget = Budget(self.limits)
         code: int | None = None
         try:
@@ -197,7 +176,7 @@ class Shell(Expansion):
         """
         self.interactive_mode = True
         shared: list[str] = []
-        out, err = Transcript(shared, self.tty, self), Transcript(shared, self.tty, self)
+        out, err = Transcript(shared, self.tty, self._budget), Transcript(shared, self.tty, self._budget)
         io = IO(Input(""), out, err)
         self._current_err = err
         pending: list[str] = []
@@ -255,7 +234,7 @@ class Shell(Expansion):
         if cmd is None:
             return None
         shared: list[str] = []
-        out, err = Transcript(shared, self.tty, self), Transcript(shared, self.tty, self)
+        out, err = Transcript(shared, self.tty, self._budget), Transcript(shared, self.tty, self._budget)
         self._current_err = err
         self.budget = Budget(self.limits)
         ctx = CommandContext(list(argv), Input(stdin), out, err, self.environ(), self.fs, self.st.cwd,
@@ -270,6 +249,9 @@ class Shell(Expansion):
             code = 130
         return Result("".join(out.own), "".join(err.own), self.st.status if code is None else code,
                       "".join(shared))
+
+    def _budget(self) -> Budget:
+        return self.budget
 
     @property
     def cwd(self) -> str:
@@ -291,6 +273,10 @@ class Shell(Expansion):
     def unset(self, name: str) -> None:
         self.st.vars.pop(name, None)
         self.st.exported.discard(name)
+
+    def variables(self) -> Mapping[str, str]:
+        """Every variable, exported or not (what ``set`` lists)."""
+        return self.st.vars
 
     def environ(self) -> dict[str, str]:
         """The exported variables (what a child process inherits)."""

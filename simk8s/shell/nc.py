@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 
-from simk8s.shell import timeouts
+import simk8s.shell.timeouts as timeouts
 from simk8s.shell.context import CommandContext
 from simk8s.shell.timeouts import Dropped
 

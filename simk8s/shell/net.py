@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from simk8s.shell import timeouts
+import simk8s.shell.timeouts as timeouts
 from simk8s.shell.context import Command, CommandContext
 from simk8s.shell.nc import nc
 from simk8s.shell.timeouts import DROPPED, Dropped

@@ -8,18 +8,14 @@ is what a subshell copies; ``Vars`` counts the characters variables hold.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from simk8s.shell import syntax as sx
+import simk8s.shell.syntax as sx
 from simk8s.shell.context import Input, Sink
 from simk8s.shell.sandbox import Budget, DiskFull, Kill
 from simk8s.vfs import FileSystem
-
-if TYPE_CHECKING:
-    from collections.abc import Mapping
-
-    from simk8s.shell.interp import Shell
 
 __all__ = ["IO", "Buffer", "FileSink", "Null", "State", "Transcript", "Vars"]
 
@@ -46,15 +42,16 @@ class Buffer:
 class Transcript:
     """Top-level stream: keeps its own text and feeds the interleaved TTY view."""
 
-    def __init__(self, shared: list[str], tty: bool = False, shell: Shell | None = None) -> None:
+    def __init__(self, shared: list[str], tty: bool = False,
+                 budget: Callable[[], Budget] | None = None) -> None:
         self.own: list[str] = []
         self.shared = shared
         self.tty = tty
-        self.shell = shell
+        self.budget = budget  # the budget of the command now running (the shell replaces it)
 
     def write(self, text: str) -> None:
-        if self.shell is not None:
-            budget = self.shell.budget
+        if self.budget is not None:
+            budget = self.budget()
             room = budget.limits.output - budget.output
             if len(text) > room:  # what fits is shown; then the command is ended
                 self.own.append(text[:max(room, 0)])
