@@ -24,7 +24,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from simk8s.shell import Shell
-from simk8s.shell.coreutils import all_commands
+from simk8s.shell.registry import all_commands
 from simk8s.shell.sandbox import Limits
 from simk8s.vfs import MemFS
 

@@ -30,6 +30,8 @@ from simk8s.imageref import InvalidReference, canonical_name, normalize_ref, par
 from simk8s.nginx import HttpReply, access_log_line, error_log_line, nginx_files, serve, serve_http
 from simk8s.shell.context import Command
 from simk8s.shell.interp import Shell
+from simk8s.shell.net import make_curl
+from simk8s.shell.registry import commands_for
 from simk8s.vfs import ContainerFS, FileSystem, MemFS
 
 __all__ = [
@@ -126,9 +128,6 @@ class ImageSpec:
 
     def commands(self) -> dict[str, Command]:
         """The command table for a shell inside this image."""
-        from simk8s.shell.coreutils import commands_for
-        from simk8s.shell.net import make_curl
-
         table = commands_for(self.tools)
         table.update(db_commands(self.tools))
         if "curl" in self.tools:

@@ -4,7 +4,7 @@
 programs without a shell (:meth:`Shell.exec_argv`, for ``kubectl exec pod -- curl ...``) or a
 scripted terminal session (:meth:`Shell.interactive`) against a simulated file system; it never
 touches the real OS. Commands are plain callables taking a :class:`CommandContext`;
-:func:`simk8s.shell.coreutils.all_commands` has the built-in tool set and
+:func:`simk8s.shell.registry.all_commands` has the built-in tool set and
 :meth:`simk8s.images.ImageSpec.shell` builds the shell an image would run.
 
 Tools reach the rest of the simulation only through the ``services`` object given to the shell,

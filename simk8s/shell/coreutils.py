@@ -1,8 +1,9 @@
 """External commands for simulated images: a small coreutils, worded as GNU or busybox word it.
 
 :data:`COMMANDS` maps every name to its implementation; an image exposes only the names in its
-tool set (:func:`commands_for`). Tools read the flavour from the shell: a busybox image
-(``sh_dialect == "ash"``) gets busybox wording, everything else GNU's in the C locale.
+tool set (:func:`simk8s.shell.registry.commands_for`). Tools read the flavour from the shell: a
+busybox image (``sh_dialect == "ash"``) gets busybox wording, everything else GNU's in the C
+locale (:mod:`simk8s.shell.toolkit`).
 """
 
 from __future__ import annotations
@@ -11,106 +12,12 @@ import collections
 import itertools
 import re
 import time
-from collections.abc import Callable, Iterable
 
-from simk8s.shell import builtins as bi
+import simk8s.shell.builtins as bi
 from simk8s.shell.context import Command, CommandContext, Input
+from simk8s.shell.toolkit import busybox, parse_opts, read_inputs, sources, tool, why
 
-__all__ = ["COMMANDS", "all_commands", "commands_for", "parse_opts"]
-
-
-def _busybox(ctx: CommandContext) -> bool:
-    return ctx.shell.sh_dialect == "ash"
-
-
-def _why(e: OSError) -> str:
-    return e.strerror or "Input/output error"
-
-
-class _Usage(Exception):
-    pass
-
-
-def parse_opts(ctx: CommandContext, flags: str, with_value: str = "") -> tuple[dict[str, str], list[str]]:
-    """Split ``argv[1:]`` into short options and operands (``-abc``, ``-n 5``, ``-n5``, ``--``).
-
-    ``-5`` style numbers are returned under ``"#"``. An unknown option prints the GNU/busybox
-    complaint and raises :class:`_Usage`.
-    """
-    opts: dict[str, str] = {}
-    rest: list[str] = []
-    args = ctx.argv[1:]
-    i = 0
-    while i < len(args):
-        a = args[i]
-        i += 1
-        if a == "--":
-            rest.extend(args[i:])
-            break
-        if not a.startswith("-") or a == "-":
-            rest.append(a)
-            continue
-        if a[1:].isdigit() and "#" in flags:
-            opts["#"] = a[1:]
-            continue
-        j = 1
-        while j < len(a):
-            f = a[j]
-            if f in with_value:
-                value = a[j + 1:] or (args[i] if i < len(args) else "")
-                if not a[j + 1:]:
-                    i += 1
-                opts[f] = value
-                break
-            if f not in flags:
-                if _busybox(ctx):  # busybox follows this line with the applet's usage text
-                    ctx.err(f"{ctx.name}: invalid option -- '{f}'\n")
-                else:
-                    ctx.err(f"{ctx.name}: invalid option -- '{f}'\n"
-                            f"Try '{ctx.name} --help' for more information.\n")
-                raise _Usage
-            opts[f] = ""
-            j += 1
-    return opts, rest
-
-
-def _tool(fn: Callable[[CommandContext], int], usage_status: int = 1) -> Command:
-    def run(ctx: CommandContext) -> int:
-        try:
-            return fn(ctx)
-        except _Usage:
-            return 1 if _busybox(ctx) else usage_status
-    run.__doc__ = fn.__doc__
-    return run
-
-
-def _read_inputs(ctx: CommandContext, files: list[str], tool: str) -> Iterable[tuple[str, str | None]]:
-    """(name, text) per operand, ``-``/none meaning stdin; text None after printing an error."""
-    for name, source in _sources(ctx, files, tool):
-        yield name, None if source is None else source.read_all()
-
-
-def _sources(ctx: CommandContext, files: list[str], tool: str) -> Iterable[tuple[str, Input | None]]:
-    """(name, input) per operand, ``-``/none meaning stdin, which streams from a pipe (read it
-    with ``iter_chunks``/``iter_lines`` to hold only a piece at a time); None after an error."""
-    for name in files or ["-"]:
-        if name == "-":
-            yield name, ctx.input
-            continue
-        try:
-            yield name, Input(ctx.fs.read(ctx.path(name)), budget=ctx.shell.budget)
-        except OSError as e:
-            if tool in ("head", "tail") and not _busybox(ctx):
-                ctx.err(f"{tool}: cannot open '{name}' for reading: {_why(e)}\n")
-            elif tool == "sort" and not _busybox(ctx):
-                ctx.err(f"sort: cannot read: {name}: {_why(e)}\n")
-            elif _busybox(ctx) and e.errno == 21:
-                ctx.err(f"{tool}: read error: {_why(e)}\n")
-            elif _busybox(ctx) and tool in ("cat", "tail"):
-                ctx.err(f"{tool}: can't open '{name}': {_why(e)}\n")
-            else:
-                ctx.err(f"{tool}: {name}: {_why(e)}\n")
-            yield name, None
+__all__ = ["COMMANDS"]
 
 
 def _lines(text: str) -> list[str]:
@@ -124,7 +31,7 @@ def _cat(ctx: CommandContext) -> int:
     opts, files = parse_opts(ctx, "uAns")
     status = 0
     number = 0
-    for _name, source in _sources(ctx, files, "cat"):
+    for _name, source in sources(ctx, files, "cat"):
         if source is None:
             status = 1
         elif "n" in opts:
@@ -151,7 +58,7 @@ def _ls(ctx: CommandContext) -> int:
     for p in paths or ["."]:
         full = ctx.path(p)
         if not fs.exists(full):
-            if _busybox(ctx):
+            if busybox(ctx):
                 ctx.err(f"ls: {p}: No such file or directory\n")
                 status = 1
             else:
@@ -165,7 +72,7 @@ def _ls(ctx: CommandContext) -> int:
     def show(names: list[str], base: str | None) -> None:
         if "l" not in opts:
             if ctx.isatty(ctx.stdout) and "1" not in opts:
-                ctx.out(_columns(names, tabs=not _busybox(ctx)))
+                ctx.out(_columns(names, tabs=not busybox(ctx)))
             else:
                 ctx.out("".join(n + "\n" for n in names))
             return
@@ -184,7 +91,7 @@ def _ls(ctx: CommandContext) -> int:
         width = max((len(r[1]) for r in rows), default=1)
         for mode, size, stamp, n in rows:
             links = "2" if mode[0] == "d" else "1"
-            if _busybox(ctx):
+            if busybox(ctx):
                 ctx.out(f"{mode} {links:>4} {'root':<8} {'root':<8} {size:>9} {stamp} {n}\n")
             else:
                 ctx.out(f"{mode} {links} root root {size:>{width}} {stamp} {n}\n")
@@ -247,8 +154,8 @@ def _mkdir(ctx: CommandContext) -> int:
         try:
             ctx.fs.mkdir(ctx.path(p), parents="p" in opts)
         except OSError as e:
-            what = "can't create directory" if _busybox(ctx) else "cannot create directory"
-            ctx.err(f"mkdir: {what} '{p}': {_why(e)}\n")
+            what = "can't create directory" if busybox(ctx) else "cannot create directory"
+            ctx.err(f"mkdir: {what} '{p}': {why(e)}\n")
             status = 1
     return status
 
@@ -261,19 +168,19 @@ def _rm(ctx: CommandContext) -> int:
         full = ctx.path(p)
         if not ctx.fs.exists(full):
             if "f" not in opts:
-                verb = "can't remove" if _busybox(ctx) else "cannot remove"
+                verb = "can't remove" if busybox(ctx) else "cannot remove"
                 ctx.err(f"rm: {verb} '{p}': No such file or directory\n")
                 status = 1
             continue
         if ctx.fs.isdir(full) and not recursive:
-            ctx.err(f"rm: '{p}' is a directory\n" if _busybox(ctx)
+            ctx.err(f"rm: '{p}' is a directory\n" if busybox(ctx)
                     else f"rm: cannot remove '{p}': Is a directory\n")
             status = 1
             continue
         try:
             ctx.fs.remove(full, recursive=recursive)
         except OSError as e:
-            ctx.err(f"rm: cannot remove '{p}': {_why(e)}\n")
+            ctx.err(f"rm: cannot remove '{p}': {why(e)}\n")
             status = 1
     return status
 
@@ -296,20 +203,20 @@ def _target(ctx: CommandContext, src: str, dst: str) -> str:
 def _cp_mv(ctx: CommandContext) -> int:
     move = ctx.name == "mv"
     opts, paths = parse_opts(ctx, "rRfaipv" if not move else "fivn")
-    tool = ctx.name
+    program = ctx.name
     if len(paths) < 2:
-        ctx.err(f"{tool}: missing file operand\n" if not paths else
-                f"{tool}: missing destination file operand after '{paths[0]}'\n")
-        if not _busybox(ctx):
-            ctx.err(f"Try '{tool} --help' for more information.\n")
+        ctx.err(f"{program}: missing file operand\n" if not paths else
+                f"{program}: missing destination file operand after '{paths[0]}'\n")
+        if not busybox(ctx):
+            ctx.err(f"Try '{program} --help' for more information.\n")
         return 1
     *srcs, dst = paths
     status = 0
     for s in srcs:
         src = ctx.path(s)
         if not ctx.fs.exists(src):
-            verb = ("can't rename" if move else "can't stat") if _busybox(ctx) else "cannot stat"
-            ctx.err(f"{tool}: {verb} '{s}': No such file or directory\n")
+            verb = ("can't rename" if move else "can't stat") if busybox(ctx) else "cannot stat"
+            ctx.err(f"{program}: {verb} '{s}': No such file or directory\n")
             status = 1
             continue
         target = _target(ctx, s, dst)
@@ -323,14 +230,14 @@ def _cp_mv(ctx: CommandContext) -> int:
                     _copy_tree(ctx, src, target)
                     ctx.fs.remove(src, recursive=True)
             elif ctx.fs.isdir(src) and not ({"r", "R", "a"} & set(opts)):
-                ctx.err(f"cp: omitting directory '{s}'\n" if _busybox(ctx)
+                ctx.err(f"cp: omitting directory '{s}'\n" if busybox(ctx)
                         else f"cp: -r not specified; omitting directory '{s}'\n")
                 status = 1
             else:
                 _copy_tree(ctx, src, target)
         except OSError as e:
             verb = "cannot move" if move else "cannot create regular file"
-            ctx.err(f"{tool}: {verb} '{dst}': {_why(e)}\n")
+            ctx.err(f"{program}: {verb} '{dst}': {why(e)}\n")
             status = 1
     return status
 
@@ -342,8 +249,8 @@ def _touch(ctx: CommandContext) -> int:
         try:
             ctx.fs.write(ctx.path(p), "", append=True)
         except OSError as e:
-            ctx.err(f"touch: {p}: {_why(e)}\n" if _busybox(ctx)
-                    else f"touch: cannot touch '{p}': {_why(e)}\n")
+            ctx.err(f"touch: {p}: {why(e)}\n" if busybox(ctx)
+                    else f"touch: cannot touch '{p}': {why(e)}\n")
             status = 1
     return status
 
@@ -351,16 +258,16 @@ def _touch(ctx: CommandContext) -> int:
 def _head_tail(ctx: CommandContext) -> int:
     opts, files = parse_opts(ctx, "#qvf", "nc")
     count = opts.get("n", opts.get("#", "10"))
-    tool = ctx.name
+    program = ctx.name
     from_start = count.startswith("+")
     try:
         n = int(count.lstrip("+-"))
     except ValueError:
-        ctx.err(f"{tool}: invalid number of lines: '{count}'\n")
+        ctx.err(f"{program}: invalid number of lines: '{count}'\n")
         return 1
     status = 0
-    inputs = list(_sources(ctx, files, tool))
-    if tool == "tail" and _busybox(ctx) and all(source is None for _, source in inputs):
+    inputs = list(sources(ctx, files, program))
+    if program == "tail" and busybox(ctx) and all(source is None for _, source in inputs):
         ctx.err("tail: no files\n")
         return 1
     for i, (name, source) in enumerate(inputs):
@@ -372,7 +279,7 @@ def _head_tail(ctx: CommandContext) -> int:
         # Streamed: head stops reading after n lines (its writer then gets SIGPIPE), tail keeps
         # only the last n.
         lines = source.iter_lines()
-        if tool == "head":
+        if program == "head":
             ctx.out("".join(itertools.islice(lines, n)))
         elif from_start:
             for line in itertools.islice(lines, max(n - 1, 0), None):
@@ -408,7 +315,7 @@ def _grep(ctx: CommandContext) -> int:
         return 2
     found, status = False, 0
     multi = len(args) > 1 and "h" not in opts
-    for name, source in _sources(ctx, args, "grep"):
+    for name, source in sources(ctx, args, "grep"):
         if source is None:
             status = 2
             continue
@@ -440,7 +347,7 @@ def _wc(ctx: CommandContext) -> int:
     which = [k for k in "lwc" if k in opts or (k == "c" and "m" in opts)] or ["l", "w", "c"]
     rows: list[tuple[list[int], str]] = []
     status = 0
-    for name, source in _sources(ctx, files, "wc"):
+    for name, source in sources(ctx, files, "wc"):
         if source is None:
             status = 1
             continue
@@ -452,7 +359,7 @@ def _wc(ctx: CommandContext) -> int:
     # count of a single input; busybox always pads to 7 unless it prints one bare number.
     if len(which) == 1 and len(rows) == 1:
         width = 0
-    elif _busybox(ctx):
+    elif busybox(ctx):
         width = 9
     elif any(not n for _, n in rows):
         width = 7
@@ -502,7 +409,7 @@ def _sort_key(line: str, spec: str | None, sep: str | None, blanks: bool) -> str
 def _sort(ctx: CommandContext) -> int:
     opts, files = parse_opts(ctx, "rnufbs", "kt")
     lines: list[str] = []
-    for _, text in _read_inputs(ctx, files, "sort"):
+    for _, text in read_inputs(ctx, files, "sort"):
         if text is None:
             return 2
         lines.extend(text.splitlines())
@@ -548,7 +455,7 @@ def _tee(ctx: CommandContext) -> int:
             ctx.fs.write(ctx.path(f), "", append="a" in opts)
             ok.append(f)
         except OSError as e:
-            ctx.err(f"tee: {f}: {_why(e)}\n")
+            ctx.err(f"tee: {f}: {why(e)}\n")
             status = 1
     for piece in ctx.input.iter_chunks():
         for f in ok:
@@ -656,7 +563,7 @@ def _sleep(ctx: CommandContext) -> int:
     for arg in ctx.argv[1:]:
         m = re.fullmatch(r"(\d+(?:\.\d*)?|\.\d+)([smhd]?)", arg)
         if m is None:
-            ctx.err(f"sleep: invalid number '{arg}'\n" if _busybox(ctx) else
+            ctx.err(f"sleep: invalid number '{arg}'\n" if busybox(ctx) else
                     f"sleep: invalid time interval '{arg}'\nTry 'sleep --help' for more information.\n")
             return 1
         total += float(m.group(1)) * {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}[m.group(2)]
@@ -758,26 +665,13 @@ def _external_echo(ctx: CommandContext) -> int:
 
 
 COMMANDS: dict[str, Command] = {
-    "cat": _tool(_cat), "ls": _tool(_ls, 2), "mkdir": _tool(_mkdir), "rm": _tool(_rm),
-    "mv": _tool(_cp_mv), "cp": _tool(_cp_mv), "touch": _tool(_touch), "head": _tool(_head_tail),
-    "tail": _tool(_head_tail), "grep": _tool(_grep, 2), "wc": _tool(_wc), "sort": _tool(_sort, 2),
-    "tee": _tool(_tee), "hostname": _tool(_hostname), "date": _date, "id": _id, "whoami": _whoami,
-    "uname": _tool(_uname), "env": _env, "printenv": _printenv, "sleep": _sleep, "seq": _tool(_seq),
+    "cat": tool(_cat), "ls": tool(_ls, 2), "mkdir": tool(_mkdir), "rm": tool(_rm),
+    "mv": tool(_cp_mv), "cp": tool(_cp_mv), "touch": tool(_touch), "head": tool(_head_tail),
+    "tail": tool(_head_tail), "grep": tool(_grep, 2), "wc": tool(_wc), "sort": tool(_sort, 2),
+    "tee": tool(_tee), "hostname": tool(_hostname), "date": _date, "id": _id, "whoami": _whoami,
+    "uname": tool(_uname), "env": _env, "printenv": _printenv, "sleep": _sleep, "seq": tool(_seq),
     "sh": _shell_command,
     "bash": _shell_command, "zsh": _shell_command, "ash": _shell_command, "dash": _shell_command,
     "echo": _external_echo, "printf": bi.printf, "test": bi.test, "[": bi.test,
     "true": lambda ctx: 0, "false": lambda ctx: 1, "pwd": lambda ctx: bi.BUILTINS["pwd"](ctx),
 }
-
-
-def all_commands() -> dict[str, Command]:
-    """Every implemented tool: these coreutils, the text tools and the network tools."""
-    from simk8s.shell import net, textutils
-
-    return {**COMMANDS, **textutils.COMMANDS, **net.COMMANDS}
-
-
-def commands_for(tools: Iterable[str]) -> dict[str, Command]:
-    """The implementations of ``tools`` (names with no implementation here are skipped)."""
-    table = all_commands()
-    return {name: table[name] for name in tools if name in table}

@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable
 
 from simk8s.shell.context import Command, CommandContext, Input
-from simk8s.shell.coreutils import _read_inputs, _tool, parse_opts
+from simk8s.shell.toolkit import parse_opts, read_inputs, tool
 
 __all__ = ["COMMANDS"]
 
@@ -78,7 +78,7 @@ def _cut(ctx: CommandContext) -> int:
         return 1
     delim = opts.get("d", "\t")
     status = 0
-    for _, text in _read_inputs(ctx, files, "cut"):
+    for _, text in read_inputs(ctx, files, "cut"):
         if text is None:
             status = 1
             continue
@@ -97,7 +97,7 @@ def _cut(ctx: CommandContext) -> int:
 
 def _uniq(ctx: CommandContext) -> int:
     opts, files = parse_opts(ctx, "cdu")
-    text = next(iter(_read_inputs(ctx, files[:1], "uniq")))[1]
+    text = next(iter(read_inputs(ctx, files[:1], "uniq")))[1]
     if text is None:
         return 1
     groups: list[tuple[str, int]] = []
@@ -248,7 +248,7 @@ def _awk(ctx: CommandContext) -> int:
         return 2
     sep = opts.get("F")
     nr = 0
-    for _, text in _read_inputs(ctx, files, "awk"):
+    for _, text in read_inputs(ctx, files, "awk"):
         if text is None:
             return 2
         for line in text.splitlines():
@@ -316,7 +316,7 @@ def _sed(ctx: CommandContext) -> int:
         ctx.err(f"sed: this simulation understands only s///, /re/d, /re/p, Nd and Np: {script}\n")
         return 1
     status = 0
-    for name, text in _read_inputs(ctx, args, "sed"):
+    for name, text in read_inputs(ctx, args, "sed"):
         if text is None:
             status = 2
             continue
@@ -348,7 +348,7 @@ def _bat(ctx: CommandContext) -> int:
     opts, files = parse_opts(ctx, "pn")
     if not ctx.isatty(ctx.stdout) or "p" in opts:
         status = 0
-        for _, text in _read_inputs(ctx, files, "bat"):
+        for _, text in read_inputs(ctx, files, "bat"):
             if text is None:
                 status = 1
             else:
@@ -373,7 +373,7 @@ def _bat(ctx: CommandContext) -> int:
 
 
 COMMANDS: dict[str, Command] = {
-    "tr": _tool(_tr), "cut": _tool(_cut), "uniq": _tool(_uniq), "basename": _basename,
-    "dirname": _dirname, "which": _which, "xargs": _tool(_xargs), "awk": _tool(_awk, 2),
-    "sed": _tool(_sed), "bat": _tool(_bat),
+    "tr": tool(_tr), "cut": tool(_cut), "uniq": tool(_uniq), "basename": _basename,
+    "dirname": _dirname, "which": _which, "xargs": tool(_xargs), "awk": tool(_awk, 2),
+    "sed": tool(_sed), "bat": tool(_bat),
 }

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from simk8s.shell import Shell
-from simk8s.shell.coreutils import all_commands
+from simk8s.shell.registry import all_commands
 from simk8s.vfs import ContainerFS, MemFS
 
 

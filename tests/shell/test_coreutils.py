@@ -131,7 +131,7 @@ def test_ls_long_format_per_flavour_and_the_six_month_rule():
     from types import SimpleNamespace
 
     from simk8s.shell import Shell
-    from simk8s.shell.coreutils import all_commands
+    from simk8s.shell.registry import all_commands
     from simk8s.vfs import MemFS
 
     now = calendar.timegm((2026, 11, 28, 22, 40, 0))

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from simk8s.shell import Shell
-from simk8s.shell.coreutils import all_commands
+from simk8s.shell.registry import all_commands
 from simk8s.vfs import MemFS
 
 CASES = json.loads((Path(__file__).with_name("golden_shells.json")).read_text())

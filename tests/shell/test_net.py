@@ -5,7 +5,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 from simk8s.shell import Shell
-from simk8s.shell.coreutils import commands_for
+from simk8s.shell.registry import commands_for
 from simk8s.vfs import MemFS
 
 PODS = {"web-0.nginx": "172.16.158.2", "nginx": "172.16.24.2"}

@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from simk8s.shell import ParseError, Shell, parse
-from simk8s.shell.coreutils import all_commands
+from simk8s.shell.registry import all_commands
 from simk8s.vfs import MemFS
 
 PIECES = st.sampled_from(

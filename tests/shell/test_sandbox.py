@@ -14,7 +14,7 @@ from simk8s import Cluster
 from simk8s.examples import WEB_YAML
 from simk8s.hostshell import HostShell
 from simk8s.shell import Shell
-from simk8s.shell.coreutils import all_commands
+from simk8s.shell.registry import all_commands
 from simk8s.shell.sandbox import Limits
 from simk8s.vfs import MemFS
 
@@ -62,7 +62,7 @@ def test_a_pipeline_streams_in_bounded_memory() -> None:
     """``seq 1 100000000 | wc -l`` (888,888,898 bytes through the pipe) in a fresh process."""
     code = textwrap.dedent("""
         from simk8s.shell import Shell
-        from simk8s.shell.coreutils import all_commands
+        from simk8s.shell.registry import all_commands
         from simk8s.vfs import MemFS
         r = Shell(all_commands(), MemFS(), {}, "bash").run("seq 1 100000000 | wc -l")
         # VmHWM is this process's own peak: ru_maxrss would carry the forking pytest's size over exec
@@ -79,7 +79,7 @@ def test_a_pipeline_streams_in_bounded_memory() -> None:
 def test_a_doubling_variable_is_killed_by_the_oom_killer_in_bounded_memory() -> None:
     code = textwrap.dedent("""
         from simk8s.shell import Shell
-        from simk8s.shell.coreutils import all_commands
+        from simk8s.shell.registry import all_commands
         from simk8s.vfs import MemFS
         r = Shell(all_commands(), MemFS(), {}, "bash").run("x=a; while :; do x=$x$x; done")
         # VmHWM is this process's own peak: ru_maxrss would carry the forking pytest's size over exec

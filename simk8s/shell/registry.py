@@ -1,0 +1,27 @@
+"""The command tables an image's shell is built from: every implemented tool, by name.
+
+:func:`all_commands` assembles the tool modules' tables (coreutils, the text tools, the network
+tools); an image exposes only the names in its tool set (:func:`commands_for`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from simk8s.shell.context import Command
+from simk8s.shell.coreutils import COMMANDS as COREUTILS
+from simk8s.shell.net import COMMANDS as NET
+from simk8s.shell.textutils import COMMANDS as TEXT
+
+__all__ = ["all_commands", "commands_for"]
+
+
+def all_commands() -> dict[str, Command]:
+    """Every implemented tool: the coreutils, the text tools and the network tools."""
+    return {**COREUTILS, **TEXT, **NET}
+
+
+def commands_for(tools: Iterable[str]) -> dict[str, Command]:
+    """The implementations of ``tools`` (names with no implementation here are skipped)."""
+    table = all_commands()
+    return {name: table[name] for name in tools if name in table}
