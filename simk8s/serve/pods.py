@@ -1,5 +1,5 @@
 """Pod streaming subresources: ``log`` (with follow), ``exec`` and ``attach`` over WebSocket, and
-``portforward`` to a pod's simulated HTTP server.
+``portforward`` (:mod:`simk8s.serve.portforward`) to a pod's simulated HTTP server.
 
 exec/attach speak the ``channel.k8s.io`` WebSocket protocols kubectl and the official client
 offer (``v5`` first, then ``v4``; ``v1`` without the Status error channel): binary messages whose
@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import struct
 from collections.abc import Mapping
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
@@ -23,6 +22,7 @@ from aiohttp import WSMsgType, web
 from simk8s.api.errors import ApiError, BadRequest, MethodNotAllowed
 from simk8s.api.frozen import get_in
 from simk8s.runtime import ExecError, Terminal
+from simk8s.serve import portforward
 from simk8s.serve.rest import Target
 
 if TYPE_CHECKING:
@@ -32,7 +32,6 @@ __all__ = ["STREAMING", "handle"]
 
 STREAMING = frozenset({"log", "exec", "attach", "portforward"})
 PROTOCOLS = ("v5.channel.k8s.io", "v4.channel.k8s.io", "channel.k8s.io")
-PORTFORWARD_PROTOCOLS = ("v4.channel.k8s.io", "portforward.k8s.io")
 STDIN, STDOUT, STDERR, ERROR, RESIZE, CLOSE = 0, 1, 2, 3, 4, 255
 #: Seconds a remote command waits for the client's first resize (kubectl sends one at once).
 RESIZE_WAIT = 1.0
@@ -47,7 +46,7 @@ async def handle(srv: Server, request: web.Request, t: Target) -> web.StreamResp
     if t.sub in ("exec", "attach") and request.method in ("GET", "POST"):
         return await _remote_command(srv, request, t)
     if t.sub == "portforward" and request.method in ("GET", "POST"):
-        return await _port_forward(srv, request, t)
+        return await portforward.handle(srv, request, t)
     raise MethodNotAllowed("the server does not allow this method on the requested resource")
 
 
@@ -341,69 +340,3 @@ async def _ended(srv: Server, chan: _Channel, code: int, attach: bool, key: tupl
             kubelet.main_exited(key[0], key[1], key[2], code)
         srv.sim.kick()
     await chan.finish(code)
-
-
-# ---------------------------------------------------------------------------------- port-forward
-async def _port_forward(srv: Server, request: web.Request, t: Target) -> web.StreamResponse:
-    """The WebSocket port-forward protocol: per port a data and an error channel, each opened by
-    the port number; HTTP requests on a data channel are answered by the pod's simulated server."""
-    pod = srv.cluster.store.get("Pod", t.name or "", t.namespace)
-    ports: list[int] = []
-    for text in request.query.getall("ports", []):
-        for part in text.split(","):
-            if not part.strip().isdigit() or not 0 < int(part) < 65536:
-                raise BadRequest(f'invalid port "{part}"')
-            ports.append(int(part))
-    if not ports:
-        raise BadRequest("at least one port must be specified")
-    if get_in(pod, ("status", "phase")) != "Running":
-        raise BadRequest(f"unable to forward port because pod is not running. Current status={get_in(pod, ('status', 'phase'))}")
-    ws = web.WebSocketResponse(protocols=PORTFORWARD_PROTOCOLS, autoping=True, max_msg_size=1 << 20)
-    if not ws.can_prepare(request).ok:
-        raise BadRequest("Upgrade request required")
-    await ws.prepare(request)
-    for i, port in enumerate(ports):
-        for ch in (2 * i, 2 * i + 1):
-            await ws.send_bytes(bytes([ch]) + struct.pack("<H", port))
-    buffers: dict[int, bytearray] = {}
-    try:
-        while True:
-            msg = await asyncio.wait_for(ws.receive(), SESSION_IDLE)
-            if msg.type != WSMsgType.BINARY:
-                if msg.type in (WSMsgType.CLOSE, WSMsgType.CLOSED, WSMsgType.CLOSING, WSMsgType.ERROR):
-                    break
-                continue
-            raw: bytes = msg.data
-            if not raw or raw[0] % 2 or raw[0] // 2 >= len(ports):
-                continue
-            ch = raw[0]
-            buf = buffers.setdefault(ch, bytearray())
-            buf.extend(raw[1:])
-            while b"\r\n\r\n" in buf:
-                head, _, rest = bytes(buf).partition(b"\r\n\r\n")
-                buf[:] = rest
-                reply = _http_reply(srv, pod, ports[ch // 2], head.decode(errors="replace"))
-                await ws.send_bytes(bytes([ch]) + reply)
-            if len(buf) > 1 << 16:
-                break
-    except (TimeoutError, ConnectionError):
-        pass
-    await ws.close()
-    return ws
-
-
-def _http_reply(srv: Server, pod: Any, port: int, head: str) -> bytes:
-    request_line = head.split("\r\n", 1)[0].split()
-    method, path = (request_line[0], request_line[1]) if len(request_line) >= 2 else ("GET", "/")
-    srv.sim.sync()
-    kubelet = _kubelet(srv, pod)
-    reply = kubelet.runtime.serve_http(pod, port, method, path, "127.0.0.1", user_agent="port-forward") \
-        if kubelet is not None else None
-    if reply is None:
-        return b"HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n"
-    status, headers, body = reply
-    data = body.encode()
-    lines = [f"HTTP/1.1 {status} {'OK' if status == 200 else 'Status'}"]
-    lines += [f"{k}: {v}" for k, v in headers if k.lower() not in ("content-length", "connection")]
-    lines += [f"Content-Length: {len(data)}", "", ""]
-    return "\r\n".join(lines).encode() + data

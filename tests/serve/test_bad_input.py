@@ -4,14 +4,17 @@ the store is left as it was, and everyone else keeps being answered."""
 from __future__ import annotations
 
 import socket
+import struct
 import threading
 import time
+import zlib
 
 import pytest
 
 from simk8s import Cluster
-from simk8s.serve import Endpoint
+from simk8s.serve import Endpoint, portforward, spdy
 from tests.serve.conftest import Api
+from tests.serve.spdy_client import SpdyClient
 
 PODS = "/api/v1/namespaces/default/pods"
 STS = "/apis/apps/v1/namespaces/default/statefulsets"
@@ -177,3 +180,69 @@ def test_protobuf_bodies_kubectl_does_not_send_are_refused(api: Api, endpoint: E
     unsupported = api("POST", PODS, pod, content_type="application/vnd.kubernetes.protobuf")
     assert unsupported.status == 415 and unsupported.json["reason"] == "UnsupportedMediaType"
     assert versions(endpoint) == before
+
+
+# --------------------------------------------------------------------- port-forward over SPDY/3.1
+def _goaway(c: SpdyClient) -> list[spdy.Frame]:
+    frames = c.until(lambda fs: any(isinstance(f, spdy.GoAway) for f in fs))
+    c.until(lambda fs: False, timeout=5)   # then the server hangs up
+    assert c.closed
+    return frames
+
+
+@pytest.mark.parametrize("garbage", [
+    pytest.param(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n", id="http-after-the-upgrade"),
+    pytest.param(struct.pack(">II", 1, 0xFFFFFF), id="16-MiB-data-frame-announced"),
+    pytest.param(struct.pack(">HHI", 0x8003, 1, 0xFFFFFF), id="16-MiB-header-block-announced"),
+    pytest.param(struct.pack(">HHI", 0x8003, 1, 14) + struct.pack(">IIH", 1, 0, 0) + b"junk", id="not-zlib"),
+])
+def test_garbage_frames_get_a_goaway_and_the_server_goes_on(api: Api, endpoint: Endpoint, garbage: bytes) -> None:
+    c = SpdyClient(endpoint)
+    c.sock.sendall(garbage)
+    assert _goaway(c)[-1] == spdy.GoAway(0, 1)
+    alive(api)
+
+
+def test_a_zlib_bomb_in_a_header_block_is_refused(api: Api, endpoint: Endpoint) -> None:
+    z = zlib.compressobj(9, zlib.DEFLATED, 15, 9, zlib.Z_DEFAULT_STRATEGY, spdy.DICTIONARY)
+    bomb = z.compress(struct.pack(">II", 1, 4) + b"port" + struct.pack(">I", 1 << 26) + bytes(1 << 26))
+    bomb += z.flush(zlib.Z_SYNC_FLUSH)   # 64 MiB of header value in about 64 KiB
+    assert len(bomb) < spdy.MAX_CONTROL_FRAME - 10
+    c = SpdyClient(endpoint)
+    c.sock.sendall(struct.pack(">HHI", 0x8003, 1, 10 + len(bomb)) + struct.pack(">IIH", 1, 0, 0) + bomb)
+    assert _goaway(c)[-1] == spdy.GoAway(0, 1)
+    alive(api)
+
+
+def test_too_many_streams_are_refused_one_by_one(api: Api, endpoint: Endpoint) -> None:
+    endpoint.call(lambda: endpoint.cluster.exec("web-0", "echo up > /usr/share/nginx/html/index.html"))
+    c = SpdyClient(endpoint)
+    ids = range(1, 2 * spdy.MAX_STREAMS + 41, 2)
+    c.send(*(spdy.SynStream(i, (("streamtype", "error"), ("port", "80"), ("requestid", str(i)))) for i in ids))
+    frames = c.until(lambda fs: len(fs) >= len(ids))
+    assert sum(isinstance(f, spdy.SynReply) for f in frames) == spdy.MAX_STREAMS
+    assert sum(f == spdy.RstStream(f.stream_id, spdy.REFUSED_STREAM) for f in frames
+               if isinstance(f, spdy.RstStream)) == 20
+    # The session still works for the streams it holds: pair one of them and fetch the page.
+    data = ids[-1] + 2
+    c.send(spdy.RstStream(1, spdy.CANCEL),
+           spdy.SynStream(data, (("streamtype", "data"), ("port", "80"), ("requestid", "3"))),
+           spdy.DataFrame(data, b"GET / HTTP/1.0\r\n\r\n"))
+    body, fin = c.stream(data)
+    assert fin and body.endswith(b"\r\n\r\nup\n")
+    alive(api)
+
+
+def test_a_lone_stream_times_out_and_a_huge_request_head_is_refused(api: Api, endpoint: Endpoint,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(portforward, "STREAM_CREATION_TIMEOUT", 0.5)
+    c = SpdyClient(endpoint)
+    c.send(spdy.SynStream(1, (("streamtype", "error"), ("port", "80"), ("requestid", "7"))))
+    message, fin = c.stream(1)
+    assert fin and message.endswith(b", request=7) timed out waiting for streams")
+    c.next_id = 3
+    _, data = c.open_pair(request_id="8")
+    c.send(spdy.DataFrame(data, b"GET /" + b"a" * 20000))   # no end of the head in sight
+    body, fin = c.stream(data)
+    assert fin and body.startswith(b"HTTP/1.1 400 Bad Request\r\n")
+    alive(api)
