@@ -50,7 +50,7 @@ class HostShell:
 
     def __init__(self, cluster: Cluster, files: Mapping[str, str] | None = None,
                  urls: Mapping[str, str] | None = None) -> None:
-        from simk8s.shell.coreutils import COMMANDS as COREUTILS
+        from simk8s.shell.registry import COREUTILS
 
         self.cluster = cluster
         self.urls = dict(urls or {})

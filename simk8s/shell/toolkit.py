@@ -12,12 +12,18 @@ from collections.abc import Callable, Iterable
 
 from simk8s.shell.context import Command, CommandContext, Input
 
-__all__ = ["Usage", "busybox", "parse_opts", "read_inputs", "sources", "tool", "why"]
+__all__ = ["Usage", "busybox", "now", "parse_opts", "read_inputs", "sources", "tool", "why"]
 
 
 def busybox(ctx: CommandContext) -> bool:
     """True in a busybox image: tools word their messages as busybox does."""
     return ctx.shell.sh_dialect == "ash"
+
+
+def now(ctx: CommandContext) -> float:
+    """Epoch seconds from the simulation's clock (``services.now``), 0 without one."""
+    clock = ctx.service("now")
+    return float(clock()) if callable(clock) else 0.0
 
 
 def why(e: OSError) -> str:

@@ -23,7 +23,7 @@ def test_host_for_loop_expands_web_dollar_i_and_runs_each_exec():
         inner = Shell({}, MemFS(), {}, hostname=pod)
         return inner.run_into(ctx.argv[-1], ctx=ctx) if ctx.argv[4:6] == ["sh", "-c"] else 0
 
-    from simk8s.shell.coreutils import COMMANDS
+    from simk8s.shell.registry import COREUTILS as COMMANDS
     host = Shell({**COMMANDS, "kubectl": kubectl}, MemFS(), {}, "bash", "k8s-m")
     r = host.run("""for i in 0 1; do kubectl exec "web-$i" -- sh -c 'hostname'; done""")
     assert calls[0] == ["kubectl", "exec", "web-0", "--", "sh", "-c", "hostname"]
