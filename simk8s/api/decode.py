@@ -30,13 +30,14 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from simk8s.api.errors import go_scalar_type
 from simk8s.api.frozen import thaw
 from simk8s.api.limits import MAX_BYTES, MAX_DEPTH
 from simk8s.api.quantity import Quantity
 from simk8s.api.schema import ListOf, MapOf, Scalar, Special, Struct, Type, go_type, schema_of
 from simk8s.api.yamlio import encode_json, go_float, json_number
 
-__all__ = ["DecodeError", "TooLarge", "check_tree", "convert", "decode", "go_v"]
+__all__ = ["DecodeError", "TooLarge", "check_tree", "convert", "decode", "go_v", "json_kind"]
 
 _INT_RANGE = {"int32": (-(2**31), 2**31 - 1), "int64": (-(2**63), 2**63 - 1)}
 _RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
@@ -58,7 +59,7 @@ class _Abort(Exception):
         self.message = message
 
 
-def _json_kind(v: Any) -> str:
+def json_kind(v: Any) -> str:
     """What encoding/json calls a JSON value in its errors."""
     if isinstance(v, bool):
         return "bool"
@@ -171,12 +172,12 @@ class _Json:
             return self.scalar(v, t, struct, fields)
         if isinstance(t, Struct):
             if not isinstance(v, Mapping):
-                self.fail(_json_kind(v), t, struct, fields)
+                self.fail(json_kind(v), t, struct, fields)
                 return _SKIP
             return self.struct(v, t, fields, path, depth)
         if isinstance(t, ListOf):
             if not isinstance(v, list | tuple):
-                self.fail(_json_kind(v), t, struct, fields)
+                self.fail(json_kind(v), t, struct, fields)
                 return _SKIP
             out = []
             for i, item in enumerate(v):
@@ -186,7 +187,7 @@ class _Json:
             return out
         if isinstance(t, MapOf):
             if not isinstance(v, Mapping):
-                self.fail(_json_kind(v), t, struct, fields)
+                self.fail(json_kind(v), t, struct, fields)
                 return _SKIP
             m: dict[str, Any] = {}
             for k, item in v.items():
@@ -230,7 +231,7 @@ class _Json:
                 return n
             self.fail(f"number {_literal(v)}", t, struct, fields)
             return _SKIP
-        self.fail(_json_kind(v), t, struct, fields)
+        self.fail(json_kind(v), t, struct, fields)
         return _SKIP
 
     def special(self, v: Any, t: Special, struct: str, fields: list[str], depth: int) -> Any:
@@ -247,7 +248,7 @@ class _Json:
             n = _int32(v)
             if n is None:
                 what = f"number {_literal(v)}" if isinstance(v, int | float) and not isinstance(v, bool) \
-                    else _json_kind(v)
+                    else json_kind(v)
                 # IntOrString decodes its number with a fresh json.Unmarshal; the outer decoder then
                 # adds the field it was reading to the error.
                 raise _Abort(f"json: cannot unmarshal {what} into Go struct field {struct}.{'.'.join(fields)} "
@@ -255,7 +256,7 @@ class _Json:
             return n
         # metav1.Time / MicroTime: a string in RFC 3339.
         if not isinstance(v, str):
-            raise _Abort(f"json: cannot unmarshal {_json_kind(v)} into Go struct field "
+            raise _Abort(f"json: cannot unmarshal {json_kind(v)} into Go struct field "
                          f"{struct}.{'.'.join(fields)} of type string")
         return _time(v)
 
@@ -309,7 +310,7 @@ def decode(kind: Any, obj: Any) -> tuple[dict[str, Any], list[str]]:
             _check_tree(obj, 0, d.budget)
             return thaw(obj), []
         if not isinstance(obj, Mapping):
-            d.fail(_json_kind(obj), schema, "", [])
+            d.fail(json_kind(obj), schema, "", [])
             raise DecodeError(d.saved or "")
         out = d.struct(obj, schema, [], "", 0)
     except _Abort as e:
@@ -325,14 +326,9 @@ def decode(kind: Any, obj: Any) -> tuple[dict[str, Any], list[str]]:
 
 def _go_kind(v: Any) -> str:
     """reflect.Kind of an unstructured value."""
-    if isinstance(v, bool):
-        return "bool"
-    if isinstance(v, int):
-        return "int64"
-    if isinstance(v, float):
-        return "float64"
-    if isinstance(v, str):
-        return "string"
+    scalar = go_scalar_type(v)
+    if scalar is not None:
+        return scalar
     if isinstance(v, list | tuple):
         return "slice"
     if isinstance(v, Mapping):
@@ -427,11 +423,11 @@ class _Converter:
             n = _int32(v)
             if n is None:
                 what = f"number {_literal(v)}" if isinstance(v, int | float) and not isinstance(v, bool) \
-                    else _json_kind(v)
+                    else json_kind(v)
                 raise _Abort(f"json: cannot unmarshal {what} into Go value of type int32")
             return n
         if not isinstance(v, str):
-            raise _Abort(f"json: cannot unmarshal {_json_kind(v)} into Go value of type string")
+            raise _Abort(f"json: cannot unmarshal {json_kind(v)} into Go value of type string")
         return _time(v)
 
 

@@ -35,6 +35,7 @@ __all__ = [
     "TooManyRequests",
     "UnsupportedMediaType",
     "go_repr",
+    "go_scalar_type",
     "kubectl_message",
 ]
 
@@ -82,7 +83,9 @@ def _go_quote(s: str) -> str:
     return "".join(out)
 
 
-def _go_type(value: Any) -> str:
+def go_scalar_type(value: Any) -> str | None:
+    """The Go type of a JSON scalar in unstructured data (``bool``, ``int64``, ``float64``,
+    ``string``); None for anything else."""
     if isinstance(value, bool):
         return "bool"
     if isinstance(value, int):
@@ -91,6 +94,13 @@ def _go_type(value: Any) -> str:
         return "float64"
     if isinstance(value, str):
         return "string"
+    return None
+
+
+def _go_type(value: Any) -> str:
+    scalar = go_scalar_type(value)
+    if scalar is not None:
+        return scalar
     if isinstance(value, Mapping):
         vt = {_go_type(v) for v in value.values()}
         return f"map[string]{vt.pop() if len(vt) == 1 else 'interface {}'}"
