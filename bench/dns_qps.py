@@ -18,10 +18,11 @@ from pathlib import Path
 
 from dnslib.server import DNSLogger, DNSServer
 
-from simk8s import Cluster, netsim
+from simk8s import Cluster
 from simk8s.dns.resolver import ClusterResolver
 from simk8s.dns.server import DnsServer
 from simk8s.examples import WEB_YAML
+from simk8s.node import network
 
 QUERIES = [
     "nginx.default.svc.cluster.local A", "nginx.default.svc.cluster.local SRV",
@@ -54,7 +55,7 @@ def main() -> None:
     cluster = Cluster(seed=1)
     cluster.apply(WEB_YAML)
     cluster.settle()
-    resolver = ClusterResolver(lambda: netsim.dns_snapshot(cluster))
+    resolver = ClusterResolver(lambda: network.dns_snapshot(cluster.core))
     with tempfile.TemporaryDirectory() as tmp:
         qfile = str(Path(tmp) / "queries.txt")
         Path(qfile).write_text("\n".join(QUERIES) + "\n")

@@ -23,10 +23,11 @@ from pathlib import Path
 
 from dnslib import EDNS0, DNSRecord
 
-from simk8s import Cluster, netsim
+from simk8s import Cluster
 from simk8s.dns.resolver import ClusterResolver
 from simk8s.dns.server import DnsServer
 from simk8s.examples import WEB_YAML
+from simk8s.node import network
 
 
 def _names(pods: int) -> list[tuple[str, str]]:
@@ -70,8 +71,8 @@ def main() -> None:
     cluster.settle()
     ready = sum(1 for p in cluster.store.list("Pod") if p["status"].get("podIP"))
     packets = _packets(a.pods)
-    cached = ClusterResolver(lambda: netsim.dns_snapshot(cluster))
-    uncached = ClusterResolver(lambda: netsim.dns_snapshot(cluster), cache_size=0)
+    cached = ClusterResolver(lambda: network.dns_snapshot(cluster.core))
+    uncached = ClusterResolver(lambda: network.dns_snapshot(cluster.core), cache_size=0)
     for p in packets:
         assert cached.handle_wire(p) == uncached.handle_wire(p)
     hot = _qps(cached.handle_wire, packets, a.seconds)

@@ -23,10 +23,11 @@ from dataclasses import dataclass
 
 from dnslib import EDNS0, DNSRecord
 
-from simk8s import Cluster, netsim
+from simk8s import Cluster
 from simk8s.dns.resolver import ClusterResolver
 from simk8s.dns.server import DnsServer
 from simk8s.examples import WEB_YAML
+from simk8s.node import network
 
 NAMES = ["nginx.default.svc.cluster.local", "web-0.nginx.default.svc.cluster.local",
          "_web._tcp.nginx.default.svc.cluster.local", "kubernetes.default.svc.cluster.local",
@@ -119,8 +120,8 @@ def campaign(packets: int, seed: int = 1, out: object = None) -> Figures:
     cluster = Cluster(seed=1)
     cluster.apply(WEB_YAML)
     cluster.settle()
-    resolver = ClusterResolver(lambda: netsim.dns_snapshot(cluster))
-    direct = ClusterResolver(lambda: netsim.dns_snapshot(cluster))
+    resolver = ClusterResolver(lambda: network.dns_snapshot(cluster.core))
+    direct = ClusterResolver(lambda: network.dns_snapshot(cluster.core))
     valid = corpus(rng)
     fig = Figures()
     start = time.monotonic()

@@ -23,10 +23,10 @@ import traceback
 from collections import Counter
 from dataclasses import dataclass, field
 
-from simk8s.shell import Shell
-from simk8s.shell.registry import all_commands
-from simk8s.shell.sandbox import Limits
-from simk8s.vfs import MemFS
+from simk8s.node.shell import Shell
+from simk8s.node.shell.registry import all_commands
+from simk8s.node.shell.sandbox import Limits
+from simk8s.node.vfs import MemFS
 
 DIALECTS = ("dash", "ash", "bash", "zsh")
 LIMITS = Limits(steps=5_000, output=1 << 18, memory=1 << 20, disk=1 << 20)

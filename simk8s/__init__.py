@@ -1,7 +1,9 @@
 """simk8s: a discrete-event simulator of Kubernetes StatefulSets, storage and headless-service DNS.
 
-``Cluster`` is the entry point; see the README for a tour.
+``Cluster`` is the entry point; see the README for a tour, and docs/api.md for the public API.
 """
+
+from typing import Any
 
 from simk8s.api.errors import (
     AlreadyExists,
@@ -16,10 +18,25 @@ from simk8s.api.errors import (
     MethodNotAllowed,
     NotFound,
 )
-from simk8s.cluster import Cluster, NodeSpec, NotSettled, Topology
-from simk8s.timing import Timing
+from simk8s.cluster import Cluster, NotSettled, attach
+from simk8s.core import NodeSpec, Timing, Topology
+from simk8s.kubectl import run_kubectl
+from simk8s.viz import cluster_html
 
 __version__ = "0.1.0"
+
+
+def _serve(cluster: Cluster, **options: Any) -> Any:
+    # aiohttp is an optional dependency (the serve extra): the face loads only when a cluster serves.
+    from simk8s.serve import Endpoint
+
+    return Endpoint(cluster, **options)
+
+
+# The faces attach to the facade (which never imports them): see simk8s.cluster.attach.
+attach("kubectl", run_kubectl)
+attach("html", cluster_html)
+attach("serve", _serve)
 
 __all__ = [
     "AlreadyExists",

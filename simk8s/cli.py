@@ -25,10 +25,10 @@ from typing import NoReturn, TypeVar
 
 from simk8s import __version__, viz
 from simk8s.api.errors import ApiError
-from simk8s.client import ApplyError
 from simk8s.cluster import Cluster, NotSettled
 from simk8s.outputs import MissingExtra, require_plotting, save_figure, write_atomic
 from simk8s.scenario import ScenarioError, ScenarioResult, load_scenario, run_scenario
+from simk8s.store.apply import ApplyError
 from simk8s.sweep import cli as sweep_cli
 
 __all__ = ["main"]
@@ -199,7 +199,7 @@ def event_log(cluster: object) -> str:
 
 def _shell(args: argparse.Namespace) -> int:
     from simk8s.cluster import Cluster
-    from simk8s.hostshell import HostShell
+    from simk8s.terminal import HostShell
 
     cluster = Cluster(seed=args.seed)
     try:
@@ -229,12 +229,12 @@ def _shell(args: argparse.Namespace) -> int:
 
 
 def _dns(args: argparse.Namespace) -> int:
-    from simk8s import netsim
     from simk8s.dns.resolver import ClusterResolver
     from simk8s.dns.server import DnsServer
+    from simk8s.node import network
 
     cluster = _cluster_from(args.filename, args.seed)
-    resolver = ClusterResolver(lambda: netsim.dns_snapshot(cluster))
+    resolver = ClusterResolver(lambda: network.dns_snapshot(cluster.core))
     server = DnsServer(resolver, host=args.host, port=args.port)
     _listen(server.start, args.host, args.port)
     print(f"simk8s dns: serving {cluster.topology.zone} on {args.host}:{server.port} (udp, tcp); Ctrl-C stops",

@@ -1,258 +1,153 @@
-"""``Cluster``: one simulated Kubernetes cluster in virtual time.
+"""``Cluster``: one simulated Kubernetes cluster in virtual time, the facade users hold.
 
-It wires one ``simpy.Environment`` (the clock), the seeded RNGs, the object store with the
-default admission chain, and the controllers (scheduler, a kubelet per node, StatefulSet,
-ReplicaSet, Deployment, PV binder and local-path provisioner, endpoints, garbage collector, node
-lifecycle), and offers the client-side API users call: ``apply``, ``get``, ``delete``, ``patch``,
-``run``, ``settle``, fault injection and (with the kubectl emulation) ``kubectl``.
+It wires a :class:`~simk8s.core.Core` (the clock, the seeded random streams, the object store with
+the default admission chain), the bootstrap objects, the control plane (:mod:`simk8s.controllers`)
+and a kubelet per node (:mod:`simk8s.node`), and offers the client-side API users call: ``apply``,
+``get``, ``delete``, ``patch``, ``run``, ``settle``, ``fork``, fault injection, DNS questions.
+
+The faces (the kubectl emulation, ``serve``, notebook pictures) attach to the facade rather than
+the other way round: :func:`attach` registers them (:mod:`simk8s` does so for the package's own),
+and ``cluster.kubectl(...)``, ``cluster.serve(...)`` and a notebook's display call them.
 """
 
 from __future__ import annotations
 
-import functools
-import ipaddress
-import random
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+import copy
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 import simpy
 
-from simk8s import netpolicy
-from simk8s.admission import default_admission
+from simk8s import controllers
 from simk8s.api import kinds
 from simk8s.api.errors import ApiError
-from simk8s.api.frozen import FrozenDict, FrozenList, thaw
+from simk8s.api.frozen import FrozenDict, thaw
 from simk8s.api.kinds import Kind
-from simk8s.fastpaths import FAST
-from simk8s.fork import ForkableEnvironment, fork_cluster
-from simk8s.images import ImageRegistry
-from simk8s.logic.rbac_bootstrap import bootstrap_objects as bootstrap_rbac
+from simk8s.api.selectors import parse_field_selector, parse_label_selector
+from simk8s.controllers.user import UserController
+from simk8s.core import Core, NodeSpec, Timing, Topology
+from simk8s.core.bootstrap import bootstrap
+from simk8s.core.fork import fork_core
+from simk8s.logic.dns import DnsConfig
+from simk8s.node import netpolicy, network, start_kubelets
+from simk8s.node.images import ImageRegistry
 from simk8s.store import DEFAULT_EPOCH, Store
-from simk8s.timing import Timing
+from simk8s.store import apply as client
 
-__all__ = ["Cluster", "NodeSpec", "NotSettled", "Topology"]
+__all__ = ["Cluster", "NodeSpec", "NotSettled", "Topology", "attach"]
 
 
 class NotSettled(RuntimeError):
     """``settle()`` ran out of virtual time with work still pending."""
 
 
-@dataclass(frozen=True)
-class NodeSpec:
-    name: str
-    control_plane: bool = False
-    cpu: str = "2"
-    memory: str = "4Gi"
-    pods: int = 110
-    zone: str | None = None
-    labels: Mapping[str, str] = field(default_factory=dict)
-    ip: str | None = None
+#: The faces attached to every cluster: name -> function taking the cluster first.
+_FACES: dict[str, Callable[..., Any]] = {}
 
 
-def _seed_nodes() -> tuple[NodeSpec, ...]:
-    return (
-        NodeSpec("k8s-m", control_plane=True, ip="192.168.10.10"),
-        NodeSpec("k8s-w1", ip="192.168.10.101"),
-        NodeSpec("k8s-w2", ip="192.168.10.102"),
-        NodeSpec("k8s-w3", ip="192.168.10.103"),
-    )
+def attach(name: str, fn: Callable[..., Any]) -> None:
+    """Attach a face: ``kubectl``, ``serve`` or ``html`` (a notebook's display), called with the
+    cluster first. :mod:`simk8s` attaches its own when it is imported."""
+    _FACES[name] = fn
 
 
-@dataclass(frozen=True)
-class Topology:
-    """The shape of a cluster; the default is the seed lab's (a tainted control plane, three workers)."""
-
-    nodes: tuple[NodeSpec, ...] = field(default_factory=_seed_nodes)
-    pod_cidr: str = "172.16.0.0/16"
-    service_cidr: str = "10.200.0.0/16"
-    dns_ip: str = "10.200.1.10"
-    api_ip: str = "10.200.0.1"
-    zone: str = "cluster.local"
-    storage_class: str | None = "local-path"
-    # Addresses for `type: LoadBalancer` Services (MetalLB IPAddressPool syntax: CIDRs or a-b ranges),
-    # handed out by a layer-2 load-balancer controller. Empty: no load-balancer implementation, so
-    # such Services stay <pending> as on a bare kubeadm cluster.
-    load_balancer_pool: tuple[str, ...] = ("192.168.10.240/28",)
-
-    @staticmethod
-    def workers(n: int, *, control_plane: bool = True, **node: Any) -> Topology:
-        nodes = [NodeSpec("k8s-m", control_plane=True, ip="192.168.10.10")] if control_plane else []
-        nodes += [NodeSpec(f"k8s-w{i}", ip=f"192.168.{10 + (100 + i) // 250}.{(100 + i) % 250 + 1}", **node)
-                  for i in range(1, n + 1)]
-        # Past 138 workers the node addresses reach the default pool: use a range no node has.
-        pool = Topology.load_balancer_pool if n < 139 else ("192.168.255.0/24",)
-        return Topology(nodes=tuple(nodes), load_balancer_pool=pool)
-
-
-_NAMESPACES = ("default", "kube-node-lease", "kube-public", "kube-system")
-
-#: Bootstrap templates by (topology, start time): what a dry-run create returned for each object.
-_TEMPLATES: dict[tuple[str, str], list[tuple[Kind, FrozenDict]]] = {}
-
-
-@functools.lru_cache(maxsize=4096)
-def _network(cidr: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
-    """``ipaddress.ip_network`` (its immutable result cached: clusters keep parsing the same CIDRs)."""
-    return ipaddress.ip_network(cidr)
-
-
-def _with_pod_cidr(node: FrozenDict, cidr: str) -> FrozenDict:
-    """A prepared Node with another pod CIDR (the one thing that varies with the seed)."""
-    spec = FrozenDict({**node["spec"], "podCIDR": cidr, "podCIDRs": FrozenList([cidr])})
-    return FrozenDict({**node, "spec": spec})
-
-
-class _Random(random.Random):
-    """``random.Random`` whose copy (in ``Cluster.fork``) moves its state at once, not int by int."""
-
-    def __deepcopy__(self, memo: dict[int, Any]) -> _Random:
-        new = _Random.__new__(_Random)     # not _Random(): that seeds from the OS first
-        new.setstate(self.getstate())
-        return new
-
-
-def _rng(seed: int, purpose: str) -> random.Random:
-    return _Random(f"simk8s:{seed}:{purpose}")
+def _face(name: str) -> Callable[..., Any]:
+    fn = _FACES.get(name)
+    if fn is None:
+        raise RuntimeError(f"no {name} face is attached to simk8s.cluster.Cluster (import simk8s)")
+    return fn
 
 
 class Cluster:
-    """A simulated cluster. ``Cluster(seed=1)`` is the seed lab's cluster at virtual time 0."""
+    """A simulated cluster. ``Cluster(seed=1)`` is the seed lab's cluster at virtual time 0.
+
+    ``feature_gates`` switches Kubernetes feature gates from their 1.32 defaults
+    (:data:`simk8s.core.FEATURE_GATES`), e.g. ``{"MaxUnavailableStatefulSet": True}``.
+    """
+
+    #: Insert the bootstrap objects from templates instead of through the whole create pipeline;
+    #: the stored objects and watch events are the same (:func:`simk8s.core.bootstrap.bootstrap`).
+    trusted_bootstrap = True
 
     def __init__(self, seed: int = 1, *, topology: Topology | None = None, timing: Timing | None = None,
                  epoch: datetime = DEFAULT_EPOCH, controllers: bool = True,
-                 missing_images: Iterable[str] = ()) -> None:
-        from simk8s import controllers as ctl
-
-        self.seed = seed
-        self.topology = topology or Topology()
-        self.timing = timing or Timing()
-        self.env: simpy.Environment = ForkableEnvironment()
-        self.rng = _rng(seed, "timing")
-        self.store = Store(clock=self._clock, rng=_rng(seed, "store"), epoch=epoch)
-        self.store.admission.extend(default_admission(self.store, self.topology.service_cidr))
-        self.ip_rng = _rng(seed, "ips")
-        self.volume_data: dict[str, Any] = {}
-        #: Which images exist: every well-formed reference but ``missing_images`` (ErrImagePull).
-        self.images = ImageRegistry(missing_images)
-        self._bootstrap()
-        self.controllers: list[Any] = []
+                 missing_images: Iterable[str] = (), feature_gates: Mapping[str, bool] | None = None) -> None:
+        self.core = Core(seed, topology or Topology(), timing or Timing(), ImageRegistry(missing_images),
+                         epoch=epoch, feature_gates=feature_gates)
+        bootstrap(self.core, trusted=self.trusted_bootstrap)
         if controllers:
-            self.controllers = ctl.start_all(self)
-        self._kubelets = {c.node_name: c for c in self.controllers if hasattr(c, "node_name")}
+            self.core.controllers.extend(_start(self.core))
 
-    # ------------------------------------------------------------------------------ bootstrap
-    #: Insert the bootstrap objects from templates (:func:`_bootstrap_templates`) instead of
-    #: through the whole create pipeline; the stored objects and watch events are the same.
-    trusted_bootstrap = True
+    # ------------------------------------------------------------------------- the core's parts
+    @property
+    def seed(self) -> int:
+        return self.core.seed
 
-    def _bootstrap(self) -> None:
-        s = self.store
-        pod_net = _network(self.topology.pod_cidr)
-        # One /24 per node, at random places in the pod CIDR (as Calico-like IPAM hands out blocks).
-        n_blocks = 2 ** max(0, 24 - pod_net.prefixlen)
-        if len(self.topology.nodes) > n_blocks - 2:
-            raise ValueError(f"pod CIDR {pod_net} has room for {n_blocks - 2} nodes' /24 blocks, "
-                             f"not {len(self.topology.nodes)}")
-        blocks = self.ip_rng.sample(range(1, n_blocks - 1), k=len(self.topology.nodes))
-        self.pod_cidrs: dict[str, ipaddress.IPv4Network] = {}
-        for i, spec in enumerate(self.topology.nodes):
-            cidr = _network(f"{pod_net.network_address + blocks[i] * 256}/24")
-            self.pod_cidrs[spec.name] = cidr  # type: ignore[assignment]
-        if not (self.trusted_bootstrap and FAST.trusted_bootstrap):
-            for kind, obj in self._bootstrap_objects():
-                s.create(kind, obj)
-            return
-        key = (repr(self.topology), s.timestamp())
-        templates = _TEMPLATES.get(key)
-        if templates is None:
-            # The first cluster of this shape: the whole pipeline (dry run), then commit.
-            templates = []
-            for kind, obj in self._bootstrap_objects():
-                prepared = s.create(kind, obj, dry_run=True)
-                s.create_trusted(kind, prepared)
-                templates.append((kinds.resolve(kind), prepared))
-            if len(_TEMPLATES) < 64:
-                _TEMPLATES[key] = templates
-            return
-        for k, prepared in templates:
-            if k.kind == "Node":
-                prepared = _with_pod_cidr(prepared, str(self.pod_cidrs[prepared["metadata"]["name"]]))
-            s.create_trusted(k, prepared)
+    @property
+    def env(self) -> simpy.Environment:
+        return self.core.env
 
-    def _bootstrap_objects(self) -> Iterable[tuple[str, dict[str, Any]]]:
-        """The objects a new cluster has (namespaces, nodes, the default storage class, the API and
-        DNS services), in creation order."""
-        from simk8s.logic.nodes import new_node
+    @property
+    def store(self) -> Store:
+        return self._view_store or self.core.store
 
-        s = self.store
-        for ns in _NAMESPACES:
-            yield "Namespace", {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}}
-        for i, spec in enumerate(self.topology.nodes):
-            node = new_node(spec.name, control_plane=spec.control_plane, cpu=spec.cpu, memory=spec.memory,
-                            pods=spec.pods, zone=spec.zone, internal_ip=spec.ip or f"192.168.10.{100 + i}",
-                            pod_cidr=str(self.pod_cidrs[spec.name]), now_iso=s.timestamp())
-            node = thaw(node)
-            node["metadata"].setdefault("labels", {}).update(spec.labels)
-            yield "Node", node
-        if self.topology.storage_class:
-            yield ("StorageClass", {
-                "apiVersion": "storage.k8s.io/v1", "kind": "StorageClass",
-                "metadata": {"name": self.topology.storage_class, "annotations": {
-                    "storageclass.kubernetes.io/is-default-class": "true"}},
-                "provisioner": "rancher.io/local-path", "reclaimPolicy": "Delete",
-                "volumeBindingMode": "WaitForFirstConsumer"})
-        yield ("Service", {
-            "apiVersion": "v1", "kind": "Service",
-            "metadata": {"name": "kubernetes", "namespace": "default",
-                         "labels": {"component": "apiserver", "provider": "kubernetes"}},
-            "spec": {"clusterIP": self.topology.api_ip, "type": "ClusterIP", "sessionAffinity": "None",
-                     "ports": [{"name": "https", "port": 443, "protocol": "TCP", "targetPort": 6443}]}})
-        api_ip = next((n.ip for n in self.topology.nodes if n.control_plane), None) or "192.168.10.10"
-        yield ("Endpoints", {
-            "apiVersion": "v1", "kind": "Endpoints",
-            "metadata": {"name": "kubernetes", "namespace": "default",
-                         "labels": {"endpointslice.kubernetes.io/skip-mirror": "true"}},
-            "subsets": [{"addresses": [{"ip": api_ip}],
-                         "ports": [{"name": "https", "port": 6443, "protocol": "TCP"}]}]})
-        yield ("EndpointSlice", {
-            "apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice",
-            "metadata": {"name": "kubernetes", "namespace": "default",
-                         "labels": {"kubernetes.io/service-name": "kubernetes"}},
-            "addressType": "IPv4",
-            "endpoints": [{"addresses": [api_ip], "conditions": {"ready": True}}],
-            "ports": [{"name": "https", "port": 6443, "protocol": "TCP"}]})
-        yield ("Service", {
-            "apiVersion": "v1", "kind": "Service",
-            "metadata": {"name": "kube-dns", "namespace": "kube-system",
-                         "labels": {"k8s-app": "kube-dns", "kubernetes.io/cluster-service": "true",
-                                    "kubernetes.io/name": "CoreDNS"},
-                         "annotations": {"prometheus.io/port": "9153", "prometheus.io/scrape": "true"}},
-            "spec": {"clusterIP": self.topology.dns_ip, "selector": {"k8s-app": "kube-dns"},
-                     "ports": [{"name": "dns", "port": 53, "protocol": "UDP", "targetPort": 53},
-                               {"name": "dns-tcp", "port": 53, "protocol": "TCP", "targetPort": 53},
-                               {"name": "metrics", "port": 9153, "protocol": "TCP", "targetPort": 9153}]}})
-        # What the serviceaccount controller and the API server's RBAC bootstrap have made by the
-        # time a learner first looks: a default service account per namespace, the default roles.
-        for ns in _NAMESPACES:
-            yield "ServiceAccount", {"apiVersion": "v1", "kind": "ServiceAccount",
-                                     "metadata": {"name": "default", "namespace": ns}}
-        for obj in bootstrap_rbac():
-            yield obj["kind"], obj
+    #: The store client calls go through in a view made by :meth:`through` (None: the core's own).
+    _view_store: Any = None
+
+    def through(self, store: Any) -> Cluster:
+        """This cluster with its client calls going through ``store`` (a wrapper of ``self.store``
+        with the same methods, such as the API server's authorizing view for one user)."""
+        view = copy.copy(self)
+        view._view_store = store
+        return view
+
+    @property
+    def topology(self) -> Topology:
+        return self.core.topology
+
+    @property
+    def timing(self) -> Timing:
+        return self.core.timing
+
+    @property
+    def images(self) -> ImageRegistry:
+        return self.core.images  # type: ignore[return-value]
+
+    @property
+    def controllers(self) -> list[Any]:
+        return self.core.controllers
+
+    @property
+    def volume_data(self) -> dict[str, Any]:
+        return self.core.volume_data
+
+    @property
+    def pod_cidrs(self) -> dict[str, Any]:
+        return self.core.pod_cidrs
+
+    @property
+    def feature_gates(self) -> Mapping[str, bool]:
+        return self.core.feature_gates
+
+    @property
+    def dns_config(self) -> DnsConfig:
+        """How the cluster DNS answers (CoreDNS's kubernetes plugin settings); settable."""
+        return self.core.dns_config
+
+    @dns_config.setter
+    def dns_config(self, config: DnsConfig) -> None:
+        self.core.dns_config = config
 
     # ---------------------------------------------------------------------------------- time
-    def _clock(self) -> float:
-        return self.env.now
-
     @property
     def now(self) -> float:
         """Virtual seconds since the cluster started."""
-        return float(self.env.now)
+        return self.core.now
 
     def run(self, seconds: float) -> None:
         """Advance virtual time by ``seconds``, running everything due in between."""
-        self.env.run(until=self.env.now + seconds)
+        self.core.run(seconds)
 
     def idle(self) -> bool:
         """True when nothing is scheduled: every controller and kubelet is waiting for a change."""
@@ -291,10 +186,10 @@ class Cluster:
         """A copy that continues exactly as this cluster would, from the same inputs.
 
         Stored objects are shared; queues, caches, RNG streams and runtimes are copied. Only a
-        cluster that has not run yet or has settled can be forked (:class:`~simk8s.fork.ForkError`
-        otherwise): see :mod:`simk8s.fork`.
+        cluster that has not run yet or has settled can be forked (:class:`~simk8s.core.fork.ForkError`
+        otherwise): see :mod:`simk8s.core.fork`.
         """
-        return fork_cluster(self)[0]
+        return fork_core(self.core, [self])[1][0]
 
     # --------------------------------------------------------------------------- client API
     @staticmethod
@@ -307,8 +202,6 @@ class Cluster:
         ``source`` is YAML/JSON text, a path to a file or directory, a dict, or a list of those.
         The action is ``created``, ``configured`` or ``unchanged``.
         """
-        from simk8s import client
-
         return [(k, name, action) for k, name, action in client.apply_objects(
             self.store, client.objects_from(source), namespace)]
 
@@ -329,8 +222,6 @@ class Cluster:
 
     def list_frozen(self, resource: str | Kind, namespace: str | None = "default", *,
                     selector: str | None = None, field_selector: str | None = None) -> list[FrozenDict]:
-        from simk8s.api.selectors import parse_field_selector, parse_label_selector
-
         k = self.kind(resource)
         sel = parse_label_selector(selector) if selector else None
         fsel = parse_field_selector(field_selector) if field_selector else None
@@ -359,9 +250,7 @@ class Cluster:
 
         See :mod:`simk8s.testing.controllers`; returns the running controller.
         """
-        from simk8s.testing.controllers import UserController
-
-        controller = UserController(self, reconciler)
+        controller = UserController(self.core, reconciler, handle=self)
         self.controllers.append(controller)
         for kind in reconciler.watches:
             for obj in self.store.list(kind, None):
@@ -378,16 +267,13 @@ class Cluster:
         clock (None: as fast as it can while anything is due). While it serves, the server's
         thread owns the cluster: touch it only through ``endpoint.call(fn)``.
         """
-        # aiohttp is an optional dependency (the serve extra): imported only when serving.
-        from simk8s.serve import Endpoint
-
-        return Endpoint(self, host=host, port=port, dns_port=dns_port, speed=speed, kubeconfig=kubeconfig,
-                        bookmark_interval=bookmark_interval)
+        return _face("serve")(self, host=host, port=port, dns_port=dns_port, speed=speed, kubeconfig=kubeconfig,
+                              bookmark_interval=bookmark_interval)
 
     # ----------------------------------------------------------------------------- faults
     def kubelet(self, node: str | None) -> Any:
         """The kubelet of ``node``, or None (no such node, or no controllers running)."""
-        return self._kubelets.get(node or "")
+        return self.core.kubelet(node)
 
     def _kubelet(self, node: str) -> Any:
         kubelet = self.kubelet(node)
@@ -412,9 +298,7 @@ class Cluster:
     # --------------------------------------------------------------------------- kubectl
     def kubectl(self, cmdline: str | Sequence[str], stdin: str = "") -> Any:
         """Run a kubectl command line against this cluster: a result with stdout, stderr, code."""
-        from simk8s.kubectl import run_kubectl
-
-        return run_kubectl(self, cmdline, stdin=stdin)
+        return _face("kubectl")(self, cmdline, stdin=stdin)
 
     def exec(self, pod: str, command: str | Sequence[str], namespace: str = "default", *,
              container: str | None = None, stdin: str = "") -> Any:
@@ -428,9 +312,7 @@ class Cluster:
     def resolve(self, name: str, qtype: str = "A", from_pod: str | None = None,
                 namespace: str = "default") -> list[str]:
         """The answer data for ``name`` from the cluster DNS (search list of ``from_pod`` if given)."""
-        from simk8s import netsim
-
-        return netsim.resolve(self, name, qtype, from_pod, namespace)
+        return network.resolve(self.core, name, qtype, from_pod, namespace)
 
     def explain_connection(self, src: Any, dst: Any, port: int, protocol: str = "TCP", *,
                            namespace: str = "default") -> Any:
@@ -446,18 +328,21 @@ class Cluster:
                 return f"{namespace}/{x}"
             return x
 
-        return netpolicy.verdict(self, ref(src), ref(dst), int(port), protocol.upper())
+        return netpolicy.verdict(self.core, ref(src), ref(dst), int(port), protocol.upper())
 
     def objects(self) -> Iterable[tuple[Kind, FrozenDict]]:
         return self.store.iter_all()
 
     def _repr_html_(self) -> str:
         """A notebook cell showing a cluster shows its pods, sets and claims as kubectl tables."""
-        from simk8s.viz import cluster_html
-
-        return cluster_html(self)
+        return str(_face("html")(self))
 
     def __repr__(self) -> str:
         pods = self.store.count("Pod")
         return f"<Cluster seed={self.seed} t={self.env.now:g}s nodes={self.store.count('Node')} pods={pods}>"
 
+
+
+def _start(core: Core) -> list[Any]:
+    """The control plane, then a kubelet per node, in the order their watches should fire."""
+    return [*controllers.start_all(core), *start_kubelets(core)]

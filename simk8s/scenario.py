@@ -17,7 +17,7 @@ files on the host, e.g. ``web.yaml``), ``urls`` (what ``curl -O URL`` downloads 
         exit: 0
     - sleep: 30             # advance virtual time
     - fault: {fail: k8s-w1} # or recover / delete (a node)
-    - check: invariants     # simk8s.invariants over every StatefulSet
+    - check: invariants     # simk8s.testing.invariants over every StatefulSet
     - check: runtime        # ordering invariants watched since the start (simk8s.testing.checker)
     - note: "text"          # printed as a comment line in the transcript
     - explain: {from: client, to: web-0, port: 80}   # why a connection is allowed or dropped
@@ -45,8 +45,8 @@ import yaml
 
 from simk8s.api.errors import ApiError
 from simk8s.cluster import Cluster, Topology
+from simk8s.core.timing import Timing
 from simk8s.store import DEFAULT_EPOCH
-from simk8s.timing import Timing
 
 __all__ = ["Scenario", "ScenarioError", "ScenarioResult", "apply_fault", "cluster_for", "load_scenario",
            "run_scenario", "scenario_from_dict"]
@@ -230,7 +230,7 @@ def run_scenario(scenario: Scenario, *, seed: int | None = None, echo: Any = Non
     watchers or controllers added) is used instead of a new one; ``seed`` and ``epoch`` are then
     ignored.
     """
-    from simk8s.hostshell import HostShell
+    from simk8s.terminal import HostShell
 
     if cluster is None:
         cluster = cluster_for(scenario, seed=seed, epoch=epoch)
@@ -343,7 +343,7 @@ def _check(cluster: Cluster, what: Any, checker: Any) -> list[str]:
         return list(checker.violations)
     if what != "invariants":
         raise ScenarioError(f"unknown check {what!r}")
-    from simk8s.invariants import check_cluster
+    from simk8s.testing.invariants import check_cluster
 
     return list(check_cluster(cluster))
 

@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 import networkx as nx
 
-from simk8s import netpolicy, netsim
 from simk8s.api.frozen import get_in
+from simk8s.node import netpolicy, network
 
 if TYPE_CHECKING:
     from simk8s.cluster import Cluster
@@ -233,7 +233,7 @@ def answer_path(cluster: Cluster, name: str, namespace: str = "default") -> nx.D
     s = cluster.store
     g: nx.DiGraph = nx.DiGraph()
     g.add_node(f"name/{name}", kind="name", label=name)
-    conf = netsim.resolv_conf(cluster, namespace)
+    conf = network.resolv_conf(cluster.core, namespace)
     zone = cluster.topology.zone
     candidates = [name.rstrip(".")] if name.endswith(".") else [f"{name}.{d}" for d in conf.search] + [name]
     for fqdn in candidates:
@@ -388,7 +388,7 @@ def html_table(headers: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
 def cluster_html(cluster: Cluster, namespace: str = "default") -> str:
     """The cluster at a glance: virtual time, then ``kubectl get`` tables of its workloads and storage."""
     from simk8s.api.frozen import thaw
-    from simk8s.logic.printers import table
+    from simk8s.printing.printers import table
 
     parts = [f"<p><b>simk8s cluster</b> seed {cluster.seed}, t = {cluster.now:.1f} virtual s</p>"]
     for kind in ("StatefulSet", "Deployment", "Pod", "Service", "PersistentVolumeClaim"):
@@ -404,7 +404,7 @@ def connection_graph(cluster: Cluster, namespace: str = "default", port: int = 8
     """The running pods of ``namespace`` and an edge A -> B when A may open ``port`` on B.
 
     Each edge carries the rules that let it through (``rules``); the verdicts are the
-    NetworkPolicy decisions the simulated network enforces (:mod:`simk8s.netpolicy`).
+    NetworkPolicy decisions the simulated network enforces (:mod:`simk8s.node.netpolicy`).
     """
     pods = sorted((p for p in cluster.store.list("Pod", namespace)
                    if get_in(p, ("status", "podIP")) and not p["metadata"].get("deletionTimestamp")),
@@ -417,7 +417,7 @@ def connection_graph(cluster: Cluster, namespace: str = "default", port: int = 8
         for b in pods:
             if a is b:
                 continue
-            v = netpolicy.verdict(cluster, a, b, port, protocol)
+            v = netpolicy.verdict(cluster.core, a, b, port, protocol)
             if v.allowed:
                 g.add_edge(a["metadata"]["name"], b["metadata"]["name"],
                            rules=[str(r) for r in (*v.egress.rules, *v.ingress.rules)])

@@ -12,7 +12,7 @@ sys.path.insert(0, str(Path(__file__).parent / "logic"))
 
 from test_statefulset_fixtures import Harness, make_set
 
-from simk8s.invariants import (
+from simk8s.testing.invariants import (
     check_at_most_one_pod_per_ordinal,
     check_burst,
     check_claim,

@@ -15,7 +15,7 @@ from typing import Any
 
 from simk8s.api.errors import AlreadyExists
 from simk8s.api.frozen import thaw
-from simk8s.controllers.base import Controller
+from simk8s.core.reconciler import Controller
 from simk8s.logic.rbac_bootstrap import aggregated_rules
 from simk8s.store import WatchEvent
 

@@ -7,7 +7,8 @@ from typing import Any
 
 from simk8s.api.errors import ApiError
 from simk8s.api.frozen import FrozenDict, thaw
-from simk8s.controllers.base import Controller
+from simk8s.core import Core
+from simk8s.core.reconciler import Controller
 from simk8s.fastpaths import FAST
 from simk8s.logic.endpoints import MAX_ENDPOINTS, PodEndpoint, endpoints_subsets, pod_endpoint, slice_content
 from simk8s.store import WatchEvent
@@ -26,7 +27,7 @@ class EndpointsController(Controller):
     watch_kinds = frozenset(('Service', 'Pod', 'Endpoints', 'EndpointSlice'))
     min_interval = 0.1
 
-    def __init__(self, cluster: Any) -> None:
+    def __init__(self, core: Core) -> None:
         # Per Service: pod name -> (pod object, Service object, its PodEndpoint).
         self._memo: dict[tuple[str, str], dict[str, tuple[FrozenDict, FrozenDict, PodEndpoint | None]]] = {}
         # Per Service: the pods its selector selects, kept from the watch, and their name order.
@@ -35,7 +36,7 @@ class EndpointsController(Controller):
         # Services with a selector: the selector, and the Services by one of their selector pairs.
         self._selectors: dict[tuple[str, str], Mapping[str, str]] = {}
         self._by_pair: dict[tuple[str, str, str], set[tuple[str, str]]] = {}
-        super().__init__(cluster)
+        super().__init__(core)
         for svc in self.store.list("Service"):          # those that exist before the watch starts
             self._select((svc["metadata"]["namespace"], svc["metadata"]["name"]), svc)
 

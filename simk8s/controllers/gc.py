@@ -18,7 +18,8 @@ from simk8s.api import kinds
 from simk8s.api.errors import ApiError
 from simk8s.api.frozen import FrozenDict, thaw
 from simk8s.api.kinds import Kind
-from simk8s.controllers.base import Controller
+from simk8s.core import Core
+from simk8s.core.reconciler import Controller
 from simk8s.store import WatchEvent
 
 __all__ = ["GarbageCollector"]
@@ -65,11 +66,11 @@ class OwnerGraph:
 class GarbageCollector(Controller):
     name = "garbage-collector"
 
-    def __init__(self, cluster: Any) -> None:
+    def __init__(self, core: Core) -> None:
         self.uids: dict[str, tuple[str, str, str]] = {}
         self.graph = OwnerGraph()
-        super().__init__(cluster)
-        for k, obj in cluster.store.iter_all():
+        super().__init__(core)
+        for k, obj in core.store.iter_all():
             self._track(k.kind, obj)
 
     def _track(self, kind: str, obj: Any) -> None:

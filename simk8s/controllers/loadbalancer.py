@@ -13,10 +13,11 @@ from collections.abc import Hashable, Iterable
 from typing import Any
 
 from simk8s.api.frozen import get_in, thaw
-from simk8s.controllers.base import Controller
-from simk8s.events import EventRecorder
+from simk8s.core import Core
+from simk8s.core.reconciler import Controller
 from simk8s.logic.loadbalancer import announcer, handled, ingress_ips, parse_pool, pick_address
 from simk8s.store import WatchEvent
+from simk8s.store.events import EventRecorder
 
 __all__ = ["LoadBalancerController"]
 
@@ -27,11 +28,11 @@ class LoadBalancerController(Controller):
     name = "metallb-controller"
     watch_kinds = frozenset(("Service", "Node", "EndpointSlice"))
 
-    def __init__(self, cluster: Any) -> None:
-        self.pool = parse_pool(cluster.topology.load_balancer_pool)
-        self.recorder = EventRecorder(cluster.store, "metallb-controller")
+    def __init__(self, core: Core) -> None:
+        self.pool = parse_pool(core.topology.load_balancer_pool)
+        self.recorder = EventRecorder(core.store, "metallb-controller")
         self.announced: dict[tuple[str, str], str | None] = {}
-        super().__init__(cluster)
+        super().__init__(core)
 
     def keys_for(self, ev: WatchEvent) -> Iterable[Hashable]:
         kind = ev.kind.kind

@@ -16,10 +16,11 @@ import simpy
 
 from simk8s.api.errors import ApiError
 from simk8s.api.frozen import get_in, thaw
-from simk8s.controllers.base import Controller
-from simk8s.events import EventRecorder
+from simk8s.core import Core
+from simk8s.core.reconciler import Controller
 from simk8s.logic import nodes as node_logic
 from simk8s.store import WatchEvent
+from simk8s.store.events import EventRecorder
 
 __all__ = ["NodeLifecycleController"]
 
@@ -28,10 +29,10 @@ class NodeLifecycleController(Controller):
     name = "node-controller"
     watch_kinds = frozenset(('Node',))
 
-    def __init__(self, cluster: Any) -> None:
+    def __init__(self, core: Core) -> None:
         self.watchdogs: dict[str, simpy.Process] = {}
-        self.recorder = EventRecorder(cluster.store, "node-controller")
-        super().__init__(cluster)
+        self.recorder = EventRecorder(core.store, "node-controller")
+        super().__init__(core)
 
     def keys_for(self, ev: WatchEvent) -> Iterable[Hashable]:
         if ev.kind.kind == "Node" and ev.type == "DELETED":
@@ -70,7 +71,7 @@ class NodeLifecycleController(Controller):
 
     def _watch(self, node: str) -> Generator[simpy.Event, Any, None]:
         try:
-            yield self.env.timeout(self.cluster.timing.node_monitor_grace)
+            yield self.env.timeout(self.core.timing.node_monitor_grace)
             cur = self.store.try_get("Node", node)
             if cur is None:
                 return

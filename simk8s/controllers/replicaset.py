@@ -12,10 +12,11 @@ from typing import Any
 
 from simk8s.api.errors import AlreadyExists, ApiError
 from simk8s.api.frozen import FrozenDict, get_in, thaw
-from simk8s.controllers.base import Controller
-from simk8s.events import EventRecorder
+from simk8s.core import Core
+from simk8s.core.reconciler import Controller
 from simk8s.logic import replicaset as rs_logic
 from simk8s.store import WatchEvent
+from simk8s.store.events import EventRecorder
 
 __all__ = ["DeploymentController", "ReplicaSetController"]
 
@@ -43,9 +44,9 @@ class ReplicaSetController(Controller):
     watch_kinds = frozenset(('ReplicaSet', 'Pod'))
     min_interval = 0.1
 
-    def __init__(self, cluster: Any) -> None:
-        self.recorder = EventRecorder(cluster.store, "replicaset-controller")
-        super().__init__(cluster)
+    def __init__(self, core: Core) -> None:
+        self.recorder = EventRecorder(core.store, "replicaset-controller")
+        super().__init__(core)
 
     def keys_for(self, ev: WatchEvent) -> Iterable[Hashable]:
         if ev.kind.kind == "ReplicaSet":
@@ -90,9 +91,9 @@ class DeploymentController(Controller):
     watch_kinds = frozenset(('Deployment', 'ReplicaSet', 'Pod'))
     min_interval = 0.1
 
-    def __init__(self, cluster: Any) -> None:
-        self.recorder = EventRecorder(cluster.store, "deployment-controller")
-        super().__init__(cluster)
+    def __init__(self, core: Core) -> None:
+        self.recorder = EventRecorder(core.store, "deployment-controller")
+        super().__init__(core)
 
     def keys_for(self, ev: WatchEvent) -> Iterable[Hashable]:
         if ev.kind.kind == "Deployment":

@@ -14,13 +14,14 @@ from typing import Any
 
 from simk8s.api.errors import ApiError
 from simk8s.api.frozen import FrozenDict, get_in, thaw
-from simk8s.controllers.base import Controller
 from simk8s.controllers.volumes import SELECTED_NODE, binding_candidates
-from simk8s.events import EventRecorder
+from simk8s.core import Core
+from simk8s.core.reconciler import Controller
 from simk8s.fastpaths import FAST
 from simk8s.logic import podstatus
 from simk8s.logic.scheduling import feasible_nodes_to_find, pod_requests, schedule
 from simk8s.store import WatchEvent
+from simk8s.store.events import EventRecorder
 
 __all__ = ["Scheduler"]
 
@@ -70,8 +71,8 @@ class Scheduler(Controller):
     name = "default-scheduler"
     watch_kinds = frozenset(('Pod', 'PersistentVolumeClaim', 'Node', 'PersistentVolume', 'StorageClass'))
 
-    def __init__(self, cluster: Any) -> None:
-        self.recorder = EventRecorder(cluster.store, "default-scheduler")
+    def __init__(self, core: Core) -> None:
+        self.recorder = EventRecorder(core.store, "default-scheduler")
         self.unschedulable: set[tuple[str, str]] = set()
         # The scheduler cache: the pods bound to each node that still hold resources.
         self.node_pods: dict[str, dict[tuple[str, str], FrozenDict]] = {}
@@ -85,8 +86,8 @@ class Scheduler(Controller):
         # per (pod shape, node) that stay valid until then (see logic.scheduling.schedule).
         self.node_versions: dict[str, int] = {}
         self.eval_cache: dict[Any, Any] = {}
-        self.sched_rng = cluster.rng.__class__(f"simk8s:{cluster.seed}:scheduler")
-        super().__init__(cluster)
+        self.sched_rng = core.rng.__class__(f"simk8s:{core.seed}:scheduler")
+        super().__init__(core)
 
     def _wants(self, pod: Any) -> bool:
         return (not get_in(pod, ("spec", "nodeName")) and not pod["metadata"].get("deletionTimestamp")

@@ -14,14 +14,15 @@ from typing import Any
 from simk8s.api.errors import AlreadyExists, ApiError, NotFound
 from simk8s.api.frozen import FrozenDict, get_in
 from simk8s.api.selectors import from_api
-from simk8s.controllers.base import Controller
-from simk8s.events import EventRecorder
+from simk8s.core import Core
+from simk8s.core.reconciler import Controller
 from simk8s.fastpaths import FAST
 from simk8s.logic import revisions as rev_logic
 from simk8s.logic import statefulset as sts_logic
 from simk8s.logic.podutil import is_pod_ready
 from simk8s.logic.statefulset.adoption import Adopt, Release, claim_pods, claim_revisions
 from simk8s.store import WatchEvent
+from simk8s.store.events import EventRecorder
 
 __all__ = ["StatefulSetController"]
 
@@ -31,8 +32,8 @@ class StatefulSetController(Controller):
     watch_kinds = frozenset(('StatefulSet', 'Pod', 'ControllerRevision', 'PersistentVolumeClaim'))
     min_interval = 0.1
 
-    def __init__(self, cluster: Any) -> None:
-        self.recorder = EventRecorder(cluster.store, "statefulset-controller")
+    def __init__(self, core: Core) -> None:
+        self.recorder = EventRecorder(core.store, "statefulset-controller")
         # Pods by the uid of their controller (None: orphans), as the watch delivers them.
         self.by_owner: dict[str | None, dict[tuple[str, str], FrozenDict]] = {}
         self.pod_owner: dict[tuple[str, str], str | None] = {}
@@ -40,8 +41,8 @@ class StatefulSetController(Controller):
         self._matches: dict[tuple[str, str], tuple[FrozenDict, str, bool]] = {}
         self.memos: dict[tuple[str, str], tuple[str, sts_logic.PlanMemo]] = {}
         self._rev_plans: dict[tuple[str, str], tuple[tuple[Any, ...], tuple[FrozenDict, ...], Any]] = {}
-        self.max_unavailable_gate = bool(getattr(cluster, "feature_gates", {}).get("MaxUnavailableStatefulSet", False))
-        super().__init__(cluster)
+        self.max_unavailable_gate = bool(core.feature_gates["MaxUnavailableStatefulSet"])
+        super().__init__(core)
 
     # ------------------------------------------------------------------------------ wiring
     def keys_for(self, ev: WatchEvent) -> Iterable[Hashable]:

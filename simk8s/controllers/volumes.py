@@ -15,10 +15,11 @@ import simpy
 
 from simk8s.api.errors import AlreadyExists, ApiError
 from simk8s.api.frozen import FrozenDict, get_in, thaw
-from simk8s.controllers.base import Controller
-from simk8s.events import EventRecorder
+from simk8s.core import Core
+from simk8s.core.reconciler import Controller
 from simk8s.logic import volumes as vl
 from simk8s.store import WatchEvent
+from simk8s.store.events import EventRecorder
 
 __all__ = ["PersistentVolumeController", "binding_candidates", "claim_in_use", "pods_using_claim"]
 
@@ -54,13 +55,13 @@ class PersistentVolumeController(Controller):
     name = "persistentvolume-controller"
     watch_kinds = frozenset(('PersistentVolumeClaim', 'PersistentVolume', 'Pod'))
 
-    def __init__(self, cluster: Any) -> None:
-        self.recorder = EventRecorder(cluster.store, "persistentvolume-controller")
+    def __init__(self, core: Core) -> None:
+        self.recorder = EventRecorder(core.store, "persistentvolume-controller")
         self.provisioner_events = EventRecorder(
-            cluster.store, f"{LOCAL_PATH}_local-path-provisioner-7d4b4bb9c5-x2k4d_0a1b2c3d")
+            core.store, f"{LOCAL_PATH}_local-path-provisioner-7d4b4bb9c5-x2k4d_0a1b2c3d")
         self.provisioning: set[str] = set()
         self.deprovisioning: set[str] = set()
-        super().__init__(cluster)
+        super().__init__(core)
 
     def keys_for(self, ev: WatchEvent) -> Iterable[Hashable]:
         kind = ev.kind.kind
@@ -184,7 +185,7 @@ class PersistentVolumeController(Controller):
                     f"failed to provision volume with StorageClass \"{sc['metadata']['name']}\": {problem}")
                 return
             assert node is not None
-            yield self.env.timeout(self.cluster.timing.draw(self.cluster.rng, self.cluster.timing.provision))
+            yield self.env.timeout(self.core.timing.draw(self.core.rng, self.core.timing.provision))
             cur = self.store.try_get("PersistentVolumeClaim", name, ns)
             if cur is None or cur["metadata"]["uid"] != uid:
                 return
@@ -193,7 +194,7 @@ class PersistentVolumeController(Controller):
                 created = self.store.create("PersistentVolume", pv)
             except AlreadyExists:
                 return
-            self.cluster.volume_data.setdefault(created["metadata"]["name"], None)
+            self.core.volume_data.setdefault(created["metadata"]["name"], None)
             self.provisioner_events.event(cur, "Normal", "ProvisioningSucceeded",
                                           f"Successfully provisioned volume {created['metadata']['name']}")
         finally:
@@ -237,7 +238,7 @@ class PersistentVolumeController(Controller):
     def _sync_volume(self, name: str) -> float | None:
         pv = self.store.try_get("PersistentVolume", name)
         if pv is None:
-            self.cluster.volume_data.pop(name, None)
+            self.core.volume_data.pop(name, None)
             return None
         meta = pv["metadata"]
         phase = get_in(pv, ("status", "phase"))
@@ -282,10 +283,10 @@ class PersistentVolumeController(Controller):
                             node = expr["values"][0]
             if node is not None:
                 # The helper pod runs on the volume's node: a dead node never cleans up.
-                kubelet = self.cluster.kubelet(node)
+                kubelet = self.core.kubelet(node)
                 while kubelet is not None and not kubelet.alive:
                     yield kubelet.up
-            yield self.env.timeout(self.cluster.timing.draw(self.cluster.rng, self.cluster.timing.deprovision))
+            yield self.env.timeout(self.core.timing.draw(self.core.rng, self.core.timing.deprovision))
             try:
                 self.store.delete("PersistentVolume", name)
             except ApiError:

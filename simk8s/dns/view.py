@@ -1,6 +1,6 @@
 """The cluster's DNS view: a :class:`~simk8s.logic.dns.DnsIndex` fed by the store's watch.
 
-``dns_snapshot(cluster)`` gives the snapshot CoreDNS answers from. The first call loads the index
+``dns_snapshot(core)`` gives the snapshot CoreDNS answers from. The first call loads the index
 from the store and subscribes it to the changes of Namespaces, Services, EndpointSlices and Pods;
 later calls hand out the same snapshot until one of those kinds changed, and then a new one that
 rebuilds only the Services whose own objects changed (a write to one pod no longer rebuilds the
@@ -16,7 +16,7 @@ from simk8s.logic.dns import DnsConfig, DnsIndex, DnsSnapshot
 from simk8s.store import WatchEvent
 
 if TYPE_CHECKING:
-    from simk8s.cluster import Cluster
+    from simk8s.core import Core
 
 __all__ = ["DnsView", "dns_snapshot"]
 
@@ -27,10 +27,10 @@ DNS_KINDS = ("Namespace", "Service", "EndpointSlice", "Pod")
 class DnsView:
     """One cluster's index, kept current by a store subscription (copied along by ``Cluster.fork``)."""
 
-    def __init__(self, cluster: Cluster, config: DnsConfig) -> None:
+    def __init__(self, core: Core, config: DnsConfig) -> None:
         self.config = config
         self.index = DnsIndex(config, keep_answers=FAST.memos)
-        store = cluster.store
+        store = core.store
         for kind in DNS_KINDS:
             for obj in store.list(kind, None):
                 self.index.apply(kind, obj, None)
@@ -52,27 +52,27 @@ class DnsView:
             self.index.apply(ev.kind.kind, ev.obj, ev.old, deleted=ev.type == "DELETED")
 
 
-def dns_snapshot(cluster: Cluster) -> DnsSnapshot:
+def dns_snapshot(core: Core) -> DnsSnapshot:
     """The DNS snapshot of ``cluster`` now (the same object for as long as nothing it reads changed)."""
-    store = cluster.store
+    store = core.store
     version = tuple(store.kind_version(k) for k in DNS_KINDS)
-    view: DnsView | None = getattr(cluster, "_dns_view", None)
+    view: DnsView | None = core.dns_view
     if view is not None and view.version == version and view.snapshot is not None:
         return view.snapshot
-    config = getattr(cluster, "dns_config", None) or DnsConfig(zone=cluster.topology.zone)
+    config = core.dns_config
     if not FAST.dns_view:   # the fast path off: built afresh from the store
         snap = DnsSnapshot.build(store.list("Namespace"), store.list("Service", None),
                                  store.list("EndpointSlice", None), store.list("Pod", None), config,
                                  serial=max(version) if version else 0)
         if view is not None:
             view.active = False
-        view = cluster._dns_view = DnsView.fixed(config, snap, version)  # type: ignore[attr-defined]
+        view = core.dns_view = DnsView.fixed(config, snap, version)
         return snap
     if view is None or view.config != config or not view.active:
         if view is not None:
             view.active = False     # replaced (the configuration changed): its subscription idles
-        view = DnsView(cluster, config)
-        cluster._dns_view = view  # type: ignore[attr-defined]
+        view = DnsView(core, config)
+        core.dns_view = view
     view.snapshot = view.index.snapshot(serial=max(version) if version else 0)
     view.version = version
     return view.snapshot

@@ -7,17 +7,16 @@ status``, ``wait``) advance the cluster's virtual time while they wait.
 
 from __future__ import annotations
 
-import copy
 import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from simk8s.api.errors import ApiError, kubectl_message
-from simk8s.authz import ADMIN, AuthorizedStore, impersonate
-from simk8s.client import ApplyError
 from simk8s.kubectl.args import SHORT, VALUE_FLAGS, Args, UsageError, parse_args
 from simk8s.logic.rbac import User
+from simk8s.store.apply import ApplyError
+from simk8s.store.authz import ADMIN, AuthorizedStore, impersonate
 
 if TYPE_CHECKING:
     from simk8s.cluster import Cluster
@@ -111,7 +110,7 @@ def run_kubectl(cluster: Cluster, cmdline: str | Sequence[str], *, stdin: str = 
                 files: Any = None, cwd: str = "/root") -> KubectlResult:
     """Run one kubectl command line (with or without the leading ``kubectl``).
 
-    ``files`` is the file system ``-f`` paths are read from (a :class:`~simk8s.vfs.MemFS` of the
+    ``files`` is the file system ``-f`` paths are read from (a :class:`~simk8s.node.vfs.MemFS` of the
     host shell); without it they are read from the real disk.
     """
     argv = shlex.split(cmdline) if isinstance(cmdline, str) else list(cmdline)
@@ -150,8 +149,7 @@ def _dispatch(cluster: Cluster, argv: list[str], out: Any, stdin: str, watch_for
         args = parse_args(rest, verb)
         user = _user(args)
         # Every request this command makes goes through the API server's authorization.
-        view = copy.copy(cluster)
-        view.store = AuthorizedStore(cluster.store, user)  # type: ignore[assignment]
+        view = cluster.through(AuthorizedStore(cluster.store, user))
         ctx = Context(view, args, verb, out, stdin, watch_for, interactive, files, cwd, user)
         return int(handler(ctx) or 0)
     except UsageError as e:

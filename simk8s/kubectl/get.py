@@ -9,9 +9,9 @@ from simk8s.api.errors import NotFound, kubectl_message
 from simk8s.api.frozen import FrozenDict, freeze, thaw
 from simk8s.api.kinds import Kind
 from simk8s.api.strategy import SCALE_KINDS, scale_of
-from simk8s.client import kind_or_error
 from simk8s.kubectl import CommandError, Context
 from simk8s.store import WatchEvent
+from simk8s.store.apply import kind_or_error
 
 __all__ = ["cmd_get"]
 
@@ -52,7 +52,7 @@ def _requests(ctx: Context) -> list[tuple[Kind, list[str]]]:
 
 
 def cmd_get(ctx: Context) -> int:
-    from simk8s.logic import printers
+    from simk8s.printing import printers
 
     a = ctx.args
     store = ctx.cluster.store
@@ -130,13 +130,13 @@ def _subresource(name: str, groups: list[tuple[Kind, list[str]]], found: list[tu
 
 
 def _writer() -> Any:
-    from simk8s.logic.tabwriter import TabWriter
+    from simk8s.printing.tabwriter import TabWriter
 
     return TabWriter(remember_widths=True)
 
 
 def _table(ctx: Context, k: Kind, objs: list[Any], multi_kind: bool) -> tuple[list[str], list[list[str]]]:
-    from simk8s.logic import printers
+    from simk8s.printing import printers
 
     a = ctx.args
     label_columns: list[str] = []
@@ -159,7 +159,7 @@ def _print_structured(ctx: Context, output: str, found: list[tuple[Kind, list[Fr
     elif output == "json":
         ctx.out.out(yamlio.dump_json(doc) + "\n")
     else:
-        from simk8s.logic.jsonpath import JsonPathError, jsonpath
+        from simk8s.printing.jsonpath import JsonPathError, jsonpath
 
         template = output.partition("=")[2]
         if not template:

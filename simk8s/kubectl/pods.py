@@ -33,7 +33,7 @@ def _pod_and_container(ctx: Context, ref: str) -> tuple[Any, str]:
 
 
 def cmd_exec(ctx: Context) -> int:
-    from simk8s.runtime import ExecError
+    from simk8s.node.runtime import ExecError
 
     a = ctx.args
     if not a.positional:
@@ -99,7 +99,7 @@ def cmd_logs(ctx: Context) -> int:
 
 def cmd_run(ctx: Context) -> int:
     from simk8s.kubectl.verbs import run_until
-    from simk8s.runtime import ExecError
+    from simk8s.node.runtime import ExecError
 
     a = ctx.args
     if not a.positional:

@@ -9,7 +9,6 @@ from simk8s.api import kinds
 from simk8s.api.errors import ApiError, Invalid, NotFound, kubectl_message
 from simk8s.api.frozen import FrozenDict, get_in, thaw
 from simk8s.api.kinds import Kind
-from simk8s.client import ApplyError, apply_object, kind_or_error
 from simk8s.kubectl import VERSION, CommandError, Context
 from simk8s.kubectl.auth import cmd_auth
 from simk8s.kubectl.get import cmd_get
@@ -23,6 +22,7 @@ from simk8s.kubectl.workloads import (
     cmd_uncordon,
     cmd_wait,
 )
+from simk8s.store.apply import ApplyError, apply_object, kind_or_error
 
 __all__ = ["VERBS"]
 
@@ -60,7 +60,7 @@ def manifests(ctx: Context) -> list[tuple[str, dict[str, Any]]]:
 
 def _from_fs(ctx: Context, name: str, load: Callable[..., list[dict[str, Any]]]) -> list[tuple[str, dict[str, Any]]]:
     from simk8s.api.manifest import ManifestError
-    from simk8s.vfs import normalize
+    from simk8s.node.vfs import normalize
 
     fs = ctx.files
     path = normalize(name, ctx.cwd)
@@ -293,7 +293,7 @@ def cmd_patch(ctx: Context) -> int:
 
 # ------------------------------------------------------------------------------- describe
 def cmd_describe(ctx: Context) -> int:
-    from simk8s.logic.describe import describe
+    from simk8s.printing.describe import describe
 
     pos = ctx.args.positional
     if not pos:
@@ -372,7 +372,7 @@ def cmd_run(ctx: Context) -> int:
 
 
 def cmd_api_resources(ctx: Context) -> int:
-    from simk8s.logic.tabwriter import TabWriter
+    from simk8s.printing.tabwriter import TabWriter
 
     rows = [["NAME", "SHORTNAMES", "APIVERSION", "NAMESPACED", "KIND"]]
     for k in sorted(kinds.KINDS, key=lambda k: (k.group, k.plural)):

@@ -8,11 +8,11 @@ from typing import Any
 from simk8s.api.errors import ApiError, NotFound, kubectl_message
 from simk8s.api.frozen import get_in, thaw
 from simk8s.api.kinds import Kind
-from simk8s.client import kind_or_error
 from simk8s.kubectl import CommandError, Context
 from simk8s.kubectl.args import parse_duration
 from simk8s.logic.rollout import status_viewer
 from simk8s.store import WatchEvent
+from simk8s.store.apply import kind_or_error
 
 __all__ = ["cmd_annotate", "cmd_cordon", "cmd_drain", "cmd_label", "cmd_rollout", "cmd_set", "cmd_uncordon",
            "cmd_wait"]

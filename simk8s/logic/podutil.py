@@ -12,6 +12,8 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
+from simk8s.api import times
+
 __all__ = [
     "get_ordinal",
     "get_parent_and_ordinal",
@@ -39,13 +41,7 @@ Obj = Mapping[str, Any]
 
 def parse_time(value: str) -> float:
     """Seconds since the epoch of an RFC 3339 timestamp (``Z`` or numeric offset, optional fraction)."""
-    s = value.strip()
-    if s.endswith(("Z", "z")):
-        s = s[:-1] + "+00:00"
-    dt = datetime.fromisoformat(s)
-    if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=UTC)
-    return dt.timestamp()
+    return times.parse_time(value).timestamp()
 
 
 def to_seconds(now: float | datetime | str) -> float:

@@ -16,19 +16,19 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from simk8s import netsim
 from simk8s.api import kinds
 from simk8s.api.errors import ApiError, InternalError, NotFound, RequestEntityTooLarge, Timeout
 from simk8s.api.frozen import FrozenDict
 from simk8s.api.kinds import Kind
 from simk8s.api.limits import MAX_BYTES as MAX_REQUEST_BYTES
-from simk8s.authz import Authorizer
 from simk8s.dns.resolver import ClusterResolver
+from simk8s.node import network
 from simk8s.serve import auth, discovery, openapi, pods, tables
 from simk8s.serve.dnsproto import DnsEndpoint
 from simk8s.serve.loop import SimLoop
 from simk8s.serve.rest import NOT_FOUND, Target, decode_body, parse_resource_path, verb
 from simk8s.serve.watch import WRITE_TIMEOUT, watch
+from simk8s.store.authz import Authorizer
 
 if TYPE_CHECKING:
     from simk8s.cluster import Cluster
@@ -83,7 +83,7 @@ class Server:
         self._driver: asyncio.Task[None] | None = None
         self._dns: DnsEndpoint | None = None
         self._unsubscribe: Callable[[], None] | None = None
-        self.resolver = ClusterResolver(lambda: netsim.dns_snapshot(cluster))
+        self.resolver = ClusterResolver(lambda: network.dns_snapshot(cluster.core))
         self.authorizer = Authorizer(cluster.store)
 
     @property

@@ -15,7 +15,7 @@ the API server's impersonation filter checks), then the request is made as the i
 
 Authorization is the API server's: the request's attributes (``RequestInfo``: verb from the HTTP
 method, resource, subresource, namespace, name; non-resource paths for discovery) go to the same
-RBAC authorizer as the emulated kubectl's (:class:`simk8s.authz.Authorizer`), and a denial is the
+RBAC authorizer as the emulated kubectl's (:class:`simk8s.store.authz.Authorizer`), and a denial is the
 API server's 403 ``Status``.
 """
 
@@ -24,9 +24,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from simk8s.api.errors import ApiError, Forbidden, Invalid
-from simk8s.authz import ADMIN, Authorizer, impersonate
 from simk8s.logic.rbac import Attributes, User, forbidden_message
 from simk8s.serve.rest import Target
+from simk8s.store.authz import ADMIN, Authorizer, impersonate
 
 __all__ = ["ADMIN_TOKEN", "REVIEWS", "Unauthorized", "authenticate", "check", "decode_review",
            "request_attributes", "request_user", "review"]

@@ -19,11 +19,11 @@ import yaml
 
 from simk8s.api.errors import ApiError
 from simk8s.api.kinds import UnknownKind
-from simk8s.client import ApplyError
 from simk8s.cluster import Cluster
 from simk8s.scenario import ScenarioError, load_scenario, run_scenario
 from simk8s.serve.app import Server
 from simk8s.serve.endpoint import wall_epoch, write_kubeconfig
+from simk8s.store.apply import ApplyError
 
 __all__ = ["build_cluster", "main", "parse_speed"]
 

@@ -21,7 +21,7 @@ from aiohttp import WSMsgType, web
 
 from simk8s.api.errors import ApiError, BadRequest, MethodNotAllowed
 from simk8s.api.frozen import get_in
-from simk8s.runtime import ExecError, Terminal
+from simk8s.node.runtime import ExecError, Terminal
 from simk8s.serve import portforward
 from simk8s.serve.rest import Target
 

@@ -13,8 +13,8 @@ from typing import Any
 
 from simk8s.api.frozen import thaw
 from simk8s.api.kinds import Kind
-from simk8s.logic import printers
-from simk8s.logic.humanize import age
+from simk8s.printing import printers
+from simk8s.printing.humanize import age
 
 __all__ = ["TABLE_TYPE", "Columns", "partial_metadata", "table", "wants_table"]
 

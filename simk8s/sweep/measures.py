@@ -7,7 +7,7 @@
 - ``longest_degraded``: the longest stretch, after that moment, with any pod missing (seconds);
 - ``invariant_violations``: ordering violations seen as writes happened
   (:class:`~simk8s.testing.checker.RuntimeChecker`) plus, if the cluster is idle at the end,
-  :func:`simk8s.invariants.check_cluster` over every StatefulSet; the first messages go in
+  :func:`simk8s.testing.invariants.check_cluster` over every StatefulSet; the first messages go in
   ``violations``;
 - ``events_by_reason``: Kubernetes Events by reason, counting repeats (``events.<Reason>`` columns);
 - ``dns_answer_changes``: how many times the A answer of a headless Service changed;
@@ -21,11 +21,11 @@ from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
-from simk8s import netsim
 from simk8s.cluster import Cluster
-from simk8s.invariants import check_cluster
+from simk8s.node import network
 from simk8s.store import WatchEvent
 from simk8s.testing.checker import RuntimeChecker
+from simk8s.testing.invariants import check_cluster
 
 __all__ = ["Recorder"]
 
@@ -52,7 +52,7 @@ class Recorder:
         if "dns_answer_changes" in self.measures:
             # The DNS view follows the watch too: start it first, so that it has seen a change
             # when this recorder asks it for the answers after that change.
-            netsim.dns_snapshot(cluster)
+            network.dns_snapshot(cluster.core)
             cluster.store.subscribe(self._on_dns, ("EndpointSlice", "Service"))
         self.checker = RuntimeChecker(cluster) if "invariant_violations" in self.measures else None
 
@@ -96,7 +96,7 @@ class Recorder:
             if svc["spec"].get("clusterIP") != "None":
                 continue
             fqdn = f"{svc['metadata']['name']}.{svc['metadata']['namespace']}.svc.{self.cluster.topology.zone}."
-            answer = tuple(sorted(netsim.resolve(self.cluster, fqdn)))
+            answer = tuple(sorted(network.resolve(self.cluster.core, fqdn)))
             if answer != self.answers.get(fqdn, ()):
                 self.dns_changes += 1
                 self.answers[fqdn] = answer

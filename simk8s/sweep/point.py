@@ -18,9 +18,9 @@ from typing import Any
 import yaml
 
 from simk8s.cluster import Cluster
+from simk8s.core.timing import Timing
 from simk8s.scenario import ScenarioError, apply_fault, cluster_for, run_scenario, scenario_from_dict
 from simk8s.sweep.measures import Recorder
-from simk8s.timing import Timing
 
 __all__ = ["measure_point", "run_point"]
 

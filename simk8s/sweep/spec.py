@@ -20,7 +20,7 @@ A spec (YAML)::
     measures: [time_to_ready, ready_pod_seconds_lost, invariant_violations]   # default: all
 
 Parameters: ``replicas`` and ``pod_management_policy`` (set on every StatefulSet in the scenario's
-files), ``nodes`` (worker count), ``timing.<field>`` (a :class:`~simk8s.timing.Timing` field: a
+files), ``nodes`` (worker count), ``timing.<field>`` (a :class:`~simk8s.core.timing.Timing` field: a
 number, or ``[lo, hi]`` for the ranges), ``faults`` (a schedule name; ``none`` is always there).
 A point is one combination and one seed; its result depends only on the spec and the point.
 """
@@ -39,8 +39,8 @@ from typing import Any
 
 import yaml
 
+from simk8s.core.timing import Timing
 from simk8s.scenario import ScenarioError, scenario_from_dict
-from simk8s.timing import Timing
 
 __all__ = ["MEASURES", "PARAMS", "Point", "SpecError", "SweepSpec", "load_spec", "spec_from_dict"]
 

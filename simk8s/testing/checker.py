@@ -1,6 +1,6 @@
 """Invariants checked while the cluster runs, at the moment each write happens.
 
-After-the-fact checks (``simk8s.invariants``) see converged states; these see the order of
+After-the-fact checks (``simk8s.testing.invariants``) see converged states; these see the order of
 events, which is where ordered-pod-management bugs show:
 
 - **creation order** (OrderedReady): pod N is created only when every lower in-range ordinal

@@ -9,41 +9,16 @@ controllers, in virtual time, and its writes go through the same API rules.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable
-from typing import Any, Protocol
+from typing import Any
 
 from simk8s.api.errors import ApiError
 from simk8s.api.frozen import get_in
-from simk8s.controllers.base import Controller
+from simk8s.controllers.user import Reconciler, UserController
 from simk8s.logic.podutil import get_ordinal, is_running_and_ready, is_terminating
-from simk8s.store import WatchEvent
 
 __all__ = ["PrimaryReplicaController", "Reconciler", "UserController", "check_single_primary"]
 
 ROLE = "role"
-
-
-class Reconciler(Protocol):
-    watches: tuple[str, ...]
-
-    def reconcile(self, cluster: Any, key: tuple[str, str, str]) -> float | None: ...
-
-
-class UserController(Controller):
-    """Runs a user :class:`Reconciler` inside the cluster's event loop."""
-
-    def __init__(self, cluster: Any, reconciler: Reconciler) -> None:
-        self.reconciler = reconciler
-        self.name = type(reconciler).__name__
-        super().__init__(cluster)
-
-    def keys_for(self, ev: WatchEvent) -> Iterable[Hashable]:
-        if ev.kind.kind in self.reconciler.watches:
-            return ((ev.kind.kind, ev.obj["metadata"].get("namespace", ""), ev.obj["metadata"]["name"]),)
-        return ()
-
-    def sync(self, key: Any) -> float | None:
-        return self.reconciler.reconcile(self.cluster, key)
 
 
 class PrimaryReplicaController:

@@ -30,10 +30,10 @@ except ImportError:  # pragma: no cover - older hypothesis: always build the not
 
 from simk8s.api.frozen import get_in
 from simk8s.cluster import Cluster
-from simk8s.fork import ForkError, fork_cluster
-from simk8s.invariants import check_cluster
+from simk8s.core.fork import ForkError, fork_core
 from simk8s.logic.podutil import get_ordinal, is_running_and_ready, is_terminating
 from simk8s.testing.checker import RuntimeChecker
+from simk8s.testing.invariants import check_cluster
 from simk8s.testing.strategies import operations, statefulsets
 
 __all__ = ["ClusterMachine", "to_scenario"]
@@ -119,7 +119,7 @@ class ClusterMachine(RuleBasedStateMachine):
         template = _STARTS.get(key) if key is not None else None
         if key is not None and template is not None:
             _STARTS.move_to_end(key)
-            self.cluster, (self.checker,) = fork_cluster(template[0], [template[1]])
+            _, (self.cluster, self.checker) = fork_core(template[0].core, template[:2])
             self.steps.extend(template[2])
             return
         self.cluster = Cluster(seed=seed)
@@ -129,7 +129,7 @@ class ClusterMachine(RuleBasedStateMachine):
         self._settle()
         if key is not None:
             try:
-                cluster, (checker,) = fork_cluster(self.cluster, [self.checker])
+                _, (cluster, checker) = fork_core(self.cluster.core, [self.cluster, self.checker])
             except ForkError:
                 return      # did not settle: the next such example builds its own
             _STARTS[key] = (cluster, checker, list(self.steps))

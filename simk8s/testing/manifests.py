@@ -27,9 +27,9 @@ import yaml
 
 from simk8s.api.errors import ApiError
 from simk8s.api.manifest import ManifestError, load_manifests
-from simk8s.client import ApplyError, apply_object
 from simk8s.cluster import Cluster
 from simk8s.examples import WEB_YAML
+from simk8s.store.apply import ApplyError, apply_object
 
 __all__ = ["BASES", "Mutation", "check_manifest", "manifests", "mutate", "random_manifest", "random_value"]
 

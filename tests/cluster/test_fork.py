@@ -8,8 +8,8 @@ from collections.abc import Callable
 import pytest
 
 from simk8s import Cluster
+from simk8s.core.fork import ForkError
 from simk8s.examples import WEB_YAML
-from simk8s.fork import ForkError
 from simk8s.testing import machine
 
 

@@ -11,7 +11,7 @@ import pytest
 from simk8s import Cluster, Topology
 from simk8s.api.errors import Invalid
 from simk8s.examples import WEB_YAML
-from simk8s.hostshell import HostShell
+from simk8s.terminal import HostShell
 
 
 def svc(name: str, stype: str, port: int = 80, **extra: Any) -> dict[str, Any]:

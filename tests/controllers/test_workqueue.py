@@ -2,7 +2,7 @@
 
 import simpy
 
-from simk8s.controllers.base import WorkQueue
+from simk8s.core.reconciler import WorkQueue
 
 
 def drain(env: simpy.Environment, q: WorkQueue, until: float) -> list[tuple[float, str]]:

@@ -12,15 +12,16 @@ from dnslib import DNSRecord
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from simk8s import Cluster, netsim
+from simk8s import Cluster
 from simk8s.dns.resolver import ClusterResolver
 from simk8s.dns.server import DnsServer
 from simk8s.examples import WEB_YAML
+from simk8s.node import network
 
 _cluster = Cluster(seed=1)
 _cluster.apply(WEB_YAML)
 _cluster.settle()
-RESOLVER = ClusterResolver(lambda: netsim.dns_snapshot(_cluster))
+RESOLVER = ClusterResolver(lambda: network.dns_snapshot(_cluster.core))
 VALID = DNSRecord.question("nginx.default.svc.cluster.local", "SRV").pack()
 
 

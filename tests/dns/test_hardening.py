@@ -19,10 +19,11 @@ import dns.rdataclass
 import pytest
 
 import simk8s.dns.resolver as resolver_module
-from simk8s import Cluster, netsim
+from simk8s import Cluster
 from simk8s.dns.resolver import ClusterResolver
 from simk8s.dns.server import DnsServer
 from simk8s.examples import WEB_YAML
+from simk8s.node import network
 
 NAME = "nginx.default.svc.cluster.local"
 
@@ -37,7 +38,7 @@ def cluster() -> Cluster:
 
 @pytest.fixture
 def resolver(cluster: Cluster) -> ClusterResolver:
-    return ClusterResolver(lambda: netsim.dns_snapshot(cluster))
+    return ClusterResolver(lambda: network.dns_snapshot(cluster.core))
 
 
 @pytest.fixture
@@ -112,7 +113,7 @@ def test_the_reply_cache_evicts_the_least_recently_used(cluster: Cluster, monkey
     calls: list[str] = []
     real = resolver_module.answer
     monkeypatch.setattr(resolver_module, "answer", lambda snap, name, qtype: calls.append(name) or real(snap, name, qtype))
-    r = ClusterResolver(lambda: netsim.dns_snapshot(cluster), cache_size=8)
+    r = ClusterResolver(lambda: network.dns_snapshot(cluster.core), cache_size=8)
     names = [f"n{i}.default.svc.cluster.local" for i in range(20)]
     for n in names:
         r.handle_wire(dns.message.make_query(n, "A").to_wire())
@@ -135,7 +136,7 @@ def test_dig_sees_badvers() -> None:
     c = Cluster(seed=1)
     c.apply(WEB_YAML)
     c.settle()
-    with DnsServer(ClusterResolver(lambda: netsim.dns_snapshot(c)), port=0) as s:
+    with DnsServer(ClusterResolver(lambda: network.dns_snapshot(c.core)), port=0) as s:
         out = subprocess.run(["dig", "-p", str(s.port), "@127.0.0.1", "+edns=1", "+noednsneg", NAME],
                              capture_output=True, text=True, timeout=10).stdout
     assert "status: BADVERS" in out

@@ -14,10 +14,11 @@ import dns.rcode
 import dns.rdatatype
 import pytest
 
-from simk8s import Cluster, netsim
+from simk8s import Cluster
 from simk8s.dns.resolver import ClusterResolver
 from simk8s.dns.server import DnsServer
 from simk8s.examples import WEB_YAML
+from simk8s.node import network
 
 BIG = """\
 apiVersion: v1
@@ -50,7 +51,7 @@ def cluster() -> Cluster:
 
 @pytest.fixture(scope="module")
 def server(cluster: Cluster) -> Iterator[DnsServer]:
-    with DnsServer(ClusterResolver(lambda: netsim.dns_snapshot(cluster)), port=0) as s:
+    with DnsServer(ClusterResolver(lambda: network.dns_snapshot(cluster.core)), port=0) as s:
         yield s
 
 

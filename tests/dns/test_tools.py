@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from simk8s import Cluster, netsim
-from simk8s.dns.tools import run_dns_tool
+from simk8s import Cluster
 from simk8s.examples import WEB_YAML
+from simk8s.node import network
+from simk8s.node.tools import run_dns_tool
 
 
 @pytest.fixture(scope="module")
@@ -18,7 +19,7 @@ def c() -> Cluster:
 
 
 def run(c: Cluster, *argv: str, flavor: str = "bind") -> tuple[str, str, int]:
-    return run_dns_tool(list(argv), netsim.resolv_conf(c, "default"), lambda q, t: netsim.query(c, q, t),
+    return run_dns_tool(list(argv), network.resolv_conf(c.core, "default"), lambda q, t: network.query(c.core, q, t),
                         flavor=flavor)
 
 

@@ -7,10 +7,11 @@ from typing import Any
 import pytest
 from dnslib import QTYPE, DNSRecord
 
-from simk8s import Cluster, netsim
+from simk8s import Cluster
 from simk8s.dns.view import DNS_KINDS
 from simk8s.examples import WEB_YAML
 from simk8s.logic.dns import DnsConfig, DnsSnapshot, answer
+from simk8s.node import network
 
 QUERIES = [("nginx.default.svc.cluster.local", "A"), ("Nginx.default.svc.cluster.local", "SRV"),
            ("web-0.nginx.default.svc.cluster.local", "A"), ("_web._tcp.nginx.default.svc.cluster.local", "SRV"),
@@ -43,7 +44,7 @@ def shape(snap: DnsSnapshot) -> Any:
 
 
 def same(c: Cluster) -> None:
-    live, built = netsim.dns_snapshot(c), fresh(c)
+    live, built = network.dns_snapshot(c.core), fresh(c)
     assert shape(live) == shape(built)
     for name, qtype in QUERIES:
         code = getattr(QTYPE, qtype)
@@ -55,7 +56,7 @@ def same(c: Cluster) -> None:
 @pytest.mark.parametrize("mode", ["insecure", "verified"])
 def test_view_follows_every_change(mode: str) -> None:
     c = Cluster(seed=3)
-    c.dns_config = DnsConfig(pods_mode=mode)  # type: ignore[attr-defined]
+    c.dns_config = DnsConfig(pods_mode=mode)
     same(c)
     c.apply(WEB_YAML)
     same(c)                                   # loaded while pods are still pending
@@ -87,12 +88,12 @@ def test_a_pod_write_keeps_unrelated_services_and_their_answers() -> None:
     c.apply(WEB_YAML)
     c.apply(EXTRA)
     c.settle()
-    before = netsim.dns_snapshot(c)
-    reply = netsim.query(c, "front.default.svc.cluster.local", "A")
+    before = network.dns_snapshot(c.core)
+    reply = network.query(c.core, "front.default.svc.cluster.local", "A")
     c.store.patch("Pod", "web-0", {"metadata": {"labels": {"x": "y"}}}, "default")
-    after = netsim.dns_snapshot(c)
+    after = network.dns_snapshot(c.core)
     assert after is not before and after.serial > before.serial
     assert after.services[("default", "front")] is before.services[("default", "front")]
-    assert netsim.query(c, "front.default.svc.cluster.local", "A").rr == reply.rr
-    assert DNSRecord.parse(netsim.query(c, "nope.default.svc.cluster.local", "A").pack()).auth[0].rdata.times[0] \
+    assert network.query(c.core, "front.default.svc.cluster.local", "A").rr == reply.rr
+    assert DNSRecord.parse(network.query(c.core, "nope.default.svc.cluster.local", "A").pack()).auth[0].rdata.times[0] \
         == after.serial

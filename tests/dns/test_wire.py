@@ -7,10 +7,11 @@ import itertools
 import pytest
 from dnslib import EDNS0, QTYPE, RR, SOA, TXT, A, DNSRecord
 
-from simk8s import Cluster, netsim
+from simk8s import Cluster
 from simk8s.dns import wire
 from simk8s.dns.resolver import ClusterResolver
 from simk8s.examples import WEB_YAML
+from simk8s.node import network
 
 EXTERNAL = """\
 apiVersion: v1
@@ -41,12 +42,12 @@ def setup() -> tuple[Cluster, ClusterResolver]:
             .replace('serviceName: "nginx"', 'serviceName: "nginx"\n  podManagementPolicy: Parallel'))
     c.apply(EXTERNAL)
     c.settle()
-    return c, ClusterResolver(lambda: netsim.dns_snapshot(c))
+    return c, ClusterResolver(lambda: network.dns_snapshot(c.core))
 
 
 def test_replies_pack_as_dnslib_packs_them(setup: tuple[Cluster, ClusterResolver]) -> None:
     cluster, resolver = setup
-    snap = netsim.dns_snapshot(cluster)
+    snap = network.dns_snapshot(cluster.core)
     checked = truncated = 0
     for name, qtype, edns in itertools.product(NAMES, QTYPES, (None, 512, 1232, 4096)):
         request = DNSRecord.question(name, qtype)

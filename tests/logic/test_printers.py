@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from simk8s.logic.printers import node_roles, node_status
+from simk8s.printing.printers import node_roles, node_status
 
 
 def test_node_status_column_follows_the_ready_condition_only() -> None:

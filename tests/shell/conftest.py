@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from simk8s.shell import Shell
-from simk8s.shell.registry import all_commands
-from simk8s.vfs import ContainerFS, MemFS
+from simk8s.node.shell import Shell
+from simk8s.node.shell.registry import all_commands
+from simk8s.node.vfs import ContainerFS, MemFS
 
 
 def _make_shell(dialect: str = "dash", hostname: str = "web-0", services: Any = None,

@@ -108,7 +108,7 @@ def test_ls_on_a_terminal_lays_names_out_in_columns_like_gnu_ls(make_shell):
 
 
 def test_ctrl_c_from_a_service_stops_the_job_with_status_130(make_shell):
-    from simk8s.shell import Interrupt
+    from simk8s.node.shell import Interrupt
 
     def sleep(seconds: float) -> None:
         raise Interrupt
@@ -130,9 +130,9 @@ def test_ls_long_format_per_flavour_and_the_six_month_rule():
     import calendar
     from types import SimpleNamespace
 
-    from simk8s.shell import Shell
-    from simk8s.shell.registry import all_commands
-    from simk8s.vfs import MemFS
+    from simk8s.node.shell import Shell
+    from simk8s.node.shell.registry import all_commands
+    from simk8s.node.vfs import MemFS
 
     now = calendar.timegm((2026, 11, 28, 22, 40, 0))
     clock = [float(now)]

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from simk8s.shell import Shell
-from simk8s.shell.registry import all_commands
-from simk8s.vfs import MemFS
+from simk8s.node.shell import Shell
+from simk8s.node.shell.registry import all_commands
+from simk8s.node.vfs import MemFS
 
 CASES = json.loads((Path(__file__).with_name("golden_shells.json")).read_text())
 OTHER_CASES = json.loads((Path(__file__).with_name("golden_ash_zsh.json")).read_text())

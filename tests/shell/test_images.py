@@ -6,9 +6,9 @@ from types import SimpleNamespace
 
 import pytest
 
-from simk8s.images import access_log_line, lookup_image, serve, serve_http
-from simk8s.shell import Shell
-from simk8s.vfs import ContainerFS, MemFS
+from simk8s.node.images import access_log_line, lookup_image, serve, serve_http
+from simk8s.node.shell import Shell
+from simk8s.node.vfs import ContainerFS, MemFS
 
 
 @pytest.mark.parametrize("ref", ["k8s.gcr.io/nginx-slim:0.8", "registry.k8s.io/nginx-slim:0.8",

@@ -7,7 +7,7 @@ Every import counts, wherever it stands (inside functions, under ``if TYPE_CHECK
 import ast
 from pathlib import Path
 
-import simk8s.shell as package
+import simk8s.node.shell as package
 
 HERE = Path(package.__file__).parent
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from simk8s.shell import Shell
-from simk8s.shell.registry import commands_for
-from simk8s.vfs import MemFS
+from simk8s.node.shell import Shell
+from simk8s.node.shell.registry import commands_for
+from simk8s.node.vfs import MemFS
 
 PODS = {"web-0.nginx": "172.16.158.2", "nginx": "172.16.24.2"}
 
@@ -113,7 +113,7 @@ def test_busybox_wget_progress_lines_match_busybox():
 
 
 def test_the_seed_hosts_first_line_downloads_web_yaml_into_the_working_directory():
-    from simk8s.shell.net import StaticWeb
+    from simk8s.node.shell.net import StaticWeb
 
     url = ("https://raw.githubusercontent.com/kubernetes/website/main/content/en/examples/"
            "application/web/web.yaml")

@@ -7,9 +7,9 @@ import contextlib
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from simk8s.shell import ParseError, Shell, parse
-from simk8s.shell.registry import all_commands
-from simk8s.vfs import MemFS
+from simk8s.node.shell import ParseError, Shell, parse
+from simk8s.node.shell.registry import all_commands
+from simk8s.node.vfs import MemFS
 
 PIECES = st.sampled_from(
     [*"abc $'\"\\`(){};|&<>#*?[]=-\n\t0129",

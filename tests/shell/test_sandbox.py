@@ -12,11 +12,11 @@ import pytest
 
 from simk8s import Cluster
 from simk8s.examples import WEB_YAML
-from simk8s.hostshell import HostShell
-from simk8s.shell import Shell
-from simk8s.shell.registry import all_commands
-from simk8s.shell.sandbox import Limits
-from simk8s.vfs import MemFS
+from simk8s.terminal import HostShell
+from simk8s.node.shell import Shell
+from simk8s.node.shell.registry import all_commands
+from simk8s.node.shell.sandbox import Limits
+from simk8s.node.vfs import MemFS
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -61,9 +61,9 @@ def test_arithmetic_wraps_at_64_bits_instantly(dialect: str) -> None:
 def test_a_pipeline_streams_in_bounded_memory() -> None:
     """``seq 1 100000000 | wc -l`` (888,888,898 bytes through the pipe) in a fresh process."""
     code = textwrap.dedent("""
-        from simk8s.shell import Shell
-        from simk8s.shell.registry import all_commands
-        from simk8s.vfs import MemFS
+        from simk8s.node.shell import Shell
+        from simk8s.node.shell.registry import all_commands
+        from simk8s.node.vfs import MemFS
         r = Shell(all_commands(), MemFS(), {}, "bash").run("seq 1 100000000 | wc -l")
         # VmHWM is this process's own peak: ru_maxrss would carry the forking pytest's size over exec
         peak = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM:"))
@@ -78,9 +78,9 @@ def test_a_pipeline_streams_in_bounded_memory() -> None:
 
 def test_a_doubling_variable_is_killed_by_the_oom_killer_in_bounded_memory() -> None:
     code = textwrap.dedent("""
-        from simk8s.shell import Shell
-        from simk8s.shell.registry import all_commands
-        from simk8s.vfs import MemFS
+        from simk8s.node.shell import Shell
+        from simk8s.node.shell.registry import all_commands
+        from simk8s.node.vfs import MemFS
         r = Shell(all_commands(), MemFS(), {}, "bash").run("x=a; while :; do x=$x$x; done")
         # VmHWM is this process's own peak: ru_maxrss would carry the forking pytest's size over exec
         peak = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM:"))

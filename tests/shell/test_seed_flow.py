@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from types import SimpleNamespace
 
-from simk8s.images import lookup_image, pod_files, serve_http
-from simk8s.vfs import ContainerFS, MemFS
+from simk8s.node.images import lookup_image, pod_files, serve_http
+from simk8s.node.vfs import ContainerFS, MemFS
 
 SPEC = lookup_image("k8s.gcr.io/nginx-slim:0.8")
 IPS = {"web-0": "172.16.158.2", "web-1": "172.16.24.2"}

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from simk8s.shell import CommandContext, Shell
-from simk8s.vfs import ContainerFS, MemFS
+from simk8s.node.shell import CommandContext, Shell
+from simk8s.node.vfs import ContainerFS, MemFS
 
 
 def test_writing_index_html_through_sh_c_lands_in_the_mounted_volume(make_shell):
@@ -23,7 +23,7 @@ def test_host_for_loop_expands_web_dollar_i_and_runs_each_exec():
         inner = Shell({}, MemFS(), {}, hostname=pod)
         return inner.run_into(ctx.argv[-1], ctx=ctx) if ctx.argv[4:6] == ["sh", "-c"] else 0
 
-    from simk8s.shell.registry import COREUTILS as COMMANDS
+    from simk8s.node.shell.registry import COREUTILS as COMMANDS
     host = Shell({**COMMANDS, "kubectl": kubectl}, MemFS(), {}, "bash", "k8s-m")
     r = host.run("""for i in 0 1; do kubectl exec "web-$i" -- sh -c 'hostname'; done""")
     assert calls[0] == ["kubectl", "exec", "web-0", "--", "sh", "-c", "hostname"]

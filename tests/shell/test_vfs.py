@@ -4,7 +4,7 @@ import errno
 
 import pytest
 
-from simk8s.vfs import ContainerFS, MemFS
+from simk8s.node.vfs import ContainerFS, MemFS
 
 
 def test_writes_under_a_mount_land_in_the_volume_and_survive_a_new_container():
