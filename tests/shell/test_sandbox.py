@@ -12,11 +12,11 @@ import pytest
 
 from simk8s import Cluster
 from simk8s.examples import WEB_YAML
-from simk8s.terminal import HostShell
 from simk8s.node.shell import Shell
 from simk8s.node.shell.registry import all_commands
 from simk8s.node.shell.sandbox import Limits
 from simk8s.node.vfs import MemFS
+from simk8s.terminal import HostShell
 
 ROOT = Path(__file__).resolve().parents[2]
 
