@@ -29,9 +29,9 @@ from aiohttp import WSMsgType, web
 from simk8s.api.errors import BadRequest
 from simk8s.api.frozen import get_in
 from simk8s.node.nginx import error_page
+from simk8s.node.shell.net import REASONS
 from simk8s.serve import spdy
 from simk8s.serve.rest import Target
-from simk8s.node.shell.net import REASONS
 
 if TYPE_CHECKING:
     from simk8s.serve.app import Server
