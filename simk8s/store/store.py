@@ -15,7 +15,7 @@ from __future__ import annotations
 import copy
 import random
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from types import MappingProxyType
 from typing import Any
@@ -26,7 +26,6 @@ from simk8s.api.errors import (
     AlreadyExists,
     BadRequest,
     Conflict,
-    Expired,
     FieldError,
     Invalid,
     NotFound,
@@ -46,7 +45,7 @@ from simk8s.api.validation import validate
 from simk8s.fastpaths import FAST
 from simk8s.store.requests import decode_body, decode_patched, keep_server_fields, ordered_obj
 from simk8s.store.tables import INDEXES, Table
-from simk8s.store.watch import Admission, WatchEvent
+from simk8s.store.watch import Admission, WatchLog
 
 __all__ = ["COPIER", "DEFAULT_EPOCH", "Store"]
 
@@ -60,7 +59,7 @@ Obj = Mapping[str, Any]
 KindRef = Kind | str
 
 
-class Store:
+class Store(WatchLog):
     """CRUD with resourceVersions, graceful deletion, finalizers, subresources and a watch log."""
 
     def __init__(self, *, clock: Callable[[], float] = lambda: 0.0, rng: random.Random | None = None,
@@ -71,11 +70,7 @@ class Store:
         self.admission: list[Admission] = list(admission)
         self._objs: dict[str, Table] = {k.kind: Table(INDEXES.get(k.kind)) for k in kinds.KINDS}
         self._rv = 0
-        self.log: list[WatchEvent] = []
-        self._log_start = 0
-        self._subscribers: list[tuple[Callable[[WatchEvent], None], frozenset[str] | None]] = []
-        self._dispatch: dict[str, list[Callable[[WatchEvent], None]]] = {}
-        self._kind_rv: dict[str, int] = {}
+        WatchLog.__init__(self)
         self._stamp: tuple[int | None, str] = (None, "")   # the last timestamp() and its second
 
     # ---------------------------------------------------------------------------------- helpers
@@ -102,55 +97,6 @@ class Store:
 
     def random_suffix(self, n: int = 5) -> str:
         return "".join(self.rng.choice(NAME_ALPHABET) for _ in range(n))
-
-    def subscribe(self, fn: Callable[[WatchEvent], None], kinds: Iterable[str] | None = None) -> Callable[[], None]:
-        """Call ``fn`` synchronously after every write (of one of ``kinds``, when given); returns
-        an unsubscribe function. Subscribers are called in subscription order.
-
-        Subscribers must not write to the store from the callback (enqueue work instead).
-        """
-        entry = (fn, None if kinds is None else frozenset(kinds))
-        self._subscribers.append(entry)
-        self._dispatch.clear()
-
-        def unsubscribe() -> None:
-            if entry in self._subscribers:
-                self._subscribers.remove(entry)
-                self._dispatch.clear()
-        return unsubscribe
-
-    def _subscribers_of(self, kind: str) -> list[Callable[[WatchEvent], None]]:
-        fns = self._dispatch.get(kind)
-        if fns is None:
-            fns = self._dispatch[kind] = [fn for fn, ks in self._subscribers if ks is None or kind in ks]
-        return fns
-
-    def events_since(self, rv: int) -> list[WatchEvent]:
-        """The watch events after ``rv``; :class:`Expired` when that history was compacted."""
-        if rv < self._log_start:
-            raise Expired(f"too old resource version: {rv} ({self._log_start})")
-        lo, hi = 0, len(self.log)
-        while lo < hi:
-            mid = (lo + hi) // 2
-            if self.log[mid].rv <= rv:
-                lo = mid + 1
-            else:
-                hi = mid
-        return self.log[lo:]
-
-    def compact(self, keep: int) -> None:
-        """Forget all but the last ``keep`` watch events."""
-        if len(self.log) > keep:
-            drop = len(self.log) - keep
-            self._log_start = self.log[drop - 1].rv
-            del self.log[:drop]
-
-    def _emit(self, type_: str, kind: Kind, obj: FrozenDict, old: FrozenDict | None) -> None:
-        ev = WatchEvent(self._rv, type_, kind, obj, old, float(self.clock()))
-        self._kind_rv[kind.kind] = self._rv
-        self.log.append(ev)
-        for fn in self._subscribers_of(kind.kind):
-            fn(ev)
 
     @staticmethod
     def _kind(kind: KindRef) -> Kind:
