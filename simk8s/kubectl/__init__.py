@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 from simk8s.api.errors import ApiError, kubectl_message
 from simk8s.kubectl.args import SHORT, VALUE_FLAGS, Args, UsageError, parse_args
+from simk8s.kubectl.context import CommandError, Context
+from simk8s.kubectl.verbs import VERBS
 from simk8s.logic.rbac import User
 from simk8s.store.apply import ApplyError
 from simk8s.store.authz import ADMIN, AuthorizedStore, impersonate
@@ -22,12 +24,6 @@ if TYPE_CHECKING:
     from simk8s.cluster import Cluster
 
 __all__ = ["KubectlResult", "Output", "run_kubectl"]
-
-VERSION = "v1.32.0"
-
-
-class CommandError(Exception):
-    """A kubectl failure printed as ``error: <message>`` (exit 1)."""
 
 
 @dataclass
@@ -72,39 +68,6 @@ class KubectlResult:
         return self.combined
 
 
-@dataclass
-class Context:
-    """One kubectl invocation: the cluster, its parsed args, where output goes, and watch options."""
-
-    cluster: Cluster
-    args: Args
-    verb: str
-    out: Any
-    stdin: str = ""
-    watch_for: float | None = None
-    interactive: Any = None
-    files: Any = None
-    cwd: str = "/root"
-    #: Who the API server thinks is asking: kubeadm's admin unless ``--as`` says otherwise.
-    user: User = ADMIN
-
-    @property
-    def namespace(self) -> str:
-        return self.args.get("namespace") or "default"
-
-    @property
-    def all_namespaces(self) -> bool:
-        return self.args.bool("all-namespaces")
-
-    def authorize(self, verb: str, kind: Any, name: str = "", subresource: str = "",
-                  namespace: str | None = None) -> None:
-        """Authorize a request ahead of the store calls that carry it out (``pods/exec``, ``pods/log``,
-        a delete), in ``namespace`` (this command's by default)."""
-        store = self.cluster.store
-        if isinstance(store, AuthorizedStore):
-            store.check(verb, kind, self.namespace if namespace is None else namespace, name, subresource)
-
-
 def run_kubectl(cluster: Cluster, cmdline: str | Sequence[str], *, stdin: str = "",
                 watch_for: float | None = None, interactive: Any = None, output: Any = None,
                 files: Any = None, cwd: str = "/root") -> KubectlResult:
@@ -123,8 +86,6 @@ def run_kubectl(cluster: Cluster, cmdline: str | Sequence[str], *, stdin: str = 
 
 def _dispatch(cluster: Cluster, argv: list[str], out: Any, stdin: str, watch_for: float | None,
               interactive: Any, files: Any, cwd: str) -> int:
-    from simk8s.kubectl import verbs
-
     if not argv:
         out.err("kubectl controls the Kubernetes cluster manager.\n")
         return 0
@@ -141,7 +102,7 @@ def _dispatch(cluster: Cluster, argv: list[str], out: Any, stdin: str, watch_for
         return 0
     verb = argv[0]
     rest = [*lead, *argv[1:]]
-    handler = verbs.VERBS.get(verb)
+    handler = VERBS.get(verb)
     if handler is None:
         out.err(f'error: unknown command "{verb}" for "kubectl"\n')
         return 1

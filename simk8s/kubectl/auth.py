@@ -12,13 +12,13 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from simk8s.api import kinds
-from simk8s.kubectl import CommandError
+from simk8s.kubectl.context import CommandError
 from simk8s.logic.rbac import Attributes, rules_for
 from simk8s.printing.tabwriter import TabWriter
 from simk8s.store.authz import AuthorizedStore, Authorizer
 
 if TYPE_CHECKING:
-    from simk8s.kubectl import Context
+    from simk8s.kubectl.context import Context
 
 __all__ = ["cmd_auth"]
 

@@ -4,12 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from simk8s.api import kinds
+from simk8s.api import kinds, yamlio
 from simk8s.api.errors import NotFound, kubectl_message
 from simk8s.api.frozen import FrozenDict, freeze, thaw
 from simk8s.api.kinds import Kind
+from simk8s.api.selectors import parse_label_selector
 from simk8s.api.strategy import SCALE_KINDS, scale_of
-from simk8s.kubectl import CommandError, Context
+from simk8s.cluster import NotSettled
+from simk8s.kubectl.common import manifests
+from simk8s.kubectl.context import CommandError, Context
+from simk8s.printing import printers
+from simk8s.printing.jsonpath import JsonPathError, jsonpath
+from simk8s.printing.tabwriter import TabWriter
 from simk8s.store import WatchEvent
 from simk8s.store.apply import kind_or_error
 
@@ -22,8 +28,6 @@ def _requests(ctx: Context) -> list[tuple[Kind, list[str]]]:
     """(kind, names) groups in the order given: ``pods``, ``pods,svc``, ``pod/web-0 sts/web``, ``all``."""
     pos = ctx.args.positional
     if ctx.args.list("filename"):
-        from simk8s.kubectl.verbs import manifests
-
         groups: dict[Kind, list[str]] = {}
         for _, obj in manifests(ctx):
             groups.setdefault(kinds.for_object(obj), []).append(obj["metadata"]["name"])
@@ -52,8 +56,6 @@ def _requests(ctx: Context) -> list[tuple[Kind, list[str]]]:
 
 
 def cmd_get(ctx: Context) -> int:
-    from simk8s.printing import printers
-
     a = ctx.args
     store = ctx.cluster.store
     output = a.get("output") or ""
@@ -130,14 +132,10 @@ def _subresource(name: str, groups: list[tuple[Kind, list[str]]], found: list[tu
 
 
 def _writer() -> Any:
-    from simk8s.printing.tabwriter import TabWriter
-
     return TabWriter(remember_widths=True)
 
 
 def _table(ctx: Context, k: Kind, objs: list[Any], multi_kind: bool) -> tuple[list[str], list[list[str]]]:
-    from simk8s.printing import printers
-
     a = ctx.args
     label_columns: list[str] = []
     for spec in a.list("label-columns"):
@@ -150,8 +148,6 @@ def _table(ctx: Context, k: Kind, objs: list[Any], multi_kind: bool) -> tuple[li
 
 
 def _print_structured(ctx: Context, output: str, found: list[tuple[Kind, list[FrozenDict]]], single: bool) -> None:
-    from simk8s.api import yamlio
-
     items = [thaw(o) for _, objs in found for o in objs]
     doc: Any = items[0] if single and items else yamlio.as_list(items)
     if output == "yaml":
@@ -159,8 +155,6 @@ def _print_structured(ctx: Context, output: str, found: list[tuple[Kind, list[Fr
     elif output == "json":
         ctx.out.out(yamlio.dump_json(doc) + "\n")
     else:
-        from simk8s.printing.jsonpath import JsonPathError, jsonpath
-
         template = output.partition("=")[2]
         if not template:
             raise CommandError("template format specified but no template given")
@@ -172,8 +166,6 @@ def _print_structured(ctx: Context, output: str, found: list[tuple[Kind, list[Fr
 
 def _watch(ctx: Context, found: list[tuple[Kind, list[FrozenDict]]], writer: Any) -> None:
     """Print one row per watch event on the listed kinds until the cluster is quiet (or ``watch_for``)."""
-    from simk8s.api.selectors import parse_label_selector
-
     a = ctx.args
     cluster = ctx.cluster
     watched = {k.kind for k, _ in found}
@@ -208,8 +200,6 @@ def _watch(ctx: Context, found: list[tuple[Kind, list[FrozenDict]]], writer: Any
         if ctx.watch_for is not None:
             cluster.run(ctx.watch_for)
         else:
-            from simk8s.cluster import NotSettled
-
             try:
                 cluster.settle(limit=600.0)
             except NotSettled:

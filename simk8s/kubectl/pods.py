@@ -6,8 +6,10 @@ from typing import Any
 
 from simk8s.api.errors import ApiError, BadRequest, NotFound, kubectl_message
 from simk8s.api.frozen import get_in
-from simk8s.kubectl import CommandError, Context
 from simk8s.kubectl.args import parse_duration
+from simk8s.kubectl.common import run_until
+from simk8s.kubectl.context import CommandError, Context
+from simk8s.node.runtime import ExecError
 
 __all__ = ["cmd_exec", "cmd_logs", "cmd_run"]
 
@@ -33,8 +35,6 @@ def _pod_and_container(ctx: Context, ref: str) -> tuple[Any, str]:
 
 
 def cmd_exec(ctx: Context) -> int:
-    from simk8s.node.runtime import ExecError
-
     a = ctx.args
     if not a.positional:
         raise CommandError("expected 'exec POD_NAME COMMAND [ARG1] [ARG2] ... [ARGN]'.\n"
@@ -98,9 +98,6 @@ def cmd_logs(ctx: Context) -> int:
 
 
 def cmd_run(ctx: Context) -> int:
-    from simk8s.kubectl.verbs import run_until
-    from simk8s.node.runtime import ExecError
-
     a = ctx.args
     if not a.positional:
         raise CommandError("NAME is required for run")
@@ -187,8 +184,6 @@ def cmd_run(ctx: Context) -> int:
 def _wait_for_exit_code(ctx: Context, name: str, uid: str, restart: str) -> tuple[int, str]:
     """kubectl run's wait after an attach: a terminal phase (Never) or Succeeded (OnFailure), then
     the exit code of the first container; (code, error text)."""
-    from simk8s.kubectl.verbs import run_until
-
     store = ctx.cluster.store
     wanted = ("Succeeded", "Failed") if restart == "Never" else ("Succeeded",)
 

@@ -9,9 +9,12 @@ from simk8s.api import kinds
 from simk8s.api.errors import ApiError, Invalid, NotFound, kubectl_message
 from simk8s.api.frozen import FrozenDict, get_in, thaw
 from simk8s.api.kinds import Kind
-from simk8s.kubectl import VERSION, CommandError, Context
+from simk8s.api.patch import parse_patch
 from simk8s.kubectl.auth import cmd_auth
+from simk8s.kubectl.common import manifests, run_until, targets
+from simk8s.kubectl.context import VERSION, CommandError, Context
 from simk8s.kubectl.get import cmd_get
+from simk8s.kubectl.pods import cmd_exec, cmd_logs, cmd_run
 from simk8s.kubectl.workloads import (
     cmd_annotate,
     cmd_cordon,
@@ -22,6 +25,8 @@ from simk8s.kubectl.workloads import (
     cmd_uncordon,
     cmd_wait,
 )
+from simk8s.printing.describe import describe
+from simk8s.printing.tabwriter import TabWriter
 from simk8s.store.apply import ApplyError, apply_object, kind_or_error
 
 __all__ = ["VERBS"]
@@ -38,78 +43,6 @@ def ref_name(k: Kind, name: str) -> str:
 def quoted_name(k: Kind, name: str) -> str:
     """``statefulset.apps "web"``, as delete prints it."""
     return f'{k.kubectl_name} "{name}"'
-
-
-def manifests(ctx: Context) -> list[tuple[str, dict[str, Any]]]:
-    """The objects of every ``-f`` (file, directory, URL table or ``-`` for stdin), in order."""
-    from simk8s.api.manifest import ManifestError, load_manifests, load_path
-
-    items: list[tuple[str, dict[str, Any]]] = []
-    for f in ctx.args.list("filename"):
-        try:
-            if f == "-":
-                items.extend(("STDIN", o) for o in load_manifests(ctx.stdin, "STDIN"))
-            elif ctx.files is not None:
-                items.extend(_from_fs(ctx, f, load_manifests))
-            else:
-                items.extend(load_path(f, recursive=ctx.args.bool("recursive")))
-        except ManifestError as e:
-            raise CommandError(str(e).removeprefix("error: ")) from None
-    return items
-
-
-def _from_fs(ctx: Context, name: str, load: Callable[..., list[dict[str, Any]]]) -> list[tuple[str, dict[str, Any]]]:
-    from simk8s.api.manifest import ManifestError
-    from simk8s.node.vfs import normalize
-
-    fs = ctx.files
-    path = normalize(name, ctx.cwd)
-    if not fs.exists(path):
-        raise ManifestError(f'the path "{name}" does not exist')
-    if not fs.isdir(path):
-        return [(name, o) for o in load(fs.read(path), name)]
-    out: list[tuple[str, dict[str, Any]]] = []
-    for entry in sorted(fs.listdir(path)):
-        child = f"{name.rstrip('/')}/{entry}"
-        if fs.isdir(normalize(child, ctx.cwd)):
-            if ctx.args.bool("recursive"):
-                out.extend(_from_fs(ctx, child, load))
-            continue
-        if entry.endswith((".yaml", ".yml", ".json")):
-            out.extend((child, o) for o in load(fs.read(normalize(child, ctx.cwd)), child))
-    return out
-
-
-def targets(ctx: Context, *, allow_selector: bool = True) -> list[tuple[Kind, str]]:
-    """The (kind, name) pairs a command names: ``pod web-0``, ``pod/web-0 sts/web``, ``-f``, ``-l``."""
-    pos = ctx.args.positional
-    if ctx.args.list("filename"):
-        out = []
-        for _, obj in manifests(ctx):
-            out.append((kinds.for_object(obj), obj["metadata"]["name"]))
-        return out
-    if not pos:
-        raise CommandError("you must provide one or more resources by argument or filename")
-    if "/" in pos[0]:
-        out = []
-        for p in pos:
-            if "/" not in p:
-                raise CommandError("there is no need to specify a resource type as a separate argument when "
-                                   "passing arguments in resource/name form (e.g. 'kubectl get resource/<resource_name>' "
-                                   "instead of 'kubectl get resource resource/<resource_name>'")
-            res, _, name = p.partition("/")
-            out.append((kind_or_error(res), name))
-        return out
-    k = kind_or_error(pos[0])
-    names = pos[1:]
-    if names:
-        return [(k, n) for n in names]
-    sel = ctx.args.get("selector")
-    if allow_selector and (sel is not None or ctx.args.bool("all")):
-        ns = None if ctx.all_namespaces else ctx.namespace
-        objs = ctx.cluster.list_frozen(k, ns, selector=sel, field_selector=ctx.args.get("field-selector"))
-        return [(k, o["metadata"]["name"]) for o in objs]
-    raise CommandError("resource(s) were provided, but no name was specified")
 
 
 def _ns_for(ctx: Context, k: Kind, obj: dict[str, Any] | None = None) -> str | None:
@@ -227,20 +160,6 @@ def _wait_gone(ctx: Context, objs: list[tuple[Kind, str, str | None, str]], limi
     return run_until(cluster, lambda: not remaining(), limit)
 
 
-def run_until(cluster: Any, done: Callable[[], bool], limit: float) -> bool:
-    """Advance virtual time event by event until ``done()`` or ``limit`` seconds have passed."""
-    env = cluster.env
-    deadline = env.now + limit
-    while not done():
-        t = env.peek()
-        if t == float("inf") or t > deadline:
-            if t != float("inf"):
-                env.run(until=deadline)
-            return done()
-        env.step()
-    return True
-
-
 # ---------------------------------------------------------------------------- scale / patch
 def cmd_scale(ctx: Context) -> int:
     replicas = ctx.args.get("replicas")
@@ -263,8 +182,6 @@ def cmd_scale(ctx: Context) -> int:
 
 
 def cmd_patch(ctx: Context) -> int:
-    from simk8s.api.patch import parse_patch
-
     text = ctx.args.get("patch")
     if text is None:
         raise CommandError("must specify -p to patch")
@@ -293,8 +210,6 @@ def cmd_patch(ctx: Context) -> int:
 
 # ------------------------------------------------------------------------------- describe
 def cmd_describe(ctx: Context) -> int:
-    from simk8s.printing.describe import describe
-
     pos = ctx.args.positional
     if not pos:
         raise CommandError("You must specify the type of resource to describe. Use \"kubectl api-resources\" "
@@ -353,27 +268,7 @@ def cmd_version(ctx: Context) -> int:
     return 0
 
 
-def cmd_logs(ctx: Context) -> int:
-    from simk8s.kubectl.pods import cmd_logs as logs
-
-    return logs(ctx)
-
-
-def cmd_exec(ctx: Context) -> int:
-    from simk8s.kubectl.pods import cmd_exec as run_exec
-
-    return run_exec(ctx)
-
-
-def cmd_run(ctx: Context) -> int:
-    from simk8s.kubectl.pods import cmd_run as run_pod
-
-    return run_pod(ctx)
-
-
 def cmd_api_resources(ctx: Context) -> int:
-    from simk8s.printing.tabwriter import TabWriter
-
     rows = [["NAME", "SHORTNAMES", "APIVERSION", "NAMESPACED", "KIND"]]
     for k in sorted(kinds.KINDS, key=lambda k: (k.group, k.plural)):
         rows.append([k.plural, ",".join(k.short_names), k.api_version, str(k.namespaced).lower(), k.kind])

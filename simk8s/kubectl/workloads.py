@@ -8,8 +8,9 @@ from typing import Any
 from simk8s.api.errors import ApiError, NotFound, kubectl_message
 from simk8s.api.frozen import get_in, thaw
 from simk8s.api.kinds import Kind
-from simk8s.kubectl import CommandError, Context
 from simk8s.kubectl.args import parse_duration
+from simk8s.kubectl.common import run_until, targets
+from simk8s.kubectl.context import CommandError, Context
 from simk8s.logic.rollout import status_viewer
 from simk8s.store import WatchEvent
 from simk8s.store.apply import kind_or_error
@@ -133,8 +134,6 @@ def cmd_uncordon(ctx: Context) -> int:
 
 
 def cmd_drain(ctx: Context) -> int:
-    from simk8s.kubectl.verbs import run_until
-
     if not ctx.args.positional:
         raise CommandError("USAGE: drain NODE [flags]")
     name = ctx.args.positional[0].removeprefix("node/")
@@ -282,8 +281,6 @@ def _rollout_status(ctx: Context, k: Kind, name: str, ns: str | None) -> int:
     """``rollout status``: the viewer's text for the object as listed, then for every change of it,
     until the viewer says done (or, with ``--watch=false``, after the first); an error, the object's
     deletion or ``--timeout`` ends it with exit 1."""
-    from simk8s.kubectl.verbs import run_until
-
     revision_text = ctx.args.get("revision") or "0"
     try:
         revision = int(revision_text)
@@ -362,8 +359,6 @@ def _template_of(k: Kind, rev: Any) -> Any:
 
 # ----------------------------------------------------------------------------------- wait
 def cmd_wait(ctx: Context) -> int:
-    from simk8s.kubectl.verbs import run_until, targets
-
     cond = ctx.args.get("for")
     if not cond:
         raise CommandError("--for must be set")

@@ -26,7 +26,7 @@ from simk8s.serve import portforward
 from simk8s.serve.rest import Target
 
 if TYPE_CHECKING:
-    from simk8s.serve.app import Server
+    from simk8s.serve.context import ServerContext
 
 __all__ = ["STREAMING", "handle"]
 
@@ -40,7 +40,7 @@ SESSION_IDLE = 3600.0
 LOG_POLL = 0.25
 
 
-async def handle(srv: Server, request: web.Request, t: Target) -> web.StreamResponse:
+async def handle(srv: ServerContext, request: web.Request, t: Target) -> web.StreamResponse:
     if t.sub == "log" and request.method == "GET":
         return await _logs(srv, request, t)
     if t.sub in ("exec", "attach") and request.method in ("GET", "POST"):
@@ -54,7 +54,7 @@ def _flag(query: Mapping[str, str], name: str) -> bool:
     return query.get(name, "").lower() in ("true", "1")
 
 
-def _pod_and_container(srv: Server, t: Target, query: Mapping[str, str]) -> tuple[Any, str]:
+def _pod_and_container(srv: ServerContext, t: Target, query: Mapping[str, str]) -> tuple[Any, str]:
     pod = srv.cluster.store.get("Pod", t.name or "", t.namespace)
     names = [c["name"] for c in pod["spec"]["containers"]]
     container = query.get("container") or ""
@@ -68,7 +68,7 @@ def _pod_and_container(srv: Server, t: Target, query: Mapping[str, str]) -> tupl
     return pod, container
 
 
-def _kubelet(srv: Server, pod: Any) -> Any:
+def _kubelet(srv: ServerContext, pod: Any) -> Any:
     return srv.cluster.kubelet(get_in(pod, ("spec", "nodeName")))
 
 
@@ -80,7 +80,7 @@ def _waiting(pod: Any, container: str) -> str | None:
     return None if get_in(pod, ("status", "containerStatuses")) else "ContainerCreating"
 
 
-def _log_entries(srv: Server, pod: Any, container: str, previous: bool = False) -> list[tuple[float, str]]:
+def _log_entries(srv: ServerContext, pod: Any, container: str, previous: bool = False) -> list[tuple[float, str]]:
     """The container's log lines written by now, as (virtual time, line)."""
     kubelet = _kubelet(srv, pod)
     c = kubelet.runtime.containers.get((pod["metadata"]["uid"], container)) if kubelet is not None else None
@@ -108,14 +108,14 @@ def _select(entries: list[tuple[float, str]], query: Mapping[str, str], now: flo
     return entries
 
 
-def _format(srv: Server, line: str, t: float, timestamps: bool) -> str:
+def _format(srv: ServerContext, line: str, t: float, timestamps: bool) -> str:
     if not timestamps:
         return line + "\n"
     at = srv.cluster.store.epoch + timedelta(seconds=t)
     return at.strftime("%Y-%m-%dT%H:%M:%S.") + f"{at.microsecond * 1000:09d}Z {line}\n"
 
 
-async def _logs(srv: Server, request: web.Request, t: Target) -> web.StreamResponse:
+async def _logs(srv: ServerContext, request: web.Request, t: Target) -> web.StreamResponse:
     query = request.query
     pod, container = _pod_and_container(srv, t, query)
     previous = _flag(query, "previous")
@@ -192,7 +192,7 @@ def _crlf(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\n", "\r\n")
 
 
-async def _remote_command(srv: Server, request: web.Request, t: Target) -> web.StreamResponse:
+async def _remote_command(srv: ServerContext, request: web.Request, t: Target) -> web.StreamResponse:
     query = request.query
     pod, container = _pod_and_container(srv, t, query)
     attach = t.sub == "attach"
@@ -286,7 +286,7 @@ async def _wait_resize(chan: _Channel) -> None:
         return
 
 
-async def _session(srv: Server, chan: _Channel, term: Terminal, attach: bool, key: tuple[str, str, str]) -> None:
+async def _session(srv: ServerContext, chan: _Channel, term: Terminal, attach: bool, key: tuple[str, str, str]) -> None:
     """A live terminal: echo keystrokes, run each line as it is entered, finish on ``exit``."""
     await chan.send(STDOUT, _crlf(term.start()))
     line = bytearray()
@@ -330,7 +330,7 @@ async def _session(srv: Server, chan: _Channel, term: Terminal, attach: bool, ke
     await _ended(srv, chan, term.code, attach, key)
 
 
-async def _ended(srv: Server, chan: _Channel, code: int, attach: bool, key: tuple[str, str, str]) -> None:
+async def _ended(srv: ServerContext, chan: _Channel, code: int, attach: bool, key: tuple[str, str, str]) -> None:
     if attach:
         # The attached process was the container's main process: the container ends with it.
         srv.sim.sync()

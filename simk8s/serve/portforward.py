@@ -34,7 +34,7 @@ from simk8s.serve import spdy
 from simk8s.serve.rest import Target
 
 if TYPE_CHECKING:
-    from simk8s.serve.app import Server
+    from simk8s.serve.context import ServerContext
 
 __all__ = ["PodConnection", "forward_error", "handle"]
 
@@ -51,7 +51,7 @@ MAX_REQUEST_HEAD = 1 << 14
 READ_HIGH_WATER = 1 << 20
 
 
-async def handle(srv: Server, request: web.Request, t: Target) -> web.StreamResponse:
+async def handle(srv: ServerContext, request: web.Request, t: Target) -> web.StreamResponse:
     pod = srv.cluster.store.get("Pod", t.name or "", t.namespace)
     upgrade = request.headers.get("Upgrade", "").strip().lower()
     offered = [p.strip() for p in request.headers.get("Sec-WebSocket-Protocol", "").split(",")]
@@ -82,7 +82,7 @@ def _sandbox(uid: str) -> tuple[str, str]:
     return sid, f"/var/run/netns/cni-{u[:8]}-{u[8:12]}-{u[12:16]}-{u[16:20]}-{u[20:32]}"
 
 
-def forward_error(srv: Server, pod: Any, port: int) -> str | None:
+def forward_error(srv: ServerContext, pod: Any, port: int) -> str | None:
     """What the kubelet writes on the error stream when it cannot connect to ``port`` in ``pod``
     (containerd's words), or None when something listens there."""
     uid = pod["metadata"]["uid"]
@@ -105,7 +105,7 @@ class PodConnection:
     """One TCP connection into ``pod``'s ``port``: HTTP/1.x requests in, the simulated server's
     answers out (keep-alive as nginx does it; ``Connection: close`` or HTTP/1.0 ends it)."""
 
-    def __init__(self, srv: Server, pod: Any, port: int) -> None:
+    def __init__(self, srv: ServerContext, pod: Any, port: int) -> None:
         self.srv, self.pod, self.port = srv, pod, port
         self._buf = bytearray()
         self._skip = 0
@@ -251,7 +251,7 @@ class _RawLink(asyncio.Protocol):
         self.transport.close()
 
 
-async def _spdy_upgrade(srv: Server, request: web.Request, pod: Any) -> web.StreamResponse:
+async def _spdy_upgrade(srv: ServerContext, request: web.Request, pod: Any) -> web.StreamResponse:
     """``Upgrade: SPDY/3.1``: the protocol handshake of ``httpstream.Handshake``, then the session."""
     offered = [p.strip() for v in request.headers.getall("X-Stream-Protocol-Version", []) for p in v.split(",")]
     if not offered:
@@ -286,7 +286,7 @@ class _Pair:
 class _Forwarder:
     """The kubelet's side of one SPDY port-forward connection (``httpStreamHandler``)."""
 
-    def __init__(self, srv: Server, pod: Any, link: _WsLink | _RawLink, peer: str) -> None:
+    def __init__(self, srv: ServerContext, pod: Any, link: _WsLink | _RawLink, peer: str) -> None:
         self.srv, self.pod, self.link, self.peer = srv, pod, link, peer
         self.session = spdy.Session()
         self.pairs: dict[str, _Pair] = {}
@@ -399,7 +399,7 @@ class _Forwarder:
 
 
 # -------------------------------------------------------------------- the WebSocket channel protocol
-async def _channels(srv: Server, request: web.Request, pod: Any) -> web.StreamResponse:
+async def _channels(srv: ServerContext, request: web.Request, pod: Any) -> web.StreamResponse:
     """Per port a data and an error channel, each opened by the port number; each data channel is
     one connection to the pod's server."""
     ports: list[int] = []

@@ -28,7 +28,7 @@ from simk8s.serve.rest import Target, selectors_of
 from simk8s.store import WatchEvent
 
 if TYPE_CHECKING:
-    from simk8s.serve.app import Server
+    from simk8s.serve.context import ServerContext
 
 __all__ = ["WRITE_TIMEOUT", "watch"]
 
@@ -124,7 +124,7 @@ def _go_duration(text: str) -> float:
 class _Stream:
     """One watch connection's writer: JSON lines, Tables when the client asked for them."""
 
-    def __init__(self, srv: Server, t: Target, resp: web.StreamResponse, as_table: bool) -> None:
+    def __init__(self, srv: ServerContext, t: Target, resp: web.StreamResponse, as_table: bool) -> None:
         self.srv = srv
         self.t = t
         self.resp = resp
@@ -147,7 +147,7 @@ class _Stream:
         await asyncio.wait_for(self.resp.write(data), self.srv.write_timeout)
 
 
-async def watch(srv: Server, request: web.Request, t: Target, query: Mapping[str, str], as_table: bool
+async def watch(srv: ServerContext, request: web.Request, t: Target, query: Mapping[str, str], as_table: bool
                 ) -> web.StreamResponse:
     """Serve one watch request until its timeout, the client leaving, or 410."""
     store = srv.cluster.store
