@@ -72,8 +72,8 @@ LESSONS: dict[str, list[tuple[str, str]]] = {
         ("code", "node = c.get('pods', 'web-0')['spec']['nodeName']\nc.fail_node(node)\nc.run(60)\n"
                  "print('A after the node failed:', c.resolve('nginx'))\nc.recover_node(node)\nc.settle()\n"
                  "print('A after it came back:  ', c.resolve('nginx'))"),
-        ("code", "from simk8s.node import network\nfrom dnslib import QTYPE\n"
-                 "reply = network.query(c.core, 'nginx.default.svc.cluster.local', 'SRV')\n"
+        ("code", "from dnslib import QTYPE\n"
+                 "reply = c.dns_reply('nginx.default.svc.cluster.local', 'SRV')\n"
                  "display(HTML(viz.html_table(['name', 'ttl', 'type', 'data'],\n"
                  "    [(str(r.rname), r.ttl, QTYPE[r.rtype], str(r.rdata)) for r in reply.rr + reply.ar])))"),
     ],

@@ -314,6 +314,11 @@ class Cluster:
         """The answer data for ``name`` from the cluster DNS (search list of ``from_pod`` if given)."""
         return network.resolve(self.core, name, qtype, from_pod, namespace)
 
+    def dns_reply(self, name: str, qtype: str = "A") -> Any:
+        """The whole reply (a ``dnslib.DNSRecord``) the cluster DNS sends for one question about
+        the fully qualified ``name``: answers, additional records, TTLs, flags."""
+        return network.query(self.core, name, qtype)
+
     def explain_connection(self, src: Any, dst: Any, port: int, protocol: str = "TCP", *,
                            namespace: str = "default") -> Any:
         """Why may (or may not) ``src`` open a connection to ``dst`` on ``port``/``protocol``?
