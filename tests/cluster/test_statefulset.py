@@ -450,3 +450,16 @@ def test_a_parallel_set_still_updates_one_pod_at_a_time_in_reverse_order(cluster
     starts = [terminating_since(c, n, t0) for n in ("web-2", "web-1", "web-0")]
     assert starts == sorted(starts) and len(set(starts)) == 3
     assert set(images(c).values()) == {"nginx:1.25"}
+
+
+def test_a_set_of_int32_max_replicas_is_stored_and_runs_bounded() -> None:
+    c = Cluster(seed=1)
+    c.apply(WEB_YAML.split("---")[0])
+    c.create(sts_yaml(replicas=2**31 - 1))
+    c.run(60)
+    pods = c.store.list("Pod")
+    # OrderedReady: one pod at a time, each once its predecessor is Running and Ready.
+    assert 1 <= len(pods) <= 10
+    assert len(c.store.list("PersistentVolumeClaim")) == len(pods)
+    line = c.kubectl("get sts web").stdout.split("\n")[1].split()
+    assert line[:2] == ["web", f"{len(pods) - 1}/2147483647"] or line[:2] == ["web", f"{len(pods)}/2147483647"]

@@ -10,9 +10,10 @@ first failure (recording ``failure_events``), then writes ``plan.status_after(n_
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime
 from functools import cached_property
+from itertools import chain
 from typing import Any
 
 from simk8s.api.frozen import thaw
@@ -58,9 +59,12 @@ from simk8s.logic.statefulset.retention import (
 )
 from simk8s.logic.statefulset.status import Plan, PodFacts, count_status, pod_facts
 
-__all__ = ["MAX_BATCH_SIZE", "plan"]
+__all__ = ["BURST_PODS", "MAX_BATCH_SIZE", "plan"]
 
 MAX_BATCH_SIZE = 500
+# Pods one Parallel plan creates at most (deviation: upstream's slowStartBatch goes on to the end, so
+# a set of 2**31 - 1 replicas would never finish a sync; ReplicaSets cap creates at burstReplicas, 500).
+BURST_PODS = 500
 
 Obj = Mapping[str, Any]
 Now = float | datetime | str
@@ -85,6 +89,34 @@ class _ClaimTable(dict[str, Obj]):
         return self.stored.get(name, default)
 
 
+class _Replicas:
+    """The in-range replicas by position (ordinal - start): the stored pod, or else a placeholder,
+    built when a pass first reads it. A set may ask for 2**31 - 1 replicas: only its pods and the
+    placeholders the passes read exist."""
+
+    def __init__(self, n: int, start: int, stored: dict[int, Obj], placeholder: Callable[[int], Obj]) -> None:
+        self.n, self.start, self.stored, self.placeholder = n, start, stored, placeholder
+        self.built: dict[int, Obj] = {}
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __getitem__(self, i: int) -> Obj:
+        pod = self.stored.get(i)
+        if pod is None:
+            pod = self.built.get(i)
+            if pod is None:
+                pod = self.built[i] = self.placeholder(self.start + i)
+        return pod
+
+    def __iter__(self) -> Iterator[Obj]:
+        return (self[i] for i in range(self.n))
+
+    def read(self) -> list[Obj]:
+        """The stored pods and the placeholders read so far (placeholders count for nothing in the status)."""
+        return [*self.stored.values(), *self.built.values()]
+
+
 class _Planner:
     """One pass of updateStatefulSet over an immutable snapshot; collects actions."""
 
@@ -99,6 +131,7 @@ class _Planner:
         self.monotonic = spec_of(sts).get("podManagementPolicy") != "Parallel"
         self.actions: list[Action] = []
         self.batch = 0
+        self.creates = 0   # CreatePod actions planned
         self.memo = memo
         self.now_s = pu.to_seconds(now)
         self.claim_templates = bool(spec_of(sts).get("volumeClaimTemplates"))
@@ -174,6 +207,8 @@ class _Planner:
         while size > 0:
             self.batch += 1
             for k in range(i, i + size):
+                if self.creates >= BURST_PODS:
+                    return True   # only once more than BURST_PODS ordinals were read: the rest next sync
                 fn(k)
             i += size
             size = min(2 * size, n - i, MAX_BATCH_SIZE)
@@ -259,6 +294,7 @@ class _Planner:
                 return True
             if not self.ensure_claims(pod, "create"):
                 return True
+            self.creates += 1
             self.actions.append(CreatePod(thaw(pod), self.set_name,
                                           pod_event("create", name_of(pod), self.set_name), self.batch))
             self.fix_claim_refs(pod, "update")
@@ -299,7 +335,7 @@ class _Planner:
         self.delete(pod, "ScaleDown")
         return True
 
-    def rolling_update(self, replicas: Sequence[Obj]) -> None:
+    def rolling_update(self, replicas: _Replicas) -> None:
         ru = (spec_of(self.sts).get("updateStrategy") or {}).get("rollingUpdate")
         update_min = int(ru.get("partition") or 0) if ru is not None else 0
         if self.gate:
@@ -315,13 +351,15 @@ class _Planner:
             if f.unavailable(self.min_ready, self.now_s):
                 return
 
-    def rolling_update_max_unavailable(self, replicas: Sequence[Obj], update_min: int,
+    def rolling_update_max_unavailable(self, replicas: _Replicas, update_min: int,
                                        ru: Obj | None) -> None:
         """updateStatefulSetAfterInvariantEstablished (MaxUnavailableStatefulSet gate)."""
         max_unavailable = 1
         if ru is not None:
             max_unavailable = _scaled_max_unavailable(ru.get("maxUnavailable"), replica_count(self.sts))
-        unavailable = sum(1 for p in replicas if self.unavailable(p))
+        # Placeholders are unavailable.
+        unavailable = sum(1 for p in replicas.stored.values() if self.unavailable(p)) + len(replicas) - len(
+            replicas.stored)
         if unavailable >= max_unavailable:
             return
         budget = max_unavailable - unavailable
@@ -336,7 +374,7 @@ class _Planner:
 
     def run(self) -> Plan:
         sts, start, n = self.sts, start_ordinal(self.sts), replica_count(self.sts)
-        slots: list[Obj | None] = [None] * n
+        slots: dict[int, Obj] = {}
         condemned: list[Obj] = []
         for pod in self.pods:
             ordinal = pu.get_ordinal(self.set_name, name_of(pod))
@@ -344,20 +382,18 @@ class _Planner:
                 slots[ordinal - start] = pod
             elif ordinal >= 0:
                 condemned.append(pod)
-        replicas = [p if p is not None else self.placeholder(start + i) for i, p in enumerate(slots)]
+        replicas = _Replicas(n, start, slots, self.placeholder)
         condemned.sort(key=pod_ordinal, reverse=True)
-        first_unavailable = next((name_of(p) for p in [*replicas, *reversed(condemned)]
+        first_unavailable = next((name_of(p) for p in chain(replicas, reversed(condemned))
                                   if self.unavailable(p)), None)
-        status_pods: Sequence[Obj] = [*replicas, *condemned]
-        if (sts.get("metadata") or {}).get("deletionTimestamp") is None:
+        deleting = (sts.get("metadata") or {}).get("deletionTimestamp") is not None
+        if not deleting:
             self.plan_writes(replicas, condemned, first_unavailable)
-        else:
-            status_pods = self.pods
         if self.memo is not None:
-            self.memo.forget_all_but([*replicas, *condemned])
-        return self.build(status_pods)
+            self.memo.forget_all_but([*replicas.read(), *condemned])
+        return self.build(self.pods if deleting else [*replicas.read(), *condemned])
 
-    def plan_writes(self, replicas: Sequence[Obj], condemned: list[Obj], first: str | None) -> None:
+    def plan_writes(self, replicas: _Replicas, condemned: list[Obj], first: str | None) -> None:
         if self.run_for_all(len(replicas), lambda i: self.process_replica(replicas[i])):
             return
         if self.run_for_all(len(condemned), lambda i: self.fix_condemned_claims(condemned[i])):
