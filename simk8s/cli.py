@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import NoReturn, TypeVar
@@ -26,10 +27,14 @@ from typing import NoReturn, TypeVar
 from simk8s import __version__, viz
 from simk8s.api.errors import ApiError
 from simk8s.cluster import Cluster, NotSettled
+from simk8s.dns.resolver import ClusterResolver
+from simk8s.dns.server import DnsServer
+from simk8s.node import network
 from simk8s.outputs import MissingExtra, require_plotting, save_figure, write_atomic
 from simk8s.scenario import ScenarioError, ScenarioResult, load_scenario, run_scenario
 from simk8s.store.apply import ApplyError
 from simk8s.sweep import cli as sweep_cli
+from simk8s.terminal import HostShell
 
 __all__ = ["main"]
 
@@ -186,8 +191,6 @@ def _write_outputs(args: argparse.Namespace, result: ScenarioResult) -> None:
 
 def event_log(cluster: object) -> str:
     """One line per stored change: ``<rv> <virtual seconds> <TYPE> <Kind> <namespace>/<name>``."""
-    from simk8s.cluster import Cluster
-
     assert isinstance(cluster, Cluster)
     lines = []
     for ev in cluster.store.log:
@@ -198,9 +201,6 @@ def event_log(cluster: object) -> str:
 
 
 def _shell(args: argparse.Namespace) -> int:
-    from simk8s.cluster import Cluster
-    from simk8s.terminal import HostShell
-
     cluster = Cluster(seed=args.seed)
     try:
         files = {Path(f).name: Path(f).read_text() for f in args.file}
@@ -229,10 +229,6 @@ def _shell(args: argparse.Namespace) -> int:
 
 
 def _dns(args: argparse.Namespace) -> int:
-    from simk8s.dns.resolver import ClusterResolver
-    from simk8s.dns.server import DnsServer
-    from simk8s.node import network
-
     cluster = _cluster_from(args.filename, args.seed)
     resolver = ClusterResolver(lambda: network.dns_snapshot(cluster.core))
     server = DnsServer(resolver, host=args.host, port=args.port)
@@ -240,8 +236,6 @@ def _dns(args: argparse.Namespace) -> int:
     print(f"simk8s dns: serving {cluster.topology.zone} on {args.host}:{server.port} (udp, tcp); Ctrl-C stops",
           flush=True)
     try:
-        import threading
-
         threading.Event().wait()
     except KeyboardInterrupt:
         pass
@@ -252,6 +246,7 @@ def _dns(args: argparse.Namespace) -> int:
 
 def _serve(args: argparse.Namespace) -> int:
     try:
+        # aiohttp is an optional dependency (the serve extra): the face loads only when asked to serve.
         from simk8s.serve import live
     except ImportError as e:  # aiohttp missing: the serve extra is not installed
         raise CliError(f"serve needs the serve extra (pip install 'simk8s[serve]'): {e}") from None

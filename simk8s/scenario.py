@@ -47,6 +47,9 @@ from simk8s.api.errors import ApiError
 from simk8s.cluster import Cluster, Topology
 from simk8s.core.timing import Timing
 from simk8s.store import DEFAULT_EPOCH
+from simk8s.terminal import HostShell
+from simk8s.testing.checker import RuntimeChecker
+from simk8s.testing.invariants import check_cluster
 
 __all__ = ["Scenario", "ScenarioError", "ScenarioResult", "apply_fault", "cluster_for", "load_scenario",
            "run_scenario", "scenario_from_dict"]
@@ -230,11 +233,8 @@ def run_scenario(scenario: Scenario, *, seed: int | None = None, echo: Any = Non
     watchers or controllers added) is used instead of a new one; ``seed`` and ``epoch`` are then
     ignored.
     """
-    from simk8s.terminal import HostShell
-
     if cluster is None:
         cluster = cluster_for(scenario, seed=seed, epoch=epoch)
-    from simk8s.testing.checker import RuntimeChecker
 
     checker = RuntimeChecker(cluster)
     host = HostShell(cluster, files=scenario.files, urls=scenario.urls)
@@ -343,7 +343,6 @@ def _check(cluster: Cluster, what: Any, checker: Any) -> list[str]:
         return list(checker.violations)
     if what != "invariants":
         raise ScenarioError(f"unknown check {what!r}")
-    from simk8s.testing.invariants import check_cluster
 
     return list(check_cluster(cluster))
 

@@ -11,8 +11,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from simk8s.kubectl import Output, run_kubectl
+from simk8s.node import network
 from simk8s.node.shell import Shell
 from simk8s.node.shell.context import CommandContext, Result
+from simk8s.node.shell.net import make_curl
+from simk8s.node.shell.registry import COREUTILS
 from simk8s.node.vfs import MemFS
 
 if TYPE_CHECKING:
@@ -34,14 +38,10 @@ class _Services:
         return self.host.cluster.now
 
     def resolve_host(self, name: str) -> str | None:
-        from simk8s.node import network
-
         answers = network.resolve(self.host.cluster.core, name, "A")
         return answers[0] if answers else None
 
     def http(self, ip: str, port: int, method: str, path: str) -> Any:
-        from simk8s.node import network
-
         return network.http(self.host.cluster.core, None, ip, port, method, path)
 
 
@@ -50,8 +50,6 @@ class HostShell:
 
     def __init__(self, cluster: Cluster, files: Mapping[str, str] | None = None,
                  urls: Mapping[str, str] | None = None) -> None:
-        from simk8s.node.shell.registry import COREUTILS
-
         self.cluster = cluster
         self.urls = dict(urls or {})
         self.fs = MemFS(clock=lambda: cluster.now)
@@ -77,8 +75,6 @@ class HostShell:
         return self.shell.run(line, stdin=stdin)
 
     def _kubectl(self, ctx: CommandContext) -> int:
-        from simk8s.kubectl import run_kubectl
-
         argv = ctx.argv[1:]
         wants_stdin = "-" in argv or any(a in ("-i", "-it", "-ti", "--stdin") or a.startswith("-i")
                                          for a in argv if a.startswith("-") and not a.startswith("--n"))
@@ -99,7 +95,6 @@ class HostShell:
         if url is not None and url in self.urls:
             ctx.out(self.urls[url])
             return 0
-        from simk8s.node.shell.net import make_curl
 
         return int(make_curl()(ctx))
 
@@ -108,8 +103,6 @@ class _Forward:
     """A kubectl Output that writes straight to the shell command's streams."""
 
     def __init__(self, ctx: CommandContext) -> None:
-        from simk8s.kubectl import Output
-
         self.ctx = ctx
         self.inner = Output()
 

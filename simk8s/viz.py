@@ -14,8 +14,9 @@ from typing import TYPE_CHECKING, Any
 
 import networkx as nx
 
-from simk8s.api.frozen import get_in
+from simk8s.api.frozen import get_in, thaw
 from simk8s.node import netpolicy, network
+from simk8s.printing.printers import table
 
 if TYPE_CHECKING:
     from simk8s.cluster import Cluster
@@ -387,9 +388,6 @@ def html_table(headers: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
 
 def cluster_html(cluster: Cluster, namespace: str = "default") -> str:
     """The cluster at a glance: virtual time, then ``kubectl get`` tables of its workloads and storage."""
-    from simk8s.api.frozen import thaw
-    from simk8s.printing.printers import table
-
     parts = [f"<p><b>simk8s cluster</b> seed {cluster.seed}, t = {cluster.now:.1f} virtual s</p>"]
     for kind in ("StatefulSet", "Deployment", "Pod", "Service", "PersistentVolumeClaim"):
         objs = [thaw(o) for o in cluster.store.list(kind, namespace)]

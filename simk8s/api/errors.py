@@ -36,6 +36,7 @@ __all__ = [
     "UnsupportedMediaType",
     "go_repr",
     "go_scalar_type",
+    "go_string_slice",
     "kubectl_message",
 ]
 
@@ -128,6 +129,13 @@ def go_repr(value: Any) -> str:
     if isinstance(value, list | tuple):
         return f"{_go_type(value)}{{{', '.join(go_repr(v) for v in value)}}}"
     return str(value)
+
+
+def go_string_slice(items: Sequence[Any] | None, type_name: str = "[]string") -> GoValue:
+    """A string slice as Go's %#v prints it: ``[]string{"a", "b"}``, or ``[]string(nil)``."""
+    if items is None:
+        return GoValue(f"{type_name}(nil)")
+    return GoValue(f"{type_name}{{{', '.join(go_repr(str(i)) for i in items)}}}")
 
 
 def _simple(value: Any) -> str:

@@ -14,10 +14,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from simk8s.api.errors import BadRequest, FieldError, aggregate
+from simk8s.api import names
+from simk8s.api.errors import BadRequest, FieldError, aggregate, go_string_slice
 from simk8s.api.frozen import FrozenDict, get_in
-from simk8s.api.validation import names
-from simk8s.api.validation.common import go_string_slice
 
 __all__ = [
     "Everything",

@@ -12,12 +12,16 @@ from __future__ import annotations
 import ipaddress
 from typing import TYPE_CHECKING, Any
 
+from dnslib import QTYPE, DNSRecord
+
 from simk8s.api.frozen import get_in
+from simk8s.dns.resolver import ClusterResolver
 from simk8s.dns.view import dns_snapshot
 from simk8s.logic import loadbalancer
 from simk8s.logic.dnsconfig import pod_dns
 from simk8s.node import netpolicy
 from simk8s.node.shell.timeouts import DROPPED, Dropped
+from simk8s.node.tools import ResolvConf
 
 if TYPE_CHECKING:
     from simk8s.core import Core
@@ -27,10 +31,6 @@ __all__ = ["connect", "dns_allowed", "dns_snapshot", "http", "pod_by_ip", "query
 
 def query(core: Core, qname: str, qtype: int | str) -> Any:
     """A dnslib reply record for one question, exactly as the cluster DNS server would send it."""
-    from dnslib import QTYPE, DNSRecord
-
-    from simk8s.dns.resolver import ClusterResolver
-
     code = getattr(QTYPE, qtype) if isinstance(qtype, str) else qtype
     resolver = core.dns_resolver
     if resolver is None:
@@ -45,8 +45,6 @@ def query(core: Core, qname: str, qtype: int | str) -> Any:
 def resolv_conf(core: Core, namespace: str, pod: Any = None) -> Any:
     """The resolver settings of a pod in ``namespace`` (``pod``'s own dnsPolicy and dnsConfig when
     given, see :mod:`simk8s.logic.dnsconfig`)."""
-    from simk8s.node.tools import ResolvConf
-
     zone = core.topology.zone
     if pod is None:
         return ResolvConf(search=[f"{namespace}.svc.{zone}", f"svc.{zone}", zone],

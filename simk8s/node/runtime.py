@@ -8,6 +8,7 @@ shell with the image's tools; HTTP requests reach images that serve (nginx) and 
 
 from __future__ import annotations
 
+import hashlib
 import ipaddress
 import time
 from dataclasses import dataclass, field
@@ -15,12 +16,14 @@ from typing import TYPE_CHECKING, Any
 
 from simk8s.api.frozen import get_in
 from simk8s.logic.dnsconfig import pod_dns
+from simk8s.node import network
 from simk8s.node.devfs import DevFS, proc_files
 from simk8s.node.images import ImageSpec, access_log_line, error_log_line, pod_files, serve
 from simk8s.node.shell import Result, Shell
 from simk8s.node.shell.context import Interrupt
 from simk8s.node.shell.net import COMMANDS as NET_COMMANDS
 from simk8s.node.shell.timeouts import DROPPED
+from simk8s.node.tools import run_dns_tool, unreachable_dns_tool
 from simk8s.node.vfs import ContainerFS, MemFS
 
 if TYPE_CHECKING:
@@ -98,8 +101,6 @@ class _Services:
         return self.runtime.core.store.epoch.timestamp() + self.runtime.core.now
 
     def resolve_host(self, name: str) -> Any:
-        from simk8s.node import network
-
         ns = self.pod["metadata"]["namespace"]
         if name in (self.pod["spec"].get("hostname"), self.pod["metadata"]["name"]):
             return str(get_in(self.pod, ("status", "podIP")) or "127.0.0.1")
@@ -114,21 +115,15 @@ class _Services:
         return self.runtime.core.store.try_get("Pod", meta["name"], meta["namespace"]) or self.pod
 
     def http(self, ip: str, port: int, method: str, path: str) -> Any:
-        from simk8s.node import network
-
         return network.http(self.runtime.core, self.pod, ip, port, method, path)
 
     def tcp_connect(self, ip: str, port: int) -> Any:
-        from simk8s.node import network
-
         return network.connect(self.runtime.core, self.pod, ip, port)
 
     def server_state(self, host: str, port: int) -> str:
         """``up``, ``starting`` or ``down``: a TCP server at ``host:port`` as a client here meets it
         (this pod's own for an empty host or a loopback name; else through the pod network: a pod
         IP or name, a Service's address, NetworkPolicy drops)."""
-        from simk8s.node import network
-
         if host in ("", "localhost", "127.0.0.1", "::1", self.pod["metadata"]["name"],
                     self.pod["spec"].get("hostname")):
             return self.runtime.port_state(self.pod, port)
@@ -145,9 +140,6 @@ class _Services:
         return str(kubelet.runtime.port_state(target, tport))
 
     def dns_tool(self, argv: list[str]) -> tuple[str, str, int]:
-        from simk8s.node import network
-        from simk8s.node.tools import run_dns_tool, unreachable_dns_tool
-
         core = self.runtime.core
         resolv = network.resolv_conf(core, self.pod["metadata"]["namespace"], self._current())
         # Images with BIND tools (dig) ship its nslookup; busybox images have the applet.
@@ -448,6 +440,4 @@ def _http_date(now: float) -> str:
 
 
 def _exec_id(pod: Any, prog: str) -> str:
-    import hashlib
-
     return hashlib.sha256(f"{pod['metadata']['uid']}/{prog}".encode()).hexdigest()

@@ -17,7 +17,13 @@ from simk8s.api.errors import ApiError, BadRequest, Invalid, RequestEntityTooLar
 from simk8s.api.frozen import thaw
 from simk8s.api.kinds import Kind, UnknownKind
 from simk8s.api.limits import MAX_BYTES
-from simk8s.api.patch import LAST_APPLIED, PatchError, last_applied_configuration
+from simk8s.api.manifest import load_manifests, load_path
+from simk8s.api.patch import (
+    LAST_APPLIED,
+    PatchError,
+    create_three_way_merge_patch,
+    last_applied_configuration,
+)
 from simk8s.api.yamlio import encode_json
 from simk8s.store import Store
 
@@ -31,8 +37,6 @@ class ApplyError(Exception):
 
 def objects_from(source: Any) -> list[tuple[str, dict[str, Any]]]:
     """(source name, object) pairs from YAML/JSON text, a path, a dict, or a list of those."""
-    from simk8s.api.manifest import load_manifests, load_path
-
     if isinstance(source, Mapping):
         return [("-", dict(source))]    # apply_object copies it deeply once it knows it is not too deep
     if isinstance(source, (list, tuple)):
@@ -67,8 +71,6 @@ def _kind_of(obj: Mapping[str, Any], source: str) -> Kind:
 def apply_object(store: Store, obj: Mapping[str, Any], namespace: str | None = None, source: str = "-"
                  ) -> tuple[Kind, str, str]:
     """Apply one object; returns (kind, name, ``created`` | ``configured`` | ``unchanged``)."""
-    from simk8s.api.patch import create_three_way_merge_patch
-
     k = _kind_of(obj, source)
     try:
         check_tree(obj)     # kubectl would send it; the API server refuses it (before we recurse into it)

@@ -21,6 +21,7 @@ from types import MappingProxyType
 from typing import Any
 
 from simk8s.api import kinds
+from simk8s.api import patch as patches
 from simk8s.api.defaults import apply_defaults
 from simk8s.api.errors import (
     AlreadyExists,
@@ -408,8 +409,6 @@ class Store(WatchLog):
               patch_type: str = "strategic", subresource: str | None = None,
               dry_run: bool = False) -> FrozenDict:
         """PATCH: ``strategic`` (default), ``merge`` or ``json``."""
-        from simk8s.api import patch as patches  # type: ignore[attr-defined,unused-ignore]
-
         k = self._kind(kind)
         cur = self.get(k, name, namespace)
         if subresource == "scale":

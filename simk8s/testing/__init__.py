@@ -22,6 +22,7 @@ __all__ = ["ClusterMachine", "PrimaryReplicaController", "RuntimeChecker", "User
 
 def __getattr__(name: str) -> Any:
     if name in ("ClusterMachine", "to_scenario"):
+        # hypothesis is an optional dependency (the test extra): the machine loads when first used.
         from simk8s.testing import machine
 
         return getattr(machine, name)

@@ -2,6 +2,8 @@
 
 - No import cycle among simk8s modules, counting every import (module level, inside functions,
   under ``if TYPE_CHECKING``): :mod:`tests.house.imports` reads them from the code.
+- No simk8s import inside a function, except one that lazily loads a face needing an optional
+  third-party dependency (aiohttp, hypothesis), with a comment right above it saying "optional".
 """
 
 from __future__ import annotations
@@ -24,3 +26,20 @@ def test_the_graph_sees_every_kind_of_import():
 
 def test_no_import_cycle():
     assert cycles(imports()) == []
+
+
+def _hidden(edges: list[Import]) -> list[str]:
+    return [f"{e.source}:{e.line} imports {e.target}" for e in edges
+            if e.local and "optional" not in e.comment.lower()]
+
+
+def test_a_local_import_without_its_comment_is_seen():
+    edges = [Import("a", "b", 3, True, ""), Import("a", "c", 9, True, "# c needs an optional extra"),
+             Import("a", "d", 1, False, "")]
+    assert _hidden(edges) == ["a:3 imports b"]
+
+
+def test_function_local_imports_load_only_optional_dependencies():
+    """A simk8s import inside a function hides an upward import or a circle, unless it lazily loads
+    a face that needs an optional third-party dependency: then a comment right above it says so."""
+    assert _hidden(imports()) == []

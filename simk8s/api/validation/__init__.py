@@ -6,8 +6,8 @@ expected to be defaulted already (:func:`simk8s.api.defaults.apply_defaults`), a
 
 One module per area: :mod:`.common` (ObjectMeta, labels, selectors), :mod:`.pod`, :mod:`.apps`,
 :mod:`.service`, :mod:`.storage`, :mod:`.cluster`, :mod:`.networking`, :mod:`.rbac`,
-:mod:`.config` (ConfigMaps, Secrets, Leases);
-:mod:`.names` holds the string checks.
+:mod:`.config` (ConfigMaps, Secrets, Leases). The string checks they share with the selectors
+are :mod:`simk8s.api.names`, below both.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from typing import Any
 
 from simk8s.api.errors import FieldError
 from simk8s.api.kinds import Kind
+from simk8s.api.validation import apps, cluster, common, config, networking, pod, rbac, service, storage
 
 __all__ = ["validate"]
 
@@ -26,9 +27,6 @@ Validator = Callable[[Mapping[str, Any], Mapping[str, Any] | None], list[FieldEr
 
 @cache
 def _validators() -> dict[str, Validator]:
-    # Imported here: selectors imports validation.names, and apps imports selectors.
-    from simk8s.api.validation import apps, cluster, config, networking, pod, rbac, service, storage
-
     def pod_validator(obj: Mapping[str, Any], old: Mapping[str, Any] | None) -> list[FieldError]:
         return pod.validate_pod(obj) if old is None else pod.validate_pod_update(obj, old)
 
@@ -63,8 +61,6 @@ def validate(kind: Kind, obj: Mapping[str, Any], old: Mapping[str, Any] | None =
     """All field errors of ``obj`` (an update when ``old`` is given), in the API server's order."""
     validator = _validators().get(kind.kind)
     if validator is None:
-        from simk8s.api.validation import common
-
         meta = obj.get("metadata") or {}
         if old is None:
             return common.validate_object_meta(meta, kind.namespaced, common.name_is_dns1123_subdomain)

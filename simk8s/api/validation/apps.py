@@ -6,9 +6,9 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from simk8s.api import selectors
+from simk8s.api import names, selectors
 from simk8s.api.errors import ApiError, FieldError, GoValue
-from simk8s.api.validation import common, names
+from simk8s.api.validation import common
 from simk8s.api.validation.pod import validate_pod_template
 
 __all__ = [

@@ -9,16 +9,15 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
-from simk8s.api.errors import FieldError, GoValue, go_repr
+from simk8s.api import names
+from simk8s.api.errors import FieldError, GoValue, go_repr, go_string_slice
 from simk8s.api.quantity import Quantity
-from simk8s.api.validation import names
 
 __all__ = [
     "NameFn",
     "go_int_or_string",
     "go_label_selector",
     "go_string_map",
-    "go_string_slice",
     "immutable",
     "name_is_dns1035_label",
     "name_is_dns1123_label",
@@ -62,12 +61,6 @@ def go_string_map(m: Mapping[str, Any] | None, type_name: str = "map[string]stri
         return GoValue(f"{type_name}(nil)")
     inner = ", ".join(f"{go_repr(str(k))}:{go_repr(str(m[k]))}" for k in sorted(m))
     return GoValue(f"{type_name}{{{inner}}}")
-
-
-def go_string_slice(items: Sequence[Any] | None, type_name: str = "[]string") -> GoValue:
-    if items is None:
-        return GoValue(f"{type_name}(nil)")
-    return GoValue(f"{type_name}{{{', '.join(go_repr(str(i)) for i in items)}}}")
 
 
 def go_int_or_string(v: Any) -> GoValue:

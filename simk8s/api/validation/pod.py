@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from simk8s.api import names
 from simk8s.api.defaults import VOLUME_SOURCE_KEYS
 from simk8s.api.errors import FieldError
-from simk8s.api.validation import common, names
+from simk8s.api.validation import common
 
 __all__ = ["validate_pod", "validate_pod_spec", "validate_pod_template", "validate_pod_update"]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from simk8s.api.errors import FieldError, GoValue
+from simk8s.api.errors import FieldError, GoValue, go_string_slice
 from simk8s.api.validation import common
 
 __all__ = [
@@ -41,7 +41,7 @@ def validate_policy_rule(rule: Mapping[str, Any], namespaced: bool, path: str) -
         errs.append(FieldError.required(f"{path}.verbs", "verbs must contain at least one value"))
     urls = rule.get("nonResourceURLs") or []
     if urls:
-        shown = common.go_string_slice(urls)
+        shown = go_string_slice(urls)
         if namespaced:
             errs.append(FieldError.invalid(f"{path}.nonResourceURLs", shown,
                                            "namespaced rules cannot apply to non-resource URLs"))

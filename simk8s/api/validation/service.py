@@ -6,8 +6,9 @@ import ipaddress
 from collections.abc import Mapping
 from typing import Any
 
-from simk8s.api.errors import FieldError, GoValue
-from simk8s.api.validation import common, names
+from simk8s.api import names
+from simk8s.api.errors import FieldError, GoValue, go_string_slice
+from simk8s.api.validation import common
 from simk8s.api.validation.pod import PROTOCOLS
 
 __all__ = ["validate_endpoint_slice", "validate_endpoints", "validate_service"]
@@ -128,7 +129,7 @@ def _cluster_ip_changes(spec: Mapping[str, Any], old_spec: Mapping[str, Any]) ->
         return []
     return [
         FieldError.invalid(
-            f"spec.clusterIPs[{i}]", common.go_string_slice(new_ips), "may not change once set"
+            f"spec.clusterIPs[{i}]", go_string_slice(new_ips), "may not change once set"
         )
         for i, ip in enumerate(old_ips[: len(new_ips)])
         if ip != new_ips[i]

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from simk8s.api import names
 from simk8s.api.errors import FieldError, GoValue
 from simk8s.api.quantity import Quantity
-from simk8s.api.validation import common, names
+from simk8s.api.validation import common
 
 __all__ = ["PVC_SPEC_FORBIDDEN", "validate_pv", "validate_pvc", "validate_storage_class"]
 
