@@ -15,7 +15,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import simpy
 
@@ -36,6 +36,9 @@ from simk8s.store import DEFAULT_EPOCH, Store
 from simk8s.store import apply as client
 
 __all__ = ["Cluster", "NodeSpec", "NotSettled", "Topology", "attach"]
+
+
+T = TypeVar("T")
 
 
 class NotSettled(RuntimeError):
@@ -59,6 +62,19 @@ def _face(name: str) -> Callable[..., Any]:
     return fn
 
 
+class _Part(Generic[T]):
+    """A read-only attribute of the facade that is its core's attribute of the same name."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, cluster: Cluster | None, owner: type | None = None) -> T:
+        if cluster is None:
+            return self  # type: ignore[return-value]
+        value: T = getattr(cluster.core, self.name)
+        return value
+
+
 class Cluster:
     """A simulated cluster. ``Cluster(seed=1)`` is the seed lab's cluster at virtual time 0.
 
@@ -80,13 +96,15 @@ class Cluster:
             self.core.controllers.extend(_start(self.core))
 
     # ------------------------------------------------------------------------- the core's parts
-    @property
-    def seed(self) -> int:
-        return self.core.seed
-
-    @property
-    def env(self) -> simpy.Environment:
-        return self.core.env
+    seed: _Part[int] = _Part()
+    env: _Part[simpy.Environment] = _Part()
+    topology: _Part[Topology] = _Part()
+    timing: _Part[Timing] = _Part()
+    images: _Part[ImageRegistry] = _Part()
+    controllers: _Part[list[Any]] = _Part()
+    volume_data: _Part[dict[str, Any]] = _Part()
+    pod_cidrs: _Part[dict[str, Any]] = _Part()
+    feature_gates: _Part[Mapping[str, bool]] = _Part()
 
     @property
     def store(self) -> Store:
@@ -101,34 +119,6 @@ class Cluster:
         view = copy.copy(self)
         view._view_store = store
         return view
-
-    @property
-    def topology(self) -> Topology:
-        return self.core.topology
-
-    @property
-    def timing(self) -> Timing:
-        return self.core.timing
-
-    @property
-    def images(self) -> ImageRegistry:
-        return self.core.images  # type: ignore[return-value]
-
-    @property
-    def controllers(self) -> list[Any]:
-        return self.core.controllers
-
-    @property
-    def volume_data(self) -> dict[str, Any]:
-        return self.core.volume_data
-
-    @property
-    def pod_cidrs(self) -> dict[str, Any]:
-        return self.core.pod_cidrs
-
-    @property
-    def feature_gates(self) -> Mapping[str, bool]:
-        return self.core.feature_gates
 
     @property
     def dns_config(self) -> DnsConfig:

@@ -6,7 +6,7 @@ columns line up the way kubectl's do. Events come last, oldest first.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -35,6 +35,21 @@ def _date(ts: str | None) -> str:
     if not ts:
         return "<unset>"
     return parse_time(ts).strftime("%a, %d %b %Y %H:%M:%S +0000")
+
+
+def _section(w: _W, level: int, title: str, lines: Iterable[str]) -> None:
+    """``Title:`` and one line per item a level deeper, or ``Title:\t<none>``."""
+    lines = list(lines)
+    if not lines:
+        w.w(level, f"{title}:\t<none>")
+        return
+    w.w(level, f"{title}:")
+    for line in lines:
+        w.w(level + 1, line)
+
+
+def _mount(m: Mapping[str, Any]) -> str:
+    return f"{m.get('mountPath', '')} from {m.get('name', '')} ({'ro' if m.get('readOnly') else 'rw'})"
 
 
 def _map(w: _W, title: str, values: Mapping[str, str] | None, skip: Sequence[str] = ()) -> None:
@@ -171,13 +186,7 @@ def _pod(obj: Obj, now: datetime, events: Sequence[Obj], related: Obj) -> str:
     if status.get("message"):
         w.w(0, f"Message:\t{status['message']}")
     w.w(0, f"IP:\t{status.get('podIP', '')}")
-    ips = status.get("podIPs") or ()
-    if ips:
-        w.w(0, "IPs:")
-        for ip in ips:
-            w.w(1, f"IP:\t{ip.get('ip', '')}")
-    else:
-        w.w(0, "IPs:\t<none>")
+    _section(w, 0, "IPs", (f"IP:\t{ip.get('ip', '')}" for ip in status.get("podIPs") or ()))
     _controlled_by(w, obj)
     w.w(0, "Containers:")
     statuses = {cs["name"]: cs for cs in status.get("containerStatuses") or ()}
@@ -211,20 +220,8 @@ def _pod(obj: Obj, now: datetime, events: Sequence[Obj], related: Obj) -> str:
         for label, key in (("Liveness", "livenessProbe"), ("Readiness", "readinessProbe"), ("Startup", "startupProbe")):
             if c.get(key):
                 w.w(2, f"{label}:\t{_probe(c[key])}")
-        env = c.get("env") or ()
-        if env:
-            w.w(2, "Environment:")
-            for e in env:
-                w.w(3, f"{e['name']}:\t{e.get('value', '')}")
-        else:
-            w.w(2, "Environment:\t<none>")
-        mounts = c.get("volumeMounts") or ()
-        if mounts:
-            w.w(2, "Mounts:")
-            for m in sorted(mounts, key=lambda m: m["mountPath"]):
-                w.w(3, f"{m['mountPath']} from {m['name']} ({'ro' if m.get('readOnly') else 'rw'})")
-        else:
-            w.w(2, "Mounts:\t<none>")
+        _section(w, 2, "Environment", (f"{e['name']}:\t{e.get('value', '')}" for e in c.get("env") or ()))
+        _section(w, 2, "Mounts", map(_mount, sorted(c.get("volumeMounts") or (), key=lambda m: m["mountPath"])))
     conditions = status.get("conditions") or ()
     if conditions:
         w.w(0, "Conditions:")
@@ -293,13 +290,7 @@ def _sts(obj: Obj, now: datetime, events: Sequence[Obj], related: Obj) -> str:
         w.w(3, "Host Port:\t" + (", ".join(f"{p.get('hostPort', 0)}/{p.get('protocol', 'TCP')}" for p in ports)
                                   or "<none>"))
         w.w(3, "Environment:\t<none>")
-        mounts = c.get("volumeMounts") or ()
-        if mounts:
-            w.w(3, "Mounts:")
-            for m in mounts:
-                w.w(4, f"{m.get('mountPath', '')} from {m.get('name', '')} ({'ro' if m.get('readOnly') else 'rw'})")
-        else:
-            w.w(3, "Mounts:\t<none>")
+        _section(w, 3, "Mounts", map(_mount, c.get("volumeMounts") or ()))
     vols = (tmpl.get("spec") or {}).get("volumes") or ()
     w.w(1, "Volumes:\t<none>" if not vols else "Volumes:")
     w.w(1, "Node-Selectors:\t<none>")
