@@ -17,8 +17,6 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
-import simpy
-
 from simk8s import controllers
 from simk8s.api import kinds
 from simk8s.api.errors import ApiError
@@ -28,7 +26,7 @@ from simk8s.api.selectors import parse_field_selector, parse_label_selector
 from simk8s.controllers.user import UserController
 from simk8s.core import Core, NodeSpec, Timing, Topology
 from simk8s.core.bootstrap import bootstrap
-from simk8s.core.fork import fork_core
+from simk8s.core.fork import ForkableEnvironment, fork_core
 from simk8s.logic.dns import DnsConfig
 from simk8s.node import netpolicy, network, start_kubelets
 from simk8s.node.images import ImageRegistry
@@ -97,7 +95,7 @@ class Cluster:
 
     # ------------------------------------------------------------------------- the core's parts
     seed: _Part[int] = _Part()
-    env: _Part[simpy.Environment] = _Part()
+    env: _Part[ForkableEnvironment] = _Part()
     topology: _Part[Topology] = _Part()
     timing: _Part[Timing] = _Part()
     images: _Part[ImageRegistry] = _Part()
@@ -156,7 +154,7 @@ class Cluster:
             if t == float("inf"):
                 return float(self.env.now - start)
             if t > deadline:
-                self.env.run(until=deadline)
+                self.env.run_until(deadline)
                 raise NotSettled(f"still busy after {limit:g} virtual seconds")
             self.env.step()
 
@@ -167,7 +165,7 @@ class Cluster:
             if self.idle():
                 break
             rv = self.store.resource_version
-            self.env.run(until=min(self.env.now + quiet, start + limit))
+            self.env.run_until(min(self.env.now + quiet, start + limit))
             if self.store.resource_version == rv:
                 break
         return float(self.env.now - start)

@@ -16,8 +16,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
-import simpy
-
 from simk8s.core.fork import ForkableEnvironment
 from simk8s.core.timing import Timing
 from simk8s.logic.dns import DnsConfig
@@ -129,7 +127,7 @@ class Core:
         self.timing = timing
         self.feature_gates: Mapping[str, bool] = {**FEATURE_GATES, **(feature_gates or {})}
         self.dns_config = DnsConfig(zone=topology.zone)
-        self.env: simpy.Environment = ForkableEnvironment()
+        self.env = ForkableEnvironment()
         self.rng = rng(seed, "timing")
         self.store = Store(clock=self.clock, rng=rng(seed, "store"), epoch=epoch)
         self.store.admission.extend(default_admission(self.store, topology.service_cidr))
@@ -153,7 +151,7 @@ class Core:
 
     def run(self, seconds: float) -> None:
         """Advance virtual time by ``seconds``, running everything due in between."""
-        self.env.run(until=self.env.now + seconds)
+        self.env.run_until(self.env.now + seconds)
 
     def kubelet(self, node: str | None) -> Any:
         """The kubelet of ``node``, or None (no such node, or no controllers running)."""

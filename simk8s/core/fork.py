@@ -72,6 +72,18 @@ class ForkableEnvironment(simpy.Environment):
     def process(self, generator: Generator[simpy.Event, Any, Any]) -> simpy.Process:
         return ForkableProcess(self, generator)
 
+    def run_until(self, at: float) -> None:
+        """Run every event due before ``at``, then set the clock to ``at``.
+
+        What ``run(until=at)`` does (events at ``at`` itself wait for the next run), without its
+        stop event: simpy 4.1 leaves that in the queue, so a cluster would never look idle and a
+        settled one could not be forked.
+        """
+        while self.peek() < at:
+            self.step()
+        if at > self._now:
+            self._now = at
+
 
 def _chain(gen: Any) -> list[Any]:
     """The generators a suspended generator delegates to (``yield from``), outermost first."""

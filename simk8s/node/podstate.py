@@ -9,6 +9,7 @@ from typing import Any, Protocol
 import simpy
 
 from simk8s.core import Core
+from simk8s.core.fork import ForkableEnvironment
 from simk8s.node.prober import ProbeWorker
 from simk8s.node.runtime import ContainerRuntime
 from simk8s.store import Store
@@ -47,7 +48,7 @@ class PodHost(Protocol):
     """The kubelet as a pod's container supervisor (:mod:`simk8s.node.podworker`) sees it."""
 
     core: Core
-    env: simpy.Environment
+    env: ForkableEnvironment
     store: Store
     recorder: EventRecorder
     runtime: ContainerRuntime

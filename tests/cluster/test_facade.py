@@ -53,3 +53,17 @@ def test_the_package_attaches_its_faces() -> None:
     c = Cluster()
     assert c.kubectl("get nodes").code == 0
     assert "<table" in c._repr_html_()
+
+
+def test_run_leaves_nothing_behind_so_a_quiet_cluster_looks_idle_and_forks() -> None:
+    c = Cluster()
+    c.apply(WEB_YAML)
+    c.settle()
+    c.run(5)
+    assert c.idle() and c.now == pytest.approx(c.now)
+    before = c.now
+    c.run(2.5)
+    assert c.now == before + 2.5 and c.idle()
+    fork = c.fork()                                  # a queue with a stale stop event refused this
+    assert fork.now == c.now
+    assert fork.kubectl("get pods").stdout == c.kubectl("get pods").stdout
