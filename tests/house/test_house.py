@@ -4,11 +4,22 @@
   under ``if TYPE_CHECKING``): :mod:`tests.house.imports` reads them from the code.
 - No simk8s import inside a function, except one that lazily loads a face needing an optional
   third-party dependency (aiohttp, hypothesis), with a comment right above it saying "optional".
+- The import-linter contracts in pyproject.toml (the layers, every top-level module named; the pure
+  layers) hold: ``lint-imports`` passes.
 """
 
 from __future__ import annotations
 
-from .imports import Import, cycles, imports
+import importlib.util
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from .imports import ROOT, Import, cycles, imports
 
 
 def test_cycles_finds_a_planted_circle():
@@ -43,3 +54,28 @@ def test_function_local_imports_load_only_optional_dependencies():
     """A simk8s import inside a function hides an upward import or a circle, unless it lazily loads
     a face that needs an optional third-party dependency: then a comment right above it says so."""
     assert _hidden(imports()) == []
+
+
+def _lint_imports(root: Path) -> subprocess.CompletedProcess[str]:
+    """``lint-imports`` on the package under ``root``, with this interpreter (no command on PATH)."""
+    if importlib.util.find_spec("importlinter") is None:
+        pytest.fail("import-linter is not installed; install the test extra: pip install -e '.[test]'")
+    code = "import sys; from importlinter.cli import lint_imports_command; sys.exit(lint_imports_command())"
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    return subprocess.run([sys.executable, "-c", code, "--no-cache", "--no-logo"], cwd=root, env=env,
+                          capture_output=True, text=True)
+
+
+def test_the_import_contracts_hold():
+    result = _lint_imports(ROOT)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_import_contracts_see_an_upward_import(tmp_path):
+    shutil.copy(ROOT / "pyproject.toml", tmp_path)
+    shutil.copytree(ROOT / "simk8s", tmp_path / "simk8s", ignore=shutil.ignore_patterns("__pycache__"))
+    with (tmp_path / "simk8s" / "logic" / "dns.py").open("a") as f:
+        f.write("\nfrom simk8s import cluster as _upward  # noqa: E402\n")
+    result = _lint_imports(tmp_path)
+    assert result.returncode != 0
+    assert "simk8s.logic.dns -> simk8s.cluster" in result.stdout
