@@ -91,7 +91,7 @@ def run_until(cluster: Any, done: Callable[[], bool], limit: float) -> bool:
         t = env.peek()
         if t == float("inf") or t > deadline:
             if t != float("inf"):
-                env.run(until=deadline)
+                env.run_until(deadline)
             return done()
         env.step()
     return True

@@ -70,13 +70,8 @@ class SimLoop:
             self._kicked.set()
 
     def _move_clock(self, target: float) -> None:
-        """Set the clock to ``target`` when nothing is due before it (``env.run(until=...)`` would
-        leave its stop event behind in simpy 4.1, and the cluster would never look idle)."""
-        env = self.cluster.env
-        if target > env.now:
-            tick = env.timeout(target - env.now)
-            while not tick.processed:
-                env.step()
+        """Set the clock to ``target`` (nothing is due before it)."""
+        self.cluster.env.run_until(target)
 
     def _step(self) -> None:
         self.cluster.env.step()
