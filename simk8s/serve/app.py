@@ -230,7 +230,7 @@ class Server:
         if request.method == "POST" and len(rest) == 1 and (api_version, rest[0]) in auth.REVIEWS:
             raw = await self._read_body(request)
             content_type = request.headers.get("Content-Type", "application/json")
-            body = auth.decode_review(raw) if "protobuf" in content_type else decode_body(raw, content_type)
+            body = auth.decode_review(raw, rest[0]) if "protobuf" in content_type else decode_body(raw, content_type)
             return _json(201, auth.review(self.authorizer, user, api_version, rest[0],
                                           body if isinstance(body, dict) else {}))
         by_plural = self._by_plural(api_version)
@@ -241,11 +241,11 @@ class Server:
             rest = rest[1:]
         t = parse_resource_path(rest, by_plural)
         query = request.query
-        watches = watching or (get and t.sub is None and t.name is None and query.get("watch") in ("true", "1"))
+        watches = watching or (get and t.sub is None and query.get("watch") in ("true", "1"))
         auth.check(self.authorizer, user, auth.request_attributes(request.method, t, watching=bool(watches)))
         if t.sub in pods.STREAMING:
             return await pods.handle(self, request, t)
-        if get and t.sub is None and t.name is None and (watching or query.get("watch") in ("true", "1")):
+        if get and t.sub is None and watches:
             return await watch(self, request, t, query, tables.wants_table(accept))
         if watching:
             raise NotFound(NOT_FOUND)

@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from simk8s.api.errors import ApiError, Forbidden, Invalid
-from simk8s.logic.rbac import Attributes, User, forbidden_message
+from simk8s.logic.rbac import Attributes, User, forbidden_message, rules_for
 from simk8s.serve.rest import Target
 from simk8s.store.authz import ADMIN, Authorizer, impersonate
 
@@ -106,14 +106,16 @@ def check(authorizer: Authorizer, user: User, attrs: Attributes) -> None:
 
 REVIEWS = {
     ("authorization.k8s.io/v1", "selfsubjectaccessreviews"): "SelfSubjectAccessReview",
+    ("authorization.k8s.io/v1", "selfsubjectrulesreviews"): "SelfSubjectRulesReview",
     ("authentication.k8s.io/v1", "selfsubjectreviews"): "SelfSubjectReview",
 }
 
 
 def review(authorizer: Authorizer, user: User, api_version: str, plural: str, body: Mapping[str, object]
            ) -> dict[str, object]:
-    """Answer a SelfSubjectAccessReview (``kubectl auth can-i``) or a SelfSubjectReview
-    (``kubectl auth whoami``) for ``user``, as the API server's registries do."""
+    """Answer a SelfSubjectAccessReview (``kubectl auth can-i``), a SelfSubjectRulesReview
+    (``kubectl auth can-i --list``) or a SelfSubjectReview (``kubectl auth whoami``) for ``user``,
+    as the API server's registries do."""
     kind = REVIEWS[(api_version, plural)]
     group = api_version.partition("/")[0]
     check(authorizer, user, Attributes("create", plural, group))
@@ -126,6 +128,10 @@ def review(authorizer: Authorizer, user: User, api_version: str, plural: str, bo
         return out
     spec = body.get("spec") if isinstance(body.get("spec"), Mapping) else {}
     assert isinstance(spec, Mapping)
+    if kind == "SelfSubjectRulesReview":
+        out["spec"] = dict(spec)
+        out["status"] = _rules_status(authorizer, user, str(spec.get("namespace") or ""))
+        return out
     res = spec.get("resourceAttributes")
     non = spec.get("nonResourceAttributes")
     if isinstance(res, Mapping):
@@ -144,6 +150,33 @@ def review(authorizer: Authorizer, user: User, api_version: str, plural: str, bo
         status["reason"] = decision.reason
     out["status"] = status
     return out
+
+
+def _rules_status(authorizer: Authorizer, user: User, namespace: str) -> dict[str, object]:
+    """What the RBAC authorizer's RulesFor answers: each rule that applies to ``user`` in
+    ``namespace`` as a resource rule and/or a non-resource rule (kubectl breaks them down and
+    compacts them for ``--list``), and the errors met on the way."""
+    resource: list[dict[str, object]] = []
+    non_resource: list[dict[str, object]] = []
+    errors: list[str] = []
+    for _, rule, error in rules_for(authorizer.policy(), user, namespace):
+        if rule is None:
+            errors.append(error)
+            continue
+        if rule.get("resources"):
+            entry: dict[str, object] = {"verbs": list(rule.get("verbs") or ())}
+            for field in ("apiGroups", "resources", "resourceNames"):
+                if rule.get(field):
+                    entry[field] = list(rule[field])
+            resource.append(entry)
+        if rule.get("nonResourceURLs"):
+            non_resource.append({"verbs": list(rule.get("verbs") or ()),
+                                 "nonResourceURLs": list(rule["nonResourceURLs"])})
+    status: dict[str, object] = {"resourceRules": resource, "nonResourceRules": non_resource,
+                                 "incomplete": False}
+    if errors:
+        status["evaluationError"] = ", ".join(errors)
+    return status
 
 
 # ------------------------------------------------------------------------------- protobuf bodies
@@ -192,12 +225,14 @@ def _fields(data: bytes) -> dict[int, bytes]:
     return out
 
 
-def decode_review(raw: bytes) -> dict[str, object]:
+def decode_review(raw: bytes, plural: str) -> dict[str, object]:
     """A SelfSubject*Review sent as protobuf, as the JSON-shaped body it stands for."""
     if not raw.startswith(b"k8s\x00"):
         raise ValueError("not a protobuf envelope")
     obj = _fields(_fields(raw[4:]).get(2, b""))
     spec = _fields(obj.get(2, b""))
+    if plural == "selfsubjectrulesreviews":   # SelfSubjectRulesReviewSpec: 1 namespace
+        return {"spec": {"namespace": spec.get(1, b"").decode()}}
     out: dict[str, object] = {}
     for number, key, names in ((1, "resourceAttributes", _RESOURCE_FIELDS), (2, "nonResourceAttributes",
                                                                              _NON_RESOURCE_FIELDS)):

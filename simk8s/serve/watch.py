@@ -147,18 +147,32 @@ class _Stream:
         await asyncio.wait_for(self.resp.write(data), self.srv.write_timeout)
 
 
+def _naming(query: Mapping[str, str], t: Target) -> Mapping[str, str]:
+    """A watch of one object by its URL is a watch with ``metadata.name`` as its field selector
+    (as the API server treats it); a field selector may only repeat that name."""
+    field = query.get("fieldSelector") or ""
+    if field:
+        fsel = selectors_of(t.kind, query)[1]
+        names = [term.value for term in fsel.terms if term.field == "metadata.name" and not term.negated] \
+            if fsel is not None else []
+        if names != [t.name]:
+            raise BadRequest("fieldSelector metadata.name doesn't match requested name")
+        return query
+    return {**query, "fieldSelector": f"metadata.name={t.name}"}
+
+
 async def watch(srv: ServerContext, request: web.Request, t: Target, query: Mapping[str, str], as_table: bool
                 ) -> web.StreamResponse:
     """Serve one watch request until its timeout, the client leaving, or 410."""
     store = srv.cluster.store
+    if t.name is not None:
+        query = _naming(query, t)
     lsel, fsel = selectors_of(t.kind, query)
     start = _parse_rv(query.get("resourceVersion") or "")
     deadline = time.monotonic() + _timeout(query)
     bookmarks = query.get("allowWatchBookmarks") in ("true", "1") and not as_table
     initial_end = query.get("sendInitialEvents") == "true"
     ns = t.namespace if t.kind.namespaced else None
-    if t.name is not None:
-        raise BadRequest("watch of a single object: use fieldSelector=metadata.name=<name>")
     resp = web.StreamResponse(status=200, headers={"Content-Type": "application/json",
                                                   "Cache-Control": "no-cache, private"})
     resp.enable_chunked_encoding()

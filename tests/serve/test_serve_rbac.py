@@ -65,6 +65,20 @@ def test_can_i_and_whoami_through_the_real_kubectl(served: tuple[Endpoint, dict[
     assert "Groups      [system:serviceaccounts system:serviceaccounts:default system:authenticated]" in who
 
 
+def test_can_i_list_through_the_real_kubectl_matches_the_emulation(
+        served: tuple[Endpoint, dict[str, str], Cluster]) -> None:
+    _, env, _ = served
+    twin = Cluster(seed=1)
+    twin.apply(JANE_VIEW)
+    for args in (["auth", "can-i", "--list", "--as=jane"], ["auth", "can-i", "--list"],
+                 ["auth", "can-i", "--list", "-n", "kube-system", "--as=jane"],
+                 ["auth", "can-i", "--list", "--as=system:serviceaccount:default:default", "--no-headers"]):
+        real = kubectl(env, *args)
+        assert real.returncode == 0, real.stderr
+        assert real.stdout == twin.kubectl(args).stdout, args
+    assert "pods" in kubectl(env, "auth", "can-i", "--list", "--as=jane").stdout
+
+
 def _get(endpoint: Endpoint, path: str, headers: dict[str, str]) -> tuple[int, dict[str, object]]:
     u = urlparse(endpoint.url)
     conn = http.client.HTTPConnection(u.hostname or "127.0.0.1", int(u.port or 80), timeout=30)

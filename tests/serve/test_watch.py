@@ -85,3 +85,12 @@ def test_a_watch_sees_changes_made_while_it_runs(api: Api, endpoint: Endpoint) -
 def test_watch_parameters_are_checked(api: Api) -> None:
     assert api("GET", f"{PODS}?watch=true&resourceVersion=abc").status == 400
     assert api("GET", f"{PODS}?watch=true&timeoutSeconds=soon").status == 400
+
+
+def test_watching_one_object_by_its_url_is_a_name_field_selector(api: Api) -> None:
+    for path in (f"{PODS}/web-0?watch=true&timeoutSeconds=1", "/api/v1/watch/namespaces/default/pods/web-0"
+                 "?timeoutSeconds=1", f"{PODS}/web-0?watch=1&fieldSelector=metadata.name%3Dweb-0&timeoutSeconds=1"):
+        events = api.lines(path)
+        assert [(e["type"], e["object"]["metadata"]["name"]) for e in events] == [("ADDED", "web-0")], path
+    r = api("GET", f"{PODS}/web-0?watch=true&fieldSelector=metadata.name%3Dweb-1&timeoutSeconds=1")
+    assert (r.status, r.json["message"]) == (400, "fieldSelector metadata.name doesn't match requested name")
