@@ -9,6 +9,8 @@ import pytest
 
 from simk8s.testing.profiles import register_profiles
 
+__all__ = ["pytest_configure"]
+
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: Any) -> None:

@@ -6,20 +6,32 @@
   third-party dependency (aiohttp, hypothesis), with a comment right above it saying "optional".
 - The import-linter contracts in pyproject.toml (the layers, every top-level module named; the pure
   layers) hold: ``lint-imports`` passes.
+- Every public module (no part of its name starts with ``_``) defines ``__all__``, and
+  ``public_api.txt`` pins them: a change of the public API is a visible, deliberate diff. After a
+  deliberate change, regenerate the snapshot and commit it with the change::
+
+      SIMK8S_UPDATE_PUBLIC_API=1 python -m pytest tests/house -k public_api
+
+- Every ``package-data`` pattern of pyproject.toml names at least one file (the wheel carries what
+  the package reads).
 """
 
 from __future__ import annotations
 
+import ast
 import importlib.util
 import os
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
 
-from .imports import ROOT, Import, cycles, imports
+from .imports import PACKAGE, ROOT, Import, cycles, imports, modules
+
+SNAPSHOT = Path(__file__).with_name("public_api.txt")
 
 
 def test_cycles_finds_a_planted_circle():
@@ -79,3 +91,53 @@ def test_the_import_contracts_see_an_upward_import(tmp_path):
     result = _lint_imports(tmp_path)
     assert result.returncode != 0
     assert "simk8s.logic.dns -> simk8s.cluster" in result.stdout
+
+
+def _public_api() -> dict[str, list[str] | None]:
+    """Each public module's ``__all__`` (None: it defines none), read from the code (a literal)."""
+    out: dict[str, list[str] | None] = {}
+    for name, path in modules().items():
+        if any(part.startswith("_") for part in name.split(".")):
+            continue
+        names = None
+        for node in ast.parse(path.read_text()).body:
+            target = node.targets[0] if isinstance(node, ast.Assign) and len(node.targets) == 1 else (
+                node.target if isinstance(node, ast.AnnAssign) else None)
+            if isinstance(target, ast.Name) and target.id == "__all__" and node.value is not None:
+                names = list(ast.literal_eval(node.value))
+        out[name] = names
+    return out
+
+
+def _snapshot_text(api: dict[str, list[str] | None]) -> str:
+    return "".join(f"{m}: {' '.join(sorted(names or ()))}".rstrip() + "\n" for m, names in sorted(api.items()))
+
+
+def test_every_public_module_defines_all():
+    assert [m for m, names in _public_api().items() if names is None] == []
+
+
+def test_public_api_is_the_pinned_snapshot():
+    text = _snapshot_text(_public_api())
+    if os.environ.get("SIMK8S_UPDATE_PUBLIC_API"):
+        SNAPSHOT.write_text(text)
+    assert SNAPSHOT.read_text() == text, (
+        "the public API (__all__) changed; if deliberate: SIMK8S_UPDATE_PUBLIC_API=1 python -m pytest "
+        "tests/house -k public_api, and commit tests/house/public_api.txt")
+
+
+def test_public_api_snapshot_sees_a_change():
+    api = _public_api()
+    changed = {**api, "simk8s": [*(api["simk8s"] or ()), "Extra"]}
+    assert _snapshot_text(changed) != _snapshot_text(api)
+    assert "simk8s: " in _snapshot_text(api)
+
+
+def test_package_data_patterns_name_files():
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    data = config["tool"]["setuptools"]["package-data"]
+    assert "py.typed" in data["simk8s"]
+    empty = [f"{package}: {pattern}" for package, patterns in data.items() for pattern in patterns
+             if not any(p.is_file() for p in (ROOT / package.replace(".", "/")).glob(pattern))]
+    assert empty == []
+    assert (PACKAGE / "py.typed").is_file()
