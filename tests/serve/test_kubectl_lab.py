@@ -81,9 +81,15 @@ def same_rows(real: str, emulated: str, age_column: int = -1, tolerance: int = 2
 
 
 def test_1_apply_and_watch_the_pods_come_up(lab: Lab) -> None:
-    watch = subprocess.Popen(["kubectl", "get", "pods", "-w", "-l", "app=nginx"], env=lab.env, text=True,
+    watch = subprocess.Popen(["kubectl", "get", "pods", "-w", "-l", "app=nginx", "-v=6"], env=lab.env, text=True,
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    time.sleep(1.0)   # the watch is open before the objects exist, as in the lab's `apply && get -w`
+    # The watch is open before the objects exist, as in the lab's `apply && get -w`: wait for
+    # kubectl's own log line of the watch request (-v=6; a fixed sleep lost the first rows when
+    # kubectl started slowly on a loaded machine).
+    assert watch.stderr is not None
+    deadline = time.monotonic() + 60
+    while "watch=true" not in watch.stderr.readline():
+        assert time.monotonic() < deadline and watch.poll() is None, "kubectl get -w did not start watching"
     applied = lab.kubectl("apply", "-f", str(lab.manifest))
     assert applied.stdout == "service/nginx created\nstatefulset.apps/web created\n"
     lab.settle()
