@@ -31,7 +31,7 @@ from simk8s.api.errors import (
     Invalid,
     NotFound,
 )
-from simk8s.api.frozen import FrozenDict, freeze, get_in, thaw
+from simk8s.api.frozen import FrozenDict, freeze, frozen_dict, get_in, thaw
 from simk8s.api.kinds import Kind
 from simk8s.api.strategy import (
     GENERATION_KINDS,
@@ -364,8 +364,8 @@ class Store(WatchLog):
         self._rv += 1
         meta["resourceVersion"] = str(self._rv)
         # The candidate with its new resourceVersion: only the top level and metadata are new.
-        stored = FrozenDict({**candidate, "metadata": FrozenDict({**candidate["metadata"],
-                                                                  "resourceVersion": meta["resourceVersion"]})})
+        stored = frozen_dict({**candidate, "metadata": frozen_dict({**candidate["metadata"],
+                                                                    "resourceVersion": meta["resourceVersion"]})})
         self._objs[k.kind].put((ns, name), stored)
         self._emit("MODIFIED", k, stored, old)
         return stored
@@ -387,9 +387,9 @@ class Store(WatchLog):
             self._verify_trusted(k, {**old, "status": new_status}, old)
         self._rv += 1
         body = dict(old)
-        body["metadata"] = FrozenDict({**old["metadata"], "resourceVersion": str(self._rv)})
+        body["metadata"] = frozen_dict({**old["metadata"], "resourceVersion": str(self._rv)})
         body["status"] = new_status
-        stored = FrozenDict(body)
+        stored = frozen_dict(body)
         self._objs[k.kind].put((ns, name), stored)
         self._emit("MODIFIED", k, stored, old)
         return stored

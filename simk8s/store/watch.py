@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from simk8s.api.errors import Expired
-from simk8s.api.frozen import FrozenDict
+from simk8s.api.frozen import UNTRACK, FrozenDict
 from simk8s.api.kinds import Kind
 
 __all__ = ["Admission", "WatchEvent", "WatchLog"]
@@ -104,6 +104,8 @@ class WatchLog:
 
     def _emit(self, type_: str, kind: Kind, obj: FrozenDict, old: FrozenDict | None) -> None:
         ev = WatchEvent(self._rv, type_, kind, obj, old, float(self.clock()))
+        if UNTRACK is not None:
+            UNTRACK(ev)     # immutable, holding frozen objects only (see simk8s.api.frozen)
         self._kind_rv[kind.kind] = self._rv
         self.log.append(ev)
         for fn in self._subscribers_of(kind.kind):

@@ -1,9 +1,22 @@
 import copy
+import gc
 import json
+import weakref
 
 import pytest
 
-from simk8s.api.frozen import FrozenDict, FrozenList, assoc_in, dissoc_in, evolve, freeze, get_in, thaw
+from simk8s.api.frozen import (
+    UNTRACK,
+    FrozenDict,
+    FrozenList,
+    assoc_in,
+    dissoc_in,
+    evolve,
+    freeze,
+    frozen_dict,
+    get_in,
+    thaw,
+)
 
 
 def test_frozen_objects_refuse_every_mutation():
@@ -62,3 +75,26 @@ def test_get_in_tolerates_missing_steps():
     assert get_in(obj, ["a", "b", 0, "c"]) == 1
     assert get_in(obj, ["a", "x", "c"], "dflt") == "dflt"
     assert get_in(obj, ["a", "b", 5]) is None
+
+
+@pytest.mark.skipif(UNTRACK is None, reason="no cycle collector to leave (not CPython)")
+def test_frozen_containers_are_left_out_of_the_cycle_collector():
+    obj = freeze({"metadata": {"labels": {"a": "b"}}, "spec": {"items": [{"x": 1}, [2, 3]]}})
+    containers = [obj, obj["metadata"], obj["metadata"]["labels"], obj["spec"], obj["spec"]["items"],
+                  obj["spec"]["items"][0], obj["spec"]["items"][1]]
+    assert not any(gc.is_tracked(c) for c in containers)
+    assert not gc.is_tracked(frozen_dict({**obj, "status": freeze({"phase": "Running"})}))
+    # A thawed copy is a plain, tracked value again; reference counting still frees frozen ones.
+    assert gc.is_tracked(thaw(obj)) and thaw(obj) == obj
+
+    class Leaf:   # a non-JSON value kept as it is: freeze does not make it frozen, nor untrack it
+        pass
+
+    leaf = Leaf()
+    ref = weakref.ref(leaf)
+    held = freeze({"v": [leaf]})
+    del leaf
+    assert ref() is not None and gc.is_tracked(held["v"][0])
+    del held
+    assert ref() is None
+

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import gc
 import random
 
 import pytest
 
 from simk8s.api.errors import AlreadyExists, Conflict, Expired, NotFound
-from simk8s.api.frozen import FrozenDict, thaw
+from simk8s.api.frozen import UNTRACK, FrozenDict, thaw
 from simk8s.store import Store, WatchEvent
 
 
@@ -226,3 +227,13 @@ def test_volumes_by_claim_uid_index_follows_claim_ref_changes() -> None:
     del body["spec"]["claimRef"]
     s.update("PersistentVolume", body)
     assert s.by_index("PersistentVolume", "claim-uid", "u1") == []
+
+
+def test_the_store_keeps_untracked_versions_and_watch_events():
+    s = Store()
+    s.create("Namespace", {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "default"}})
+    cm = s.create("ConfigMap", {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"},
+                                "data": {"k": "v"}})
+    new = s.update("ConfigMap", {**thaw(cm), "data": {"k": "w"}})
+    tracked = gc.is_tracked if UNTRACK is not None else (lambda _: False)
+    assert not any(tracked(x) for x in (cm, new, new["metadata"], new["data"], *s.log))
