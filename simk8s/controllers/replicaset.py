@@ -8,6 +8,7 @@ names; a template change rolls out through a new ReplicaSet (maxSurge / maxUnava
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from simk8s.api.errors import AlreadyExists, ApiError
@@ -39,6 +40,18 @@ def _owned(store: Any, kind: str, owner: FrozenDict) -> list[FrozenDict]:
         r.get("uid") == uid and r.get("controller") for r in o["metadata"].get("ownerReferences") or ()))
 
 
+@dataclass
+class _Batch:
+    """One sync's planned writes (from the ReplicaSet as that sync read it) and the status to write
+    after them. Upstream's sync waits in the client's rate limiter before each write; here a sync
+    short of tokens keeps its batch and goes on with it when the controller looks again."""
+
+    rs: FrozenDict
+    creates: int
+    deletes: list[str]
+    status: dict[str, Any]
+
+
 class ReplicaSetController(Controller):
     name = "replicaset-controller"
     watch_kinds = frozenset(('ReplicaSet', 'Pod'))
@@ -46,6 +59,7 @@ class ReplicaSetController(Controller):
 
     def __init__(self, core: Core) -> None:
         self.recorder = EventRecorder(core.store, "replicaset-controller")
+        self._batches: dict[Hashable, _Batch] = {}
         super().__init__(core)
 
     def keys_for(self, ev: WatchEvent) -> Iterable[Hashable]:
@@ -59,29 +73,49 @@ class ReplicaSetController(Controller):
         ns, name = key
         rs = self.store.try_get("ReplicaSet", name, ns)
         if rs is None or rs["metadata"].get("deletionTimestamp"):
+            self._batches.pop(key, None)
             return None
-        pods = [p for p in _owned(self.store, "Pod", rs) if not p["metadata"].get("deletionTimestamp")
-                and get_in(p, ("status", "phase")) not in ("Succeeded", "Failed")]
-        now = self.store.epoch.timestamp() + self.env.now
-        creates, deletes, status = rs_logic.replicaset_plan(rs, pods, now=now)
-        for _ in range(creates):
-            pod = rs_logic.pod_for_replicaset(rs)
+        batch = self._batches.get(key)
+        if batch is None or batch.rs["metadata"]["uid"] != rs["metadata"]["uid"]:
+            pods = [p for p in _owned(self.store, "Pod", rs) if not p["metadata"].get("deletionTimestamp")
+                    and get_in(p, ("status", "phase")) not in ("Succeeded", "Failed")]
+            now = self.store.epoch.timestamp() + self.env.now
+            creates, deletes, status = rs_logic.replicaset_plan(rs, pods, now=now)
+            batch = _Batch(rs, creates, deletes, status)
+        return self._send(key, batch)
+
+    def _send(self, key: Any, batch: _Batch) -> float | None:
+        """manageReplicas' writes, then the status: each write waits for a token of the client's rate
+        limiter; a sync without one is blocked there (kept in ``_batches``) until the token comes."""
+        ns, name = key
+        rs = batch.rs
+        while batch.creates:
+            if not self.may_send():
+                self._batches[key] = batch
+                return self.limiter_wait()
+            batch.creates -= 1
             try:
-                created = self.store.create("Pod", pod, ns)
+                created = self.store.create("Pod", rs_logic.pod_for_replicaset(rs), ns)
             except ApiError as e:
                 self.recorder.event(rs, "Warning", "FailedCreate", f"Error creating: {e}")
+                batch.creates = 0   # slowStartBatch skips the rest after a failure
                 break
             self.recorder.event(rs, "Normal", "SuccessfulCreate", f"Created pod: {created['metadata']['name']}")
-        for pod_name in deletes:
+        while batch.deletes:
+            if not self.may_send():
+                self._batches[key] = batch
+                return self.limiter_wait()
+            pod_name = batch.deletes.pop(0)
             try:
                 self.store.delete("Pod", pod_name, ns)
             except ApiError:
                 continue
             self.recorder.event(rs, "Normal", "SuccessfulDelete", f"Deleted pod: {pod_name}")
+        self._batches.pop(key, None)
         cur = self.store.get("ReplicaSet", name, ns)
-        if thaw(cur.get("status") or {}) != status:
+        if thaw(cur.get("status") or {}) != batch.status:
             body = thaw(cur)
-            body["status"] = status
+            body["status"] = batch.status
             self.store.update_status("ReplicaSet", body)
         return None
 

@@ -9,6 +9,7 @@ writes the status.
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from simk8s.api.errors import AlreadyExists, ApiError, NotFound
@@ -27,6 +28,19 @@ from simk8s.store.events import EventRecorder
 __all__ = ["StatefulSetController"]
 
 
+@dataclass
+class _Batch:
+    """One sync's plan (from the set as that sync read it) and how far its writes went. Upstream's
+    sync waits in the client's rate limiter before each write; here a sync short of tokens keeps its
+    batch and goes on with it when the controller looks again."""
+
+    sts: FrozenDict
+    plan: sts_logic.Plan
+    rev_plan: rev_logic.RevisionPlan
+    next: int = 0   # the next action to send
+    done: int = 0   # actions applied
+
+
 class StatefulSetController(Controller):
     name = "statefulset-controller"
     watch_kinds = frozenset(('StatefulSet', 'Pod', 'ControllerRevision', 'PersistentVolumeClaim'))
@@ -42,6 +56,7 @@ class StatefulSetController(Controller):
         self.memos: dict[tuple[str, str], tuple[str, sts_logic.PlanMemo]] = {}
         self._rev_plans: dict[tuple[str, str], tuple[tuple[Any, ...], tuple[FrozenDict, ...], Any]] = {}
         self.max_unavailable_gate = bool(core.feature_gates["MaxUnavailableStatefulSet"])
+        self._batches: dict[Hashable, _Batch] = {}
         super().__init__(core)
 
     # ------------------------------------------------------------------------------ wiring
@@ -145,7 +160,13 @@ class StatefulSetController(Controller):
         if sts is None:
             self.memos.pop(key, None)
             self._rev_plans.pop(key, None)
+            self._batches.pop(key, None)
             return None
+        batch = self._batches.get(key)
+        if batch is not None:
+            if batch.sts["metadata"]["uid"] == sts["metadata"]["uid"]:
+                return self._send(key, sts, batch)
+            del self._batches[key]
         uid = sts["metadata"]["uid"]
         if key not in self.memos or self.memos[key][0] != uid:
             self.memos[key] = (uid, sts_logic.PlanMemo())
@@ -164,17 +185,30 @@ class StatefulSetController(Controller):
         now = self.store.epoch.timestamp() + self.env.now
         plan = sts_logic.plan(sts, pods, claims, rev_plan, now, max_unavailable_gate=self.max_unavailable_gate,
                               memo=self.memos[key][1] if FAST.memos else None)
-        done = 0
-        for action in plan.actions:
-            if not self._apply(sts, action):
+        return self._send(key, sts, _Batch(sts, plan, rev_plan))
+
+    def _send(self, key: Any, sts: FrozenDict, batch: _Batch) -> float | None:
+        """The plan's writes in order (stopping at the first that fails, as upstream's sync does),
+        then the status and the history: each write waits for a token of the client's rate limiter;
+        a sync without one is blocked there (kept in ``_batches``) until the token comes."""
+        ns, name = key
+        plan = batch.plan
+        while batch.next < len(plan.actions):
+            action = plan.actions[batch.next]
+            if not isinstance(action, sts_logic.FailSync) and not self.may_send():
+                self._batches[key] = batch
+                return self.limiter_wait()
+            batch.next += 1
+            if not self._apply(batch.sts, action):
                 break
-            done += 1
-        self._write_status(sts, plan.status_after(done))
+            batch.done += 1
+        self._batches.pop(key, None)
+        self._write_status(batch.sts, plan.status_after(batch.done))
         if not sts["metadata"].get("deletionTimestamp"):
             pods = self._owned_pods(sts)
             revisions = self._revisions(sts)
             for rname in rev_logic.history_to_truncate(self.store.get("StatefulSet", name, ns), revisions, pods,
-                                                       rev_plan.current, rev_plan.update):
+                                                       batch.rev_plan.current, batch.rev_plan.update):
                 try:
                     self.store.delete("ControllerRevision", rname, ns)
                 except ApiError:

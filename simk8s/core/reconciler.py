@@ -15,7 +15,47 @@ from simk8s.store import WatchEvent
 if TYPE_CHECKING:
     from simk8s.core.base import Core
 
-__all__ = ["Controller", "WorkQueue"]
+__all__ = ["KUBE_API_BURST", "KUBE_API_QPS", "Controller", "TokenBucketRateLimiter", "WorkQueue"]
+
+# kube-controller-manager's --kube-api-qps and --kube-api-burst defaults: every controller talks to
+# the API server through a client of its own, rate limited by a token bucket of these sizes.
+KUBE_API_QPS = 20.0
+KUBE_API_BURST = 30
+
+
+class TokenBucketRateLimiter:
+    """client-go's ``flowcontrol.NewTokenBucketRateLimiter(qps, burst)`` on virtual time.
+
+    The bucket holds ``burst`` tokens and starts full; it refills at ``qps`` tokens a second; a
+    request takes one. Upstream's ``Wait`` blocks the request until its token comes; a simulated
+    controller cannot block inside a sync, so it asks :meth:`try_accept` before each request and,
+    refused, ends the sync and comes back :meth:`wait_time` later (the requests it did not send are
+    planned again from fresh state, as a level-triggered controller does).
+    """
+
+    def __init__(self, qps: float, burst: int) -> None:
+        self.qps = qps
+        self.burst = burst
+        self.tokens = float(burst)
+        self.last = 0.0
+
+    def _advance(self, now: float) -> None:
+        if now > self.last:
+            self.tokens = min(float(self.burst), self.tokens + (now - self.last) * self.qps)
+            self.last = now
+
+    def try_accept(self, now: float) -> bool:
+        """Take a token if one is there (client-go's ``TryAccept``)."""
+        self._advance(now)
+        if self.tokens >= 1.0 - 1e-9:
+            self.tokens -= 1.0
+            return True
+        return False
+
+    def wait_time(self, now: float) -> float:
+        """Seconds until the next token."""
+        self._advance(now)
+        return max(0.0, (1.0 - self.tokens) / self.qps)
 
 
 class WorkQueue:
@@ -105,6 +145,8 @@ class Controller:
         self.store = core.store
         self.queue = WorkQueue(core.env)
         self._last_sync: dict[Hashable, float] = {}
+        # The requests this controller's client may send (each controller has a client of its own).
+        self.client_limiter = TokenBucketRateLimiter(KUBE_API_QPS, KUBE_API_BURST)
         if subscribe:
             core.store.subscribe(self._on_event, self.watch_kinds)
         self.process = core.env.process(self._run())
@@ -118,6 +160,14 @@ class Controller:
 
     def sync(self, key: Any) -> float | None:
         raise NotImplementedError
+
+    def may_send(self) -> bool:
+        """Whether the client's rate limiter lets one more request go now (a token is taken if so)."""
+        return self.client_limiter.try_accept(self.env.now)
+
+    def limiter_wait(self) -> float:
+        """Seconds until the client's rate limiter lets the next request go."""
+        return self.client_limiter.wait_time(self.env.now)
 
     def _run(self) -> Generator[simpy.Event, Any, None]:
         while True:

@@ -6,7 +6,8 @@ reconcileOldReplicaSets, calculateStatus), ``pkg/controller/deployment/util``, `
 
 Deviations: pod-template-hash values are approximations (see :mod:`simk8s.logic.hashing`); the
 LogarithmicScaleDown bucketing of ready/creation times is not modelled (exact times are compared);
-Deployment conditions (Available/Progressing) are not computed; ``burstReplicas`` caps creates at 500.
+Deployment conditions (Available/Progressing) are not computed; ``burstReplicas`` caps creates at 500
+(the controller sends them at its client's rate, :class:`simk8s.core.reconciler.TokenBucketRateLimiter`).
 """
 
 from __future__ import annotations
@@ -253,10 +254,10 @@ def deployment_rolling_plan(deploy: Obj, rss: Sequence[Obj], pods: Sequence[Obj]
     max_unavailable = 0 if replicas == 0 else min(unavailable, replicas)
     spec_of: dict[str, int] = {}
     avail_of: dict[str, int] = {}
-    for rs in rss:
+    statuses = _rs_statuses(rss, pods, now)
+    for rs, st in zip(rss, statuses, strict=True):
         name = str(_md(rs).get("name"))
         spec_of[name] = _replicas(rs, 1)
-        st = _rs_status(rs, [p for p in pods if _owned_by(p, rs)], now)
         avail_of[name] = int(st.get("availableReplicas", 0))
     new = next((rs for rs in rss if _same_template(rs, deploy)), None)
     create = None
@@ -289,7 +290,7 @@ def deployment_rolling_plan(deploy: Obj, rss: Sequence[Obj], pods: Sequence[Obj]
         scaled_up = True
     if not scaled_up:
         _scale_down_old(old, new_name, spec_of, avail_of, replicas - max_unavailable, scale)
-    status = _deployment_status(deploy, rss, pods, new_name, now)
+    status = _deployment_status(deploy, rss, statuses, new_name)
     return DeploymentPlan(create, scales, status)
 
 
@@ -311,7 +312,7 @@ def _recreate_plan(deploy: Obj, rss: Sequence[Obj], pods: Sequence[Obj], now: No
             create["spec"]["replicas"] = replicas
         elif _replicas(new, 1) != replicas:
             scales.append((new_name, replicas))
-    return DeploymentPlan(create, scales, _deployment_status(deploy, rss, pods, new_name, now))
+    return DeploymentPlan(create, scales, _deployment_status(deploy, rss, _rs_statuses(rss, pods, now), new_name))
 
 
 def _new_rs_replicas(spec_of: Mapping[str, int], new_name: str, replicas: int, surge: int) -> int:
@@ -354,12 +355,22 @@ def _scale_down_old(old: Sequence[Obj], new_name: str, spec_of: dict[str, int], 
         budget -= k
 
 
-def _deployment_status(deploy: Obj, rss: Sequence[Obj], pods: Sequence[Obj], new_name: str,
-                       now: Now | None) -> dict[str, Any]:
+def _rs_statuses(rss: Sequence[Obj], pods: Sequence[Obj], now: Now | None) -> list[dict[str, Any]]:
+    """Each ReplicaSet's status recomputed from its pods (as the ReplicaSet controller keeps it)."""
+    mine: dict[str, list[Obj]] = {str(_md(rs).get("uid")): [] for rs in rss}
+    for p in pods:
+        for r in _md(p).get("ownerReferences") or ():
+            if r.get("controller") and r.get("uid") in mine:
+                mine[r["uid"]].append(p)
+                break
+    return [_rs_status(rs, mine[str(_md(rs).get("uid"))], now) for rs in rss]
+
+
+def _deployment_status(deploy: Obj, rss: Sequence[Obj], statuses: Sequence[Mapping[str, Any]],
+                       new_name: str) -> dict[str, Any]:
     """calculateStatus over the ReplicaSets' statuses (recomputed from their pods)."""
     totals = {"replicas": 0, "updatedReplicas": 0, "readyReplicas": 0, "availableReplicas": 0, "spec": 0}
-    for rs in rss:
-        st = _rs_status(rs, [p for p in pods if _owned_by(p, rs)], now)
+    for rs, st in zip(rss, statuses, strict=True):
         totals["replicas"] += st["replicas"]
         totals["readyReplicas"] += st.get("readyReplicas", 0)
         totals["availableReplicas"] += st.get("availableReplicas", 0)
