@@ -24,12 +24,12 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import NoReturn, TypeVar
 
+import simk8s.node.network as network
 from simk8s import __version__, viz
 from simk8s.api.errors import ApiError
 from simk8s.cluster import Cluster, NotSettled
 from simk8s.dns.resolver import ClusterResolver
 from simk8s.dns.server import DnsServer
-from simk8s.node import network
 from simk8s.outputs import MissingExtra, require_plotting, save_figure, write_atomic
 from simk8s.scenario import ScenarioError, ScenarioResult, load_scenario, run_scenario
 from simk8s.store.apply import ApplyError

@@ -17,8 +17,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
-from simk8s import controllers
-from simk8s.api import kinds
+import simk8s.api.kinds as kinds
+import simk8s.controllers as controllers
 from simk8s.api.errors import ApiError
 from simk8s.api.frozen import FrozenDict, thaw
 from simk8s.api.kinds import Kind

@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+import simk8s.node.network as network
 from simk8s.kubectl import Output, run_kubectl
-from simk8s.node import network
 from simk8s.node.shell import Shell
 from simk8s.node.shell.context import CommandContext, Result
 from simk8s.node.shell.net import make_curl

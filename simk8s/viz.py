@@ -14,8 +14,9 @@ from typing import TYPE_CHECKING, Any
 
 import networkx as nx
 
+import simk8s.node.netpolicy as netpolicy
+import simk8s.node.network as network
 from simk8s.api.frozen import get_in, thaw
-from simk8s.node import netpolicy, network
 from simk8s.printing.printers import table
 
 if TYPE_CHECKING:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from simk8s.api import kinds
+import simk8s.api.kinds as kinds
 from simk8s.api.kinds import Kind
 from simk8s.api.schema import ListOf, MapOf, Scalar, Special, Type, schema_of
 

@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from simk8s.api import names
+import simk8s.api.names as names
 from simk8s.api.errors import BadRequest, FieldError, aggregate, go_string_slice
 from simk8s.api.frozen import FrozenDict, get_in
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Hashable, Iterable
 from typing import Any
 
-from simk8s.api import kinds
+import simk8s.api.kinds as kinds
 from simk8s.api.errors import ApiError
 from simk8s.api.frozen import FrozenDict, thaw
 from simk8s.api.kinds import Kind

@@ -12,13 +12,13 @@ from __future__ import annotations
 from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
+import simk8s.logic.podstatus as podstatus
 from simk8s.api.errors import ApiError
 from simk8s.api.frozen import FrozenDict, get_in, thaw
 from simk8s.controllers.volumes import SELECTED_NODE, binding_candidates
 from simk8s.core import Core
 from simk8s.core.reconciler import Controller
 from simk8s.fastpaths import FAST
-from simk8s.logic import podstatus
 from simk8s.logic.scheduling import feasible_nodes_to_find, pod_requests, schedule
 from simk8s.store import WatchEvent
 from simk8s.store.events import EventRecorder

@@ -14,7 +14,7 @@ import ipaddress
 from collections.abc import Iterable
 from typing import Any
 
-from simk8s.api import kinds
+import simk8s.api.kinds as kinds
 from simk8s.api.frozen import FrozenDict, FrozenList, thaw
 from simk8s.api.kinds import Kind
 from simk8s.core.base import Core

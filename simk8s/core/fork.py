@@ -31,7 +31,7 @@ from typing import Any
 import simpy
 from simpy.events import Initialize
 
-from simk8s.api import kinds
+import simk8s.api.kinds as kinds
 from simk8s.api.frozen import FrozenDict, FrozenList
 from simk8s.store import COPIER
 

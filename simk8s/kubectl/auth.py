@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from simk8s.api import kinds
+import simk8s.api.kinds as kinds
 from simk8s.kubectl.context import CommandError
 from simk8s.logic.rbac import Attributes, rules_for
 from simk8s.printing.tabwriter import TabWriter

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from simk8s.api import kinds
+import simk8s.api.kinds as kinds
 from simk8s.api.kinds import Kind
 from simk8s.api.manifest import ManifestError, load_manifests, load_path
 from simk8s.kubectl.context import CommandError, Context

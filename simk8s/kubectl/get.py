@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from simk8s.api import kinds, yamlio
+import simk8s.api.kinds as kinds
+import simk8s.api.yamlio as yamlio
+import simk8s.printing.printers as printers
 from simk8s.api.errors import NotFound, kubectl_message
 from simk8s.api.frozen import FrozenDict, freeze, thaw
 from simk8s.api.kinds import Kind
@@ -13,7 +15,6 @@ from simk8s.api.strategy import SCALE_KINDS, scale_of
 from simk8s.cluster import NotSettled
 from simk8s.kubectl.common import manifests
 from simk8s.kubectl.context import CommandError, Context
-from simk8s.printing import printers
 from simk8s.printing.jsonpath import JsonPathError, jsonpath
 from simk8s.printing.tabwriter import TabWriter
 from simk8s.store import WatchEvent

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from simk8s.api import kinds
+import simk8s.api.kinds as kinds
 from simk8s.api.errors import ApiError, Invalid, NotFound, kubectl_message
 from simk8s.api.frozen import FrozenDict, get_in, thaw
 from simk8s.api.kinds import Kind

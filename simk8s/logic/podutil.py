@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
-from simk8s.api import times
+import simk8s.api.times as times
 
 __all__ = [
     "get_ordinal",

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from simk8s.logic import affinity
+import simk8s.logic.affinity as affinity
 from simk8s.logic.hostports import NODE_PORTS, host_ports, ports_conflict
 from simk8s.logic.volumes import find_matching_volume, node_affinity_matches, pv_matches_node, storage
 

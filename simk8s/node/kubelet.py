@@ -15,12 +15,13 @@ from typing import Any
 
 import simpy
 
+import simk8s.logic.admit as admit
+import simk8s.logic.podstatus as podstatus
 from simk8s.api.errors import ApiError
 from simk8s.api.frozen import FrozenDict, get_in, thaw
 from simk8s.core import Core
 from simk8s.core.fork import resumer
 from simk8s.core.reconciler import Controller
-from simk8s.logic import admit, podstatus
 from simk8s.node.imageref import InvalidReference, canonical_name
 from simk8s.node.imageref import parse as parse_reference
 from simk8s.node.podstate import PodRuntime

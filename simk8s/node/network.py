@@ -14,12 +14,12 @@ from typing import TYPE_CHECKING, Any
 
 from dnslib import QTYPE, DNSRecord
 
+import simk8s.logic.loadbalancer as loadbalancer
+import simk8s.node.netpolicy as netpolicy
 from simk8s.api.frozen import get_in
 from simk8s.dns.resolver import ClusterResolver
 from simk8s.dns.view import dns_snapshot
-from simk8s.logic import loadbalancer
 from simk8s.logic.dnsconfig import pod_dns
-from simk8s.node import netpolicy
 from simk8s.node.shell.timeouts import DROPPED, Dropped
 from simk8s.node.tools import ResolvConf
 

@@ -14,9 +14,9 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import simk8s.node.network as network
 from simk8s.api.frozen import get_in
 from simk8s.logic.dnsconfig import pod_dns
-from simk8s.node import network
 from simk8s.node.devfs import DevFS, proc_files
 from simk8s.node.images import ImageSpec, access_log_line, error_log_line, pod_files, serve
 from simk8s.node.shell import Result, Shell

@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from simk8s.api import kinds
+import simk8s.api.kinds as kinds
 from simk8s.printing.humanize import age, since
 
 __all__ = ["access_modes", "has_printer", "kind_prefix", "name_line", "node_roles", "node_status", "pod_ready",

@@ -16,14 +16,18 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from simk8s.api import kinds
+import simk8s.api.kinds as kinds
+import simk8s.node.network as network
+import simk8s.serve.auth as auth
+import simk8s.serve.discovery as discovery
+import simk8s.serve.openapi as openapi
+import simk8s.serve.pods as pods
+import simk8s.serve.tables as tables
 from simk8s.api.errors import ApiError, InternalError, NotFound, RequestEntityTooLarge, Timeout
 from simk8s.api.frozen import FrozenDict
 from simk8s.api.kinds import Kind
 from simk8s.api.limits import MAX_BYTES as MAX_REQUEST_BYTES
 from simk8s.dns.resolver import ClusterResolver
-from simk8s.node import network
-from simk8s.serve import auth, discovery, openapi, pods, tables
 from simk8s.serve.dnsproto import DnsEndpoint
 from simk8s.serve.loop import SimLoop
 from simk8s.serve.rest import NOT_FOUND, Target, decode_body, parse_resource_path, verb

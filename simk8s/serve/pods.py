@@ -19,10 +19,10 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import WSMsgType, web
 
+import simk8s.serve.portforward as portforward
 from simk8s.api.errors import ApiError, BadRequest, MethodNotAllowed
 from simk8s.api.frozen import get_in
 from simk8s.node.runtime import ExecError, Terminal
-from simk8s.serve import portforward
 from simk8s.serve.rest import Target
 
 if TYPE_CHECKING:

@@ -26,11 +26,11 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import WSMsgType, web
 
+import simk8s.serve.spdy as spdy
 from simk8s.api.errors import BadRequest
 from simk8s.api.frozen import get_in
 from simk8s.node.nginx import error_page
 from simk8s.node.shell.net import REASONS
-from simk8s.serve import spdy
 from simk8s.serve.rest import Target
 
 if TYPE_CHECKING:

@@ -17,6 +17,7 @@ from typing import Any
 
 import yaml
 
+import simk8s.serve.protobuf as protobuf
 from simk8s.api import patch as patches
 from simk8s.api.errors import (
     BadRequest,
@@ -36,7 +37,6 @@ from simk8s.api.selectors import (
     parse_label_selector,
 )
 from simk8s.api.strategy import STATUS_KINDS
-from simk8s.serve import protobuf
 from simk8s.store import Store
 
 __all__ = [

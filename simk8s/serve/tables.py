@@ -11,9 +11,9 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
+import simk8s.printing.printers as printers
 from simk8s.api.frozen import thaw
 from simk8s.api.kinds import Kind
-from simk8s.printing import printers
 from simk8s.printing.humanize import age
 
 __all__ = ["TABLE_TYPE", "Columns", "partial_metadata", "table", "wants_table"]

@@ -20,10 +20,10 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
+import simk8s.serve.tables as tables
 from simk8s.api.errors import BadRequest, Expired
 from simk8s.api.frozen import FrozenDict
 from simk8s.api.selectors import FieldSelector, LabelSelector
-from simk8s.serve import tables
 from simk8s.serve.rest import Target, selectors_of
 from simk8s.store import WatchEvent
 

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from simk8s.api import kinds
+import simk8s.api.kinds as kinds
 from simk8s.api.decode import DecodeError, TooLarge, check_tree
 from simk8s.api.errors import ApiError, BadRequest, Invalid, RequestEntityTooLarge
 from simk8s.api.frozen import thaw

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from simk8s.api import kinds
+import simk8s.api.kinds as kinds
 from simk8s.api.errors import Forbidden
 from simk8s.api.kinds import Kind
 from simk8s.logic.rbac import Attributes, Decision, Policy, User, authorize, forbidden_message

@@ -20,7 +20,7 @@ from datetime import UTC, datetime, timedelta
 from types import MappingProxyType
 from typing import Any
 
-from simk8s.api import kinds
+import simk8s.api.kinds as kinds
 from simk8s.api import patch as patches
 from simk8s.api.defaults import apply_defaults
 from simk8s.api.errors import (

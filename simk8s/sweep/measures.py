@@ -21,8 +21,8 @@ from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
+import simk8s.node.network as network
 from simk8s.cluster import Cluster
-from simk8s.node import network
 from simk8s.store import WatchEvent
 from simk8s.testing.checker import RuntimeChecker
 from simk8s.testing.invariants import check_cluster

@@ -66,6 +66,10 @@ def imports() -> list[Import]:
                     for a in child.names:
                         full = f"{base}.{a.name}"
                         targets.append(full if full in mods else base)
+                    # `from pkg import mod` runs pkg/__init__ first and reads `mod` off it: an
+                    # import of the package too.
+                    if base in mods and base != name:
+                        targets.append(base)
                 for t in targets:
                     while t and t not in mods and "." in t:
                         t = t.rsplit(".", 1)[0]

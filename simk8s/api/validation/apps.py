@@ -6,9 +6,10 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from simk8s.api import names, selectors
+import simk8s.api.names as names
+import simk8s.api.selectors as selectors
+import simk8s.api.validation.common as common
 from simk8s.api.errors import ApiError, FieldError, GoValue
-from simk8s.api.validation import common
 from simk8s.api.validation.pod import validate_pod_template
 
 __all__ = [

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from simk8s.api import names
+import simk8s.api.names as names
+import simk8s.api.validation.common as common
 from simk8s.api.errors import FieldError, GoValue
-from simk8s.api.validation import common
 
 __all__ = ["validate_event", "validate_namespace", "validate_node"]
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
-from simk8s.api import names
+import simk8s.api.names as names
 from simk8s.api.errors import FieldError, GoValue, go_repr, go_string_slice
 from simk8s.api.quantity import Quantity
 

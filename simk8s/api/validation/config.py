@@ -8,8 +8,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+import simk8s.api.validation.common as common
 from simk8s.api.errors import FieldError
-from simk8s.api.validation import common
 
 __all__ = ["validate_config_map", "validate_lease", "validate_secret"]
 

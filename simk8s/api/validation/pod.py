@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from simk8s.api import names
+import simk8s.api.names as names
+import simk8s.api.validation.common as common
 from simk8s.api.defaults import VOLUME_SOURCE_KEYS
 from simk8s.api.errors import FieldError
-from simk8s.api.validation import common
 
 __all__ = ["validate_pod", "validate_pod_spec", "validate_pod_template", "validate_pod_update"]
 

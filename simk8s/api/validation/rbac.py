@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import simk8s.api.validation.common as common
 from simk8s.api.errors import FieldError, GoValue, go_string_slice
-from simk8s.api.validation import common
 
 __all__ = [
     "RBAC_GROUP",

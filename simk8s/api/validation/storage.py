@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from simk8s.api import names
+import simk8s.api.names as names
+import simk8s.api.validation.common as common
 from simk8s.api.errors import FieldError, GoValue
 from simk8s.api.quantity import Quantity
-from simk8s.api.validation import common
 
 __all__ = ["PVC_SPEC_FORBIDDEN", "validate_pv", "validate_pvc", "validate_storage_class"]
 
