@@ -7,10 +7,10 @@ own client-side error) leaving the store exactly as it was: :func:`check_manifes
 Manifests come from :data:`BASES` (valid objects of the kinds users write) changed by
 :class:`Mutation` s: a value replaced by another of any JSON type (numbers out of range, wrong
 types, names such as ``C``, quantities such as ``lots``, nested lists and maps), a field deleted, an
-unknown field added. Numbers are small or in [2**31, 2**32): valid but huge counts
-(``replicas: 2147483647``, or what a strategic merge narrows -2147483649 or 10**30 to) are left
-out, because the simulator, like upstream's controller (a slot per replica), cannot hold such a
-set yet.
+unknown field added. Numbers are small, in [2**31, 2**32) (out of int32's range, and narrowed to
+negatives by a strategic merge, as upstream's converter does), or valid but huge:
+``replicas: 2147483647``, or what a strategic merge narrows -2147483649 or [2**32, 2**32 + 2**31)
+to (the controllers create such a set's pods at their client's rate, 20 a second).
 :func:`random_manifest` draws them from a :class:`random.Random` (the fuzz
 campaign, ``fuzz/manifests.py``); :func:`manifests` is the hypothesis strategy (the suite).
 """
@@ -57,7 +57,7 @@ BASES: tuple[dict[str, Any], ...] = (_SERVICE, _STS, _POD, _DEPLOYMENT, _PVC, _N
 
 # Values users (and attackers) write where something else was expected.
 _INTERESTING: tuple[Any, ...] = (
-    None, True, False, 0, -1, 1, 3, 1.5, 2147483648, 4294967295, 2**63, 1e300, -0.0,
+    None, True, False, 0, -1, 1, 3, 1.5, 2147483647, 2147483648, -2147483649, 4294967295, 2**63, 1e300, -0.0,
     "", "C", "two", "3", "lots", "1Gi", "-1", "1e400", "100m", "80", "http", "Always", "Sometimes",
     "TCP", "tcp", "a" * 64, "a" * 300, "web-0", "x/y", "ünïcødé", "\x00", "$(echo hi)", "app=nginx",
     [], [1], ["a"], [None], [[]], {}, {"a": 1}, {"name": "x"}, {"": ""},
@@ -114,8 +114,9 @@ def random_value(rng: random.Random, depth: int = 0) -> Any:
     roll = rng.random()
     if roll < 0.6 or depth > 3:
         return rng.choice(_INTERESTING)
-    if roll < 0.7:   # small, or out of int32's range (see the module's note on huge valid counts)
-        return rng.choice((rng.randint(-1000, 1000), rng.randint(2**31, 2**32 - 1)))
+    if roll < 0.7:   # small, out of int32's range, or huge (see the module's note)
+        return rng.choice((rng.randint(-1000, 1000), rng.randint(2**31, 2**32 - 1), 2**31 - 1,
+                           rng.randint(2**32, 2**32 + 2**31 - 1)))
     if roll < 0.8:
         return "".join(rng.choice("abcXYZ019-._/: \n") for _ in range(rng.randint(0, 20)))
     if roll < 0.9:
@@ -137,9 +138,10 @@ def manifests(max_mutations: int = 3) -> Any:
     """Hypothesis strategy: a base manifest with mutations (values drawn from arbitrary JSON)."""
     from hypothesis import strategies as st  # lazy: hypothesis is only in the test extra
 
-    small_or_out_of_range = st.integers(-1000, 1000) | st.integers(2**31, 2**32 - 1)
+    numbers = (st.integers(-1000, 1000) | st.integers(2**31, 2**32 - 1) | st.just(2**31 - 1)
+               | st.integers(2**32, 2**32 + 2**31 - 1))
     json = st.recursive(
-        st.none() | st.booleans() | small_or_out_of_range | st.floats(-1000, 1000) | st.floats(2**31, 2**32 - 1)
+        st.none() | st.booleans() | numbers | st.floats(-1000, 1000) | st.floats(2**31, 2**32 - 1)
         | st.text(max_size=20) | st.sampled_from(_INTERESTING),
         lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
         max_leaves=6)

@@ -1,6 +1,7 @@
 """Arbitrary and mutated manifests: each is stored and simulates, or is refused leaving the store
 unchanged (the short version of ``python -m fuzz.manifests``)."""
 
+import copy
 import random
 
 from hypothesis import HealthCheck, given, settings
@@ -37,3 +38,19 @@ def test_the_bases_are_stored_and_a_refusal_leaves_the_store_as_it_was():
     bad["spec"]["replicas"] = "two"
     assert check_manifest(c, bad) == "refused"
     assert (c.store.resource_version, len(c.store.log)) == before
+
+
+def test_huge_valid_counts_are_stored_and_simulate_with_a_bounded_number_of_pods():
+    c = Cluster(seed=1)
+    deployment, sts = copy.deepcopy(BASES[3]), copy.deepcopy(BASES[1])
+    assert check_manifest(c, deployment) == "stored"
+    deployment["spec"]["replicas"] = -2147483649   # a strategic merge narrows it to 2147483647, as Go's converter does
+    assert check_manifest(c, deployment, fmt="yaml") == "stored"
+    assert c.store.get("Deployment", "dep", "default")["spec"]["replicas"] == 2**31 - 1
+    sts["spec"]["replicas"] = 2**31 - 1
+    assert check_manifest(c, sts) == "stored"
+    c.run(30)
+    pods = c.store.list("Pod")
+    # The replica set's client: a burst of 30, then 20 a second, since the cluster started at the most.
+    assert 30 < len([p for p in pods if p["metadata"]["name"].startswith("dep-")]) <= 30 + 20 * c.core.env.now
+    assert 1 <= len([p for p in pods if p["metadata"]["name"].startswith("web-")]) <= 20   # OrderedReady
