@@ -38,6 +38,7 @@ __all__ = [
     "go_scalar_type",
     "go_string_slice",
     "kubectl_message",
+    "strconv_syntax",
 ]
 
 
@@ -109,6 +110,11 @@ def _go_type(value: Any) -> str:
         et = {_go_type(v) for v in value}
         return f"[]{et.pop() if len(et) == 1 else 'interface {}'}"
     return "interface {}"
+
+
+def strconv_syntax(func: str, text: str) -> str:
+    """Go's strconv error for text that is not a number (``strconv.ParseInt: parsing "x": invalid syntax``)."""
+    return f'strconv.{func}: parsing "{text}": invalid syntax'
 
 
 def go_repr(value: Any) -> str:

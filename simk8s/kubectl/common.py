@@ -7,13 +7,43 @@ from collections.abc import Callable
 from typing import Any
 
 import simk8s.api.kinds as kinds
+from simk8s.api.errors import strconv_syntax
 from simk8s.api.kinds import Kind
 from simk8s.api.manifest import ManifestError, load_manifests, load_path
 from simk8s.kubectl.context import CommandError, Context
 from simk8s.node.vfs import normalize
 from simk8s.store.apply import kind_or_error
 
-__all__ = ["manifests", "run_until", "targets"]
+__all__ = ["int_flag", "manifests", "ns_for", "quoted_name", "ref_name", "run_until", "targets"]
+
+
+def ref_name(k: Kind, name: str) -> str:
+    """``statefulset.apps/web``."""
+    return f"{k.kubectl_name}/{name}"
+
+
+def quoted_name(k: Kind, name: str) -> str:
+    """``statefulset.apps "web"``, as delete prints it."""
+    return f'{k.kubectl_name} "{name}"'
+
+
+def ns_for(ctx: Context, k: Kind, obj: dict[str, Any] | None = None) -> str | None:
+    """The namespace a request about ``k`` goes to: none for cluster-scoped kinds, else the
+    object's own, else the command's (``-n``, or ``default``)."""
+    if not k.namespaced:
+        return None
+    if obj is not None and (obj.get("metadata") or {}).get("namespace"):
+        return str(obj["metadata"]["namespace"])
+    return ctx.namespace
+
+
+def int_flag(flag: str, text: str) -> int:
+    """A flag's integer value, with cobra's error for one that is not."""
+    try:
+        return int(text)
+    except ValueError:
+        raise CommandError(f'invalid argument "{text}" for "--{flag}" flag: {strconv_syntax("ParseInt", text)}'
+                           ) from None
 
 
 def manifests(ctx: Context) -> list[tuple[str, dict[str, Any]]]:

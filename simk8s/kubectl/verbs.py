@@ -11,7 +11,7 @@ from simk8s.api.frozen import FrozenDict, get_in, thaw
 from simk8s.api.kinds import Kind
 from simk8s.api.patch import parse_patch
 from simk8s.kubectl.auth import cmd_auth
-from simk8s.kubectl.common import manifests, run_until, targets
+from simk8s.kubectl.common import int_flag, manifests, ns_for, quoted_name, ref_name, run_until, targets
 from simk8s.kubectl.context import VERSION, CommandError, Context
 from simk8s.kubectl.get import cmd_get
 from simk8s.kubectl.pods import cmd_exec, cmd_logs, cmd_run
@@ -33,24 +33,6 @@ __all__ = ["VERBS"]
 
 FORCE_WARNING = ("Warning: Immediate deletion does not wait for confirmation that the running resource has been "
                  "terminated. The resource may continue to run on the cluster indefinitely.\n")
-
-
-def ref_name(k: Kind, name: str) -> str:
-    """``statefulset.apps/web``."""
-    return f"{k.kubectl_name}/{name}"
-
-
-def quoted_name(k: Kind, name: str) -> str:
-    """``statefulset.apps "web"``, as delete prints it."""
-    return f'{k.kubectl_name} "{name}"'
-
-
-def _ns_for(ctx: Context, k: Kind, obj: dict[str, Any] | None = None) -> str | None:
-    if not k.namespaced:
-        return None
-    if obj is not None and (obj.get("metadata") or {}).get("namespace"):
-        return str(obj["metadata"]["namespace"])
-    return ctx.namespace
 
 
 # ------------------------------------------------------------------------------------ apply
@@ -83,7 +65,7 @@ def cmd_create(ctx: Context) -> int:
     for src, obj in manifests(ctx):
         k = kinds.for_object(obj)
         try:
-            created = ctx.cluster.store.create(k, obj, _ns_for(ctx, k, obj))
+            created = ctx.cluster.store.create(k, obj, ns_for(ctx, k, obj))
         except ApiError as e:
             if not isinstance(e, Invalid):
                 e = e.with_message(f'error when creating "{src}": {e.message}')
@@ -125,11 +107,11 @@ def cmd_delete(ctx: Context) -> int:
     gone: list[tuple[Kind, str, str | None, str]] = []
     store = ctx.cluster.store
     for k, name in pairs:
-        ns = _ns_for(ctx, k)
+        ns = ns_for(ctx, k)
         if a.list("filename"):
             for _, obj in manifests(ctx):
                 if obj["metadata"]["name"] == name and kinds.for_object(obj) == k:
-                    ns = _ns_for(ctx, k, obj)
+                    ns = ns_for(ctx, k, obj)
         try:
             ctx.authorize("delete", k, name, namespace=ns or "")  # kubectl deletes without reading first
             cur = store.get(k, name, ns)
@@ -165,18 +147,14 @@ def cmd_scale(ctx: Context) -> int:
     replicas = ctx.args.get("replicas")
     if replicas is None:
         raise CommandError('required flag(s) "replicas" not set')
-    try:
-        n = int(replicas)
-    except ValueError:
-        raise CommandError(f'invalid argument "{replicas}" for "--replicas" flag: strconv.ParseInt: parsing '
-                           f'"{replicas}": invalid syntax') from None
+    n = int_flag("replicas", replicas)
     if n < 0:
         raise CommandError("The --replicas=COUNT flag is required, and COUNT must be greater than or equal to 0")
     for k, name in targets(ctx):
         if k.kind not in ("StatefulSet", "Deployment", "ReplicaSet"):
             raise CommandError(f"cannot scale {k.kubectl_name}")
-        ctx.cluster.store.get(k, name, _ns_for(ctx, k))  # kubectl reads the object before scaling it
-        ctx.cluster.store.scale(k, name, n, _ns_for(ctx, k))
+        ctx.cluster.store.get(k, name, ns_for(ctx, k))  # kubectl reads the object before scaling it
+        ctx.cluster.store.scale(k, name, n, ns_for(ctx, k))
         ctx.out.out(f"{ref_name(k, name)} scaled\n")
     return 0
 
@@ -198,7 +176,7 @@ def cmd_patch(ctx: Context) -> int:
     if subresource is not None and subresource not in ("status", "scale"):
         raise CommandError(f'invalid subresource value: "{subresource}". Must be one of [status scale]')
     for k, name in targets(ctx, allow_selector=False):
-        ns = _ns_for(ctx, k)
+        ns = ns_for(ctx, k)
         before = ctx.cluster.store.get(k, name, ns)
         after = ctx.cluster.store.patch(k, name, patch, ns, patch_type=ptype, subresource=subresource)
         suffix = " (no change)" if after is before else ""
@@ -229,7 +207,7 @@ def cmd_describe(ctx: Context) -> int:
     code = 0
     for k, name in pairs:
         try:
-            obj = store.get(k, name, _ns_for(ctx, k))
+            obj = store.get(k, name, ns_for(ctx, k))
         except NotFound as e:
             ctx.out.err(kubectl_message(e) + "\n")
             code = 1

@@ -9,7 +9,7 @@ from simk8s.api.errors import ApiError, NotFound, kubectl_message
 from simk8s.api.frozen import get_in, thaw
 from simk8s.api.kinds import Kind
 from simk8s.kubectl.args import parse_duration
-from simk8s.kubectl.common import run_until, targets
+from simk8s.kubectl.common import int_flag, ns_for, ref_name, run_until, targets
 from simk8s.kubectl.context import CommandError, Context
 from simk8s.logic.rollout import status_viewer
 from simk8s.store import WatchEvent
@@ -17,14 +17,6 @@ from simk8s.store.apply import kind_or_error
 
 __all__ = ["cmd_annotate", "cmd_cordon", "cmd_drain", "cmd_label", "cmd_rollout", "cmd_set", "cmd_uncordon",
            "cmd_wait"]
-
-
-def _ref(k: Kind, name: str) -> str:
-    return f"{k.kubectl_name}/{name}"
-
-
-def _ns(ctx: Context, k: Kind) -> str | None:
-    return ctx.namespace if k.namespaced else None
 
 
 def _split_targets(ctx: Context) -> tuple[list[tuple[Kind, str]], list[str]]:
@@ -46,7 +38,7 @@ def _split_targets(ctx: Context) -> tuple[list[tuple[Kind, str]], list[str]]:
             sel = ctx.args.get("selector")
             if sel is None and not ctx.args.bool("all"):
                 raise CommandError("resource(s) were provided, but no name was specified")
-            names = [o["metadata"]["name"] for o in ctx.cluster.list_frozen(k, _ns(ctx, k), selector=sel)]
+            names = [o["metadata"]["name"] for o in ctx.cluster.list_frozen(k, ns_for(ctx, k), selector=sel)]
         pairs = [(k, n) for n in names]
     if not changes:
         raise CommandError(f"at least one {'label' if ctx.verb == 'label' else 'annotation'} update is required")
@@ -66,7 +58,7 @@ def _meta_update(ctx: Context, field: str, word: str) -> int:
             adds[key] = value
     store = ctx.cluster.store
     for k, name in pairs:
-        ns = _ns(ctx, k)
+        ns = ns_for(ctx, k)
         obj = thaw(store.get(k, name, ns))
         current = obj["metadata"].setdefault(field, {}) or {}
         obj["metadata"][field] = current
@@ -83,7 +75,7 @@ def _meta_update(ctx: Context, field: str, word: str) -> int:
         verb = word if adds or not removes else f"un{word}"
         if after is before:
             verb = "not " + verb
-        ctx.out.out(f"{_ref(k, name)} {verb}\n")
+        ctx.out.out(f"{ref_name(k, name)} {verb}\n")
     return 0
 
 
@@ -199,7 +191,7 @@ def cmd_set(ctx: Context) -> int:
         pairs = [(k, n) for n in objs[1:]]
     store = ctx.cluster.store
     for k, name in pairs:
-        ns = _ns(ctx, k)
+        ns = ns_for(ctx, k)
         obj = thaw(store.get(k, name, ns))
         spec = obj["spec"] if k.kind == "Pod" else obj["spec"]["template"]["spec"]
         containers = [*spec.get("initContainers", []), *spec.get("containers", [])]
@@ -212,7 +204,7 @@ def cmd_set(ctx: Context) -> int:
         before = store.get(k, name, ns)
         after = store.update(k, obj)
         if after is not before:
-            ctx.out.out(f"{_ref(k, name)} image updated\n")
+            ctx.out.out(f"{ref_name(k, name)} image updated\n")
     return 0
 
 
@@ -235,7 +227,7 @@ def cmd_rollout(ctx: Context) -> int:
     sub, args = pos[0], pos[1:]
     k, name = _rollout_target(ctx, args)
     store = ctx.cluster.store
-    ns = _ns(ctx, k)
+    ns = ns_for(ctx, k)
     if sub == "status":
         return _rollout_status(ctx, k, name, ns)
     if k.kind not in ("StatefulSet", "Deployment"):
@@ -243,7 +235,7 @@ def cmd_rollout(ctx: Context) -> int:
     store.get(k, name, ns)
     if sub == "history":
         revs = _revisions(ctx, k, name, ns)
-        lines = [f"{_ref(k, name)} ", "REVISION  CHANGE-CAUSE"]
+        lines = [f"{ref_name(k, name)} ", "REVISION  CHANGE-CAUSE"]
         for r in revs:
             cause = (r["metadata"].get("annotations") or {}).get("kubernetes.io/change-cause", "<none>")
             lines.append(f"{r.get('revision', 0)!s:<10}{cause}")
@@ -263,16 +255,16 @@ def cmd_rollout(ctx: Context) -> int:
         before = store.get(k, name, ns)
         after = store.update(k, obj)
         if after is before:
-            ctx.out.out(f"{_ref(k, name)} skipped rollback (current template already matches revision "
+            ctx.out.out(f"{ref_name(k, name)} skipped rollback (current template already matches revision "
                         f"{target.get('revision')})\n")
         else:
-            ctx.out.out(f"{_ref(k, name)} rolled back\n")
+            ctx.out.out(f"{ref_name(k, name)} rolled back\n")
         return 0
     if sub == "restart":
         patch = {"spec": {"template": {"metadata": {"annotations": {
             "kubectl.kubernetes.io/restartedAt": store.now().strftime("%Y-%m-%dT%H:%M:%SZ")}}}}}
         store.patch(k, name, patch, ns)
-        ctx.out.out(f"{_ref(k, name)} restarted\n")
+        ctx.out.out(f"{ref_name(k, name)} restarted\n")
         return 0
     raise CommandError(f'unknown command "{sub}" for "kubectl rollout"')
 
@@ -282,11 +274,7 @@ def _rollout_status(ctx: Context, k: Kind, name: str, ns: str | None) -> int:
     until the viewer says done (or, with ``--watch=false``, after the first); an error, the object's
     deletion or ``--timeout`` ends it with exit 1."""
     revision_text = ctx.args.get("revision") or "0"
-    try:
-        revision = int(revision_text)
-    except ValueError:
-        raise CommandError(f'invalid argument "{revision_text}" for "--revision" flag: strconv.ParseInt: parsing '
-                           f'"{revision_text}": invalid syntax') from None
+    revision = int_flag("revision", revision_text)
     if revision < 0:
         raise CommandError(f"revision must be a positive integer: {revision}")
     store = ctx.cluster.store
@@ -369,12 +357,12 @@ def cmd_wait(ctx: Context) -> int:
     store = ctx.cluster.store
     code = 0
     for k, name in pairs:
-        ns = _ns(ctx, k)
+        ns = ns_for(ctx, k)
         if cond == "delete":
             try:
                 uid = store.get(k, name, ns)["metadata"]["uid"]
             except NotFound:
-                ctx.out.out(f"{_ref(k, name)} condition met\n")
+                ctx.out.out(f"{ref_name(k, name)} condition met\n")
                 continue
 
             def deleted(k: Kind = k, name: str = name, ns: str | None = ns, uid: str = uid) -> bool:
@@ -416,7 +404,7 @@ def cmd_wait(ctx: Context) -> int:
         else:
             raise CommandError(f"unrecognized condition: \"{cond}\"")
         if ok:
-            ctx.out.out(f"{_ref(k, name)} condition met\n")
+            ctx.out.out(f"{ref_name(k, name)} condition met\n")
         else:
             ctx.out.err(f"error: timed out waiting for the condition on {k.plural}/{name}\n")
             code = 1

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 import simk8s.serve.tables as tables
-from simk8s.api.errors import BadRequest, Expired
+from simk8s.api.errors import BadRequest, Expired, strconv_syntax
 from simk8s.api.frozen import FrozenDict
 from simk8s.api.selectors import FieldSelector, LabelSelector
 from simk8s.serve.rest import Target, selectors_of
@@ -76,8 +76,7 @@ def _parse_rv(text: str) -> int | None:
     try:
         rv = int(text)
     except ValueError:
-        raise BadRequest(f'resourceVersion: Invalid value: "{text}": strconv.ParseUint: parsing "{text}": '
-                         f"invalid syntax") from None
+        raise BadRequest(f'resourceVersion: Invalid value: "{text}": {strconv_syntax("ParseUint", text)}') from None
     if rv < 0:
         raise BadRequest(f'resourceVersion: Invalid value: "{text}"')
     return rv
