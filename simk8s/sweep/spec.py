@@ -129,15 +129,19 @@ def _draw(rng: random.Random, dist: Mapping[str, Any]) -> Any:
 
 
 # ------------------------------------------------------------------------------------ loading
+def _read_yaml(path: Path) -> Any:
+    """A YAML file's data, or a SpecError saying why it cannot be read."""
+    try:
+        return yaml.safe_load(path.read_text())
+    except OSError as e:
+        raise SpecError(f"{path}: {e.strerror or e}") from None
+    except yaml.YAMLError as e:
+        raise SpecError(f"{path}: not valid YAML: {' '.join(str(e).split())}") from None
+
+
 def load_spec(path: str | Path) -> SweepSpec:
     p = Path(path)
-    try:
-        data = yaml.safe_load(p.read_text())
-    except OSError as e:
-        raise SpecError(f"{p}: {e.strerror or e}") from None
-    except yaml.YAMLError as e:
-        raise SpecError(f"{p}: not valid YAML: {' '.join(str(e).split())}") from None
-    return spec_from_dict(data, source=str(p), base=p.parent)
+    return spec_from_dict(_read_yaml(p), source=str(p), base=p.parent)
 
 
 def spec_from_dict(data: Any, source: str = "-", base: Path | None = None) -> SweepSpec:
@@ -187,11 +191,9 @@ def _scenario(ref: Any, base: Path, fail: Any) -> dict[str, Any]:
     if isinstance(ref, str):
         path = base / ref
         try:
-            data = yaml.safe_load(path.read_text())
-        except OSError as e:
-            raise fail(f"scenario: {path}: {e.strerror or e}") from None
-        except yaml.YAMLError as e:
-            raise fail(f"scenario: {path}: not valid YAML: {' '.join(str(e).split())}") from None
+            data = _read_yaml(path)
+        except SpecError as e:
+            raise fail(f"scenario: {e}") from None
         where = str(path)
     else:
         data, where = ref, "scenario"
