@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
+import simk8s.api.meta as meta
 from simk8s.api.selectors import from_api
 
 __all__ = ["AFFINITY_REASON", "ANTI_AFFINITY_REASON", "EXISTING_ANTI_AFFINITY_REASON", "check",
@@ -35,22 +36,18 @@ def _namespaces(pod: Obj, term: Obj) -> set[str]:
     return names or {pod["metadata"].get("namespace", "default")}
 
 
-def _labels(obj: Obj) -> Mapping[str, str]:
-    return obj["metadata"].get("labels") or {}
-
-
 def _matching(pod: Obj, term: Obj, candidates: Iterable[Obj]) -> bool:
     selector = from_api(term.get("labelSelector"))
     namespaces = _namespaces(pod, term)
-    return any(p["metadata"].get("namespace") in namespaces and selector.matches(_labels(p))
+    return any(p["metadata"].get("namespace") in namespaces and selector.matches(meta.labels(p))
                and p["metadata"].get("uid") != pod["metadata"].get("uid") for p in candidates)
 
 
 def _same_domain(node: Obj, nodes: Sequence[Obj], key: str) -> list[Obj]:
-    value = _labels(node).get(key)
+    value = meta.labels(node).get(key)
     if value is None:
         return []
-    return [n for n in nodes if _labels(n).get(key) == value]
+    return [n for n in nodes if meta.labels(n).get(key) == value]
 
 
 def _pods_in_domain(node: Obj, nodes: Sequence[Obj], key: str, pods_on: PodsOn) -> list[Obj]:
@@ -94,17 +91,17 @@ def check(pod: Obj, node: Obj, nodes: Sequence[Obj], pods_on: PodsOn,
         existing = existing_anti_affinity(nodes, pods_on)
     for n, other, term in existing:
         key = term.get("topologyKey", "")
-        if _labels(n).get(key) is None or _labels(n).get(key) != _labels(node).get(key):
+        if meta.labels(n).get(key) is None or meta.labels(n).get(key) != meta.labels(node).get(key):
             continue
         if pod["metadata"].get("namespace") in _namespaces(other, term) and \
-                from_api(term.get("labelSelector")).matches(_labels(pod)):
+                from_api(term.get("labelSelector")).matches(meta.labels(pod)):
             return EXISTING_ANTI_AFFINITY_REASON
     return None
 
 
 def _self_match(pod: Obj, term: Obj) -> bool:
     return pod["metadata"].get("namespace") in _namespaces(pod, term) and \
-        from_api(term.get("labelSelector")).matches(_labels(pod))
+        from_api(term.get("labelSelector")).matches(meta.labels(pod))
 
 
 def score(pod: Obj, node: Obj, nodes: Sequence[Obj], pods_on: PodsOn) -> int:

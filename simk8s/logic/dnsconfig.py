@@ -14,6 +14,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import simk8s.api.meta as meta
+
 __all__ = ["PodDns", "pod_dns"]
 
 _MAX_NAMESERVERS = 3
@@ -51,7 +53,7 @@ def _unique(items: list[str]) -> list[str]:
 def pod_dns(pod: Mapping[str, Any], cluster_dns: str, zone: str) -> PodDns:
     """The DNS settings the kubelet hands the runtime for ``pod``."""
     spec = pod.get("spec") or {}
-    ns = (pod.get("metadata") or {}).get("namespace") or "default"
+    ns = meta.namespace(pod, "default")
     if spec.get("dnsPolicy") == "None":
         servers: list[str] = []
         searches: list[str] = []

@@ -22,6 +22,7 @@ import ipaddress
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+import simk8s.api.meta as meta
 from simk8s.api.frozen import get_in
 
 __all__ = ["EXCLUDE_LABEL", "IP_ANNOTATION", "announcer", "handled", "ingress_ips", "node_frontend",
@@ -64,7 +65,7 @@ def ingress_ips(svc: Obj) -> list[str]:
 
 
 def requested_ips(svc: Obj) -> list[str]:
-    annotation = ((svc.get("metadata") or {}).get("annotations") or {}).get(IP_ANNOTATION, "")
+    annotation = meta.annotations(svc).get(IP_ANNOTATION, "")
     if annotation:
         return [ip.strip() for ip in annotation.split(",") if ip.strip()]
     ip = (svc.get("spec") or {}).get("loadBalancerIP")

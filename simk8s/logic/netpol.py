@@ -29,6 +29,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import simk8s.api.meta as meta
 from simk8s.api.selectors import from_api
 
 __all__ = ["Decision", "Endpoint", "RuleRef", "Verdict", "endpoint_for_ip", "endpoint_for_pod", "evaluate",
@@ -63,9 +64,9 @@ def endpoint_for_pod(pod: Obj) -> Endpoint:
         for p in c.get("ports") or ():
             if p.get("name"):
                 named.setdefault(p["name"], (int(p.get("containerPort", 0)), p.get("protocol") or "TCP"))
-    meta = pod["metadata"]
-    return Endpoint(str((pod.get("status") or {}).get("podIP") or ""), meta.get("namespace", "default"),
-                    meta["name"], dict(meta.get("labels") or {}), named)
+    md = pod["metadata"]
+    return Endpoint(str((pod.get("status") or {}).get("podIP") or ""), md.get("namespace", "default"),
+                    md["name"], dict(md.get("labels") or {}), named)
 
 
 def endpoint_for_ip(ip: str) -> Endpoint:
@@ -123,10 +124,6 @@ class Verdict:
         """A few lines a learner reads: the verdict, then each direction's reasons."""
         head = f"{self.src} -> {self.dst} port {self.port}/{self.protocol}: {'ALLOWED' if self.allowed else 'DENIED'}"
         return "\n".join([head, "  " + self.egress.explain(self.src), "  " + self.ingress.explain(self.dst)])
-
-
-def _name(policy: Obj) -> str:
-    return f"{policy['metadata'].get('namespace', '')}/{policy['metadata']['name']}"
 
 
 def _types(policy: Obj) -> Sequence[str]:
@@ -207,8 +204,8 @@ def _decide(policies: Sequence[Obj], direction: str, pod: Endpoint, other: Endpo
         for i, rule in enumerate((p.get("spec") or {}).get(key) or ()):
             if _rule_matches(rule, peers_key, p["metadata"].get("namespace", "default"), other, port, protocol,
                              dst, namespaces):
-                rules.append(RuleRef(_name(p), direction, i))
-    names = tuple(_name(p) for p in isolating)
+                rules.append(RuleRef("/".join(meta.key(p)), direction, i))
+    names = tuple("/".join(meta.key(p)) for p in isolating)
     if rules:
         return Decision(direction, True, True, names, tuple(rules))
     return Decision(direction, False, True, names, tuple(RuleRef(n, direction) for n in names))

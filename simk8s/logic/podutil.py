@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
+import simk8s.api.meta as meta
 import simk8s.api.times as times
 
 __all__ = [
@@ -121,7 +122,7 @@ def is_succeeded(pod: Obj) -> bool:
 
 def is_terminating(pod: Obj) -> bool:
     """Has a ``deletionTimestamp``."""
-    return (pod.get("metadata") or {}).get("deletionTimestamp") is not None
+    return meta.deleting(pod)
 
 
 def is_running_and_ready(pod: Obj) -> bool:

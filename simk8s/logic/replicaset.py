@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+import simk8s.api.meta as meta
 from simk8s.api.frozen import thaw
 from simk8s.logic import podutil as pu
 from simk8s.logic.hashing import pod_template_hash
@@ -48,10 +49,6 @@ Obj = Mapping[str, Any]
 Now = float | datetime | str
 
 
-def _md(o: Obj) -> Obj:
-    return o.get("metadata") or {}
-
-
 def _replicas(o: Obj, default: int = 1) -> int:
     r = (o.get("spec") or {}).get("replicas")
     return default if r is None else int(r)
@@ -76,11 +73,6 @@ def max_surge_unavailable(deploy: Obj) -> tuple[int, int]:
     return surge, unavailable
 
 
-def _owner_ref(kind: str, obj: Obj) -> dict[str, Any]:
-    return {"apiVersion": "apps/v1", "kind": kind, "name": _md(obj).get("name", ""),
-            "uid": _md(obj).get("uid", ""), "controller": True, "blockOwnerDeletion": True}
-
-
 def rs_for_deployment(deploy: Obj, collision_count: int | None, *, revision: int = 1,
                       replicas: int = 0) -> dict[str, Any]:
     """The new ReplicaSet ``<deploy>-<pod-template-hash>`` for the Deployment's current template."""
@@ -92,7 +84,7 @@ def rs_for_deployment(deploy: Obj, collision_count: int | None, *, revision: int
     selector = thaw(spec.get("selector") or {})
     selector["matchLabels"] = {**(selector.get("matchLabels") or {}), HASH_LABEL: h}
     surge, _ = max_surge_unavailable(deploy)
-    annotations = {k: v for k, v in (_md(deploy).get("annotations") or {}).items() if k not in _SKIPPED}
+    annotations = {k: v for k, v in meta.annotations(deploy).items() if k not in _SKIPPED}
     annotations[DESIRED_ANNOTATION] = str(_replicas(deploy))
     annotations[MAX_ANNOTATION] = str(_replicas(deploy) + surge)
     annotations[REVISION_ANNOTATION] = str(revision)
@@ -101,10 +93,10 @@ def rs_for_deployment(deploy: Obj, collision_count: int | None, *, revision: int
         rs_spec["minReadySeconds"] = spec["minReadySeconds"]
     return {
         "apiVersion": "apps/v1", "kind": "ReplicaSet",
-        "metadata": {"name": f"{_md(deploy).get('name', '')}-{h}",
-                     "namespace": _md(deploy).get("namespace", "default"),
+        "metadata": {"name": f"{meta.metadata(deploy).get('name', '')}-{h}",
+                     "namespace": meta.metadata(deploy).get("namespace", "default"),
                      "labels": dict(tmd["labels"]), "annotations": annotations,
-                     "ownerReferences": [_owner_ref("Deployment", deploy)]},
+                     "ownerReferences": [meta.new_controller_ref(deploy, "apps/v1", "Deployment")]},
         "spec": rs_spec,
     }
 
@@ -113,15 +105,15 @@ def pod_for_replicaset(rs: Obj) -> dict[str, Any]:
     """GetPodFromTemplate: ``generateName: <rs>-`` (the API server appends 5 random characters)."""
     template = (rs.get("spec") or {}).get("template") or {}
     tmd = template.get("metadata") or {}
-    meta: dict[str, Any] = {"generateName": f"{_md(rs).get('name', '')}-",
-                            "namespace": _md(rs).get("namespace", "default"),
-                            "labels": dict(tmd.get("labels") or {})}
+    md: dict[str, Any] = {"generateName": f"{meta.metadata(rs).get('name', '')}-",
+                          "namespace": meta.metadata(rs).get("namespace", "default"),
+                          "labels": dict(tmd.get("labels") or {})}
     if tmd.get("annotations"):
-        meta["annotations"] = dict(tmd["annotations"])
+        md["annotations"] = dict(tmd["annotations"])
     if tmd.get("finalizers"):
-        meta["finalizers"] = list(tmd["finalizers"])
-    meta["ownerReferences"] = [_owner_ref("ReplicaSet", rs)]
-    return {"apiVersion": "v1", "kind": "Pod", "metadata": meta, "spec": thaw(template.get("spec") or {})}
+        md["finalizers"] = list(tmd["finalizers"])
+    md["ownerReferences"] = [meta.new_controller_ref(rs, "apps/v1", "ReplicaSet")]
+    return {"apiVersion": "v1", "kind": "Pod", "metadata": md, "spec": thaw(template.get("spec") or {})}
 
 
 def _active(pods: Sequence[Obj]) -> list[Obj]:
@@ -135,7 +127,7 @@ def _ready_time(p: Obj) -> float:
 
 
 def _created(p: Obj) -> float:
-    ts = _md(p).get("creationTimestamp")
+    ts = meta.metadata(p).get("creationTimestamp")
     return pu.parse_time(ts) if ts else math.inf
 
 
@@ -167,7 +159,7 @@ def pods_to_delete(pods: Sequence[Obj], related: Sequence[Obj], count: int) -> l
             -_ready_time(p) if ready else 0,              # 5. ready for less time first
             -_restarts(p),                                # 6. more restarts first
             -_created(p),                                 # 7. newer first (no timestamp first)
-            _md(p).get("uid", ""),
+            meta.metadata(p).get("uid", ""),
         )
 
     return sorted(pods, key=key)[:count]
@@ -180,14 +172,14 @@ def _rs_status(rs: Obj, pods: Sequence[Obj], now: Now | None) -> dict[str, Any]:
     min_ready = int((rs.get("spec") or {}).get("minReadySeconds") or 0)
     ready = [p for p in active if pu.is_pod_ready(p)]
     available = [p for p in ready if pu.is_pod_available(p, min_ready, now if now is not None else math.inf)]
-    fully = [p for p in active if all(((_md(p).get("labels") or {}).get(k) == v) for k, v in tmpl_labels.items())]
+    fully = [p for p in active if all((meta.labels(p).get(k) == v) for k, v in tmpl_labels.items())]
     status: dict[str, Any] = {"replicas": len(active)}
     for key, n in (("fullyLabeledReplicas", len(fully)), ("readyReplicas", len(ready)),
                    ("availableReplicas", len(available))):
         if n:
             status[key] = n
-    if _md(rs).get("generation"):
-        status["observedGeneration"] = _md(rs)["generation"]
+    if meta.metadata(rs).get("generation"):
+        status["observedGeneration"] = meta.metadata(rs)["generation"]
     return status
 
 
@@ -205,7 +197,7 @@ def replicaset_plan(rs: Obj, pods: Sequence[Obj], *, related: Sequence[Obj] | No
         creates = min(-diff, BURST_REPLICAS)
     elif diff > 0:
         victims = pods_to_delete(active, related if related is not None else pods, min(diff, BURST_REPLICAS))
-        deletes = [str(_md(p).get("name", "")) for p in victims]
+        deletes = [str(meta.metadata(p).get("name", "")) for p in victims]
     return creates, deletes, _rs_status(rs, pods, now)
 
 
@@ -219,7 +211,7 @@ class DeploymentPlan:
 
 
 def _owned_by(pod: Obj, rs: Obj) -> bool:
-    return any(r.get("uid") == _md(rs).get("uid") and r.get("controller") for r in _md(pod).get("ownerReferences") or ())
+    return any(r.get("uid") == meta.metadata(rs).get("uid") and r.get("controller") for r in meta.owner_refs(pod))
 
 
 def _same_template(rs: Obj, deploy: Obj) -> bool:
@@ -234,7 +226,7 @@ def _same_template(rs: Obj, deploy: Obj) -> bool:
 
 def _revision(rs: Obj) -> int:
     try:
-        return int((_md(rs).get("annotations") or {}).get(REVISION_ANNOTATION, "0"))
+        return int(meta.annotations(rs).get(REVISION_ANNOTATION, "0"))
     except ValueError:
         return 0
 
@@ -256,7 +248,7 @@ def deployment_rolling_plan(deploy: Obj, rss: Sequence[Obj], pods: Sequence[Obj]
     avail_of: dict[str, int] = {}
     statuses = _rs_statuses(rss, pods, now)
     for rs, st in zip(rss, statuses, strict=True):
-        name = str(_md(rs).get("name"))
+        name = str(meta.metadata(rs).get("name"))
         spec_of[name] = _replicas(rs, 1)
         avail_of[name] = int(st.get("availableReplicas", 0))
     new = next((rs for rs in rss if _same_template(rs, deploy)), None)
@@ -267,9 +259,9 @@ def deployment_rolling_plan(deploy: Obj, rss: Sequence[Obj], pods: Sequence[Obj]
         create = new
         spec_of[new["metadata"]["name"]] = 0
         avail_of[new["metadata"]["name"]] = 0
-    new_name = str(_md(new)["name"])
-    old = sorted((rs for rs in rss if _md(rs).get("name") != new_name),
-                 key=lambda r: (_md(r).get("creationTimestamp") or "", _md(r).get("name") or ""))
+    new_name = str(meta.metadata(new)["name"])
+    old = sorted((rs for rs in rss if meta.metadata(rs).get("name") != new_name),
+                 key=lambda r: (meta.metadata(r).get("creationTimestamp") or "", meta.metadata(r).get("name") or ""))
     scales: list[tuple[str, int]] = []
 
     def scale(name: str, n: int) -> None:
@@ -299,9 +291,9 @@ def _recreate_plan(deploy: Obj, rss: Sequence[Obj], pods: Sequence[Obj], now: No
     pods count), then create or scale the new ReplicaSet straight to ``replicas``."""
     replicas = _replicas(deploy)
     new = next((rs for rs in rss if _same_template(rs, deploy)), None)
-    new_name = str(_md(new)["name"]) if new is not None else ""
-    old = [rs for rs in rss if _md(rs).get("name") != new_name]
-    scales = [(str(_md(rs)["name"]), 0) for rs in old if _replicas(rs, 1) != 0]
+    new_name = str(meta.metadata(new)["name"]) if new is not None else ""
+    old = [rs for rs in rss if meta.metadata(rs).get("name") != new_name]
+    scales = [(str(meta.metadata(rs)["name"]), 0) for rs in old if _replicas(rs, 1) != 0]
     running = any(_owned_by(p, rs) and (p.get("status") or {}).get("phase") not in ("Failed", "Succeeded")
                   for rs in old for p in pods)
     create = None
@@ -327,7 +319,7 @@ def _new_rs_replicas(spec_of: Mapping[str, int], new_name: str, replicas: int, s
 def _scale_down_old(old: Sequence[Obj], new_name: str, spec_of: dict[str, int], avail_of: dict[str, int],
                     min_available: int, scale: Any) -> None:
     """reconcileOldReplicaSets: cleanupUnhealthyReplicas, then scaleDownOldReplicaSetsForRollingUpdate."""
-    names = [str(_md(r)["name"]) for r in old]
+    names = [str(meta.metadata(r)["name"]) for r in old]
     if sum(spec_of[n] for n in names) == 0:
         return
     new_unavailable = spec_of[new_name] - avail_of[new_name]
@@ -357,13 +349,13 @@ def _scale_down_old(old: Sequence[Obj], new_name: str, spec_of: dict[str, int], 
 
 def _rs_statuses(rss: Sequence[Obj], pods: Sequence[Obj], now: Now | None) -> list[dict[str, Any]]:
     """Each ReplicaSet's status recomputed from its pods (as the ReplicaSet controller keeps it)."""
-    mine: dict[str, list[Obj]] = {str(_md(rs).get("uid")): [] for rs in rss}
+    mine: dict[str, list[Obj]] = {str(meta.metadata(rs).get("uid")): [] for rs in rss}
     for p in pods:
-        for r in _md(p).get("ownerReferences") or ():
+        for r in meta.owner_refs(p):
             if r.get("controller") and r.get("uid") in mine:
                 mine[r["uid"]].append(p)
                 break
-    return [_rs_status(rs, mine[str(_md(rs).get("uid"))], now) for rs in rss]
+    return [_rs_status(rs, mine[str(meta.metadata(rs).get("uid"))], now) for rs in rss]
 
 
 def _deployment_status(deploy: Obj, rss: Sequence[Obj], statuses: Sequence[Mapping[str, Any]],
@@ -375,11 +367,11 @@ def _deployment_status(deploy: Obj, rss: Sequence[Obj], statuses: Sequence[Mappi
         totals["readyReplicas"] += st.get("readyReplicas", 0)
         totals["availableReplicas"] += st.get("availableReplicas", 0)
         totals["spec"] += _replicas(rs, 1)
-        if _md(rs).get("name") == new_name:
+        if meta.metadata(rs).get("name") == new_name:
             totals["updatedReplicas"] = st["replicas"]
     out: dict[str, Any] = {}
-    if _md(deploy).get("generation"):
-        out["observedGeneration"] = _md(deploy)["generation"]
+    if meta.metadata(deploy).get("generation"):
+        out["observedGeneration"] = meta.metadata(deploy)["generation"]
     for k in ("replicas", "updatedReplicas", "readyReplicas", "availableReplicas"):
         if totals[k]:
             out[k] = totals[k]

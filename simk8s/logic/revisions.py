@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+import simk8s.api.meta as meta
 from simk8s.api.frozen import thaw
 from simk8s.logic.hashing import controller_revision_hash, go_json
 
@@ -39,9 +40,7 @@ R = TypeVar("R", bound=Mapping[str, Any])
 
 def set_owner_ref(sts: Obj) -> dict[str, Any]:
     """``metav1.NewControllerRef`` to the StatefulSet."""
-    md = sts.get("metadata") or {}
-    return {"apiVersion": "apps/v1", "kind": "StatefulSet", "name": md.get("name", ""),
-            "uid": md.get("uid", ""), "controller": True, "blockOwnerDeletion": True}
+    return meta.new_controller_ref(sts, "apps/v1", "StatefulSet")
 
 
 def _go_template(template: Obj) -> dict[str, Any]:
@@ -68,26 +67,26 @@ def revision_name(set_name: str, hash_: str) -> str:
 
 def new_revision(sts: Obj, revision_number: int, collision_count: int) -> dict[str, Any]:
     """A ControllerRevision capturing the set's current template."""
-    md = sts.get("metadata") or {}
+    md = meta.metadata(sts)
     data = revision_patch(sts)
     h = controller_revision_hash(go_json(data), collision_count)
     labels = dict(((sts.get("spec") or {}).get("template") or {}).get("metadata", {}).get("labels") or {})
     labels[HASH_LABEL] = h
-    meta: dict[str, Any] = {
+    rmd: dict[str, Any] = {
         "name": revision_name(md.get("name", ""), h),
         "namespace": md.get("namespace", "default"),
         "labels": labels,
         "ownerReferences": [set_owner_ref(sts)],
     }
     if md.get("annotations"):
-        meta["annotations"] = dict(md["annotations"])
-    return {"apiVersion": "apps/v1", "kind": "ControllerRevision", "metadata": meta,
+        rmd["annotations"] = dict(md["annotations"])
+    return {"apiVersion": "apps/v1", "kind": "ControllerRevision", "metadata": rmd,
             "data": data, "revision": revision_number}
 
 
 def _label_hash(rev: Obj) -> int | None:
     # Upstream parses the hash label as a base-10 int32; safe-encoded hashes only parse when all digits.
-    hs = ((rev.get("metadata") or {}).get("labels") or {}).get(HASH_LABEL)
+    hs = meta.labels(rev).get(HASH_LABEL)
     if hs is None:
         return None
     try:
@@ -110,7 +109,7 @@ def equal_revision(a: Obj | None, b: Obj | None) -> bool:
 def sort_revisions(revisions: Iterable[R]) -> list[R]:
     """By ``.revision``, ties by creationTimestamp then name (stable)."""
     def key(r: R) -> tuple[int, str, str]:
-        md = r.get("metadata") or {}
+        md = meta.metadata(r)
         return int(r.get("revision") or 0), md.get("creationTimestamp") or "", md.get("name") or ""
     return sorted(revisions, key=key)
 
@@ -180,8 +179,8 @@ def history_to_truncate(sts: Obj, revisions: Sequence[Obj], pods: Iterable[Obj],
     limit = DEFAULT_HISTORY_LIMIT if limit is None else int(limit)
     if len(revisions) <= limit:
         return []   # the non-live ones are fewer still
-    live = {((r or {}).get("metadata") or {}).get("name") for r in (current, update)}
-    live |= {((p.get("metadata") or {}).get("labels") or {}).get(REVISION_LABEL, "") for p in pods}
+    live = {meta.metadata(r or {}).get("name") for r in (current, update)}
+    live |= {meta.labels(p).get(REVISION_LABEL, "") for p in pods}
     hist = [r for r in sort_revisions(revisions) if r["metadata"]["name"] not in live]
     if len(hist) <= limit:
         return []

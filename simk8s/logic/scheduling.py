@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
+import simk8s.api.meta as meta
 import simk8s.logic.affinity as affinity
 from simk8s.logic.hostports import NODE_PORTS, host_ports, ports_conflict
 from simk8s.logic.volumes import find_matching_volume, node_affinity_matches, pv_matches_node, storage
@@ -37,7 +38,7 @@ def pod_requests(pod: Obj) -> dict[str, float]:
     out = dict(_requests(pod))
     out[NONZERO_CPU] = out.get("cpu") or DEFAULT_CPU
     out[NONZERO_MEMORY] = out.get("memory") or DEFAULT_MEMORY
-    owner = _owner_uid(pod)
+    owner = meta.controller_uid(pod)
     if owner:
         out[OWNER_PREFIX + owner] = 1.0
     return out
@@ -292,13 +293,6 @@ class _Ctx:
         return sum(_requests(p).get(res, 0.0) for p in pods_here)
 
 
-def _owner_uid(pod: Obj) -> str | None:
-    for ref in pod["metadata"].get("ownerReferences") or ():
-        if ref.get("controller"):
-            return str(ref.get("uid"))
-    return None
-
-
 def _score(pod: Obj, node: Obj, pods_here: Sequence[Obj], ctx: _Ctx) -> float:
     alloc = _allocatable(node)
     cpu_cap = alloc.get("cpu", 1.0) or 1.0
@@ -319,7 +313,7 @@ def _score(pod: Obj, node: Obj, pods_here: Sequence[Obj], ctx: _Ctx) -> float:
     elif cached is not None:
         same = int(cached.get(OWNER_PREFIX + owner, 0))
     else:
-        same = sum(1 for p in pods_here if _owner_uid(p) == owner)
+        same = sum(1 for p in pods_here if meta.controller_uid(p) == owner)
     spread = 100.0 / (1 + same)
     prefer_no = sum(1 for t in (node.get("spec") or {}).get("taints") or ()
                     if t.get("effect") == "PreferNoSchedule"
@@ -532,7 +526,7 @@ def schedule(pod: Obj, nodes: Sequence[Obj], pods_by_node: Mapping[str, Sequence
                rwop_conflict=rwop_conflict,
                static_cache=static_cache, shape=_shape(pod) if static_cache is not None else "")
     own = ctx.requests
-    ctx.own = (own.get("cpu") or DEFAULT_CPU, own.get("memory") or DEFAULT_MEMORY, _owner_uid(pod))
+    ctx.own = (own.get("cpu") or DEFAULT_CPU, own.get("memory") or DEFAULT_MEMORY, meta.controller_uid(pod))
     ctx.anti_terms = existing_anti if existing_anti is not None else affinity.existing_anti_affinity(
         nodes, ctx.pods_on)
     ctx.affinity_relevant = bool(ctx.anti_terms) or affinity.has_terms(pod)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+import simk8s.api.meta as meta
 from simk8s.api.frozen import FrozenDict
 
 __all__ = ["INDEXES", "Table"]
@@ -27,7 +28,7 @@ def _volume_claim_ref(pv: FrozenDict) -> list[tuple[str, str] | None]:
 
 
 def _owner_uids(obj: FrozenDict) -> list[str | None]:
-    refs = obj["metadata"].get("ownerReferences") or ()
+    refs = meta.owner_refs(obj)
     return [r.get("uid") for r in refs] if refs else [None]
 
 

@@ -61,8 +61,5 @@ def validate(kind: Kind, obj: Mapping[str, Any], old: Mapping[str, Any] | None =
     """All field errors of ``obj`` (an update when ``old`` is given), in the API server's order."""
     validator = _validators().get(kind.kind)
     if validator is None:
-        meta = obj.get("metadata") or {}
-        if old is None:
-            return common.validate_object_meta(meta, kind.namespaced, common.name_is_dns1123_subdomain)
-        return common.validate_object_meta_update(meta, old.get("metadata") or {})
+        return common.object_meta(obj, old, kind.namespaced)
     return validator(obj, old)

@@ -233,10 +233,9 @@ def _sts_spec(spec: Mapping[str, Any], path: str = "spec") -> Errors:
 def validate_stateful_set(obj: Mapping[str, Any], old: Mapping[str, Any] | None) -> Errors:
     """ValidateStatefulSet / ValidateStatefulSetUpdate (the name is not revalidated on update)."""
     spec = obj.get("spec") or {}
+    errs = common.object_meta(obj, old, name_fn=common.name_is_dns1123_label)
     if old is None:
-        errs = common.validate_object_meta(obj.get("metadata") or {}, True, common.name_is_dns1123_label)
         return errs + _sts_spec(spec)
-    errs = common.validate_object_meta_update(obj.get("metadata") or {}, old.get("metadata") or {})
     errs.extend(_sts_spec(spec))
     old_spec = old.get("spec") or {}
     frozen_new = {k: v for k, v in spec.items() if k not in _STS_MUTABLE}
@@ -314,11 +313,7 @@ def _deployment_strategy(strategy: Mapping[str, Any], path: str) -> Errors:
 
 def validate_deployment(obj: Mapping[str, Any], old: Mapping[str, Any] | None) -> Errors:
     spec = obj.get("spec") or {}
-    meta = obj.get("metadata") or {}
-    if old is None:
-        errs = common.validate_object_meta(meta, True, common.name_is_dns1123_subdomain)
-    else:
-        errs = common.validate_object_meta_update(meta, old.get("metadata") or {})
+    errs = common.object_meta(obj, old)
     errs.extend(common.nonnegative(spec.get("replicas", 0), "spec.replicas"))
     errs.extend(_selector_errors(spec, "spec", "deployment"))
     errs.extend(_replica_template(spec, "spec", "ReplicaSet"))
@@ -344,11 +339,7 @@ def validate_deployment(obj: Mapping[str, Any], old: Mapping[str, Any] | None) -
 
 def validate_replica_set(obj: Mapping[str, Any], old: Mapping[str, Any] | None) -> Errors:
     spec = obj.get("spec") or {}
-    meta = obj.get("metadata") or {}
-    if old is None:
-        errs = common.validate_object_meta(meta, True, common.name_is_dns1123_subdomain)
-    else:
-        errs = common.validate_object_meta_update(meta, old.get("metadata") or {})
+    errs = common.object_meta(obj, old)
     errs.extend(common.nonnegative(spec.get("replicas", 0), "spec.replicas"))
     errs.extend(common.nonnegative(spec.get("minReadySeconds", 0), "spec.minReadySeconds"))
     errs.extend(_selector_errors(spec, "spec", "deployment"))

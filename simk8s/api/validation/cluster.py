@@ -16,17 +16,9 @@ Errors = list[FieldError]
 _TAINT_EFFECTS = ("NoSchedule", "PreferNoSchedule", "NoExecute")
 
 
-def _meta(
-    obj: Mapping[str, Any], old: Mapping[str, Any] | None, namespaced: bool, name_fn: common.NameFn
-) -> Errors:
-    meta = obj.get("metadata") or {}
-    if old is None:
-        return common.validate_object_meta(meta, namespaced, name_fn)
-    return common.validate_object_meta_update(meta, old.get("metadata") or {})
-
 
 def validate_namespace(obj: Mapping[str, Any], old: Mapping[str, Any] | None) -> Errors:
-    errs = _meta(obj, old, False, common.name_is_dns1123_label)
+    errs = common.object_meta(obj, old, False, common.name_is_dns1123_label)
     for f in (obj.get("spec") or {}).get("finalizers") or []:
         errs.extend(FieldError.invalid("spec.finalizers", f, m) for m in names.is_qualified_name(f))
         errs.extend(common.kube_finalizer_name(f, "spec.finalizers"))
@@ -34,7 +26,7 @@ def validate_namespace(obj: Mapping[str, Any], old: Mapping[str, Any] | None) ->
 
 
 def validate_node(obj: Mapping[str, Any], old: Mapping[str, Any] | None) -> Errors:
-    errs = _meta(obj, old, False, common.name_is_dns1123_subdomain)
+    errs = common.object_meta(obj, old, False)
     seen: set[tuple[str, str]] = set()
     # Upstream validates spec.taints under the path "metadata.taints".
     for i, t in enumerate((obj.get("spec") or {}).get("taints") or []):

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
+import simk8s.api.meta as meta
 import simk8s.api.names as names
 from simk8s.api.errors import FieldError, GoValue, go_repr, go_string_slice
 from simk8s.api.quantity import Quantity
@@ -23,6 +24,7 @@ __all__ = [
     "name_is_dns1123_label",
     "name_is_dns1123_subdomain",
     "nonnegative",
+    "object_meta",
     "validate_annotations",
     "validate_label_selector",
     "validate_labels",
@@ -314,6 +316,14 @@ def validate_object_meta_update(
     errs.extend(validate_annotations(new.get("annotations"), f"{path}.annotations"))
     errs.extend(_validate_owner_references(new.get("ownerReferences") or [], f"{path}.ownerReferences"))
     return errs
+
+
+def object_meta(obj: Mapping[str, Any], old: Mapping[str, Any] | None, namespaced: bool = True,
+                name_fn: NameFn = name_is_dns1123_subdomain) -> Errors:
+    """The object's metadata errors: ValidateObjectMeta on create, ValidateObjectMetaUpdate on update."""
+    if old is None:
+        return validate_object_meta(meta.metadata(obj), namespaced, name_fn)
+    return validate_object_meta_update(meta.metadata(obj), meta.metadata(old))
 
 
 def spec_diff(type_name: str, old: Mapping[str, Any], new: Mapping[str, Any]) -> str:

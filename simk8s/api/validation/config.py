@@ -32,12 +32,6 @@ def _key_errors(key: str, path: str) -> Errors:
     return errs
 
 
-def _meta(obj: Mapping[str, Any], old: Mapping[str, Any] | None) -> Errors:
-    meta = obj.get("metadata") or {}
-    if old is None:
-        return common.validate_object_meta(meta, True, common.name_is_dns1123_subdomain)
-    return common.validate_object_meta_update(meta, old.get("metadata") or {})
-
 
 def _immutable(obj: Mapping[str, Any], old: Mapping[str, Any] | None, fields: tuple[str, ...]) -> Errors:
     if old is None or not old.get("immutable"):
@@ -52,7 +46,7 @@ def _immutable(obj: Mapping[str, Any], old: Mapping[str, Any] | None, fields: tu
 
 
 def validate_config_map(obj: Mapping[str, Any], old: Mapping[str, Any] | None) -> Errors:
-    errs = _meta(obj, old)
+    errs = common.object_meta(obj, old)
     size = 0
     data = obj.get("data") or {}
     binary = obj.get("binaryData") or {}
@@ -70,7 +64,7 @@ def validate_config_map(obj: Mapping[str, Any], old: Mapping[str, Any] | None) -
 
 
 def validate_secret(obj: Mapping[str, Any], old: Mapping[str, Any] | None) -> Errors:
-    errs = _meta(obj, old)
+    errs = common.object_meta(obj, old)
     size = 0
     for key, value in (obj.get("data") or {}).items():
         errs += _key_errors(key, f"data[{key}]")
@@ -86,7 +80,7 @@ def validate_secret(obj: Mapping[str, Any], old: Mapping[str, Any] | None) -> Er
 
 
 def validate_lease(obj: Mapping[str, Any], old: Mapping[str, Any] | None) -> Errors:
-    errs = _meta(obj, old)
+    errs = common.object_meta(obj, old)
     spec = obj.get("spec") or {}
     for f in ("leaseDurationSeconds", "leaseTransitions"):
         v = spec.get(f)

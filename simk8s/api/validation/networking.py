@@ -108,10 +108,6 @@ def _spec(spec: Mapping[str, Any], path: str) -> Errors:
 
 def validate_network_policy(obj: Mapping[str, Any], old: Mapping[str, Any] | None) -> Errors:
     """ValidateNetworkPolicy (create) / ValidateNetworkPolicyUpdate: metadata, then the spec."""
-    meta = obj.get("metadata") or {}
-    if old is None:
-        errs = common.validate_object_meta(meta, True, common.name_is_dns1123_subdomain)
-    else:
-        errs = common.validate_object_meta_update(meta, old.get("metadata") or {})
+    errs = common.object_meta(obj, old)
     errs.extend(_spec(obj.get("spec") or {}, "spec"))
     return errs

@@ -27,13 +27,6 @@ def path_segment_name(name: str, prefix: bool = False) -> list[str]:
     return [f"may not contain '{c}'" for c in ("/", "%") if c in name]
 
 
-def _meta(obj: Mapping[str, Any], old: Mapping[str, Any] | None, namespaced: bool,
-          name_fn: common.NameFn = path_segment_name) -> Errors:
-    meta = obj.get("metadata") or {}
-    if old is None:
-        return common.validate_object_meta(meta, namespaced, name_fn)
-    return common.validate_object_meta_update(meta, old.get("metadata") or {})
-
 
 def validate_policy_rule(rule: Mapping[str, Any], namespaced: bool, path: str) -> Errors:
     errs: Errors = []
@@ -64,11 +57,11 @@ def _rules(rules: Sequence[Mapping[str, Any]] | None, namespaced: bool) -> Error
 
 
 def validate_role(obj: Mapping[str, Any], old: Mapping[str, Any] | None) -> Errors:
-    return _meta(obj, old, True) + _rules(obj.get("rules"), True)
+    return common.object_meta(obj, old, True, path_segment_name) + _rules(obj.get("rules"), True)
 
 
 def validate_cluster_role(obj: Mapping[str, Any], old: Mapping[str, Any] | None) -> Errors:
-    errs = _meta(obj, old, False) + _rules(obj.get("rules"), False)
+    errs = common.object_meta(obj, old, False, path_segment_name) + _rules(obj.get("rules"), False)
     agg = obj.get("aggregationRule")
     if agg is not None:
         selectors = agg.get("clusterRoleSelectors") or []
@@ -109,7 +102,7 @@ def _go_role_ref(ref: Mapping[str, Any]) -> GoValue:
 
 def validate_binding(obj: Mapping[str, Any], old: Mapping[str, Any] | None, *, namespaced: bool) -> Errors:
     """ValidateRoleBinding / ValidateClusterRoleBinding (and their updates: roleRef is immutable)."""
-    errs = _meta(obj, None, namespaced) if old is None else []
+    errs = common.object_meta(obj, None, namespaced, path_segment_name) if old is None else []
     ref = obj.get("roleRef") or {}
     if ref.get("apiGroup", "") != RBAC_GROUP:
         errs.append(FieldError.not_supported("roleRef.apiGroup", ref.get("apiGroup", ""), [RBAC_GROUP]))
@@ -124,7 +117,7 @@ def validate_binding(obj: Mapping[str, Any], old: Mapping[str, Any] | None, *, n
     for i, subject in enumerate(obj.get("subjects") or ()):
         errs.extend(_subject(subject, namespaced, f"subjects[{i}]"))
     if old is not None:
-        errs.extend(_meta(obj, old, namespaced))
+        errs.extend(common.object_meta(obj, old, namespaced, path_segment_name))
         old_ref = old.get("roleRef") or {}
         if {k: old_ref.get(k, "") for k in ("apiGroup", "kind", "name")} != \
                 {k: ref.get(k, "") for k in ("apiGroup", "kind", "name")}:
@@ -133,4 +126,4 @@ def validate_binding(obj: Mapping[str, Any], old: Mapping[str, Any] | None, *, n
 
 
 def validate_service_account(obj: Mapping[str, Any], old: Mapping[str, Any] | None) -> Errors:
-    return _meta(obj, old, True, common.name_is_dns1123_subdomain)
+    return common.object_meta(obj, old)

@@ -137,23 +137,16 @@ def _cluster_ip_changes(spec: Mapping[str, Any], old_spec: Mapping[str, Any]) ->
 
 
 def validate_service(obj: Mapping[str, Any], old: Mapping[str, Any] | None) -> Errors:
-    meta = obj.get("metadata") or {}
     spec = obj.get("spec") or {}
+    errs = common.object_meta(obj, old, name_fn=common.name_is_dns1035_label)
     if old is None:
-        return common.validate_object_meta(meta, True, common.name_is_dns1035_label) + _validate_service_spec(
-            spec
-        )
-    errs = common.validate_object_meta_update(meta, old.get("metadata") or {})
+        return errs + _validate_service_spec(spec)
     errs.extend(_cluster_ip_changes(spec, old.get("spec") or {}))
     return errs + _validate_service_spec(spec)
 
 
 def validate_endpoints(obj: Mapping[str, Any], old: Mapping[str, Any] | None) -> Errors:
-    meta = obj.get("metadata") or {}
-    if old is None:
-        errs = common.validate_object_meta(meta, True, common.name_is_dns1123_subdomain)
-    else:
-        errs = common.validate_object_meta_update(meta, old.get("metadata") or {})
+    errs = common.object_meta(obj, old)
     for i, subset in enumerate(obj.get("subsets") or []):
         p = f"subsets[{i}]"
         for key in ("addresses", "notReadyAddresses"):
@@ -178,11 +171,7 @@ def validate_endpoints(obj: Mapping[str, Any], old: Mapping[str, Any] | None) ->
 
 
 def validate_endpoint_slice(obj: Mapping[str, Any], old: Mapping[str, Any] | None) -> Errors:
-    meta = obj.get("metadata") or {}
-    if old is None:
-        errs = common.validate_object_meta(meta, True, common.name_is_dns1123_subdomain)
-    else:
-        errs = common.validate_object_meta_update(meta, old.get("metadata") or {})
+    errs = common.object_meta(obj, old)
     at = obj.get("addressType")
     errs.extend(common.not_supported(at, ("IPv4", "IPv6", "FQDN"), "addressType"))
     for i, ep in enumerate(obj.get("endpoints") or []):

@@ -203,11 +203,10 @@ def _pv_spec(spec: Mapping[str, Any]) -> Errors:
 
 
 def validate_pv(obj: Mapping[str, Any], old: Mapping[str, Any] | None) -> Errors:
-    meta = obj.get("metadata") or {}
     spec = obj.get("spec") or {}
+    errs = common.object_meta(obj, old, False)
     if old is None:
-        return common.validate_object_meta(meta, False, common.name_is_dns1123_subdomain) + _pv_spec(spec)
-    errs = common.validate_object_meta_update(meta, old.get("metadata") or {})
+        return errs + _pv_spec(spec)
     errs.extend(_pv_spec(spec))
     old_spec = old.get("spec") or {}
     new_src = {k: spec[k] for k in _PV_SOURCES if k in spec}
@@ -229,12 +228,7 @@ def validate_pv(obj: Mapping[str, Any], old: Mapping[str, Any] | None) -> Errors
 
 
 def validate_storage_class(obj: Mapping[str, Any], old: Mapping[str, Any] | None) -> Errors:
-    meta = obj.get("metadata") or {}
-    errs = (
-        common.validate_object_meta(meta, False, common.name_is_dns1123_subdomain)
-        if old is None
-        else common.validate_object_meta_update(meta, old.get("metadata") or {})
-    )
+    errs = common.object_meta(obj, old, False)
     prov = obj.get("provisioner") or ""
     if not prov:
         errs.append(FieldError.required("provisioner", ""))

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import simk8s.api.meta as meta
 from simk8s.api.frozen import thaw
 from simk8s.logic import podutil as pu
 from simk8s.logic.revisions import REVISION_LABEL, apply_revision, set_owner_ref
@@ -25,8 +26,6 @@ __all__ = [
     "desired_claims",
     "identity_matches",
     "in_range",
-    "name_of",
-    "namespace_of",
     "new_pod",
     "pod_ordinal",
     "pod_revision",
@@ -35,7 +34,6 @@ __all__ = [
     "start_ordinal",
     "storage_matches",
     "template_name",
-    "uid_of",
     "update_identity",
     "update_storage",
     "uses_current_revision",
@@ -46,18 +44,6 @@ POD_NAME_LABEL = "statefulset.kubernetes.io/pod-name"
 POD_INDEX_LABEL = "apps.kubernetes.io/pod-index"
 
 Obj = Mapping[str, Any]
-
-
-def name_of(o: Obj) -> str:
-    return str((o.get("metadata") or {}).get("name") or "")
-
-
-def uid_of(o: Obj) -> str:
-    return str((o.get("metadata") or {}).get("uid") or "")
-
-
-def namespace_of(o: Obj) -> str:
-    return str((o.get("metadata") or {}).get("namespace") or "default")
 
 
 def spec_of(sts: Obj) -> Obj:
@@ -79,11 +65,11 @@ def in_range(sts: Obj, ordinal: int) -> bool:
 
 
 def pod_ordinal(pod: Obj) -> int:
-    return pu.get_parent_and_ordinal(name_of(pod))[1]
+    return pu.get_parent_and_ordinal(meta.name(pod))[1]
 
 
 def pod_revision(pod: Obj) -> str:
-    return str(((pod.get("metadata") or {}).get("labels") or {}).get(REVISION_LABEL, ""))
+    return str(meta.labels(pod).get(REVISION_LABEL, ""))
 
 
 def claim_name(template: str, set_name: str, ordinal: int) -> str:
@@ -98,8 +84,8 @@ def desired_claims(sts: Obj, ordinal: int) -> list[dict[str, Any]]:
         claim = thaw(tmpl)
         claim.pop("status", None)
         md = claim.setdefault("metadata", {})
-        md["name"] = claim_name(md.get("name", ""), name_of(sts), ordinal)
-        md["namespace"] = namespace_of(sts)
+        md["name"] = claim_name(md.get("name", ""), meta.name(sts), ordinal)
+        md["namespace"] = meta.namespace(sts, "default")
         md["labels"] = {**md["labels"], **match} if md.get("labels") is not None else dict(match)
         out.append({"apiVersion": "v1", "kind": "PersistentVolumeClaim", **claim})
     return out
@@ -107,12 +93,12 @@ def desired_claims(sts: Obj, ordinal: int) -> list[dict[str, Any]]:
 
 def template_name(tmpl: Obj) -> str:
     """A claim template's name ("" when it has none: upstream does not validate the templates)."""
-    return str((tmpl.get("metadata") or {}).get("name") or "")
+    return meta.name(tmpl)
 
 
 def claim_names_of(sts: Obj, ordinal: int) -> list[str]:
     """The names of :func:`desired_claims` without building the claims."""
-    set_name = name_of(sts)
+    set_name = meta.name(sts)
     return [claim_name(template_name(t), set_name, ordinal) for t in spec_of(sts).get("volumeClaimTemplates") or ()]
 
 
@@ -122,7 +108,7 @@ def update_storage(sts: Obj, pod: Obj) -> dict[str, Any]:
     ordinal = pod_ordinal(pod)
     templates = [template_name(t) for t in spec_of(sts).get("volumeClaimTemplates") or ()]
     spec = out.setdefault("spec", {})
-    volumes = [{"name": t, "persistentVolumeClaim": {"claimName": claim_name(t, name_of(sts), ordinal)}}
+    volumes = [{"name": t, "persistentVolumeClaim": {"claimName": claim_name(t, meta.name(sts), ordinal)}}
                for t in templates]
     volumes += [v for v in spec.get("volumes") or () if v.get("name") not in templates]
     if volumes:
@@ -135,8 +121,8 @@ def update_identity(sts: Obj, pod: Obj) -> dict[str, Any]:
     out: dict[str, Any] = thaw(pod)
     ordinal = pod_ordinal(pod)
     md = out.setdefault("metadata", {})
-    md["name"] = f"{name_of(sts)}-{ordinal}"
-    md["namespace"] = namespace_of(sts)
+    md["name"] = f"{meta.name(sts)}-{ordinal}"
+    md["namespace"] = meta.namespace(sts, "default")
     labels = md.setdefault("labels", {})
     labels[POD_NAME_LABEL] = md["name"]
     labels[POD_INDEX_LABEL] = str(ordinal)
@@ -145,10 +131,11 @@ def update_identity(sts: Obj, pod: Obj) -> dict[str, Any]:
 
 def identity_matches(sts: Obj, pod: Obj) -> bool:
     """Name ``<set>-<ordinal>``, the set's namespace, and the pod-name label equal to the name."""
-    parent, ordinal = pu.get_parent_and_ordinal(name_of(pod))
-    labels = (pod.get("metadata") or {}).get("labels") or {}
-    return (ordinal >= 0 and parent == name_of(sts) and name_of(pod) == f"{name_of(sts)}-{ordinal}"
-            and namespace_of(pod) == namespace_of(sts) and labels.get(POD_NAME_LABEL) == name_of(pod))
+    parent, ordinal = pu.get_parent_and_ordinal(meta.name(pod))
+    labels = meta.labels(pod)
+    return (ordinal >= 0 and parent == meta.name(sts) and meta.name(pod) == f"{meta.name(sts)}-{ordinal}"
+            and meta.namespace(pod, "default") == meta.namespace(sts, "default")
+            and labels.get(POD_NAME_LABEL) == meta.name(pod))
 
 
 def storage_matches(sts: Obj, pod: Obj) -> bool:
@@ -160,7 +147,7 @@ def storage_matches(sts: Obj, pod: Obj) -> bool:
     for tmpl in spec_of(sts).get("volumeClaimTemplates") or ():
         t = template_name(tmpl)
         pvc = (volumes.get(t) or {}).get("persistentVolumeClaim")
-        if not pvc or pvc.get("claimName") != claim_name(t, name_of(sts), ordinal):
+        if not pvc or pvc.get("claimName") != claim_name(t, meta.name(sts), ordinal):
             return False
     return True
 
@@ -169,20 +156,21 @@ def _pod_from_set(sts: Obj, ordinal: int) -> dict[str, Any]:
     """newStatefulSetPod: GetPodFromTemplate + initIdentity + updateStorage."""
     tmpl = spec_of(sts).get("template") or {}
     tmd = tmpl.get("metadata") or {}
-    name = f"{name_of(sts)}-{ordinal}"
-    meta: dict[str, Any] = {"name": name, "generateName": f"{name_of(sts)}-", "namespace": namespace_of(sts),
-                            "labels": {**(tmd.get("labels") or {}), POD_NAME_LABEL: name,
-                                       POD_INDEX_LABEL: str(ordinal)}}
+    name = f"{meta.name(sts)}-{ordinal}"
+    md: dict[str, Any] = {"name": name, "generateName": f"{meta.name(sts)}-",
+                          "namespace": meta.namespace(sts, "default"),
+                          "labels": {**(tmd.get("labels") or {}), POD_NAME_LABEL: name,
+                                     POD_INDEX_LABEL: str(ordinal)}}
     if tmd.get("annotations"):
-        meta["annotations"] = dict(tmd["annotations"])
+        md["annotations"] = dict(tmd["annotations"])
     if tmd.get("finalizers"):
-        meta["finalizers"] = list(tmd["finalizers"])
-    meta["ownerReferences"] = [set_owner_ref(sts)]
+        md["finalizers"] = list(tmd["finalizers"])
+    md["ownerReferences"] = [set_owner_ref(sts)]
     spec = thaw(tmpl.get("spec") or {})
     spec["hostname"] = name
     if spec_of(sts).get("serviceName"):
         spec["subdomain"] = spec_of(sts)["serviceName"]
-    return update_storage(sts, {"apiVersion": "v1", "kind": "Pod", "metadata": meta, "spec": spec})
+    return update_storage(sts, {"apiVersion": "v1", "kind": "Pod", "metadata": md, "spec": spec})
 
 
 def new_pod(sts: Obj, ordinal: int, revision: Obj | None) -> dict[str, Any]:
@@ -190,7 +178,7 @@ def new_pod(sts: Obj, ordinal: int, revision: Obj | None) -> dict[str, Any]:
     source = apply_revision(sts, revision) if revision is not None and "data" in revision else sts
     pod = _pod_from_set(source, ordinal)
     if revision is not None:
-        pod["metadata"]["labels"][REVISION_LABEL] = name_of(revision)
+        pod["metadata"]["labels"][REVISION_LABEL] = meta.name(revision)
     return pod
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from simk8s.logic.statefulset.identity import name_of
+import simk8s.api.meta as meta
 from simk8s.logic.statefulset.status import PodFacts
 
 __all__ = ["PlanMemo"]
@@ -42,7 +42,7 @@ class PlanMemo:
         """Drop what was learned about pods (and placeholders) that are gone."""
         if len(self.facts) <= len(pods) and len(self.steady) <= len(pods):
             return
-        names = {name_of(p) for p in pods}
+        names = {meta.name(p) for p in pods}
         for table in (self.facts, self.steady):
             for name in [n for n in table if n not in names]:
                 del table[name]

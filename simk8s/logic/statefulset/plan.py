@@ -16,6 +16,7 @@ from functools import cached_property
 from itertools import chain
 from typing import Any
 
+import simk8s.api.meta as meta
 from simk8s.api.frozen import thaw
 from simk8s.logic import podutil as pu
 from simk8s.logic.revisions import RevisionPlan, apply_revision
@@ -34,14 +35,12 @@ from simk8s.logic.statefulset.actions import (
 from simk8s.logic.statefulset.identity import (
     claim_names_of,
     identity_matches,
-    name_of,
     pod_ordinal,
     pod_revision,
     replica_count,
     spec_of,
     start_ordinal,
     storage_matches,
-    uid_of,
     update_identity,
     update_storage,
     uses_current_revision,
@@ -124,10 +123,10 @@ class _Planner:
     def __init__(self, sts: Obj, pods: Sequence[Obj], claims: Sequence[Obj] | Mapping[str, Obj], rp: RevisionPlan,
                  now: Now, gate: bool, memo: PlanMemo | None = None) -> None:
         self.sts, self.pods, self.rp, self.now, self.gate = sts, pods, rp, now, gate
-        self.set_name = name_of(sts)
-        self.current_name, self.update_name = name_of(rp.current), name_of(rp.update)
+        self.set_name = meta.name(sts)
+        self.current_name, self.update_name = meta.name(rp.current), meta.name(rp.update)
         self.claims: dict[str, Obj] = (_ClaimTable(claims) if isinstance(claims, Mapping)
-                                       else {name_of(c): c for c in claims})
+                                       else {meta.name(c): c for c in claims})
         self.min_ready = int(spec_of(sts).get("minReadySeconds") or 0)
         self.monotonic = spec_of(sts).get("podManagementPolicy") != "Parallel"
         self.actions: list[Action] = []
@@ -136,7 +135,7 @@ class _Planner:
         self.memo = memo
         self.now_s = pu.to_seconds(now)
         self.claim_templates = bool(spec_of(sts).get("volumeClaimTemplates"))
-        md = sts.get("metadata") or {}
+        md = meta.metadata(sts)
         self.context = (md.get("uid"), md.get("generation"), self.update_name, self.min_ready, self.monotonic)
         self.claim_names: dict[int, tuple[str, ...]] = {}   # per ordinal, shared through the memo
         if memo is not None:
@@ -192,7 +191,7 @@ class _Planner:
         out = []
         for n in names:
             c = self.claims.get(n)
-            md = c.get("metadata") or {} if c is not None else None
+            md = meta.metadata(c) if c is not None else None
             out.append(None if md is None else (md.get("uid"), md.get("deletionTimestamp"), md.get("ownerReferences")))
         return tuple(out)
 
@@ -221,22 +220,22 @@ class _Planner:
         ordinal = pod_ordinal(pod)
         names = claim_names_of(self.sts, ordinal)
         if all(n in self.claims for n in names) and not any(
-                (self.claims[n].get("metadata") or {}).get("deletionTimestamp") is not None for n in names):
+                meta.deleting(self.claims[n]) for n in names):
             return True  # nothing to create, nothing being deleted: skip building the claims
         for claim in new_claims(self.update_set, ordinal, pod):
-            name = name_of(claim)
+            name = meta.name(claim)
             existing = self.claims.get(name)
             if existing is None:
-                self.actions.append(CreateClaim(claim, self.set_name, name_of(pod),
-                                                claim_event("create", name, name_of(pod), self.set_name),
+                self.actions.append(CreateClaim(claim, self.set_name, meta.name(pod),
+                                                claim_event("create", name, meta.name(pod), self.set_name),
                                                 pod_verb, self.batch))
                 self.claims[name] = claim
-            elif (existing.get("metadata") or {}).get("deletionTimestamp") is not None:
+            elif meta.deleting(existing):
                 errors.append(f"pvc {name} is being deleted")
         if not errors:
             return True
         err = errors[0] if len(errors) == 1 else "[" + ", ".join(errors) + "]"
-        event = pod_event(pod_verb, name_of(pod), self.set_name, err) if pod_verb else None
+        event = pod_event(pod_verb, meta.name(pod), self.set_name, err) if pod_verb else None
         self.actions.append(FailSync(err, self.set_name, event, self.batch))
         return False
 
@@ -249,12 +248,12 @@ class _Planner:
             warnings: tuple[Event, ...] = ()
             if unexpected_controller(existing, self.update_set, pod):
                 warnings = (Event("Warning", "ConflictingController",
-                                  f"PersistentVolumeClaim {name_of(existing)} has a conflicting OwnerReference "
+                                  f"PersistentVolumeClaim {meta.name(existing)} has a conflicting OwnerReference "
                                   "that acts as a manging controller, the retention policy is ignored for "
                                   "this claim"),)
             updated = update_claim_owner_refs(existing, self.update_set, pod)
-            self.actions.append(UpdateClaim(updated, self.set_name, name_of(pod), pod_verb, warnings, self.batch))
-            self.claims[name_of(updated)] = updated
+            self.actions.append(UpdateClaim(updated, self.set_name, meta.name(pod), pod_verb, warnings, self.batch))
+            self.claims[meta.name(updated)] = updated
 
     def claim_is_stale(self, pod: Obj) -> bool:
         if retention_policy(self.sts)[1] == "Retain":
@@ -266,8 +265,8 @@ class _Planner:
         return False
 
     def delete(self, pod: Obj, reason: str) -> None:
-        self.actions.append(DeletePod(name_of(pod), uid_of(pod), reason, self.set_name,
-                                      pod_event("delete", name_of(pod), self.set_name), self.batch))
+        self.actions.append(DeletePod(meta.name(pod), meta.uid(pod), reason, self.set_name,
+                                      pod_event("delete", meta.name(pod), self.set_name), self.batch))
 
     # -- passes
     def process_replica(self, pod: Obj) -> bool:
@@ -297,7 +296,7 @@ class _Planner:
                 return True
             self.creates += 1
             self.actions.append(CreatePod(thaw(pod), self.set_name,
-                                          pod_event("create", name_of(pod), self.set_name), self.batch))
+                                          pod_event("create", meta.name(pod), self.set_name), self.batch))
             self.fix_claim_refs(pod, "update")
             return self.monotonic
         if pu.is_pending(pod):
@@ -324,14 +323,14 @@ class _Planner:
                 return True
         if not retention_ok:
             self.fix_claim_refs(new, "update")
-        self.actions.append(UpdatePod(new, self.set_name, pod_event("update", name_of(new), self.set_name),
+        self.actions.append(UpdatePod(new, self.set_name, pod_event("update", meta.name(new), self.set_name),
                                       self.batch))
         return False
 
     def process_condemned(self, pod: Obj, first_unavailable: str | None) -> bool:
         if pu.is_terminating(pod):
             return self.monotonic
-        if self.monotonic and name_of(pod) != first_unavailable and self.unavailable(pod):
+        if self.monotonic and meta.name(pod) != first_unavailable and self.unavailable(pod):
             return True
         self.delete(pod, "ScaleDown")
         return True
@@ -378,16 +377,16 @@ class _Planner:
         slots: dict[int, Obj] = {}
         condemned: list[Obj] = []
         for pod in self.pods:
-            ordinal = pu.get_ordinal(self.set_name, name_of(pod))
+            ordinal = pu.get_ordinal(self.set_name, meta.name(pod))
             if start <= ordinal < start + n:
                 slots[ordinal - start] = pod
             elif ordinal >= 0:
                 condemned.append(pod)
         replicas = _Replicas(n, start, slots, self.placeholder)
         condemned.sort(key=pod_ordinal, reverse=True)
-        first_unavailable = next((name_of(p) for p in chain(replicas, reversed(condemned))
+        first_unavailable = next((meta.name(p) for p in chain(replicas, reversed(condemned))
                                   if self.unavailable(p)), None)
-        deleting = (sts.get("metadata") or {}).get("deletionTimestamp") is not None
+        deleting = meta.deleting(sts)
         if not deleting:
             self.plan_writes(replicas, condemned, first_unavailable)
         if self.memo is not None:
@@ -412,7 +411,7 @@ class _Planner:
 
     def build(self, status_pods: Sequence[Obj]) -> Plan:
         base: dict[str, Any] = {
-            "observedGeneration": int((self.sts.get("metadata") or {}).get("generation") or 0),
+            "observedGeneration": int(meta.metadata(self.sts).get("generation") or 0),
             "currentRevision": self.current_name, "updateRevision": self.update_name,
             "collisionCount": self.rp.collision_count,
             **count_status(map(self.facts, status_pods), self.current_name, self.update_name, self.min_ready,

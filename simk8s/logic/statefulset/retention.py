@@ -10,16 +10,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import simk8s.api.meta as meta
 from simk8s.api.frozen import thaw
 from simk8s.logic.revisions import set_owner_ref
 from simk8s.logic.statefulset.identity import (
     claim_names_of,
     desired_claims,
     in_range,
-    name_of,
     pod_ordinal,
     spec_of,
-    uid_of,
 )
 
 __all__ = [
@@ -43,7 +42,7 @@ def retention_policy(sts: Obj) -> tuple[str, str]:
 
 
 def _pod_ref(pod: Obj) -> dict[str, Any]:
-    return {"apiVersion": "v1", "kind": "Pod", "name": name_of(pod), "uid": uid_of(pod),
+    return {"apiVersion": "v1", "kind": "Pod", "name": meta.name(pod), "uid": meta.uid(pod),
             "controller": True, "blockOwnerDeletion": True}
 
 
@@ -52,17 +51,17 @@ def _matches(ref: Obj, api: str, kind: str, name: str) -> bool:
 
 
 def _refs(claim: Obj) -> list[Obj]:
-    return list((claim.get("metadata") or {}).get("ownerReferences") or ())
+    return list(meta.owner_refs(claim))
 
 
 def _has_ref(claim: Obj, owner: Obj) -> bool:
-    return any(r.get("uid") == uid_of(owner) for r in _refs(claim))
+    return any(r.get("uid") == meta.uid(owner) for r in _refs(claim))
 
 
 def stale_ref(claim: Obj, owner: Obj, api: str, kind: str) -> bool:
     for r in _refs(claim):
-        if _matches(r, api, kind, name_of(owner)):
-            return r.get("uid") != uid_of(owner)
+        if _matches(r, api, kind, meta.name(owner)):
+            return r.get("uid") != meta.uid(owner)
     return False
 
 
@@ -70,12 +69,12 @@ def unexpected_controller(claim: Obj, sts: Obj, pod: Obj) -> bool:
     if retention_policy(sts) == ("Retain", "Retain"):
         return False
     for r in _refs(claim):
-        if _matches(r, "apps/v1", "StatefulSet", name_of(sts)):
-            if r.get("uid") != uid_of(sts):
+        if _matches(r, "apps/v1", "StatefulSet", meta.name(sts)):
+            if r.get("uid") != meta.uid(sts):
                 return True
             continue
-        if _matches(r, "v1", "Pod", name_of(pod)):
-            if r.get("uid") != uid_of(pod):
+        if _matches(r, "v1", "Pod", meta.name(pod)):
+            if r.get("uid") != meta.uid(pod):
                 return True
             continue
         if r.get("controller"):
@@ -89,7 +88,7 @@ def is_claim_owner_up_to_date(claim: Obj, sts: Obj, pod: Obj) -> bool:
         return True  # managed by a previous incarnation: leave it to the garbage collector
     if unexpected_controller(claim, sts, pod):
         return not (_has_ref(claim, sts) or _has_ref(claim, pod))
-    if any(r.get("uid") in (uid_of(sts), uid_of(pod)) and not r.get("controller") for r in _refs(claim)):
+    if any(r.get("uid") in (meta.uid(sts), meta.uid(pod)) and not r.get("controller") for r in _refs(claim)):
         return False
     when_deleted, when_scaled = retention_policy(sts)
     scaled_down = not in_range(sts, pod_ordinal(pod))
@@ -107,8 +106,8 @@ def update_claim_owner_refs(claim: Obj, sts: Obj, pod: Obj) -> dict[str, Any]:
     """updateClaimOwnerRefForSetAndPod: the claim with set/pod refs rewritten for the policy."""
     out: dict[str, Any] = thaw(claim)
     unexpected = unexpected_controller(claim, sts, pod)
-    refs = [dict(r) for r in _refs(claim) if not (_matches(r, "apps/v1", "StatefulSet", name_of(sts))
-                                               or _matches(r, "v1", "Pod", name_of(pod)))]
+    refs = [dict(r) for r in _refs(claim) if not (_matches(r, "apps/v1", "StatefulSet", meta.name(sts))
+                                               or _matches(r, "v1", "Pod", meta.name(pod)))]
     if not unexpected:
         when_deleted, when_scaled = retention_policy(sts)
         scaled_down = not in_range(sts, pod_ordinal(pod))
