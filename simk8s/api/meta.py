@@ -3,11 +3,10 @@
 They accept any JSON-shaped object, stored (frozen, defaulted) or not: a missing ``metadata``, or a
 missing or null field, reads as empty. ``namespace`` takes the value to use when there is none, since
 callers differ on purpose (``""`` for cluster-scoped keys, ``"default"`` where upstream defaults it).
-Writers do not belong here: they build bodies with ``thaw`` / ``assoc_in``.
+The one builder is :func:`new_controller_ref`; other writers build bodies with ``thaw`` / ``assoc_in``.
 """
 
-from __future__ import annotations
-
+# No ``from __future__ import annotations``: it would bind the name ``annotations`` this module defines.
 from collections.abc import Mapping, Sequence
 from typing import Any
 
