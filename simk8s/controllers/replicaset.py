@@ -160,13 +160,13 @@ class DeploymentController(Controller):
                 created = self.store.create("ReplicaSet", plan.create, ns)
             except AlreadyExists:
                 return 0.1
-            replicas = get_in(created, ("spec", "replicas"), 0)
+            replicas = created["spec"]["replicas"]
             self.recorder.event(deploy, "Normal", "ScalingReplicaSet",
                                 f"Scaled up replica set {created['metadata']['name']} from 0 to {replicas}")
         scales, status = plan.scales, plan.status
         for rs_name, replicas in scales:
             cur = self.store.get("ReplicaSet", rs_name, ns)
-            old = int(get_in(cur, ("spec", "replicas"), 0) or 0)
+            old = int(cur["spec"]["replicas"])
             if old == replicas:
                 continue
             body = thaw(cur)

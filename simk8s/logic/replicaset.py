@@ -49,9 +49,9 @@ Obj = Mapping[str, Any]
 Now = float | datetime | str
 
 
-def _replicas(o: Obj, default: int = 1) -> int:
-    r = (o.get("spec") or {}).get("replicas")
-    return default if r is None else int(r)
+def _replicas(o: Obj) -> int:
+    """``spec.replicas``, as the store defaulted it."""
+    return int(o["spec"]["replicas"])
 
 
 def _scaled(value: Any, total: int, round_up: bool) -> int:
@@ -249,7 +249,7 @@ def deployment_rolling_plan(deploy: Obj, rss: Sequence[Obj], pods: Sequence[Obj]
     statuses = _rs_statuses(rss, pods, now)
     for rs, st in zip(rss, statuses, strict=True):
         name = str(meta.metadata(rs).get("name"))
-        spec_of[name] = _replicas(rs, 1)
+        spec_of[name] = _replicas(rs)
         avail_of[name] = int(st.get("availableReplicas", 0))
     new = next((rs for rs in rss if _same_template(rs, deploy)), None)
     create = None
@@ -293,7 +293,7 @@ def _recreate_plan(deploy: Obj, rss: Sequence[Obj], pods: Sequence[Obj], now: No
     new = next((rs for rs in rss if _same_template(rs, deploy)), None)
     new_name = str(meta.metadata(new)["name"]) if new is not None else ""
     old = [rs for rs in rss if meta.metadata(rs).get("name") != new_name]
-    scales = [(str(meta.metadata(rs)["name"]), 0) for rs in old if _replicas(rs, 1) != 0]
+    scales = [(str(meta.metadata(rs)["name"]), 0) for rs in old if _replicas(rs) != 0]
     running = any(_owned_by(p, rs) and (p.get("status") or {}).get("phase") not in ("Failed", "Succeeded")
                   for rs in old for p in pods)
     create = None
@@ -302,7 +302,7 @@ def _recreate_plan(deploy: Obj, rss: Sequence[Obj], pods: Sequence[Obj], now: No
             collision = (deploy.get("status") or {}).get("collisionCount")
             create = rs_for_deployment(deploy, collision, revision=max((_revision(r) for r in rss), default=0) + 1)
             create["spec"]["replicas"] = replicas
-        elif _replicas(new, 1) != replicas:
+        elif _replicas(new) != replicas:
             scales.append((new_name, replicas))
     return DeploymentPlan(create, scales, _deployment_status(deploy, rss, _rs_statuses(rss, pods, now), new_name))
 
@@ -366,7 +366,7 @@ def _deployment_status(deploy: Obj, rss: Sequence[Obj], statuses: Sequence[Mappi
         totals["replicas"] += st["replicas"]
         totals["readyReplicas"] += st.get("readyReplicas", 0)
         totals["availableReplicas"] += st.get("availableReplicas", 0)
-        totals["spec"] += _replicas(rs, 1)
+        totals["spec"] += _replicas(rs)
         if meta.metadata(rs).get("name") == new_name:
             totals["updatedReplicas"] = st["replicas"]
     out: dict[str, Any] = {}

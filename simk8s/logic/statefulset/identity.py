@@ -56,8 +56,7 @@ def start_ordinal(sts: Obj) -> int:
 
 
 def replica_count(sts: Obj) -> int:
-    r = spec_of(sts).get("replicas")
-    return 1 if r is None else int(r)
+    return int(spec_of(sts)["replicas"])
 
 
 def in_range(sts: Obj, ordinal: int) -> bool:
