@@ -15,6 +15,7 @@ from typing import Any
 import simk8s.logic.podstatus as podstatus
 from simk8s.api.errors import ApiError
 from simk8s.api.frozen import FrozenDict, get_in, thaw
+from simk8s.api.typed import PodView
 from simk8s.controllers.volumes import SELECTED_NODE, binding_candidates
 from simk8s.core import Core
 from simk8s.core.reconciler import Controller
@@ -24,11 +25,6 @@ from simk8s.store import WatchEvent
 from simk8s.store.events import EventRecorder
 
 __all__ = ["Scheduler"]
-
-
-def _claims_of(pod: Any) -> list[str]:
-    return [v["persistentVolumeClaim"]["claimName"] for v in get_in(pod, ("spec", "volumes")) or ()
-            if get_in(v, ("persistentVolumeClaim", "claimName"))]
 
 
 class _Pods(Sequence[FrozenDict]):
@@ -90,8 +86,8 @@ class Scheduler(Controller):
         super().__init__(core)
 
     def _wants(self, pod: Any) -> bool:
-        return (not get_in(pod, ("spec", "nodeName")) and not pod["metadata"].get("deletionTimestamp")
-                and get_in(pod, ("spec", "schedulerName"), "default-scheduler") == "default-scheduler")
+        v = PodView(pod)
+        return not v.node_name and not v.deleting and v.scheduler_name == "default-scheduler"
 
     def _cache(self, ev: WatchEvent) -> None:
         key = ev.key
@@ -144,7 +140,7 @@ class Scheduler(Controller):
         if pod is None or not self._wants(pod):
             self.unschedulable.discard(key)
             return None
-        mine = _claims_of(pod)
+        mine = PodView(pod).claims
         # Only the pod's own claims, and the volumes that could serve them, matter to this decision.
         claims = {c: obj for c in mine if (obj := self.store.try_get("PersistentVolumeClaim", c, ns)) is not None}
         # Waiting for volumes the scheduler asked for (PreBind): bind once they are all bound.

@@ -15,6 +15,7 @@ from typing import Any
 from simk8s.api.errors import AlreadyExists, ApiError, NotFound
 from simk8s.api.frozen import FrozenDict, get_in
 from simk8s.api.selectors import from_api
+from simk8s.api.typed import PodView, StatefulSetView
 from simk8s.core import Core
 from simk8s.core.reconciler import Controller
 from simk8s.fastpaths import FAST
@@ -97,16 +98,16 @@ class StatefulSetController(Controller):
         sync again, and a monotonic scale-down waiting for that pod would never finish."""
         if ev.type != "MODIFIED" or ev.old is None or not is_pod_ready(ev.obj) or is_pod_ready(ev.old):
             return
-        meta = ev.obj["metadata"]
-        ref = next((r for r in meta.get("ownerReferences") or () if r.get("controller")), None)
+        pod = PodView(ev.obj)
+        ref = pod.controller_ref
         if ref is None or ref.get("kind") != "StatefulSet":
             return
-        sts = self.store.try_get("StatefulSet", ref["name"], meta.get("namespace", ""))
+        sts = self.store.try_get("StatefulSet", ref["name"], pod.namespace)
         if sts is None or sts["metadata"]["uid"] != ref.get("uid"):
             return
-        min_ready = int(get_in(sts, ("spec", "minReadySeconds"), 0) or 0)
+        min_ready = StatefulSetView(sts).min_ready_seconds
         if min_ready > 0:
-            self.queue.add_after((meta.get("namespace", ""), ref["name"]), min_ready + 1.0)
+            self.queue.add_after((pod.namespace, ref["name"]), min_ready + 1.0)
 
     def _index_pod(self, ev: WatchEvent) -> None:
         """Keep the pods of each controller uid, and the orphans, so a sync reads only its own."""
@@ -120,8 +121,7 @@ class StatefulSetController(Controller):
             if had:
                 self._sorted.pop(old, None)
             return
-        ctrl = next((r for r in ev.obj["metadata"].get("ownerReferences") or () if r.get("controller")), None)
-        new = None if ctrl is None else str(ctrl["uid"])
+        new = PodView(ev.obj).owner_uid
         self.pod_owner[key] = new
         self.by_owner.setdefault(new, {})[key] = ev.obj
         if not had or old != new:

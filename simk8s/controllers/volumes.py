@@ -15,6 +15,7 @@ import simpy
 
 from simk8s.api.errors import AlreadyExists, ApiError
 from simk8s.api.frozen import FrozenDict, get_in, thaw
+from simk8s.api.typed import PodView, VolumeView
 from simk8s.core import Core
 from simk8s.core.reconciler import Controller
 from simk8s.logic import volumes as vl
@@ -48,7 +49,7 @@ def claim_in_use(store: Any, ns: str, claim: str) -> bool:
     """pvc-protection (podUsesPVC): a claim is in use while a pod scheduled to a node names it, in
     any phase, until the pod object is gone. A pod that is not scheduled does not hold it: the
     kubelet never starts a pod whose claim is being deleted."""
-    return any(get_in(p, ("spec", "nodeName")) for p in pods_using_claim(store, ns, claim))
+    return any(PodView(p).node_name for p in pods_using_claim(store, ns, claim))
 
 
 class PersistentVolumeController(Controller):
@@ -88,15 +89,10 @@ class PersistentVolumeController(Controller):
         if kind == "Pod":
             # pvc-protection's filter: only pods that can let a finalizer go (deleted, terminated or
             # not yet on a node) are worth looking at the claims of.
-            phase = get_in(ev.obj, ("status", "phase"))
-            if ev.type != "DELETED" and phase not in ("Succeeded", "Failed") and get_in(ev.obj, ("spec", "nodeName")):
+            pod = PodView(ev.obj)
+            if ev.type != "DELETED" and not pod.terminal and pod.node_name:
                 return ()
-            out: list[Hashable] = []
-            for v in get_in(ev.obj, ("spec", "volumes")) or ():
-                claim = get_in(v, ("persistentVolumeClaim", "claimName"))
-                if claim:
-                    out.append(("claim", meta["namespace"], claim))
-            return out
+            return [("claim", pod.namespace, claim) for claim in pod.claims]
         return ()
 
     # ------------------------------------------------------------------------------- claims
@@ -277,7 +273,7 @@ class PersistentVolumeController(Controller):
             pv = self.store.try_get("PersistentVolume", name)
             node = None
             if pv is not None:
-                for term in get_in(pv, ("spec", "nodeAffinity", "required", "nodeSelectorTerms")) or ():
+                for term in VolumeView(pv).node_affinity_terms:
                     for expr in term.get("matchExpressions") or ():
                         if expr.get("key") == "kubernetes.io/hostname" and expr.get("values"):
                             node = expr["values"][0]

@@ -14,6 +14,7 @@ from typing import Any
 
 import simk8s.api.meta as meta
 import simk8s.api.times as times
+from simk8s.api.typed import condition
 
 __all__ = [
     "get_ordinal",
@@ -78,10 +79,7 @@ def _phase(pod: Obj) -> str:
 
 def pod_ready_condition(pod: Obj) -> Mapping[str, Any] | None:
     """The pod's ``Ready`` condition, or None."""
-    for c in (pod.get("status") or {}).get("conditions") or ():
-        if c.get("type") == "Ready":
-            return c
-    return None
+    return condition(pod, "Ready")
 
 
 def is_pod_ready(pod: Obj) -> bool:
