@@ -86,7 +86,7 @@ class RuntimeChecker:
             return
         ordinal = get_ordinal(set_name, pod_name)
         start = int(get_in(sts, ("spec", "ordinals", "start"), 0) or 0)
-        if ordinal < start + int(sts["spec"].get("replicas", 1)):
+        if ordinal < start + int(sts["spec"]["replicas"]):
             return   # an update or a failed pod, not a scale-down
         for pod in self.cluster.store.list("Pod", ns):
             if get_ordinal(set_name, pod["metadata"]["name"]) > ordinal and self._owner(pod) is not None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+import simk8s.api.meta as meta
 from simk8s.logic import podutil as pu
 from simk8s.logic.statefulset.identity import claim_name, identity_matches, storage_matches, template_name
 from simk8s.logic.statefulset.retention import retention_policy
@@ -31,26 +32,18 @@ __all__ = [
 Obj = Mapping[str, Any]
 
 
-def _name(o: Obj) -> str:
-    return str((o.get("metadata") or {}).get("name") or "")
-
-
-def _uid(o: Obj) -> str:
-    return str((o.get("metadata") or {}).get("uid") or "")
-
-
 def _claims_by_name(claims: Iterable[Obj] | Mapping[str, Obj]) -> Mapping[str, Obj]:
     if isinstance(claims, Mapping):
         return claims
-    return {_name(c): c for c in claims}
+    return {meta.name(c): c for c in claims}
 
 
 def _sorted_pods(sts: Obj, pods: Iterable[Obj]) -> list[Obj]:
-    return sorted(pods, key=lambda p: pu.get_ordinal(_name(sts), _name(p)))
+    return sorted(pods, key=lambda p: pu.get_ordinal(meta.name(sts), meta.name(p)))
 
 
 def _has_ref(claim: Obj, owner: Obj) -> bool:
-    return any(r.get("uid") == _uid(owner) for r in (claim.get("metadata") or {}).get("ownerReferences") or ())
+    return any(r.get("uid") == meta.uid(owner) for r in (claim.get("metadata") or {}).get("ownerReferences") or ())
 
 
 def _refs_repr(claim: Obj) -> str:
@@ -62,17 +55,17 @@ def _in_range(sts: Obj, pod: Obj) -> bool:
     spec = sts.get("spec") or {}
     start = int((spec.get("ordinals") or {}).get("start") or 0)
     replicas = 1 if spec.get("replicas") is None else int(spec["replicas"])
-    return start <= pu.get_ordinal(_name(sts), _name(pod)) < start + replicas
+    return start <= pu.get_ordinal(meta.name(sts), meta.name(pod)) < start + replicas
 
 
 def check_claim(sts: Obj, pod: Obj, claim: Obj | None) -> list[str]:
     """checkClaimInvariants: the claim exists (when retained) and its ownerRefs fit the policy."""
     when_deleted, when_scaled = retention_policy(sts)
     if claim is None:
-        return [f"claim for Pod {_name(pod)} was not created"] if when_scaled == "Retain" else []
+        return [f"claim for Pod {meta.name(pod)} was not created"] if when_scaled == "Retain" else []
     if not pu.is_running_and_ready(pod):
         return []  # owner refs are only expected once the pod has spun up
-    c, s, p = _name(claim), _name(sts), _name(pod)
+    c, s, p = meta.name(claim), meta.name(sts), meta.name(pod)
     has_set, has_pod, live = _has_ref(claim, sts), _has_ref(claim, pod), _in_range(sts, pod)
     out = []
     if when_scaled == "Delete" and when_deleted == "Delete":
@@ -102,9 +95,9 @@ def check_claim(sts: Obj, pod: Obj, claim: Obj | None) -> list[str]:
 
 def _pod_claim_errors(sts: Obj, pod: Obj, claims: Mapping[str, Obj], must_exist: bool) -> list[str]:
     out = []
-    ordinal = pu.get_ordinal(_name(sts), _name(pod))
+    ordinal = pu.get_ordinal(meta.name(sts), meta.name(pod))
     for tmpl in (sts.get("spec") or {}).get("volumeClaimTemplates") or ():
-        name = claim_name(template_name(tmpl), _name(sts), ordinal)
+        name = claim_name(template_name(tmpl), meta.name(sts), ordinal)
         claim = claims.get(name)
         if claim is None and must_exist:
             out.append(f'persistentvolumeclaim "{name}" not found')
@@ -116,10 +109,10 @@ def _pod_claim_errors(sts: Obj, pod: Obj, claims: Mapping[str, Obj], must_exist:
 def _shape_errors(sts: Obj, pod: Obj, claims: Mapping[str, Obj], must_exist: bool, noun: str) -> list[str]:
     out = []
     if not storage_matches(sts, pod):
-        out.append(f"{noun} {_name(pod)} does not match the storage specification of StatefulSet {_name(sts)} ")
+        out.append(f"{noun} {meta.name(pod)} does not match the storage specification of StatefulSet {meta.name(sts)} ")
     out += _pod_claim_errors(sts, pod, claims, must_exist)
     if not identity_matches(sts, pod):
-        out.append(f"{noun} {_name(pod)} does not match the identity specification of StatefulSet {_name(sts)} ")
+        out.append(f"{noun} {meta.name(pod)} does not match the identity specification of StatefulSet {meta.name(sts)} ")
     return out
 
 
@@ -131,9 +124,9 @@ def check_monotonic(sts: Obj, pods: Iterable[Obj], claims: Iterable[Obj] | Mappi
     out = []
     for idx, pod in enumerate(ordered):
         if idx > 0 and pu.is_running_and_ready(pod) and not pu.is_running_and_ready(ordered[idx - 1]):
-            out.append(f"successor {_name(pod)} is Running and Ready while {_name(ordered[idx - 1])} is not")
-        if pu.get_ordinal(_name(sts), _name(pod)) != start + idx:
-            out.append(f"pods {_name(pod)} deployed in the wrong order {start + idx}")
+            out.append(f"successor {meta.name(pod)} is Running and Ready while {meta.name(ordered[idx - 1])} is not")
+        if pu.get_ordinal(meta.name(sts), meta.name(pod)) != start + idx:
+            out.append(f"pods {meta.name(pod)} deployed in the wrong order {start + idx}")
         out += _shape_errors(sts, pod, by_name, False, "pods")
     return out
 
@@ -165,12 +158,12 @@ def check_update(sts: Obj, pods: Iterable[Obj], claims: Iterable[Obj] | Mapping[
     want_current = status.get("currentRevision", "")
     for pod in ordered[: int(status.get("currentReplicas") or 0)]:
         if rev(pod) != want_current:
-            out.append(f"pod {_name(pod)} want current revision {want_current} got {rev(pod)}")
+            out.append(f"pod {meta.name(pod)} want current revision {want_current} got {rev(pod)}")
     want_update = status.get("updateRevision", "")
     updated = int(status.get("updatedReplicas") or 0)
     for pod in ordered[len(ordered) - min(updated, len(ordered)):]:
         if rev(pod) != want_update:
-            out.append(f"pod {_name(pod)} want update revision {want_update} got {rev(pod)}")
+            out.append(f"pod {meta.name(pod)} want update revision {want_update} got {rev(pod)}")
     return out
 
 
@@ -179,12 +172,12 @@ def check_at_most_one_pod_per_ordinal(sts: Obj, pods: Sequence[Obj]) -> list[str
     seen: dict[int, str] = {}
     out = []
     for pod in pods:
-        ordinal = pu.get_ordinal(_name(sts), _name(pod))
+        ordinal = pu.get_ordinal(meta.name(sts), meta.name(pod))
         if ordinal < 0:
             continue
         if ordinal in seen:
-            out.append(f"pods {seen[ordinal]} and {_name(pod)} both have ordinal {ordinal}")
-        seen[ordinal] = _name(pod)
+            out.append(f"pods {seen[ordinal]} and {meta.name(pod)} both have ordinal {ordinal}")
+        seen[ordinal] = meta.name(pod)
     return out
 
 

@@ -297,7 +297,7 @@ class ClusterMachine(RuleBasedStateMachine):
                 note("Replay with `simk8s run replay.yaml`:\n" + to_scenario(self.seed, self.manifest, self.steps))
         sts = self.cluster.store.try_get("StatefulSet", self.set_name)
         if sts is not None:
-            want = int(sts["spec"].get("replicas", 1))
+            want = int(sts["spec"]["replicas"])
             status = sts.get("status") or {}
             assert status.get("readyReplicas", 0) == want, f"never converged: {status}"
         assert self.checker.violations == []
