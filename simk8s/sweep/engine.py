@@ -60,6 +60,9 @@ def open_client(scheduler: str | None = None, workers: int | None = None) -> Ite
     cluster = distributed.LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
                                        dashboard_address="127.0.0.1:0", silence_logs=logging.CRITICAL)
     with cluster, distributed.Client(cluster) as client:
+        # Every worker up before the first task (on a loaded machine some start late, and a
+        # sweep would run on fewer workers than it asked for).
+        client.wait_for_workers(n, timeout=120)
         yield client
 
 
