@@ -18,7 +18,6 @@ from datetime import datetime
 from typing import Any, Generic, TypeVar
 
 from simk8s import controllers
-from simk8s.api import kinds
 from simk8s.api.errors import ApiError
 from simk8s.api.frozen import FrozenDict, thaw
 from simk8s.api.kinds import Kind
@@ -180,9 +179,9 @@ class Cluster:
         return fork_core(self.core, [self])[1][0]
 
     # --------------------------------------------------------------------------- client API
-    @staticmethod
-    def kind(resource: str | Kind) -> Kind:
-        return kinds.resolve(resource) if isinstance(resource, str) else resource
+    def kind(self, resource: str | Kind) -> Kind:
+        """The kind a name stands for in this cluster (built-in or defined by a CRD)."""
+        return self.store.kinds.resolve(resource)
 
     def apply(self, source: Any, namespace: str | None = None) -> list[tuple[Kind, str, str]]:
         """``kubectl apply``: create or three-way-merge each object; returns (kind, name, action).
@@ -194,7 +193,7 @@ class Cluster:
             self.store, client.objects_from(source), namespace)]
 
     def create(self, obj: Mapping[str, Any], namespace: str | None = None) -> dict[str, Any]:
-        k = kinds.for_object(obj)
+        k = self.store.kinds.for_object(obj)
         return thaw(self.store.create(k, obj, namespace))
 
     def get(self, resource: str | Kind, name: str | None = None, namespace: str | None = "default", *,

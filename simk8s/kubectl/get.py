@@ -30,7 +30,7 @@ def _requests(ctx: Context) -> list[tuple[Kind, list[str]]]:
     if ctx.args.list("filename"):
         groups: dict[Kind, list[str]] = {}
         for _, obj in manifests(ctx):
-            groups.setdefault(kinds.for_object(obj), []).append(obj["metadata"]["name"])
+            groups.setdefault(ctx.cluster.store.kinds.for_object(obj), []).append(obj["metadata"]["name"])
         return list(groups.items())
     if not pos:
         raise CommandError("You must specify the type of resource to get. Use \"kubectl api-resources\" for a "
@@ -39,14 +39,14 @@ def _requests(ctx: Context) -> list[tuple[Kind, list[str]]]:
         groups = {}
         for p in pos:
             res, _, name = p.partition("/")
-            groups.setdefault(kind_or_error(res), []).append(name)
+            groups.setdefault(kind_or_error(res, ctx.cluster.store.kinds), []).append(name)
         return list(groups.items())
     out: list[tuple[Kind, list[str]]] = []
     for res in pos[0].split(","):
         if res == "all":
             out.extend((kinds.lookup(k), []) for k in ALL)
         else:
-            out.append((kind_or_error(res), []))
+            out.append((kind_or_error(res, ctx.cluster.store.kinds), []))
     names = pos[1:]
     if names:
         if len(out) > 1:

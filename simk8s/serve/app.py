@@ -166,7 +166,7 @@ class Server:
 
     # --------------------------------------------------------------------------------- kinds
     def served(self) -> list[Kind]:
-        return list(kinds.KINDS)
+        return list(self.cluster.store.kinds)
 
     def _by_plural(self, api_version: str) -> dict[str, Kind] | None:
         ks = {k.plural: k for k in self.served() if k.api_version == api_version}

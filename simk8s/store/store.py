@@ -69,7 +69,9 @@ class Store(WatchLog):
         self.rng = rng or random.Random(0)
         self.epoch = epoch
         self.admission: list[Admission] = list(admission)
-        self._objs: dict[str, Table] = {k.kind: Table(INDEXES.get(k.kind)) for k in kinds.KINDS}
+        #: The kinds this cluster serves: the built-ins and those its CustomResourceDefinitions add.
+        self.kinds = kinds.BUILTIN.copy()
+        self._objs: dict[str, Table] = {k.kind: Table(INDEXES.get(k.kind)) for k in self.kinds}
         self._rv = 0
         WatchLog.__init__(self)
         self._stamp: tuple[int | None, str] = (None, "")   # the last timestamp() and its second
@@ -99,9 +101,8 @@ class Store(WatchLog):
     def random_suffix(self, n: int = 5) -> str:
         return "".join(self.rng.choice(NAME_ALPHABET) for _ in range(n))
 
-    @staticmethod
-    def _kind(kind: KindRef) -> Kind:
-        return kind if isinstance(kind, Kind) else kinds.resolve(kind)
+    def _kind(self, kind: KindRef) -> Kind:
+        return kind if isinstance(kind, Kind) else self.kinds.resolve(kind)
 
     def _ns(self, kind: Kind, namespace: str | None) -> str:
         return (namespace or "default") if kind.namespaced else ""
@@ -164,7 +165,7 @@ class Store(WatchLog):
         return self._objs[self._kind(kind).kind].lookup(index, value)
 
     def iter_all(self) -> Iterator[tuple[Kind, FrozenDict]]:
-        for k in kinds.KINDS:
+        for k in self.kinds:
             table = self._objs[k.kind]
             for key in table.ordered():
                 yield k, table.by_key[key]
