@@ -347,7 +347,13 @@ _DEFAULTERS: dict[str, Callable[[Obj], None]] = {
 
 
 def apply_defaults(kind: Kind, obj: dict[str, Any]) -> None:
-    """Fill in defaults in place on a mutable (thawed) object; idempotent."""
+    """Fill in defaults in place on a mutable (thawed) object; idempotent. (A custom resource's
+    defaults come from its CRD's schema, as it is decoded.)"""
+    if kind.kind == "CustomResourceDefinition" and kind.group == "apiextensions.k8s.io":
+        from simk8s.api.crd.definition import apply_crd_defaults
+
+        apply_crd_defaults(obj)
+        return
     defaulter = _DEFAULTERS.get(kind.kind)
     if defaulter is not None:
         defaulter(obj)

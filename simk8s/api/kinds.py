@@ -89,6 +89,8 @@ KINDS: tuple[Kind, ...] = (
     _k("ConfigMap", "", "v1", "configmaps", ("cm",), True),
     _k("Secret", "", "v1", "secrets", (), True),
     _k("Lease", "coordination.k8s.io", "v1", "leases", (), True),
+    _k("CustomResourceDefinition", "apiextensions.k8s.io", "v1", "customresourcedefinitions", ("crd", "crds"),
+       False),
 )
 
 class UnknownKind(LookupError):

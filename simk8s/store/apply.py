@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from simk8s.api import kinds
+from simk8s.api.crd.definition import CustomKind
 from simk8s.api.decode import DecodeError, TooLarge, check_tree
 from simk8s.api.errors import ApiError, BadRequest, Invalid, RequestEntityTooLarge
 from simk8s.api.frozen import thaw
@@ -116,7 +117,8 @@ def apply_object(store: Store, obj: Mapping[str, Any], namespace: str | None = N
                              f"{applied}\ncurrent:\n{encode_json(current)}\nfor: \"{source}\": {e}") from None
         if not patch:
             return k, name, "unchanged"
-        after = store.patch(k, name, patch, ns)
+        # kubectl has no strategic merge patch for a custom resource: it sends a JSON merge patch.
+        after = store.patch(k, name, patch, ns, patch_type="merge" if isinstance(k, CustomKind) else "strategic")
         return k, name, "configured" if after is not current else "unchanged"
     except Invalid:
         raise

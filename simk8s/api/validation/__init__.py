@@ -27,6 +27,8 @@ Validator = Callable[[Mapping[str, Any], Mapping[str, Any] | None], list[FieldEr
 
 @cache
 def _validators() -> dict[str, Validator]:
+    from simk8s.api.crd.definition import validate_crd  # the CRD module validates with this package's parts
+
     def pod_validator(obj: Mapping[str, Any], old: Mapping[str, Any] | None) -> list[FieldError]:
         return pod.validate_pod(obj) if old is None else pod.validate_pod_update(obj, old)
 
@@ -54,11 +56,18 @@ def _validators() -> dict[str, Validator]:
         "ConfigMap": config.validate_config_map,
         "Secret": config.validate_secret,
         "Lease": config.validate_lease,
+        "CustomResourceDefinition": validate_crd,
     }
 
 
 def validate(kind: Kind, obj: Mapping[str, Any], old: Mapping[str, Any] | None = None) -> list[FieldError]:
     """All field errors of ``obj`` (an update when ``old`` is given), in the API server's order."""
+    from simk8s.api.crd.definition import CustomKind
+
+    if isinstance(kind, CustomKind):
+        from simk8s.api.crd.objects import validate_custom
+
+        return validate_custom(kind, obj, old)
     validator = _validators().get(kind.kind)
     if validator is None:
         meta = obj.get("metadata") or {}
