@@ -9,6 +9,7 @@ from simk8s.api.errors import ApiError, Invalid, NotFound, kubectl_message
 from simk8s.api.frozen import FrozenDict, get_in, thaw
 from simk8s.api.kinds import Kind
 from simk8s.api.patch import parse_patch
+from simk8s.api.strategy import has_scale
 from simk8s.kubectl.auth import cmd_auth
 from simk8s.kubectl.common import manifests, run_until, targets
 from simk8s.kubectl.context import VERSION, CommandError, Context
@@ -172,7 +173,7 @@ def cmd_scale(ctx: Context) -> int:
     if n < 0:
         raise CommandError("The --replicas=COUNT flag is required, and COUNT must be greater than or equal to 0")
     for k, name in targets(ctx):
-        if k.kind not in ("StatefulSet", "Deployment", "ReplicaSet"):
+        if not has_scale(k):
             raise CommandError(f"cannot scale {k.kubectl_name}")
         ctx.cluster.store.get(k, name, _ns_for(ctx, k))  # kubectl reads the object before scaling it
         ctx.cluster.store.scale(k, name, n, _ns_for(ctx, k))

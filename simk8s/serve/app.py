@@ -23,7 +23,7 @@ from simk8s.api.kinds import Kind
 from simk8s.api.limits import MAX_BYTES as MAX_REQUEST_BYTES
 from simk8s.dns.resolver import ClusterResolver
 from simk8s.node import network
-from simk8s.serve import auth, discovery, openapi, pods, tables
+from simk8s.serve import auth, crds, discovery, openapi, pods, tables
 from simk8s.serve.dnsproto import DnsEndpoint
 from simk8s.serve.loop import SimLoop
 from simk8s.serve.rest import NOT_FOUND, Target, decode_body, parse_resource_path, verb
@@ -175,7 +175,7 @@ class Server:
     def columns(self, kind: Kind) -> tables.Columns:
         """The kind's Table columns; rows are remembered per object version and second (a
         kubectl polling a big list costs one printer call per changed object per second)."""
-        head, row = tables.columns_for(kind)
+        head, row = tables.columns_for(kind, crds.columns)
         rows = self._rows
 
         def cached(obj: Any, now: Any) -> list[Any]:
@@ -315,11 +315,11 @@ class Server:
     def _openapi(self, parts: list[str], query_string: str) -> web.Response:
         served = self.served()
         if parts == ["v2"]:
-            return _json(200, openapi.v2(served))
+            return _json(200, openapi.v2(served, crds.schema))
         if parts == ["v3"]:
-            return _json(200, openapi.v3_index(served))
+            return _json(200, openapi.v3_index(served, crds.schema))
         if parts[:1] == ["v3"] and len(parts) >= 2:
-            doc = openapi.v3_group_version("/".join(parts[1:]), served)
+            doc = openapi.v3_group_version("/".join(parts[1:]), served, crds.schema)
             if doc is not None:
                 return _json(200, doc, {"Cache-Control": "public, immutable"} if "hash=" in query_string else None)
         raise NotFound(NOT_FOUND)
