@@ -18,6 +18,7 @@ from datetime import datetime
 from typing import Any, Generic, TypeVar
 
 from simk8s import controllers
+from simk8s.api import kinds
 from simk8s.api.errors import ApiError
 from simk8s.api.frozen import FrozenDict, thaw
 from simk8s.api.kinds import Kind
@@ -180,8 +181,14 @@ class Cluster:
 
     # --------------------------------------------------------------------------- client API
     def kind(self, resource: str | Kind) -> Kind:
-        """The kind a name stands for in this cluster (built-in or defined by a CRD)."""
-        return self.store.kinds.resolve(resource)
+        """The kind a name stands for in this cluster: built-in (they come first, as in kubectl's
+        RESTMapper), else defined by one of its CRDs."""
+        if isinstance(resource, Kind):
+            return resource
+        try:
+            return kinds.resolve(resource)
+        except kinds.UnknownKind:
+            return self.store.kinds.resolve(resource)
 
     def apply(self, source: Any, namespace: str | None = None) -> list[tuple[Kind, str, str]]:
         """``kubectl apply``: create or three-way-merge each object; returns (kind, name, action).
