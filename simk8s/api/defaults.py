@@ -13,6 +13,7 @@ import base64
 from collections.abc import Callable
 from typing import Any
 
+from simk8s.api.crd.definition import apply_crd_defaults
 from simk8s.api.frozen import freeze
 from simk8s.api.kinds import Kind
 
@@ -343,17 +344,13 @@ _DEFAULTERS: dict[str, Callable[[Obj], None]] = {
     "NetworkPolicy": _network_policy,
     "RoleBinding": _binding,
     "ClusterRoleBinding": _binding,
+    "CustomResourceDefinition": apply_crd_defaults,
 }
 
 
 def apply_defaults(kind: Kind, obj: dict[str, Any]) -> None:
     """Fill in defaults in place on a mutable (thawed) object; idempotent. (A custom resource's
     defaults come from its CRD's schema, as it is decoded.)"""
-    if kind.kind == "CustomResourceDefinition" and kind.group == "apiextensions.k8s.io":
-        from simk8s.api.crd.definition import apply_crd_defaults
-
-        apply_crd_defaults(obj)
-        return
     defaulter = _DEFAULTERS.get(kind.kind)
     if defaulter is not None:
         defaulter(obj)

@@ -10,16 +10,29 @@ client sees the same sequence of watch events, deterministically.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from simk8s.api.crd.definition import CLEANUP_FINALIZER, CRD, CustomKind, custom_kind, names_status
 from simk8s.api.errors import MethodNotAllowed
 from simk8s.api.frozen import thaw
-from simk8s.store.tables import Table
+from simk8s.api.kinds import Kind, Registry
 from simk8s.store.watch import WatchEvent
 
-if TYPE_CHECKING:
-    from simk8s.store.store import Store
+
+class Store(Protocol):
+    """What the controllers use of the store (which calls them: it cannot be imported here)."""
+
+    kinds: Registry
+
+    def try_get(self, kind: Any, name: str, namespace: str | None = None) -> Any: ...
+    def list(self, kind: Any, namespace: str | None = None) -> list[Any]: ...
+    def count(self, kind: Any) -> int: ...
+    def timestamp(self, offset: float = 0) -> str: ...
+    def set_status(self, kind: Any, name: str, namespace: str | None, status: Any) -> Any: ...
+    def update(self, kind: Any, obj: Any) -> Any: ...
+    def delete(self, kind: Any, name: str, namespace: str | None = None) -> Any: ...
+    def serve_kind(self, k: Kind) -> None: ...
+    def forget_kind(self, kind: str) -> None: ...
 
 __all__ = ["check_create", "observe", "on_delete"]
 
@@ -35,19 +48,13 @@ def _serve(store: Store, k: CustomKind) -> None:
             current.schema, current.status_subresource, current.scale_subresource, current.columns,
             current.categories) == (k.schema, k.status_subresource, k.scale_subresource, k.columns, k.categories):
         return
-    store.kinds.add(k)
-    if k.kind not in store._objs:
-        store._objs[k.kind] = Table()
-    store._dispatch.clear()
+    store.serve_kind(k)
 
 
 def _unserve(store: Store, crd_name: str) -> None:
     for k in list(store.kinds):
         if isinstance(k, CustomKind) and k.crd == crd_name:
-            store.kinds.remove(k.kind)
-            store._objs.pop(k.kind, None)
-            store._kind_rv.pop(k.kind, None)
-            store._dispatch.clear()
+            store.forget_kind(k.kind)
 
 
 def _kind_of(store: Store, crd_name: str) -> CustomKind | None:

@@ -108,6 +108,16 @@ class Store(WatchLog):
     def _kind(self, kind: KindRef) -> Kind:
         return kind if isinstance(kind, Kind) else self.kinds.resolve(kind)
 
+    def serve_kind(self, k: Kind) -> None:
+        """Serve ``k`` (a CRD's kind; the objects of a kind it replaces stay)."""
+        self.kinds.add(k)
+        self._objs.setdefault(k.kind, Table())
+
+    def forget_kind(self, kind: str) -> None:
+        """Stop serving the kind named ``kind``, whose objects are gone."""
+        self.kinds.remove(kind)
+        self._objs.pop(kind, None)
+
     def _emit(self, type_: str, kind: Kind, obj: FrozenDict, old: FrozenDict | None) -> None:
         super()._emit(type_, kind, obj, old)
         if kind is CRD or (type_ == "DELETED" and isinstance(kind, CustomKind)):

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from simk8s.api.crd.definition import apply_crd_defaults, validate_crd
+from simk8s.api.crd.definition import apply_crd_defaults
 from simk8s.api.crd.schema import default, prune, validate
+from simk8s.api.validation.apiextensions import validate_crd
 
 SCHEMA: dict[str, Any] = {
     "type": "object",
