@@ -120,8 +120,8 @@ def _finalize(store: Store, name: str) -> None:
     store.update(CRD, body)
 
 
-def check_create(store: Store, k: CustomKind) -> None:
+def check_create(store: Store, k: Kind) -> None:
     """Custom resources cannot be created while their definition is being deleted."""
-    crd = store.try_get(CRD, k.crd)
+    crd = store.try_get(CRD, k.crd) if isinstance(k, CustomKind) else None
     if crd is not None and crd["metadata"].get("deletionTimestamp"):
         raise MethodNotAllowed("create not allowed while custom resource definition is terminating")

@@ -199,8 +199,7 @@ class Store(WatchLog):
         k = self._kind(kind)
         body = decode_body(k, obj)
         ns, meta = self._create_meta(k, body, namespace)
-        if isinstance(k, CustomKind):
-            crds.check_create(self, k)
+        crds.check_create(self, k)
         apply_defaults(k, body)
         for plugin in self.admission:
             plugin("CREATE", k, body, None)
