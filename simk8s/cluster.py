@@ -180,9 +180,15 @@ class Cluster:
         return fork_core(self.core, [self])[1][0]
 
     # --------------------------------------------------------------------------- client API
-    @staticmethod
-    def kind(resource: str | Kind) -> Kind:
-        return kinds.resolve(resource) if isinstance(resource, str) else resource
+    def kind(self, resource: str | Kind) -> Kind:
+        """The kind a name stands for in this cluster: built-in (they come first, as in kubectl's
+        RESTMapper), else defined by one of its CRDs."""
+        if isinstance(resource, Kind):
+            return resource
+        try:
+            return kinds.resolve(resource)
+        except kinds.UnknownKind:
+            return self.store.kinds.resolve(resource)
 
     def apply(self, source: Any, namespace: str | None = None) -> list[tuple[Kind, str, str]]:
         """``kubectl apply``: create or three-way-merge each object; returns (kind, name, action).
@@ -194,7 +200,7 @@ class Cluster:
             self.store, client.objects_from(source), namespace)]
 
     def create(self, obj: Mapping[str, Any], namespace: str | None = None) -> dict[str, Any]:
-        k = kinds.for_object(obj)
+        k = self.store.kinds.for_object(obj)
         return thaw(self.store.create(k, obj, namespace))
 
     def get(self, resource: str | Kind, name: str | None = None, namespace: str | None = "default", *,

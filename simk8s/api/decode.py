@@ -303,7 +303,7 @@ def decode(kind: Any, obj: Any) -> tuple[dict[str, Any], list[str]]:
     :class:`DecodeError` with encoding/json's message (:class:`TooLarge` past the size limit).
     A kind without a schema is checked for shape and size only.
     """
-    schema = schema_of(kind)
+    schema = kind if isinstance(kind, Struct) else schema_of(kind)
     d = _Json()
     try:
         if schema is None:

@@ -13,6 +13,7 @@ import base64
 from collections.abc import Callable
 from typing import Any
 
+from simk8s.api.crd.definition import apply_crd_defaults
 from simk8s.api.frozen import freeze
 from simk8s.api.kinds import Kind
 
@@ -343,11 +344,13 @@ _DEFAULTERS: dict[str, Callable[[Obj], None]] = {
     "NetworkPolicy": _network_policy,
     "RoleBinding": _binding,
     "ClusterRoleBinding": _binding,
+    "CustomResourceDefinition": apply_crd_defaults,
 }
 
 
 def apply_defaults(kind: Kind, obj: dict[str, Any]) -> None:
-    """Fill in defaults in place on a mutable (thawed) object; idempotent."""
+    """Fill in defaults in place on a mutable (thawed) object; idempotent. (A custom resource's
+    defaults come from its CRD's schema, as it is decoded.)"""
     defaulter = _DEFAULTERS.get(kind.kind)
     if defaulter is not None:
         defaulter(obj)

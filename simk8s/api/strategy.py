@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from simk8s.api.crd.definition import CustomKind, initial_crd_status
+from simk8s.api.crd.objects import scale_of_custom
 from simk8s.api.kinds import Kind
 from simk8s.api.selectors import from_api
 
@@ -18,20 +20,53 @@ __all__ = [
     "SCALE_KINDS",
     "STATUS_KINDS",
     "deletion_grace_period",
+    "generation_changed",
+    "has_scale",
+    "has_status",
     "initial_status",
     "pod_qos_class",
+    "replicas_path",
     "scale_of",
 ]
 
 # Kinds whose strategy bumps metadata.generation on every spec change.
-GENERATION_KINDS = frozenset({"StatefulSet", "Deployment", "ReplicaSet"})
+GENERATION_KINDS = frozenset({"StatefulSet", "Deployment", "ReplicaSet", "CustomResourceDefinition"})
 
 # Kinds with a status subresource: the main resource ignores status writes and /status ignores
 # everything but status.
 STATUS_KINDS = frozenset({
     "Pod", "Node", "Namespace", "Service", "PersistentVolumeClaim", "PersistentVolume",
-    "StatefulSet", "Deployment", "ReplicaSet",
+    "StatefulSet", "Deployment", "ReplicaSet", "CustomResourceDefinition",
 })
+
+
+def has_status(kind: Kind) -> bool:
+    """Whether ``kind`` has a status subresource (built-in, or declared by its CRD)."""
+    return kind.status_subresource if isinstance(kind, CustomKind) else kind.kind in STATUS_KINDS
+
+
+def has_scale(kind: Kind) -> bool:
+    """Whether ``kind`` has a scale subresource (built-in, or declared by its CRD)."""
+    return kind.scale_subresource is not None if isinstance(kind, CustomKind) else kind.kind in SCALE_KINDS
+
+
+def generation_changed(kind: Kind, new: Mapping[str, Any], old: Mapping[str, Any]) -> bool | None:
+    """Whether an update bumps ``metadata.generation``; None for kinds that do not track it.
+
+    Built-in kinds bump on a spec change; custom resources on a change of anything but metadata
+    (and status, when it is a subresource), as the custom resource strategy's PrepareForUpdate.
+    """
+    if isinstance(kind, CustomKind):
+        skip = ("metadata", "status") if kind.status_subresource else ("metadata",)
+        return {k: v for k, v in new.items() if k not in skip} != {k: v for k, v in old.items() if k not in skip}
+    if kind.kind not in GENERATION_KINDS:
+        return None
+    return new.get("spec") != old.get("spec")
+
+
+def replicas_path(kind: Kind) -> str:
+    """Where the scale subresource writes its replicas in an object of ``kind``."""
+    return kind.scale_subresource[0] if isinstance(kind, CustomKind) and kind.scale_subresource else ".spec.replicas"
 
 
 def pod_qos_class(pod: Mapping[str, Any]) -> str:
@@ -69,6 +104,8 @@ def initial_status(kind: Kind, obj: Mapping[str, Any]) -> dict[str, Any] | None:
         return {}
     if k == "Service":
         return {"loadBalancer": {}}
+    if kind.kind == "CustomResourceDefinition" and not isinstance(kind, CustomKind):
+        return initial_crd_status(obj)
     return None
 
 
@@ -96,9 +133,12 @@ def deletion_grace_period(kind: Kind, obj: Mapping[str, Any], requested: int | N
 SCALE_KINDS = frozenset({"StatefulSet", "Deployment", "ReplicaSet"})
 
 
-def scale_of(obj: Mapping[str, Any]) -> dict[str, Any]:
+def scale_of(obj: Mapping[str, Any], kind: Kind | None = None) -> dict[str, Any]:
     """The ``/scale`` subresource of a scalable object: an autoscaling/v1 Scale with the object's
-    identity, ``spec.replicas`` and, in status, the observed replicas and the selector as a string."""
+    identity, ``spec.replicas`` and, in status, the observed replicas and the selector as a string
+    (a custom resource's from the paths its CRD names)."""
+    if isinstance(kind, CustomKind) and kind.scale_subresource is not None:
+        return scale_of_custom(kind, obj)
     meta = obj["metadata"]
     return {
         "kind": "Scale", "apiVersion": "autoscaling/v1",

@@ -14,7 +14,6 @@ from __future__ import annotations
 from collections.abc import Hashable, Iterable
 from typing import Any
 
-import simk8s.api.kinds as kinds
 from simk8s.api.errors import ApiError
 from simk8s.api.frozen import FrozenDict, thaw
 from simk8s.api.kinds import Kind
@@ -120,7 +119,7 @@ class GarbageCollector(Controller):
                 continue
             obj = self.store.try_get(loc[0], loc[2], loc[1] or None)
             if obj is not None:
-                out.append((kinds.lookup(loc[0]), obj))
+                out.append((self.store.kinds.lookup(loc[0]), obj))
         return out
 
     def sync(self, key: Any) -> float | None:

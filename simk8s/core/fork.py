@@ -244,8 +244,6 @@ def fork_core(core: Any, companions: Sequence[Any] = ()) -> tuple[Any, list[Any]
     new_env = ForkableEnvironment(initial_time=env.now)
     context = _Fork(env, new_env)
     memo: dict[Any, Any] = {id(env): new_env, _CONTEXT: context, COPIER: _deep}
-    for k in kinds.KINDS:   # kinds are compared by identity
-        memo[id(k)] = k
     for shared in (core.topology, core.timing, core.store.epoch):
         memo[id(shared)] = shared
     collecting = gc.isenabled()

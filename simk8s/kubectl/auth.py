@@ -70,7 +70,7 @@ def _resource(ctx: Context, text: str) -> tuple[str, str]:
     if text == "*":
         return "", "*"
     try:
-        k = kinds.resolve(text)
+        k = ctx.cluster.store.kinds.resolve(text)
     except kinds.UnknownKind as e:
         group = e.group
         _warn(ctx, f"the server doesn't have a resource type '{e.resource}'" +
@@ -101,7 +101,7 @@ def _can_i(ctx: Context, args: Sequence[str]) -> int:
         resource, _, name = target.partition("/")
         group, plural = _resource(ctx, resource)
         if plural != "*" and not ctx.all_namespaces:
-            k = next((k for k in kinds.KINDS if k.plural == plural and k.group == group), None)
+            k = next((k for k in ctx.cluster.store.kinds if k.plural == plural and k.group == group), None)
             if k is not None and not k.namespaced:
                 _warn(ctx, f"resource '{plural}' is not namespace scoped" +
                       (f" in group '{group}'" if group else ""))

@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import simk8s.api.kinds as kinds
 from simk8s.api.errors import strconv_syntax
 from simk8s.api.kinds import Kind
 from simk8s.api.manifest import ManifestError, load_manifests, load_path
@@ -87,7 +86,7 @@ def targets(ctx: Context, *, allow_selector: bool = True) -> list[tuple[Kind, st
     if ctx.args.list("filename"):
         out = []
         for _, obj in manifests(ctx):
-            out.append((kinds.for_object(obj), obj["metadata"]["name"]))
+            out.append((ctx.cluster.store.kinds.for_object(obj), obj["metadata"]["name"]))
         return out
     if not pos:
         raise CommandError("you must provide one or more resources by argument or filename")
@@ -99,9 +98,9 @@ def targets(ctx: Context, *, allow_selector: bool = True) -> list[tuple[Kind, st
                                    "passing arguments in resource/name form (e.g. 'kubectl get resource/<resource_name>' "
                                    "instead of 'kubectl get resource resource/<resource_name>'")
             res, _, name = p.partition("/")
-            out.append((kind_or_error(res), name))
+            out.append((kind_or_error(res, ctx.cluster.store.kinds), name))
         return out
-    k = kind_or_error(pos[0])
+    k = kind_or_error(pos[0], ctx.cluster.store.kinds)
     names = pos[1:]
     if names:
         return [(k, n) for n in names]

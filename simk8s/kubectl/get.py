@@ -11,7 +11,7 @@ from simk8s.api.errors import NotFound, kubectl_message
 from simk8s.api.frozen import FrozenDict, freeze, thaw
 from simk8s.api.kinds import Kind
 from simk8s.api.selectors import parse_label_selector
-from simk8s.api.strategy import SCALE_KINDS, scale_of
+from simk8s.api.strategy import has_scale, scale_of
 from simk8s.cluster import NotSettled
 from simk8s.kubectl.common import manifests
 from simk8s.kubectl.context import CommandError, Context
@@ -31,7 +31,7 @@ def _requests(ctx: Context) -> list[tuple[Kind, list[str]]]:
     if ctx.args.list("filename"):
         groups: dict[Kind, list[str]] = {}
         for _, obj in manifests(ctx):
-            groups.setdefault(kinds.for_object(obj), []).append(obj["metadata"]["name"])
+            groups.setdefault(ctx.cluster.store.kinds.for_object(obj), []).append(obj["metadata"]["name"])
         return list(groups.items())
     if not pos:
         raise CommandError("You must specify the type of resource to get. Use \"kubectl api-resources\" for a "
@@ -40,14 +40,14 @@ def _requests(ctx: Context) -> list[tuple[Kind, list[str]]]:
         groups = {}
         for p in pos:
             res, _, name = p.partition("/")
-            groups.setdefault(kind_or_error(res), []).append(name)
+            groups.setdefault(kind_or_error(res, ctx.cluster.store.kinds), []).append(name)
         return list(groups.items())
     out: list[tuple[Kind, list[str]]] = []
     for res in pos[0].split(","):
         if res == "all":
             out.extend((kinds.lookup(k), []) for k in ALL)
         else:
-            out.append((kind_or_error(res), []))
+            out.append((kind_or_error(res, ctx.cluster.store.kinds), []))
     names = pos[1:]
     if names:
         if len(out) > 1:
@@ -94,7 +94,7 @@ def cmd_get(ctx: Context) -> int:
     elif output == "name":
         for k, objs in found:
             for o in objs:
-                ctx.out.out(printers.name_line(k.kind, o) + "\n")
+                ctx.out.out(printers.name_line(k, o) + "\n")
     elif output in ("", "wide"):
         writer = _writer()
         for i, (k, objs) in enumerate(found):
@@ -127,9 +127,9 @@ def _subresource(name: str, groups: list[tuple[Kind, list[str]]], found: list[tu
         raise CommandError("subresource cannot be used when bulk resources are specified")
     if name == "status":
         return found
-    if any(k.kind not in SCALE_KINDS for k, _ in found):
+    if any(not has_scale(k) for k, _ in found):
         raise NotFound("the server could not find the requested resource")
-    return [(SCALE, [freeze(scale_of(o)) for o in objs]) for _, objs in found]
+    return [(SCALE, [freeze(scale_of(o, k)) for o in objs]) for k, objs in found]
 
 
 def _writer() -> Any:
@@ -141,7 +141,7 @@ def _table(ctx: Context, k: Kind, objs: list[Any], multi_kind: bool) -> tuple[li
     label_columns: list[str] = []
     for spec in a.list("label-columns"):
         label_columns.extend(x for x in spec.split(",") if x)
-    head, rows = printers.table(k.kind, [thaw(o) for o in objs], ctx.cluster.store.now(),
+    head, rows = printers.table(k, [thaw(o) for o in objs], ctx.cluster.store.now(),
                                 wide=a.get("output") == "wide", show_labels=a.bool("show-labels"),
                                 with_namespace=ctx.all_namespaces and k.namespaced, with_kind=multi_kind,
                                 label_columns=label_columns)

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import simk8s.api.kinds as kinds
 from simk8s.api.errors import ApiError, Invalid, NotFound, kubectl_message
 from simk8s.api.frozen import FrozenDict, get_in, thaw
 from simk8s.api.kinds import Kind
 from simk8s.api.patch import parse_patch
+from simk8s.api.strategy import has_scale
 from simk8s.kubectl.auth import cmd_auth
 from simk8s.kubectl.common import int_flag, manifests, ns_for, quoted_name, ref_name, run_until, targets
 from simk8s.kubectl.context import VERSION, CommandError, Context
@@ -63,7 +63,7 @@ def cmd_create(ctx: Context) -> int:
         raise CommandError("must specify one of -f and -k")
     code = 0
     for src, obj in manifests(ctx):
-        k = kinds.for_object(obj)
+        k = ctx.cluster.store.kinds.for_object(obj)
         try:
             created = ctx.cluster.store.create(k, obj, ns_for(ctx, k, obj))
         except ApiError as e:
@@ -110,7 +110,7 @@ def cmd_delete(ctx: Context) -> int:
         ns = ns_for(ctx, k)
         if a.list("filename"):
             for _, obj in manifests(ctx):
-                if obj["metadata"]["name"] == name and kinds.for_object(obj) == k:
+                if obj["metadata"]["name"] == name and ctx.cluster.store.kinds.for_object(obj) == k:
                     ns = ns_for(ctx, k, obj)
         try:
             ctx.authorize("delete", k, name, namespace=ns or "")  # kubectl deletes without reading first
@@ -151,7 +151,7 @@ def cmd_scale(ctx: Context) -> int:
     if n < 0:
         raise CommandError("The --replicas=COUNT flag is required, and COUNT must be greater than or equal to 0")
     for k, name in targets(ctx):
-        if k.kind not in ("StatefulSet", "Deployment", "ReplicaSet"):
+        if not has_scale(k):
             raise CommandError(f"cannot scale {k.kubectl_name}")
         ctx.cluster.store.get(k, name, ns_for(ctx, k))  # kubectl reads the object before scaling it
         ctx.cluster.store.scale(k, name, n, ns_for(ctx, k))
@@ -195,7 +195,7 @@ def cmd_describe(ctx: Context) -> int:
     if "/" in pos[0] or len(pos) > 1:
         pairs = targets(ctx)
     else:
-        k = kind_or_error(pos[0])
+        k = kind_or_error(pos[0], ctx.cluster.store.kinds)
         ns = None if ctx.all_namespaces else ctx.namespace
         pairs = [(k, o["metadata"]["name"]) for o in ctx.cluster.list_frozen(
             k, ns, selector=ctx.args.get("selector"))]
@@ -248,7 +248,7 @@ def cmd_version(ctx: Context) -> int:
 
 def cmd_api_resources(ctx: Context) -> int:
     rows = [["NAME", "SHORTNAMES", "APIVERSION", "NAMESPACED", "KIND"]]
-    for k in sorted(kinds.KINDS, key=lambda k: (k.group, k.plural)):
+    for k in sorted(ctx.cluster.store.kinds, key=lambda k: (k.group, k.plural)):
         rows.append([k.plural, ",".join(k.short_names), k.api_version, str(k.namespaced).lower(), k.kind])
     ctx.out.out(TabWriter(remember_widths=False).format(rows))
     return 0

@@ -30,9 +30,9 @@ def _split_targets(ctx: Context) -> tuple[list[tuple[Kind, str]], list[str]]:
     if "/" in rest[0]:
         for p in rest:
             res, _, name = p.partition("/")
-            pairs.append((kind_or_error(res), name))
+            pairs.append((kind_or_error(res, ctx.cluster.store.kinds), name))
     else:
-        k = kind_or_error(rest[0])
+        k = kind_or_error(rest[0], ctx.cluster.store.kinds)
         names = rest[1:]
         if not names:
             sel = ctx.args.get("selector")
@@ -185,9 +185,9 @@ def cmd_set(ctx: Context) -> int:
     if objs and "/" in objs[0]:
         for o in objs:
             res, _, name = o.partition("/")
-            pairs.append((kind_or_error(res), name))
+            pairs.append((kind_or_error(res, ctx.cluster.store.kinds), name))
     elif objs:
-        k = kind_or_error(objs[0])
+        k = kind_or_error(objs[0], ctx.cluster.store.kinds)
         pairs = [(k, n) for n in objs[1:]]
     store = ctx.cluster.store
     for k, name in pairs:
@@ -214,10 +214,10 @@ def _rollout_target(ctx: Context, args: list[str]) -> tuple[Kind, str]:
         raise CommandError("required resource not specified")
     if "/" in args[0]:
         res, _, name = args[0].partition("/")
-        return kind_or_error(res), name
+        return kind_or_error(res, ctx.cluster.store.kinds), name
     if len(args) < 2:
         raise CommandError("required resource not specified")
-    return kind_or_error(args[0]), args[1]
+    return kind_or_error(args[0], ctx.cluster.store.kinds), args[1]
 
 
 def cmd_rollout(ctx: Context) -> int:

@@ -247,6 +247,11 @@ def _go_map(data: Any) -> str:
     return "map[...]" if isinstance(data, Mapping) else _text(data)
 
 
+def find(expr: str, data: Any) -> list[Any]:
+    """The values one JSONPath expression (``.status.replicas``, without braces) selects."""
+    return _values(expr, data, "{" + expr + "}")
+
+
 def jsonpath(template: str, data: Any) -> str:
     """The output of ``kubectl get -o jsonpath=<template>`` for ``data`` (an object or a List)."""
     return _run(_parse(template), data, template)

@@ -12,6 +12,8 @@ from datetime import datetime
 from typing import Any
 
 import simk8s.api.kinds as kinds
+import simk8s.printing.custom as custom
+from simk8s.api.crd.definition import CustomKind
 from simk8s.printing.humanize import age, since
 
 __all__ = ["access_modes", "has_printer", "kind_prefix", "name_line", "node_roles", "node_status", "pod_ready",
@@ -23,12 +25,12 @@ Row = list[str]
 _MODES = {"ReadWriteOnce": "RWO", "ReadOnlyMany": "ROX", "ReadWriteMany": "RWX", "ReadWriteOncePod": "RWOP"}
 
 
-def kind_prefix(kind: str) -> str:
+def kind_prefix(kind: str | kinds.Kind) -> str:
     """``pod``, ``statefulset.apps``: the resource name kubectl prints before ``/name``."""
-    return kinds.lookup(kind).kubectl_name
+    return (kind if isinstance(kind, kinds.Kind) else kinds.lookup(kind)).kubectl_name
 
 
-def name_line(kind: str, obj: Obj) -> str:
+def name_line(kind: str | kinds.Kind, obj: Obj) -> str:
     return f"{kind_prefix(kind)}/{obj['metadata']['name']}"
 
 
@@ -397,6 +399,7 @@ _COLUMNS: dict[str, tuple[list[str], list[str], Callable[[Obj, datetime, bool], 
     "Secret": (["NAME", "TYPE", "DATA", "AGE"], [], _secret),
     "Lease": (["NAME", "HOLDER", "AGE"], [], _lease),
     "Role": (["NAME", "CREATED AT"], [], _role),
+    "CustomResourceDefinition": (["NAME", "CREATED AT"], [], _role),
     "ClusterRole": (["NAME", "CREATED AT"], [], _role),
     "RoleBinding": (["NAME", "ROLE", "AGE"], _BINDING_WIDE, _binding),
     "ClusterRoleBinding": (["NAME", "ROLE", "AGE"], _BINDING_WIDE, _binding),
@@ -409,19 +412,30 @@ def has_printer(kind: str) -> bool:
     return kind in _COLUMNS
 
 
-def table(kind: str, objs: Sequence[Obj], now: datetime, *, wide: bool = False, show_labels: bool = False,
-          with_namespace: bool = False, with_kind: bool = False, label_columns: Sequence[str] = ()
-          ) -> tuple[list[str], list[Row]]:
-    """Header and rows of ``kubectl get <kind>`` for ``objs`` at virtual time ``now``."""
-    head, wide_head, fn = _COLUMNS[kind]
-    header = [*head, *(wide_head if wide else ())]
+def _name_age(o: Obj, now: datetime, wide: bool) -> Row:
+    return [o["metadata"]["name"], age(o, now)]
+
+
+def table(kind: str | kinds.Kind, objs: Sequence[Obj], now: datetime, *, wide: bool = False,
+          show_labels: bool = False, with_namespace: bool = False, with_kind: bool = False,
+          label_columns: Sequence[str] = ()) -> tuple[list[str], list[Row]]:
+    """Header and rows of ``kubectl get <kind>`` for ``objs`` at virtual time ``now`` (a custom
+    resource's columns are its CRD's printer columns)."""
+    if isinstance(kind, CustomKind):
+        header, custom_row = custom.columns(kind, wide)
+        fn: Callable[[Obj, datetime, bool], Row] = lambda o, t, _: custom_row(o, t)  # noqa: E731
+    else:
+        head, wide_head, fn = _COLUMNS.get(kind if isinstance(kind, str) else kind.kind,
+                                           (["NAME", "AGE"], [], _name_age))
+        header = [*head, *(wide_head if wide else ())]
+    header = list(header)
     header += [c.rsplit("/", 1)[-1].upper() for c in label_columns]
     if show_labels:
         header.append("LABELS")
     rows = []
     for o in objs:
         row = fn(o, now, wide)
-        if with_kind and kind != "Event":
+        if with_kind and kind not in ("Event", kinds.lookup("Event")):
             row[0] = f"{kind_prefix(kind)}/{row[0]}"
         labels = o["metadata"].get("labels") or {}
         row += [labels.get(c, "") for c in label_columns]

@@ -19,6 +19,7 @@ from aiohttp import web
 import simk8s.api.kinds as kinds
 import simk8s.node.network as network
 import simk8s.serve.auth as auth
+import simk8s.serve.crds as crds
 import simk8s.serve.discovery as discovery
 import simk8s.serve.openapi as openapi
 import simk8s.serve.pods as pods
@@ -170,7 +171,7 @@ class Server:
 
     # --------------------------------------------------------------------------------- kinds
     def served(self) -> list[Kind]:
-        return list(kinds.KINDS)
+        return list(self.cluster.store.kinds)
 
     def _by_plural(self, api_version: str) -> dict[str, Kind] | None:
         ks = {k.plural: k for k in self.served() if k.api_version == api_version}
@@ -179,7 +180,7 @@ class Server:
     def columns(self, kind: Kind) -> tables.Columns:
         """The kind's Table columns; rows are remembered per object version and second (a
         kubectl polling a big list costs one printer call per changed object per second)."""
-        head, row = tables.columns_for(kind)
+        head, row = tables.columns_for(kind, crds.columns)
         rows = self._rows
 
         def cached(obj: Any, now: Any) -> list[Any]:
@@ -319,11 +320,11 @@ class Server:
     def _openapi(self, parts: list[str], query_string: str) -> web.Response:
         served = self.served()
         if parts == ["v2"]:
-            return _json(200, openapi.v2(served))
+            return _json(200, openapi.v2(served, crds.schema))
         if parts == ["v3"]:
-            return _json(200, openapi.v3_index(served))
+            return _json(200, openapi.v3_index(served, crds.schema))
         if parts[:1] == ["v3"] and len(parts) >= 2:
-            doc = openapi.v3_group_version("/".join(parts[1:]), served)
+            doc = openapi.v3_group_version("/".join(parts[1:]), served, crds.schema)
             if doc is not None:
                 return _json(200, doc, {"Cache-Control": "public, immutable"} if "hash=" in query_string else None)
         raise NotFound(NOT_FOUND)

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from simk8s.api.kinds import Kind
-from simk8s.api.strategy import STATUS_KINDS
+from simk8s.api.strategy import has_scale, has_status
 
 __all__ = [
     "AGGREGATED_TYPE",
@@ -29,7 +29,6 @@ AGGREGATED_TYPE = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscov
 
 #: The ``all`` category, as kubectl get all expands it.
 _ALL = frozenset({"Pod", "Service", "StatefulSet", "Deployment", "ReplicaSet"})
-_SCALE_KINDS = frozenset({"StatefulSet", "Deployment", "ReplicaSet"})
 _VERBS = ("create", "delete", "deletecollection", "get", "list", "patch", "update", "watch")
 
 
@@ -51,9 +50,9 @@ def verbs(kind: Kind) -> list[str]:
 def subresources(kind: Kind) -> list[tuple[str, str, str, str, list[str]]]:
     """``(name, group, version, kind, verbs)`` of each subresource of ``kind``."""
     out: list[tuple[str, str, str, str, list[str]]] = []
-    if kind.kind in STATUS_KINDS or getattr(kind, "status_subresource", False):
+    if has_status(kind):
         out.append(("status", kind.group, kind.version, kind.kind, ["get", "patch", "update"]))
-    if kind.kind in _SCALE_KINDS or getattr(kind, "scale_subresource", None):
+    if has_scale(kind):
         out.append(("scale", "autoscaling", "v1", "Scale", ["get", "patch", "update"]))
     if kind.kind == "Pod":
         out += [("log", "", "v1", "Pod", ["get"]), ("exec", "", "v1", "PodExecOptions", ["create", "get"]),

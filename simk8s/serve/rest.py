@@ -19,6 +19,7 @@ import yaml
 
 import simk8s.serve.protobuf as protobuf
 from simk8s.api import patch as patches
+from simk8s.api.crd.definition import CustomKind
 from simk8s.api.errors import (
     BadRequest,
     Conflict,
@@ -36,7 +37,7 @@ from simk8s.api.selectors import (
     parse_field_selector,
     parse_label_selector,
 )
-from simk8s.api.strategy import STATUS_KINDS
+from simk8s.api.strategy import has_scale, has_status, scale_of
 from simk8s.store import Store
 
 __all__ = [
@@ -63,7 +64,6 @@ PATCH_TYPES = {
 }
 _ACCEPTED_PATCHES = ("application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, "
                      "application/strategic-merge-patch+json")
-_SCALE_KINDS = frozenset({"StatefulSet", "Deployment", "ReplicaSet"})
 
 
 @dataclass(frozen=True)
@@ -197,6 +197,8 @@ def _dry_run(query: Mapping[str, str]) -> bool:
 
 
 def _scale_object(kind: Kind, obj: Any) -> dict[str, Any]:
+    if isinstance(kind, CustomKind):
+        return scale_of(obj, kind)
     meta = obj["metadata"]
     status = obj.get("status") or {}
     sel = (obj.get("spec") or {}).get("selector")
@@ -222,9 +224,12 @@ def _patched(base: Any, body: Any, patch_type: str, kind_name: str) -> Any:
 def patch_type_of(content_type: str, kind: Kind) -> str:
     media = content_type.split(";")[0].strip()
     patch_type = PATCH_TYPES.get(media)
-    if patch_type is None or patch_type == "apply-cbor":
+    accepted = _ACCEPTED_PATCHES
+    if isinstance(kind, CustomKind):    # custom resources have no strategic merge patch
+        accepted = accepted.removesuffix(", application/strategic-merge-patch+json")
+    if patch_type is None or patch_type == "apply-cbor" or (patch_type == "strategic" and accepted != _ACCEPTED_PATCHES):
         raise UnsupportedMediaType(f"the body of the request was in an unknown format - accepted media types "
-                                   f"include: {_ACCEPTED_PATCHES}")
+                                   f"include: {accepted}")
     return patch_type
 
 
@@ -348,7 +353,7 @@ def _patch(store: Store, t: Target, query: Mapping[str, str], body: Callable[[],
 def _subresource(store: Store, method: str, t: Target, query: Mapping[str, str], body: Callable[[], Any],
                  content_type: str) -> tuple[int, Any]:
     k, name, ns, sub = t.kind, t.name or "", t.namespace, t.sub
-    if sub == "status" and k.kind in STATUS_KINDS:
+    if sub == "status" and has_status(k):
         if method == "GET":
             return 200, store.get(k, name, ns)
         if method == "PUT":
@@ -363,7 +368,7 @@ def _subresource(store: Store, method: str, t: Target, query: Mapping[str, str],
             return 200, store.patch(k, name, doc, ns, patch_type=patch_type, subresource="status",
                                     dry_run=_dry_run(query))
         raise MethodNotAllowed("the server does not allow this method on the requested resource")
-    if sub == "scale" and k.kind in _SCALE_KINDS:
+    if sub == "scale" and has_scale(k):
         obj = store.get(k, name, ns)
         if method == "GET":
             return 200, _scale_object(k, obj)

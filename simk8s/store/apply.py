@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import simk8s.api.kinds as kinds
+from simk8s.api.crd.definition import CustomKind
 from simk8s.api.decode import DecodeError, TooLarge, check_tree
 from simk8s.api.errors import ApiError, BadRequest, Invalid, RequestEntityTooLarge
 from simk8s.api.frozen import thaw
@@ -53,10 +54,10 @@ def objects_from(source: Any) -> list[tuple[str, dict[str, Any]]]:
     raise TypeError(f"cannot read objects from {type(source).__name__}")
 
 
-def _kind_of(obj: Mapping[str, Any], source: str) -> Kind:
+def _kind_of(registry: kinds.Registry, obj: Mapping[str, Any], source: str) -> Kind:
     api_version = obj.get("apiVersion", "")
     kind_name = obj.get("kind", "")
-    k = kinds.for_api_version(api_version, kind_name) if isinstance(api_version, str) and isinstance(
+    k = registry.for_api_version(api_version, kind_name) if isinstance(api_version, str) and isinstance(
         kind_name, str) else None
     if k is None:
         meta = obj.get("metadata")
@@ -71,7 +72,7 @@ def _kind_of(obj: Mapping[str, Any], source: str) -> Kind:
 def apply_object(store: Store, obj: Mapping[str, Any], namespace: str | None = None, source: str = "-"
                  ) -> tuple[Kind, str, str]:
     """Apply one object; returns (kind, name, ``created`` | ``configured`` | ``unchanged``)."""
-    k = _kind_of(obj, source)
+    k = _kind_of(store.kinds, obj, source)
     try:
         check_tree(obj)     # kubectl would send it; the API server refuses it (before we recurse into it)
     except TooLarge:
@@ -116,7 +117,8 @@ def apply_object(store: Store, obj: Mapping[str, Any], namespace: str | None = N
                              f"{applied}\ncurrent:\n{encode_json(current)}\nfor: \"{source}\": {e}") from None
         if not patch:
             return k, name, "unchanged"
-        after = store.patch(k, name, patch, ns)
+        # kubectl has no strategic merge patch for a custom resource: it sends a JSON merge patch.
+        after = store.patch(k, name, patch, ns, patch_type="merge" if isinstance(k, CustomKind) else "strategic")
         return k, name, "configured" if after is not current else "unchanged"
     except Invalid:
         raise
@@ -130,10 +132,11 @@ def apply_objects(store: Store, items: list[tuple[str, dict[str, Any]]], namespa
     return [apply_object(store, obj, namespace, src) for src, obj in items]
 
 
-def kind_or_error(resource: str) -> Kind:
-    """Resolve a resource name as kubectl does, with its error for unknown ones."""
+def kind_or_error(resource: str, registry: kinds.Registry = kinds.BUILTIN) -> Kind:
+    """Resolve a resource name as kubectl does (against a cluster's ``registry`` of kinds, the
+    built-ins when not given), with its error for unknown ones."""
     try:
-        return kinds.resolve(resource)
+        return registry.resolve(resource)
     except UnknownKind as e:
         group = f".{e.group}" if e.group else ""
         raise ApplyError(f'the server doesn\'t have a resource type "{e.resource}{group}"') from None

@@ -93,7 +93,7 @@ class AuthorizedStore:
         return getattr(self._store, name)
 
     def _check(self, verb: str, kind: Any, namespace: str | None, name: str = "", subresource: str = "") -> None:
-        k = kinds.resolve(kind) if isinstance(kind, str) else kind
+        k = self._store.kinds.resolve(kind)
         self.authorizer.check(self.user, attributes(verb, k, namespace or ("default" if k.namespaced else ""),
                                                     name, subresource))
 
@@ -110,7 +110,7 @@ class AuthorizedStore:
         return self._store.try_get(kind, name, namespace)
 
     def list(self, kind: Any, namespace: str | None = None, **kw: Any) -> Any:
-        k = kinds.resolve(kind) if isinstance(kind, str) else kind
+        k = self._store.kinds.resolve(kind)
         self.authorizer.check(self.user, attributes("list", k, namespace or ""))
         return self._store.list(kind, namespace, **kw)
 

@@ -6,12 +6,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from simk8s.api.decode import DecodeError, TooLarge, convert, decode, go_v
+from simk8s.api.crd.definition import CustomKind
+from simk8s.api.crd.objects import decode_custom
+from simk8s.api.decode import DecodeError, TooLarge, check_tree, convert, decode, go_v
 from simk8s.api.errors import BadRequest, FieldError, Invalid, RequestEntityTooLarge
-from simk8s.api.frozen import FrozenDict
+from simk8s.api.frozen import FrozenDict, thaw
 from simk8s.api.kinds import Kind
 from simk8s.api.limits import MAX_BYTES
-from simk8s.api.schema import strict_decoding_message
+from simk8s.api.schema import OBJECT_META, Struct, strict_decoding_message
 from simk8s.api.yamlio import encode_json
 
 __all__ = ["decode_body", "decode_patched", "keep_server_fields", "ordered_meta", "ordered_obj"]
@@ -64,7 +66,7 @@ def decode_body(k: Kind, obj: Any) -> dict[str, Any]:
                              f"{kind_name} in version \"{k.version}\" cannot be handled as a {k.kind}: "
                              f"the kind in the data does not match the expected kind")
     try:
-        body, unknown = decode(k, obj)
+        body, unknown = _decode_custom(k, obj) if isinstance(k, CustomKind) else decode(k, obj)
     except TooLarge:
         raise RequestEntityTooLarge(f"Request entity too large: limit is {MAX_BYTES}") from None
     except DecodeError as e:
@@ -74,12 +76,31 @@ def decode_body(k: Kind, obj: Any) -> dict[str, Any]:
     return body
 
 
+#: What a custom resource's metadata decodes into (the rest follows its CRD's schema).
+_CUSTOM_META = Struct("unstructured.Unstructured", {"metadata": OBJECT_META})
+
+
+def _decode_custom(k: CustomKind, obj: Any) -> tuple[dict[str, Any], list[str]]:
+    """A custom resource as the API server decodes it: metadata as ObjectMeta, the rest pruned to
+    the CRD's schema and defaulted; the unknown field paths."""
+    check_tree(obj)
+    if not isinstance(obj, Mapping):
+        raise DecodeError(f"cannot unmarshal {type(obj).__name__} into Go value of type map[string]interface {{}}")
+    meta, unknown = decode(_CUSTOM_META, {"metadata": obj.get("metadata") or {}})
+    body = thaw(obj)
+    body["metadata"] = meta.get("metadata", {})
+    unknown += decode_custom(k, body)
+    return body, unknown
+
+
 def decode_patched(k: Kind, new: dict[str, Any], patch: Any, patch_type: str) -> dict[str, Any]:
     """A patch's result decoded into the kind's type, as the API server's patcher does: a
     strategic merge through the unstructured converter, merge and JSON patches through the
     JSON decoder; a failure is a 422 on the field ``patch`` (the patch, or the patched object)."""
     try:
-        if patch_type == "strategic":
+        if isinstance(k, CustomKind):
+            out, unknown = _decode_custom(k, new)
+        elif patch_type == "strategic":
             out, unknown = convert(k, new)
         else:
             out, unknown = decode(k, new)

@@ -21,7 +21,10 @@ from types import MappingProxyType
 from typing import Any
 
 import simk8s.api.kinds as kinds
+import simk8s.store.crds as crds
 from simk8s.api import patch as patches
+from simk8s.api.crd.definition import CRD, CustomKind
+from simk8s.api.crd.objects import set_path
 from simk8s.api.defaults import apply_defaults
 from simk8s.api.errors import (
     AlreadyExists,
@@ -34,11 +37,12 @@ from simk8s.api.errors import (
 from simk8s.api.frozen import FrozenDict, freeze, frozen_dict, get_in, thaw
 from simk8s.api.kinds import Kind
 from simk8s.api.strategy import (
-    GENERATION_KINDS,
-    SCALE_KINDS,
-    STATUS_KINDS,
     deletion_grace_period,
+    generation_changed,
+    has_scale,
+    has_status,
     initial_status,
+    replicas_path,
     scale_of,
 )
 from simk8s.api.times import format_time
@@ -69,7 +73,9 @@ class Store(WatchLog):
         self.rng = rng or random.Random(0)
         self.epoch = epoch
         self.admission: list[Admission] = list(admission)
-        self._objs: dict[str, Table] = {k.kind: Table(INDEXES.get(k.kind)) for k in kinds.KINDS}
+        #: The kinds this cluster serves: the built-ins and those its CustomResourceDefinitions add.
+        self.kinds = kinds.BUILTIN.copy()
+        self._objs: dict[str, Table] = {k.kind: Table(INDEXES.get(k.kind)) for k in self.kinds}
         self._rv = 0
         WatchLog.__init__(self)
         self._stamp: tuple[int | None, str] = (None, "")   # the last timestamp() and its second
@@ -99,9 +105,23 @@ class Store(WatchLog):
     def random_suffix(self, n: int = 5) -> str:
         return "".join(self.rng.choice(NAME_ALPHABET) for _ in range(n))
 
-    @staticmethod
-    def _kind(kind: KindRef) -> Kind:
-        return kind if isinstance(kind, Kind) else kinds.resolve(kind)
+    def _kind(self, kind: KindRef) -> Kind:
+        return kind if isinstance(kind, Kind) else self.kinds.resolve(kind)
+
+    def serve_kind(self, k: Kind) -> None:
+        """Serve ``k`` (a CRD's kind; the objects of a kind it replaces stay)."""
+        self.kinds.add(k)
+        self._objs.setdefault(k.kind, Table())
+
+    def forget_kind(self, kind: str) -> None:
+        """Stop serving the kind named ``kind``, whose objects are gone."""
+        self.kinds.remove(kind)
+        self._objs.pop(kind, None)
+
+    def _emit(self, type_: str, kind: Kind, obj: FrozenDict, old: FrozenDict | None) -> None:
+        super()._emit(type_, kind, obj, old)
+        if kind is CRD or (type_ == "DELETED" and isinstance(kind, CustomKind)):
+            crds.observe(self, self.log[-1])     # the apiextensions controllers react at once
 
     def _ns(self, kind: Kind, namespace: str | None) -> str:
         return (namespace or "default") if kind.namespaced else ""
@@ -164,7 +184,7 @@ class Store(WatchLog):
         return self._objs[self._kind(kind).kind].lookup(index, value)
 
     def iter_all(self) -> Iterator[tuple[Kind, FrozenDict]]:
-        for k in kinds.KINDS:
+        for k in self.kinds:
             table = self._objs[k.kind]
             for key in table.ordered():
                 yield k, table.by_key[key]
@@ -179,12 +199,15 @@ class Store(WatchLog):
         k = self._kind(kind)
         body = decode_body(k, obj)
         ns, meta = self._create_meta(k, body, namespace)
+        crds.check_create(self, k)
         apply_defaults(k, body)
         for plugin in self.admission:
             plugin("CREATE", k, body, None)
         status = initial_status(k, body)
         if status is not None:
             body["status"] = status
+        elif isinstance(k, CustomKind) and k.status_subresource:
+            body.pop("status", None)     # a custom resource's status is written through /status only
         name = meta.get("name", "")
         errors = validate(k, body)
         if errors:
@@ -239,7 +262,7 @@ class Store(WatchLog):
         self._rv += 1
         meta["uid"] = self.new_uid()
         meta["resourceVersion"] = str(self._rv)
-        if k.kind in GENERATION_KINDS:
+        if generation_changed(k, body, body) is not None:
             meta["generation"] = 1
         meta["creationTimestamp"] = self.timestamp()
         stored = freeze(ordered_obj(k, body))
@@ -268,12 +291,14 @@ class Store(WatchLog):
         meta = body.get("metadata") or {}
         body["metadata"] = meta
         ns, name, old = self._current_for_update(k, meta)
+        if subresource == "status" and isinstance(k, CustomKind) and not k.status_subresource:
+            raise NotFound("the server could not find the requested resource")
         if subresource == "status":
             new = thaw(old)
             new["status"] = body.get("status", {})
             body = new
         else:
-            if k.kind in STATUS_KINDS:
+            if has_status(k):
                 if "status" in old:
                     body["status"] = thaw(old["status"])
                 else:
@@ -295,7 +320,7 @@ class Store(WatchLog):
         parts of ``obj`` are stored as they are. Not for kinds with a status subresource.
         """
         k = self._kind(kind)
-        if k.kind in STATUS_KINDS:
+        if has_status(k):
             raise TypeError(f"replace_trusted does not handle the status of {k.kind}")
         body = dict(obj)
         meta = body["metadata"] = dict(obj["metadata"])
@@ -350,7 +375,7 @@ class Store(WatchLog):
                        dry_run: bool = False) -> FrozenDict:
         meta = body["metadata"]
         meta["resourceVersion"] = old["metadata"]["resourceVersion"]
-        if k.kind in GENERATION_KINDS and body.get("spec") != old.get("spec"):
+        if generation_changed(k, body, old):
             meta["generation"] = old["metadata"].get("generation", 1) + 1
         candidate = freeze(ordered_obj(k, body))
         if candidate == old:
@@ -412,10 +437,10 @@ class Store(WatchLog):
         k = self._kind(kind)
         cur = self.get(k, name, namespace)
         if subresource == "scale":
-            if k.kind not in SCALE_KINDS:
+            if not has_scale(k):
                 raise NotFound("the server could not find the requested resource")
             # The patch applies to the autoscaling/v1 Scale; only its spec.replicas is written back.
-            base, k_patch = scale_of(cur), "Scale"
+            base, k_patch = scale_of(cur, k), "Scale"
         else:
             base, k_patch = thaw(cur), k.kind
         try:
@@ -471,6 +496,8 @@ class Store(WatchLog):
             return old
         meta = thaw(old["metadata"])
         finalizers: list[str] = list(meta.get("finalizers") or [])
+        if k is CRD:
+            crds.on_delete(self, old, finalizers)
         policy = propagation
         if policy == "Orphan" and "orphan" not in finalizers:
             finalizers.append("orphan")
@@ -541,12 +568,13 @@ class Store(WatchLog):
     def scale(self, kind: KindRef, name: str, replicas: int, namespace: str | None = None) -> FrozenDict:
         """The scale subresource: change ``spec.replicas`` only."""
         k = self._kind(kind)
-        if k.kind not in SCALE_KINDS:
+        if not has_scale(k):
             raise NotFound("the server could not find the requested resource")
         if replicas < 0:
             raise Invalid.for_object(k, name, [FieldError.invalid(
                 "spec.replicas", replicas, "must be greater than or equal to 0")])
-        return self.mutate(k, name, namespace, lambda b: b["spec"].__setitem__("replicas", replicas))
+        path = replicas_path(k)
+        return self.mutate(k, name, namespace, lambda b: set_path(b, path, replicas))
 
     # ------------------------------------------------------------------------------------ state
     def __deepcopy__(self, memo: dict[Any, Any]) -> Store:

@@ -6,7 +6,8 @@ expected to be defaulted already (:func:`simk8s.api.defaults.apply_defaults`), a
 
 One module per area: :mod:`.common` (ObjectMeta, labels, selectors), :mod:`.pod`, :mod:`.apps`,
 :mod:`.service`, :mod:`.storage`, :mod:`.cluster`, :mod:`.networking`, :mod:`.rbac`,
-:mod:`.config` (ConfigMaps, Secrets, Leases). The string checks they share with the selectors
+:mod:`.config` (ConfigMaps, Secrets, Leases), :mod:`.apiextensions` (CustomResourceDefinitions
+and custom resources). The string checks they share with the selectors
 are :mod:`simk8s.api.names`, below both.
 """
 
@@ -16,9 +17,21 @@ from collections.abc import Callable, Mapping
 from functools import cache
 from typing import Any
 
+from simk8s.api.crd.definition import CustomKind
 from simk8s.api.errors import FieldError
 from simk8s.api.kinds import Kind
-from simk8s.api.validation import apps, cluster, common, config, networking, pod, rbac, service, storage
+from simk8s.api.validation import (
+    apiextensions,
+    apps,
+    cluster,
+    common,
+    config,
+    networking,
+    pod,
+    rbac,
+    service,
+    storage,
+)
 
 __all__ = ["validate"]
 
@@ -54,11 +67,14 @@ def _validators() -> dict[str, Validator]:
         "ConfigMap": config.validate_config_map,
         "Secret": config.validate_secret,
         "Lease": config.validate_lease,
+        "CustomResourceDefinition": apiextensions.validate_crd,
     }
 
 
 def validate(kind: Kind, obj: Mapping[str, Any], old: Mapping[str, Any] | None = None) -> list[FieldError]:
     """All field errors of ``obj`` (an update when ``old`` is given), in the API server's order."""
+    if isinstance(kind, CustomKind):
+        return apiextensions.validate_custom(kind, obj, old)
     validator = _validators().get(kind.kind)
     if validator is None:
         return common.object_meta(obj, old, kind.namespaced)
