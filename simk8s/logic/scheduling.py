@@ -9,6 +9,7 @@ taints); ties are broken with the injected RNG, as upstream picks randomly among
 
 from __future__ import annotations
 
+import math
 import operator
 import random
 from collections.abc import Mapping, Sequence
@@ -104,7 +105,11 @@ def _requests(pod: Obj) -> dict[str, float]:
 
 @lru_cache(maxsize=4096)
 def _qs(value: str) -> float:
-    return float(storage(value))
+    # A valid quantity can exceed a float (``1e400``): such a request fits no node.
+    try:
+        return float(storage(value))
+    except OverflowError:
+        return math.inf
 
 
 def _q(value: Any) -> float:
