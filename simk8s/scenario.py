@@ -19,6 +19,7 @@ files on the host, e.g. ``web.yaml``), ``urls`` (what ``curl -O URL`` downloads 
     - fault: {fail: k8s-w1} # or recover / delete (a node)
     - check: invariants     # simk8s.testing.invariants over every StatefulSet
     - check: runtime        # ordering invariants watched since the start (simk8s.testing.checker)
+    - check: converged      # settle (up to an hour), then every StatefulSet has spec.replicas pods, all Ready
     - note: "text"          # printed as a comment line in the transcript
     - explain: {from: client, to: web-0, port: 80}   # why a connection is allowed or dropped
       expect: {allowed: false, contains: ["default/default-deny"]}   # (protocol: TCP, namespace)
@@ -44,12 +45,12 @@ from typing import Any
 import yaml
 
 from simk8s.api.errors import ApiError
-from simk8s.cluster import Cluster, Topology
+from simk8s.cluster import Cluster, NotSettled, Topology
 from simk8s.core.timing import Timing
 from simk8s.store import DEFAULT_EPOCH
 from simk8s.terminal import HostShell
 from simk8s.testing.checker import RuntimeChecker
-from simk8s.testing.invariants import check_cluster
+from simk8s.testing.invariants import check_cluster, check_converged
 
 __all__ = ["Scenario", "ScenarioError", "ScenarioResult", "apply_fault", "cluster_for", "load_scenario",
            "run_scenario", "scenario_from_dict"]
@@ -171,8 +172,8 @@ def _step_problem(step: Mapping[str, Any]) -> str | None:
         problem = _seconds(step["watch"], "watch (or \"quiet\")")
         if problem:
             return problem
-    if "check" in step and step["check"] not in ("invariants", "runtime"):
-        return f"unknown check {step['check']!r} (invariants or runtime)"
+    if "check" in step and step["check"] not in _CHECKS:
+        return f"unknown check {step['check']!r} ({', '.join(_CHECKS[:-1])} or {_CHECKS[-1]})"
     if "fault" in step:
         spec = step["fault"]
         if not isinstance(spec, Mapping) or len(spec) != 1 or next(iter(spec)) not in ("fail", "recover", "delete"):
@@ -338,12 +339,22 @@ def _explain_expectations(expect: Any, text: str, allowed: bool) -> list[str]:
     return out
 
 
+_CHECKS = ("invariants", "runtime", "converged")
+#: How long ``check: converged`` lets the cluster run before it checks (virtual seconds).
+SETTLE_LIMIT = 3600.0
+
+
 def _check(cluster: Cluster, what: Any, checker: Any) -> list[str]:
     if what == "runtime":
         return list(checker.violations)
+    if what == "converged":
+        try:
+            cluster.settle(limit=SETTLE_LIMIT)
+        except NotSettled as e:
+            return [f"not converged: {e}"]
+        return check_converged(cluster)
     if what != "invariants":
         raise ScenarioError(f"unknown check {what!r}")
-
     return list(check_cluster(cluster))
 
 

@@ -8,6 +8,7 @@ writes the status.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -26,7 +27,14 @@ from simk8s.logic.statefulset.adoption import Adopt, Release, claim_pods, claim_
 from simk8s.store import WatchEvent
 from simk8s.store.events import EventRecorder
 
-__all__ = ["StatefulSetController"]
+__all__ = ["RESYNC_PERIOD", "StatefulSetController"]
+
+#: Upstream registers its StatefulSet handler with a 30 s resync period (``statefulSetResyncPeriod``):
+#: every set is synced again every 30 s from the controller's start, with or without a change.
+#: A resync can only change something when time alone changes a sync's outcome, which for a set is
+#: a Ready pod passing its minReadySeconds; so the simulation keeps just those ticks (the first one
+#: after that moment) and a cluster with nothing pending still settles.
+RESYNC_PERIOD = 30.0
 
 
 @dataclass
@@ -213,7 +221,16 @@ class StatefulSetController(Controller):
                     self.store.delete("ControllerRevision", rname, ns)
                 except ApiError:
                     pass
-        return plan.requeue_after
+        return self._requeue(plan)
+
+    def _requeue(self, plan: sts_logic.Plan) -> float | None:
+        """Upstream's ``minReadySeconds`` requeue, or the first resync tick after a pod becomes
+        available (see :data:`RESYNC_PERIOD`), whichever comes first."""
+        if plan.available_from is None:
+            return plan.requeue_after
+        after = plan.available_from - self.store.epoch.timestamp()
+        tick = (math.floor(after / RESYNC_PERIOD) + 1) * RESYNC_PERIOD - self.env.now
+        return tick if plan.requeue_after is None else min(plan.requeue_after, tick)
 
     def _revision_plan(self, key: Any, sts: FrozenDict, revisions: list[FrozenDict]) -> rev_logic.RevisionPlan:
         """``compute_revisions``, reused while its inputs are the same: the set's uid, generation (its

@@ -24,6 +24,7 @@ __all__ = [
     "check_burst",
     "check_claim",
     "check_cluster",
+    "check_converged",
     "check_monotonic",
     "check_statefulset",
     "check_update",
@@ -206,4 +207,23 @@ def check_cluster(cluster: Any) -> list[str]:
             r.get("uid") == uid and r.get("controller") for r in p["metadata"].get("ownerReferences") or ()))
         claims = store.list("PersistentVolumeClaim", ns)
         out.extend(f"{ns}/{sts['metadata']['name']}: {v}" for v in check_statefulset(sts, pods, claims))
+    return out
+
+
+def check_converged(cluster: Any) -> list[str]:
+    """Every StatefulSet not being deleted has reached its spec (``ns/name: message``): the status
+    observes the set's generation and counts ``spec.replicas`` pods, all of them Ready (what
+    upstream's e2e framework waits for before it checks anything else)."""
+    out: list[str] = []
+    for sts in cluster.store.list("StatefulSet", None):
+        meta = sts["metadata"]
+        if meta.get("deletionTimestamp"):
+            continue
+        want = int(sts["spec"]["replicas"])
+        status = sts.get("status") or {}
+        have = (status.get("observedGeneration", 0), status.get("replicas", 0), status.get("readyReplicas", 0))
+        if have != (meta.get("generation", 0), want, want):
+            out.append(f"{meta['namespace']}/{meta['name']}: not converged: {want} replicas wanted, status has "
+                       f"replicas={have[1]} readyReplicas={have[2]} observedGeneration={have[0]} "
+                       f"(generation {meta.get('generation', 0)})")
     return out

@@ -33,7 +33,7 @@ from simk8s.cluster import Cluster
 from simk8s.core.fork import ForkError, fork_core
 from simk8s.logic.podutil import get_ordinal, is_running_and_ready, is_terminating
 from simk8s.testing.checker import RuntimeChecker
-from simk8s.testing.invariants import check_cluster
+from simk8s.testing.invariants import check_cluster, check_converged
 from simk8s.testing.strategies import operations, statefulsets
 
 __all__ = ["ClusterMachine", "to_scenario"]
@@ -60,7 +60,8 @@ def to_scenario(seed: int, manifest: dict[str, Any], steps: list[dict[str, Any]]
         "name": name, "seed": seed,
         "description": "Replay of a failing ClusterMachine example.",
         "files": {"sts.yaml": SERVICE.format(name=set_name) + "---\n" + yaml.safe_dump(manifest, sort_keys=False)},
-        "steps": [{"run": "kubectl apply -f sts.yaml"}, *steps, {"check": "invariants"}, {"check": "runtime"}],
+        "steps": [{"run": "kubectl apply -f sts.yaml"}, *steps, {"check": "converged"}, {"check": "invariants"},
+                  {"check": "runtime"}],
     }
     return yaml.dump(doc, Dumper=_BlockDumper, sort_keys=False, width=200)
 
@@ -295,10 +296,6 @@ class ClusterMachine(RuleBasedStateMachine):
                 self._record({"sleep": elapsed})
             if should_note():   # the replay text is only wanted when hypothesis reports an example
                 note("Replay with `simk8s run replay.yaml`:\n" + to_scenario(self.seed, self.manifest, self.steps))
-        sts = self.cluster.store.try_get("StatefulSet", self.set_name)
-        if sts is not None:
-            want = int(sts["spec"]["replicas"])
-            status = sts.get("status") or {}
-            assert status.get("readyReplicas", 0) == want, f"never converged: {status}"
+        assert check_converged(self.cluster) == []
         assert self.checker.violations == []
         assert check_cluster(self.cluster) == []

@@ -267,6 +267,20 @@ def test_min_ready_seconds_blocks_next_pod_and_requeues():
     assert [k[1] for k in kinds(h.sync()) if k[0] == "CreatePod"] == ["web-1"]
 
 
+def test_plan_says_when_the_first_ready_pod_becomes_available():
+    """``available_from``: the earliest end of a Ready pod's minReadySeconds, whatever the status
+    counts (the controller's resync looks again then); None once every Ready pod is available."""
+    h = Harness(make_set(replicas=1, min_ready=10))
+    h.sync()
+    assert h.sync().available_from is None          # web-0 not Ready yet: nothing to wait for
+    h.ready("web-0")
+    ready_at = h.now
+    h.now += 4
+    assert h.sync().available_from == ready_at + 10
+    h.now += 7
+    assert h.sync().available_from is None
+
+
 def test_max_unavailable_gate_deletes_two_above_partition():
     h = settled(make_set(replicas=6, partition=3, max_unavailable=2), gate=True)
     h.set_image("nginx:2")

@@ -56,7 +56,7 @@ from simk8s.logic.statefulset.retention import (
     unexpected_controller,
     update_claim_owner_refs,
 )
-from simk8s.logic.statefulset.status import Plan, PodFacts, count_status, pod_facts
+from simk8s.logic.statefulset.status import Plan, PodFacts, count_status, next_availability, pod_facts
 
 __all__ = ["BURST_PODS", "MAX_BATCH_SIZE", "plan"]
 
@@ -421,8 +421,10 @@ class _Planner:
         complete_for = replica_count(self.sts) if rolling else None
         p = Plan(self.actions, {}, None, base, complete_for)
         p.status = p.status_after(len(self.actions))
-        if self.min_ready > 0 and p.status["availableReplicas"] != replica_count(self.sts):
-            p.requeue_after = float(self.min_ready)
+        if self.min_ready > 0:
+            if p.status["availableReplicas"] != replica_count(self.sts):
+                p.requeue_after = float(self.min_ready)
+            p.available_from = next_availability(map(self.facts, status_pods), self.min_ready, self.now_s)
         return p
 
 

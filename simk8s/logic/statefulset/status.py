@@ -10,7 +10,7 @@ from simk8s.logic import podutil as pu
 from simk8s.logic.statefulset.actions import Action, DeletePod
 from simk8s.logic.statefulset.identity import pod_revision
 
-__all__ = ["Plan", "PodFacts", "count_status", "pod_facts"]
+__all__ = ["Plan", "PodFacts", "count_status", "next_availability", "pod_facts"]
 
 Obj = Mapping[str, Any]
 
@@ -32,6 +32,18 @@ class PodFacts(NamedTuple):
     def unavailable(self, min_ready: int, now: float) -> bool:
         """``isUnavailable``: not healthy, or not yet available (placeholders count)."""
         return not self.running_ready or self.terminating or not self.available(min_ready, now)
+
+    def available_from(self, min_ready: int, now: float) -> float | None:
+        """The epoch second after which a Ready pod that is not available yet will be (else None)."""
+        if not self.ready or self.ready_since is None or self.available(min_ready, now):
+            return None
+        return self.ready_since + min_ready
+
+
+def next_availability(facts: Iterable[PodFacts], min_ready: int, now: float) -> float | None:
+    """The earliest :meth:`PodFacts.available_from` among the pods (None when no pod is waiting)."""
+    times = [t for f in facts if (t := f.available_from(min_ready, now)) is not None]
+    return min(times) if times else None
 
 
 def pod_facts(pod: Obj) -> PodFacts:
@@ -64,6 +76,8 @@ class Plan:
     ``status`` assumes every action succeeds; after a failure at index ``k`` write
     ``status_after(k)`` (upstream does not count an update deletion that failed). ``requeue_after``
     (seconds) is set when minReadySeconds > 0 and not every replica is available yet.
+    ``available_from`` (epoch seconds) is when the first Ready pod still inside its minReadySeconds
+    becomes available: no watch event marks that moment, so the controller looks again after it.
     """
 
     actions: list[Action]
@@ -71,6 +85,7 @@ class Plan:
     requeue_after: float | None = None
     _base: dict[str, Any] = field(default_factory=dict, repr=False)
     _complete_for: int | None = field(default=None, repr=False)
+    available_from: float | None = None
 
     def status_after(self, succeeded: int) -> dict[str, Any]:
         """The status if only the first ``succeeded`` actions were applied."""
