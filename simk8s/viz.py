@@ -12,14 +12,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-import networkx as nx
-
 import simk8s.node.netpolicy as netpolicy
 import simk8s.node.network as network
 from simk8s.api.frozen import get_in, thaw
 from simk8s.printing.printers import table
 
 if TYPE_CHECKING:
+    import networkx as nx
+
     from simk8s.cluster import Cluster
 
 __all__ = ["Lane", "Segment", "answer_path", "answer_path_figure", "claim_lanes", "claim_timeline", "cluster_html",
@@ -232,6 +232,8 @@ def answer_path(cluster: Cluster, name: str, namespace: str = "default") -> nx.D
     qualified name it matched through the search list, the Service, its EndpointSlices and the
     pods behind them. Pod nodes carry ``ip`` and ``answered`` (ready and, for a hostname such as
     ``web-0.nginx``, the one that hostname names); the A records are those pods' IPs."""
+    import networkx as nx  # the graph library loads only when a graph is drawn
+
     s = cluster.store
     g: nx.DiGraph = nx.DiGraph()
     g.add_node(f"name/{name}", kind="name", label=name)
@@ -276,6 +278,7 @@ def answer_path(cluster: Cluster, name: str, namespace: str = "default") -> nx.D
 def answer_path_figure(cluster: Cluster, name: str, namespace: str = "default") -> Any:
     """Draw :func:`answer_path` left to right; pods in the answer are green, the others grey."""
     import matplotlib.pyplot as plt  # optional heavy dependency (the notebooks extra)
+    import networkx as nx  # the graph library loads only when a graph is drawn
 
     g = answer_path(cluster, name, namespace)
     layer = {"name": 0, "fqdn": 1, "Service": 2, "EndpointSlice": 3, "Pod": 4}
@@ -299,6 +302,8 @@ def answer_path_figure(cluster: Cluster, name: str, namespace: str = "default") 
 
 def object_graph(cluster: Cluster, namespace: str | None = "default") -> nx.DiGraph:
     """StatefulSet → Pods → PVCs → PVs → Nodes, Deployment → ReplicaSet → Pods, Service → Pods/Endpoints."""
+    import networkx as nx  # the graph library loads only when a graph is drawn
+
     s = cluster.store
     g: nx.DiGraph = nx.DiGraph()
 
@@ -360,6 +365,7 @@ def object_graph(cluster: Cluster, namespace: str | None = "default") -> nx.DiGr
 def object_graph_figure(cluster: Cluster, namespace: str | None = "default") -> Any:
     """Draw :func:`object_graph` in layers (workloads, pods, claims, volumes, nodes)."""
     import matplotlib.pyplot as plt
+    import networkx as nx  # the graph library loads only when a graph is drawn
 
     g = object_graph(cluster, namespace)
     g.remove_nodes_from([n for n, d in list(g.nodes(data=True)) if d["kind"] == "Node" and g.degree(n) == 0])
@@ -405,6 +411,8 @@ def connection_graph(cluster: Cluster, namespace: str = "default", port: int = 8
     Each edge carries the rules that let it through (``rules``); the verdicts are the
     NetworkPolicy decisions the simulated network enforces (:mod:`simk8s.node.netpolicy`).
     """
+    import networkx as nx  # the graph library loads only when a graph is drawn
+
     pods = sorted((p for p in cluster.store.list("Pod", namespace)
                    if get_in(p, ("status", "podIP")) and not p["metadata"].get("deletionTimestamp")),
                   key=lambda p: p["metadata"]["name"])
@@ -427,6 +435,7 @@ def connection_figure(cluster: Cluster, namespace: str = "default", port: int = 
                       title: str = "") -> Any:
     """Draw :func:`connection_graph` on a circle, pods coloured by their ``app``/``role`` label."""
     import matplotlib.pyplot as plt
+    import networkx as nx  # the graph library loads only when a graph is drawn
 
     g = connection_graph(cluster, namespace, port, protocol)
     pos = nx.circular_layout(sorted(g.nodes)) if g.nodes else {}
