@@ -1,4 +1,5 @@
-"""The main job needs only the core dependencies: no hypothesis, matplotlib, dnspython or aiohttp."""
+"""The main job needs only the core dependencies: no hypothesis, matplotlib, dnspython or aiohttp;
+and a lab loads no graph library (networkx is for the pictures of :mod:`simk8s.viz`)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ ROOT = Path(__file__).parent.parent
 
 SCRIPT = """
 import sys
-for name in ("hypothesis", "matplotlib", "dns", "nbclient", "pytest", "aiohttp"):
+for name in ("hypothesis", "matplotlib", "dns", "nbclient", "pytest", "aiohttp", "networkx"):
     sys.modules[name] = None          # importing any of them now fails
 from simk8s.cli import main
 sys.exit(main(["run", "scenarios/seed-lab.yaml", "--check"]))
