@@ -79,6 +79,16 @@ def _unsupported(v: float) -> str:
     return "json: unsupported value: " + ("NaN" if math.isnan(v) else "+Inf" if v > 0 else "-Inf")
 
 
+def _is_null(v: Any, depth: int) -> bool:
+    """Whether a value about to be decoded is null (the field keeps its zero value); a value nested
+    too deep, or a number JSON cannot carry, ends the decoding."""
+    if depth > MAX_DEPTH:
+        raise _Abort("exceeded max depth")
+    if isinstance(v, float) and not math.isfinite(v):
+        raise _Abort(_unsupported(v))
+    return v is None
+
+
 def _literal(v: int | float) -> str:
     try:
         return json_number(v)
@@ -159,12 +169,8 @@ class _Json:
 
     def value(self, v: Any, t: Type, struct: str, fields: list[str], path: str, depth: int) -> Any:
         """The decoded value, or ``_SKIP`` when the field keeps its zero value (null or a mismatch)."""
-        if depth > MAX_DEPTH:
-            raise _Abort("exceeded max depth")
-        if v is None:
+        if _is_null(v, depth):
             return _SKIP
-        if isinstance(v, float) and not math.isfinite(v):
-            raise _Abort(_unsupported(v))
         if isinstance(t, Special):
             return self.special(v, t, struct, fields, depth)
         if isinstance(t, Scalar):
@@ -346,12 +352,8 @@ class _Converter:
         self.budget = [MAX_BYTES]
 
     def value(self, v: Any, t: Type, path: str, depth: int) -> Any:
-        if depth > MAX_DEPTH:
-            raise _Abort("exceeded max depth")
-        if v is None:
+        if _is_null(v, depth):
             return _SKIP
-        if isinstance(v, float) and not math.isfinite(v):
-            raise _Abort(_unsupported(v))
         if isinstance(t, Scalar):
             return self.scalar(v, t)
         if isinstance(t, Special):

@@ -140,11 +140,12 @@ def scale_of(obj: Mapping[str, Any], kind: Kind | None = None) -> dict[str, Any]
     if isinstance(kind, CustomKind) and kind.scale_subresource is not None:
         return scale_of_custom(kind, obj)
     meta = obj["metadata"]
+    selector = (obj.get("spec") or {}).get("selector")
     return {
         "kind": "Scale", "apiVersion": "autoscaling/v1",
         "metadata": {k: meta[k] for k in ("name", "namespace", "uid", "resourceVersion", "creationTimestamp")
                      if k in meta},
         "spec": {"replicas": (obj.get("spec") or {}).get("replicas", 0)},
         "status": {"replicas": (obj.get("status") or {}).get("replicas", 0),
-                   "selector": str(from_api((obj.get("spec") or {}).get("selector")))},
+                   "selector": str(from_api(selector)) if selector else ""},
     }

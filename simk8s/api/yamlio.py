@@ -409,6 +409,17 @@ integral = _integral
 TRUE_WORDS = _TRUE
 
 
+def _json_scalar(value: Any) -> str:
+    """A JSON scalar as Go's encoder writes it."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return _json_number(value)
+    return _json_string(str(value))
+
+
 def _json(value: Any, indent: str, out: list[str]) -> None:
     if isinstance(value, Mapping):
         if not value:
@@ -432,14 +443,8 @@ def _json(value: Any, indent: str, out: list[str]) -> None:
             out.append(f"\n{inner}")
             _json(item, inner, out)
         out.append(f"\n{indent}]")
-    elif value is None:
-        out.append("null")
-    elif isinstance(value, bool):
-        out.append("true" if value else "false")
-    elif isinstance(value, int | float):
-        out.append(_json_number(value))
     else:
-        out.append(_json_string(str(value)))
+        out.append(_json_scalar(value))
 
 
 def dump_json(obj: Any) -> str:
@@ -463,14 +468,8 @@ def _compact(value: Any, out: list[str]) -> None:
                 out.append(",")
             _compact(item, out)
         out.append("]")
-    elif value is None:
-        out.append("null")
-    elif isinstance(value, bool):
-        out.append("true" if value else "false")
-    elif isinstance(value, int | float):
-        out.append(_json_number(value))
     else:
-        out.append(_json_string(str(value)))
+        out.append(_json_scalar(value))
 
 
 def encode_json(obj: Any) -> str:

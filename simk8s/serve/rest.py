@@ -33,7 +33,6 @@ from simk8s.api.kinds import Kind
 from simk8s.api.selectors import (
     FieldSelector,
     LabelSelector,
-    from_api,
     parse_field_selector,
     parse_label_selector,
 )
@@ -194,20 +193,6 @@ def _dry_run(query: Mapping[str, str]) -> bool:
     if value and value != "All":
         raise BadRequest(f'Invalid dry run value: {value}')
     return bool(value)
-
-
-def _scale_object(kind: Kind, obj: Any) -> dict[str, Any]:
-    if isinstance(kind, CustomKind):
-        return scale_of(obj, kind)
-    meta = obj["metadata"]
-    status = obj.get("status") or {}
-    sel = (obj.get("spec") or {}).get("selector")
-    return {"kind": "Scale", "apiVersion": "autoscaling/v1",
-            "metadata": {"name": meta["name"], "namespace": meta.get("namespace", ""), "uid": meta["uid"],
-                         "resourceVersion": meta["resourceVersion"],
-                         "creationTimestamp": meta.get("creationTimestamp")},
-            "spec": {"replicas": (obj.get("spec") or {}).get("replicas", 0)},
-            "status": {"replicas": status.get("replicas", 0), "selector": str(from_api(sel)) if sel else ""}}
 
 
 def _patched(base: Any, body: Any, patch_type: str, kind_name: str) -> Any:
@@ -371,9 +356,9 @@ def _subresource(store: Store, method: str, t: Target, query: Mapping[str, str],
     if sub == "scale" and has_scale(k):
         obj = store.get(k, name, ns)
         if method == "GET":
-            return 200, _scale_object(k, obj)
+            return 200, scale_of(obj, k)
         if method in ("PUT", "PATCH"):
-            scale = _scale_object(k, obj)
+            scale = scale_of(obj, k)
             if method == "PUT":
                 new = _object_body(body())
                 want = (new.get("metadata") or {}).get("resourceVersion")
@@ -387,7 +372,7 @@ def _subresource(store: Store, method: str, t: Target, query: Mapping[str, str],
                 raise BadRequest(f"Scale.autoscaling/v1 spec.replicas must be an integer, not {replicas!r}")
             if _dry_run(query):
                 return 200, {**scale, "spec": {"replicas": replicas}}
-            return 200, _scale_object(k, store.scale(k, name, replicas, ns))
+            return 200, scale_of(store.scale(k, name, replicas, ns), k)
         raise MethodNotAllowed("the server does not allow this method on the requested resource")
     if sub == "eviction" and k.kind == "Pod" and method == "POST":
         ev = _object_body(body())

@@ -216,17 +216,20 @@ def _sts_spec(spec: Mapping[str, Any], path: str = "spec") -> Errors:
         meta = (spec.get("template") or {}).get("metadata") or {}
         errs.extend(common.validate_labels(meta.get("labels"), f"{path}.template.labels"))
         errs.extend(common.validate_annotations(meta.get("annotations"), f"{path}.template.annotations"))
-    pod_spec = (spec.get("template") or {}).get("spec") or {}
+    errs.extend(_controller_pod_spec((spec.get("template") or {}).get("spec") or {}, path, "StatefulSet"))
+    return errs
+
+
+def _controller_pod_spec(pod_spec: Mapping[str, Any], path: str, owner: str) -> Errors:
+    """What a controller's pod template may not say: a restartPolicy other than Always, an
+    activeDeadlineSeconds (pods that must run for ever)."""
+    errs: Errors = []
     restart = pod_spec.get("restartPolicy", "")
     if restart != "Always":
         errs.append(FieldError.not_supported(f"{path}.template.spec.restartPolicy", restart, ["Always"]))
     if pod_spec.get("activeDeadlineSeconds") is not None:
-        errs.append(
-            FieldError.forbidden(
-                f"{path}.template.spec.activeDeadlineSeconds",
-                "activeDeadlineSeconds in StatefulSet is not Supported",
-            )
-        )
+        errs.append(FieldError.forbidden(f"{path}.template.spec.activeDeadlineSeconds",
+                                         f"activeDeadlineSeconds in {owner} is not Supported"))
     return errs
 
 
@@ -262,17 +265,7 @@ def _replica_template(spec: Mapping[str, Any], path: str, owner: str) -> Errors:
     errs = _template_mismatch(spec, selector, path)
     template = spec.get("template") or {}
     errs.extend(validate_pod_template(template, f"{path}.template"))
-    pod_spec = template.get("spec") or {}
-    restart = pod_spec.get("restartPolicy", "")
-    if restart != "Always":
-        errs.append(FieldError.not_supported(f"{path}.template.spec.restartPolicy", restart, ["Always"]))
-    if pod_spec.get("activeDeadlineSeconds") is not None:
-        errs.append(
-            FieldError.forbidden(
-                f"{path}.template.spec.activeDeadlineSeconds",
-                f"activeDeadlineSeconds in {owner} is not Supported",
-            )
-        )
+    errs.extend(_controller_pod_spec(template.get("spec") or {}, path, owner))
     return errs
 
 

@@ -76,6 +76,20 @@ class Token:
         return "word"
 
 
+def _add_expansion(part: Part, parts: list[Part], buf: list[str], quoted: bool) -> bool:
+    """Add what a ``$`` or backquote read: literal text (``$`` alone, say) joins ``buf``; an
+    expansion ends the literal run (a ``Lit`` quoted as ``quoted``) and follows it. Returns
+    whether it was an expansion."""
+    if isinstance(part, Lit):
+        buf.append(part.text)
+        return False
+    if buf:
+        parts.append(Lit("".join(buf), quoted))
+        buf.clear()
+    parts.append(part)
+    return True
+
+
 @dataclass
 class Lexer:
     src: str
@@ -157,30 +171,41 @@ class Lexer:
     def heredoc_word(self) -> Word:
         """The whole source as an unquoted here-document body: ``$`` and backquotes expand,
         backslash escapes only ``$ ` \\`` and newline, quotes are ordinary characters."""
-        parts: list[Part] = []
-        buf: list[str] = []
-        s = self.src
-        while self.pos < len(s):
-            c = s[self.pos]
-            if c == "\\" and self.pos + 1 < len(s) and s[self.pos + 1] in "$`\\\n":
-                if s[self.pos + 1] != "\n":
-                    buf.append(s[self.pos + 1])
-                self.pos += 2
-            elif c in "$`":
-                part = self._dollar(True) if c == "$" else self._backquote(True)
-                if isinstance(part, Lit):
-                    buf.append(part.text)
-                else:
-                    if buf:
-                        parts.append(Lit("".join(buf), True))
-                        buf.clear()
-                    parts.append(part)
-            else:
-                buf.append(c)
-                self.pos += 1
+        parts, buf = self._quoted_parts("$`\\\n", None)
         if buf:
             parts.append(Lit("".join(buf), True))
         return tuple(parts)
+
+    def _quoted_parts(self, escapable: str, closing: str | None) -> tuple[list[Part], list[str]]:
+        """Quoted text up to ``closing`` (the source's end when None): a backslash escapes only the
+        characters in ``escapable`` (an escaped newline joins lines), ``$`` and backquotes expand.
+        Returns the parts and the literal text after the last of them, not yet made a part."""
+        s = self.src
+        parts: list[Part] = []
+        buf: list[str] = []
+        while True:
+            if self.pos >= len(s):
+                if closing is None:
+                    break
+                raise ParseError("", "", self.line, message="Unterminated quoted string", quote=closing)
+            c = s[self.pos]
+            if c == closing:
+                self.pos += 1
+                break
+            if c == "\\" and self.pos + 1 < len(s) and s[self.pos + 1] in escapable:
+                if s[self.pos + 1] != "\n":
+                    buf.append(s[self.pos + 1])
+                else:
+                    self.line += 1
+                self.pos += 2
+            elif c in "$`":
+                _add_expansion(self._dollar(True) if c == "$" else self._backquote(True), parts, buf, True)
+            else:
+                if c == "\n":
+                    self.line += 1
+                buf.append(c)
+                self.pos += 1
+        return parts, buf
 
     def _word(self, stop: str, in_brace: bool = False) -> tuple[Word, bool]:
         """Read one word's parts up to an unquoted char in ``stop`` (or ``}`` in ``${..}``)."""
@@ -227,13 +252,8 @@ class Lexer:
                 self.pos += 1
                 parts.extend(self._double_quoted())
             elif c == "$" or c == "`":
-                part = self._dollar(False) if c == "$" else self._backquote(False)
-                if isinstance(part, Lit):
-                    buf.append(part.text)
-                else:
-                    flush()
+                if _add_expansion(self._dollar(False) if c == "$" else self._backquote(False), parts, buf, False):
                     plain = False
-                    parts.append(part)
             else:
                 if c == "\n":
                     self.line += 1
@@ -243,36 +263,7 @@ class Lexer:
         return tuple(parts), plain
 
     def _double_quoted(self) -> list[Part]:
-        s = self.src
-        parts: list[Part] = []
-        buf: list[str] = []
-        while True:
-            if self.pos >= len(s):
-                raise ParseError("", "", self.line, message="Unterminated quoted string", quote='"')
-            c = s[self.pos]
-            if c == '"':
-                self.pos += 1
-                break
-            if c == "\\" and self.pos + 1 < len(s) and s[self.pos + 1] in '$`"\\\n':
-                if s[self.pos + 1] != "\n":
-                    buf.append(s[self.pos + 1])
-                else:
-                    self.line += 1
-                self.pos += 2
-            elif c in "$`":
-                part = self._dollar(True) if c == "$" else self._backquote(True)
-                if isinstance(part, Lit):
-                    buf.append(part.text)
-                else:
-                    if buf:
-                        parts.append(Lit("".join(buf), True))
-                        buf.clear()
-                    parts.append(part)
-            else:
-                if c == "\n":
-                    self.line += 1
-                buf.append(c)
-                self.pos += 1
+        parts, buf = self._quoted_parts('$`"\\\n', '"')
         # An empty "" still makes a (quoted, empty) field; "$@" alone may make none.
         if buf or not parts:
             parts.append(Lit("".join(buf), True))
